@@ -1,0 +1,151 @@
+package loadgen_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/squall-bench/squall/compose"
+	"github.com/squall-bench/squall/loadgen"
+	"github.com/squall-bench/squall/report"
+)
+
+// startRedis stands up a real standalone redis-server for one test.
+func startRedis(t *testing.T) (*compose.Target, redis.UniversalClient) {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		if os.Getenv("SQUALL_REQUIRE_REDIS") != "" {
+			t.Fatal("redis-server not in PATH but SQUALL_REQUIRE_REDIS is set")
+		}
+		t.Skip("redis-server not in PATH (apt-get install -y redis-server)")
+	}
+	ctx := context.Background()
+	tg, err := compose.Up(ctx, compose.Spec{Provider: "process", Topology: "standalone", Persistence: "none", RunID: "loadgen-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tg.Close(ctx) })
+	rdb := tg.Client(compose.ClientOptions{DialTimeout: time.Second, ReadTimeout: 3 * time.Second, WriteTimeout: 3 * time.Second, PoolSize: 16})
+	t.Cleanup(func() { rdb.Close() })
+	return tg, rdb
+}
+
+func calls(t *testing.T, rdb redis.UniversalClient, cmd string) int64 {
+	t.Helper()
+	info, err := rdb.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "cmdstat_"+cmd+":"); ok {
+			var n int64
+			fmt.Sscanf(rest, "calls=%d", &n)
+			return n
+		}
+	}
+	return 0
+}
+
+func run(t *testing.T, rdb redis.UniversalClient, cfg loadgen.Config, during func()) (*loadgen.Outcome, *report.Collector) {
+	t.Helper()
+	g, err := loadgen.New(cfg, rdb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Setup(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	epoch := time.Now()
+	col := report.NewCollector(epoch.Add(cfg.Warmup))
+	if during != nil {
+		go during()
+	}
+	out, err := g.Run(context.Background(), col, epoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	col.Tick(time.Now())
+	return out, col
+}
+
+// TestNoFaultAccountingMatchesServer: without faults nothing is lost,
+// duplicated or indeterminate, and what squall says it sent is what Redis
+// counted.
+func TestNoFaultAccountingMatchesServer(t *testing.T) {
+	for _, tc := range []struct{ pattern, writeCmd string }{{"list", "lpush"}, {"stream", "xadd"}} {
+		t.Run(tc.pattern, func(t *testing.T) {
+			_, rdb := startRedis(t)
+			before := calls(t, rdb, tc.writeCmd)
+			cfg := loadgen.Config{Pattern: tc.pattern, Producers: 2, Consumers: 2, Keys: 3, Pipeline: 1, Rate: 3000,
+				PayloadMin: 64, PayloadMax: 256, KeyPrefix: "t:", Duration: 2 * time.Second, Drain: 3 * time.Second, Run: 42}
+			out, col := run(t, rdb, cfg, nil)
+			ev := out.Events
+			server := calls(t, rdb, tc.writeCmd) - before
+			t.Logf("%+v server %s calls %d", ev, tc.writeCmd, server)
+			if ev.Lost != 0 || ev.Duplicated != 0 || ev.Indeterminate != 0 || ev.Failed != 0 {
+				t.Errorf("events %+v: want no loss, duplicates or failures", ev)
+			}
+			if ev.Sent != server || ev.Acked != server {
+				t.Errorf("sent %d acked %d, Redis counted %d %s calls", ev.Sent, ev.Acked, server, tc.writeCmd)
+			}
+			if ev.Received != ev.Sent {
+				t.Errorf("received %d of %d", ev.Received, ev.Sent)
+			}
+			if want := int64(6000); ev.Sent < want*99/100 || ev.Sent > want {
+				t.Errorf("sent %d, want about %d (open loop at 3000/s for 2s)", ev.Sent, want)
+			}
+			if h := col.Totals()[report.EndToEnd]; h.TotalCount() != ev.Received {
+				t.Errorf("e2e samples %d, received %d", h.TotalCount(), ev.Received)
+			}
+			if !out.Drained {
+				t.Error("drain did not complete")
+			}
+		})
+	}
+}
+
+// TestStallShowsInPublishLatency: a server frozen for a second during an
+// open-loop run must show up as hundreds of milliseconds at p99, not as one
+// slow request per connection (no coordinated omission).
+func TestStallShowsInPublishLatency(t *testing.T) {
+	tg, rdb := startRedis(t)
+	pid := tg.Primary().Pid
+	cfg := loadgen.Config{Pattern: "list", Producers: 2, Consumers: 1, Keys: 1, Pipeline: 1, Rate: 2000,
+		PayloadMin: 64, PayloadMax: 64, KeyPrefix: "t:", Duration: 3 * time.Second, Drain: 3 * time.Second, Run: 7}
+	out, col := run(t, rdb, cfg, func() {
+		time.Sleep(time.Second)
+		syscall.Kill(pid, syscall.SIGSTOP)
+		time.Sleep(time.Second)
+		syscall.Kill(pid, syscall.SIGCONT)
+	})
+	pub := report.Summarize(col.Totals()[report.Publish])
+	slow := col.Totals()[report.Publish].TotalCount() - countBelow(col, report.Publish, 100_000)
+	t.Logf("publish %+v; samples over 100ms: %d; events %+v", pub, slow, out.Events)
+	if pub.P99 < 500_000 {
+		t.Errorf("publish p99 = %dµs, want the 1s stall to show (≥ 500ms)", pub.P99)
+	}
+	// About rate × 0.9 s of events were due during the stall; a closed-loop
+	// tool would show ~one slow sample per connection.
+	if slow < 1000 {
+		t.Errorf("%d samples over 100ms, want ≥ 1000 (every event due during the stall)", slow)
+	}
+	if out.Events.Lost != 0 {
+		t.Errorf("lost %d", out.Events.Lost)
+	}
+}
+
+func countBelow(col *report.Collector, k report.Kind, us int64) int64 {
+	var n int64
+	for _, b := range col.Totals()[k].Distribution() {
+		if b.To <= us {
+			n += b.Count
+		}
+	}
+	return n
+}

@@ -1,0 +1,185 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Collector turns its recorders into per-second timeline rows, HDR interval
+// logs and the totals of the measured phase. Tick is called by one goroutine
+// (the run's clock); NewRecorder may be called from any.
+type Collector struct {
+	mu       sync.Mutex
+	recs     []*Recorder
+	spares   []*sample
+	last     []counts
+	interval [NumKinds]*hdrhistogram.Histogram
+	total    [NumKinds]*hdrhistogram.Histogram
+	begin    time.Time // start of the measured phase
+	prev     time.Time // end of the previous interval
+	logs     [NumKinds]*hlogWriter
+}
+
+type counts struct{ sent, acked, received, errors int64 }
+
+// NewCollector returns a collector whose measured phase starts at begin.
+func NewCollector(begin time.Time) *Collector {
+	c := &Collector{begin: begin, prev: begin}
+	for k := range c.interval {
+		c.interval[k] = NewHistogram()
+		c.total[k] = NewHistogram()
+	}
+	return c
+}
+
+// NewRecorder returns a recorder for one worker that records the given kinds.
+func (c *Collector) NewRecorder(kinds ...Kind) *Recorder {
+	r := newRecorder(kinds)
+	c.mu.Lock()
+	c.recs = append(c.recs, r)
+	c.spares = append(c.spares, newSample(kinds))
+	c.last = append(c.last, counts{})
+	c.mu.Unlock()
+	return r
+}
+
+// LogTo writes an HdrHistogram interval log (.hlog) per kind to ws[kind]
+// (nil entries are skipped), with timestamps relative to the measured start.
+func (c *Collector) LogTo(ws [NumKinds]io.Writer, comment string) error {
+	for k, w := range ws {
+		if w == nil {
+			continue
+		}
+		lw := &hlogWriter{w: w}
+		if err := lw.header(c.begin, fmt.Sprintf("%s %s latency, values in microseconds", comment, KindNames[k])); err != nil {
+			return err
+		}
+		c.logs[k] = lw
+	}
+	return nil
+}
+
+// Discard throws away everything recorded so far (the warmup) and makes
+// now the start of the next interval.
+func (c *Collector) Discard(now time.Time) {
+	c.drain()
+	for k := range c.interval {
+		c.interval[k].Reset()
+	}
+	c.mu.Lock()
+	for i, r := range c.recs {
+		c.last[i] = r.counts()
+	}
+	c.mu.Unlock()
+	c.prev = now
+}
+
+// Tick closes the interval ending at now: it returns that second's row and
+// adds the interval to the totals and the logs.
+func (c *Collector) Tick(now time.Time) (Second, error) {
+	var d counts
+	c.drain()
+	c.mu.Lock()
+	for i, r := range c.recs {
+		cur := r.counts()
+		d.sent += cur.sent - c.last[i].sent
+		d.acked += cur.acked - c.last[i].acked
+		d.received += cur.received - c.last[i].received
+		d.errors += cur.errors - c.last[i].errors
+		c.last[i] = cur
+	}
+	c.mu.Unlock()
+	s := Second{
+		T:        now.Sub(c.begin).Seconds(),
+		Sent:     d.sent,
+		Acked:    d.acked,
+		Received: d.received,
+		Errors:   d.errors,
+		Publish:  brief(c.interval[Publish]),
+		EndToEnd: brief(c.interval[EndToEnd]),
+	}
+	var err error
+	for k, h := range c.interval {
+		if c.logs[k] != nil && err == nil {
+			err = c.logs[k].interval(c.prev.Sub(c.begin), now.Sub(c.prev), h)
+		}
+		c.total[k].Merge(h)
+		h.Reset()
+	}
+	c.prev = now
+	return s, err
+}
+
+// Totals returns the measured phase's histograms so far; they are the
+// collector's own, valid until the next Tick.
+func (c *Collector) Totals() [NumKinds]*hdrhistogram.Histogram { return c.total }
+
+// drain moves every recorder's current sample into the interval histograms.
+func (c *Collector) drain() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, r := range c.recs {
+		old := r.swap(c.spares[i])
+		for k, h := range old.h {
+			if h != nil && h.TotalCount() > 0 {
+				c.interval[k].Merge(h)
+			}
+		}
+		old.reset()
+		c.spares[i] = old
+	}
+}
+
+func (r *Recorder) counts() counts {
+	return counts{r.sent.Load(), r.acked.Load(), r.received.Load(), r.errors.Load()}
+}
+
+func brief(h *hdrhistogram.Histogram) Brief {
+	if h.TotalCount() == 0 {
+		return Brief{}
+	}
+	return Brief{P50: h.ValueAtQuantile(50), P99: h.ValueAtQuantile(99), Max: h.Max()}
+}
+
+// Summarize returns a histogram's headline figures (ValueAtQuantile takes 0–100).
+func Summarize(h *hdrhistogram.Histogram) Summary {
+	if h == nil || h.TotalCount() == 0 {
+		return Summary{}
+	}
+	return Summary{
+		Count: h.TotalCount(),
+		Min:   h.Min(),
+		Mean:  float64(int64(h.Mean()*10)) / 10,
+		P50:   h.ValueAtQuantile(50),
+		P90:   h.ValueAtQuantile(90),
+		P99:   h.ValueAtQuantile(99),
+		P999:  h.ValueAtQuantile(99.9),
+		Max:   h.Max(),
+	}
+}
+
+// hlogWriter writes the standard HdrHistogram interval log format (v1.3):
+// a header, then "start,length,max,base64-histogram" per interval with times
+// in seconds and the max in milliseconds, as HdrHistogram's tools expect.
+type hlogWriter struct{ w io.Writer }
+
+func (l *hlogWriter) header(start time.Time, comment string) error {
+	ms := start.UnixMilli()
+	_, err := fmt.Fprintf(l.w, "#[%s]\n#[Histogram log format version %s]\n#[StartTime: %.3f (seconds since epoch), %s]\n%s\n",
+		comment, hdrhistogram.HISTOGRAM_LOG_FORMAT_VERSION, float64(ms)/1000, start.UTC().Format(time.RFC3339),
+		`"StartTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"`)
+	return err
+}
+
+func (l *hlogWriter) interval(start, length time.Duration, h *hdrhistogram.Histogram) error {
+	enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(l.w, "%.3f,%.3f,%.3f,%s\n", start.Seconds(), length.Seconds(), float64(h.Max())/1000, enc)
+	return err
+}

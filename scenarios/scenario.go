@@ -1,0 +1,103 @@
+// Package scenarios holds the scenario schema: plain data, strict parsing with
+// file:line:col errors, defaults, --set overrides and matrix expansion, and the
+// shipped scenario library.
+package scenarios
+
+import "time"
+
+// Scenario is one fully resolved run description: every default filled in.
+type Scenario struct {
+	Name        string        `yaml:"name"`
+	Description string        `yaml:"description"`
+	Duration    Duration      `yaml:"duration"`
+	Warmup      Duration      `yaml:"warmup"`
+	Drain       Duration      `yaml:"drain"`
+	Seed        int64         `yaml:"seed"`
+	Target      Target        `yaml:"target"`
+	Workload    Workload      `yaml:"workload"`
+	Client      Client        `yaml:"client"`
+	Chaos       []Fault       `yaml:"chaos"`
+	SLO         Objectives    `yaml:"slo"`
+	Matrix      Matrix        `yaml:"matrix"`
+	Source      string        `yaml:"-"` // file the scenario came from, for messages
+}
+
+// Target says which Redis to stand up, or which one to use.
+type Target struct {
+	Provider    string         `yaml:"provider"`    // auto | docker | process | external
+	Topology    string         `yaml:"topology"`    // standalone | sentinel | cluster
+	Shards      int            `yaml:"shards"`      // cluster primaries
+	Replicas    int            `yaml:"replicas"`    // replicas per primary
+	Sentinels   int            `yaml:"sentinels"`   // sentinel processes
+	Persistence string         `yaml:"persistence"` // none | rdb | aof-everysec | aof-always | aof-no | rdb+aof-...
+	Image       string         `yaml:"image"`       // docker only
+	Config      map[string]any `yaml:"config"`      // extra redis.conf directives
+	Addrs       []string       `yaml:"addrs"`       // external only
+	PasswordEnv string         `yaml:"password_env"`
+}
+
+// Workload is the event pipeline driven through the target.
+type Workload struct {
+	Pattern   string         `yaml:"pattern"`
+	Producers int            `yaml:"producers"`
+	Consumers int            `yaml:"consumers"` // 0: producer-only
+	Rate      Rate           `yaml:"rate"`
+	Payload   Payload        `yaml:"payload"`
+	Keys      int            `yaml:"keys"`
+	Pipeline  int            `yaml:"pipeline"`
+	Options   map[string]any `yaml:"options"`
+}
+
+// Client holds the go-redis timeouts, set explicitly because their defaults
+// changed between go-redis minor versions; they are recorded in the result.
+type Client struct {
+	DialTimeout  Duration `yaml:"dial_timeout"`
+	ReadTimeout  Duration `yaml:"read_timeout"`
+	WriteTimeout Duration `yaml:"write_timeout"`
+	MaxRetries   int      `yaml:"max_retries"` // -1 disables retries
+}
+
+// Fault is one step of the chaos schedule.
+type Fault struct {
+	At       Duration       `yaml:"at"`
+	Every    Duration       `yaml:"every"`
+	Duration Duration       `yaml:"duration"`
+	Action   string         `yaml:"action"`
+	Target   string         `yaml:"target"`
+	Params   map[string]any `yaml:"params"`
+}
+
+// Objectives are the SLO checks that decide a run's pass/fail, by name
+// (e2e_p99, publish_p99, throughput_min, lost_max, ...). Order is the file's.
+type Objectives []Objective
+
+// Objective is one named limit; Limit keeps the text as written for reports.
+type Objective struct {
+	Name  string
+	Limit string
+	Value float64 // microseconds for latency limits, events/s or counts otherwise
+}
+
+// Matrix maps a dotted key path to the values each cell takes; Keys keeps the
+// file's order so cells are named and run in a predictable order.
+type Matrix struct {
+	Keys   []string
+	Values map[string][]any
+}
+
+// Duration is a time.Duration written as "15s" in YAML.
+type Duration time.Duration
+
+// D returns the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// Rate is the total event rate: Max means closed loop as fast as possible.
+type Rate struct {
+	PerSecond float64
+	Max       bool
+}
+
+// Payload is the event size in bytes, fixed (Min == Max) or a seeded range.
+type Payload struct {
+	Min, Max int
+}
