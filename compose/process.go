@@ -1,7 +1,6 @@
 package compose
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -20,29 +19,44 @@ import (
 
 // processLauncher runs real redis-server processes on 127.0.0.1 ports, each
 // in its own folder under one temp dir per run. Children get SIGKILL when
-// squall dies (Pdeathsig), and a later run reaps dirs a killed run left.
+// squall dies (Pdeathsig) unless detached, and a later run reaps dirs a
+// killed run left.
 type processLauncher struct {
-	bin   string
-	major int
-	dir   string
+	bin    string
+	majorV int
+	dir    string
+	detach bool
 
 	mu    sync.Mutex
-	procs []*proc
+	procs map[*Node]*proc
 }
 
+// proc is one node's process folder and its current incarnation.
 type proc struct {
 	node     *Node
-	cmd      *exec.Cmd
 	dir      string
-	done     chan struct{}
-	err      error
-	expected bool // set before squall itself stops it
+	confPath string
+	args     []string // after the config path (--sentinel)
+	run      *procRun
 }
 
-// ownerFile in a run's temp dir holds the squall pid that owns it.
+// procRun is one start of a node's process; a restart makes a new one, so a
+// late exit of the old one is never mistaken for the new one's.
+type procRun struct {
+	cmd      *exec.Cmd
+	done     chan struct{}
+	err      error
+	expected bool // set (under processLauncher.mu) before squall itself ends it
+}
+
+// ownerFile in a run's temp dir holds the squall pid that owns it, or
+// "detached" for a target squall target up left running.
 const ownerFile = "squall.owner"
 
-func newProcessLauncher(spec Spec) (*processLauncher, error) {
+const detachedOwner = "detached"
+
+func newProcessLauncher(t *Target) (*processLauncher, error) {
+	spec := t.Spec
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return nil, infraErr("redis-server not found in PATH: install it (Debian: apt-get install -y redis-server) or use another provider")
@@ -51,102 +65,142 @@ func newProcessLauncher(spec Spec) (*processLauncher, error) {
 	if err != nil {
 		return nil, err
 	}
-	ReapProcessDirs()
+	t.Reaped = ReapProcessDirs()
 	dir, err := os.MkdirTemp("", "squall-"+spec.RunID+"-")
 	if err != nil {
 		return nil, infraErr("temp dir: %v", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+	owner := strconv.Itoa(os.Getpid())
+	if spec.Detach {
+		owner = detachedOwner
+	}
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(owner), 0o644); err != nil {
 		os.RemoveAll(dir)
 		return nil, infraErr("temp dir: %v", err)
 	}
-	return &processLauncher{bin: bin, major: major, dir: dir}, nil
+	return &processLauncher{bin: bin, majorV: major, dir: dir, detach: spec.Detach, procs: map[*Node]*proc{}}, nil
 }
 
-var versionRe = regexp.MustCompile(`v=(\d+)\.`)
+var versionRe = regexp.MustCompile(`v=(\d+)\.(\d+)\.(\d+)`)
 
 // binaryMajor reads the major version from `redis-server --version`, to know
 // which directives the server accepts before starting it.
 func binaryMajor(bin string) (int, error) {
+	v, err := binaryVersion(bin)
+	if err != nil {
+		return 0, err
+	}
+	major, _, _ := strings.Cut(v, ".")
+	return strconv.Atoi(major)
+}
+
+// binaryVersion returns x.y.z from `redis-server --version`.
+func binaryVersion(bin string) (string, error) {
 	out, err := exec.Command(bin, "--version").Output()
 	if err != nil {
-		return 0, infraErr("%s --version: %v", bin, err)
+		return "", infraErr("%s --version: %v", bin, err)
 	}
 	m := versionRe.FindSubmatch(out)
 	if m == nil {
-		return 0, infraErr("cannot read the version from %q", strings.TrimSpace(string(out)))
+		return "", infraErr("cannot read the version from %q", strings.TrimSpace(string(out)))
 	}
-	return strconv.Atoi(string(m[1]))
+	return fmt.Sprintf("%s.%s.%s", m[1], m[2], m[3]), nil
 }
 
 func (l *processLauncher) name() string { return "process" }
+func (l *processLauncher) major() int   { return l.majorV }
 
-func (l *processLauncher) start(ctx context.Context, t *Target, name string, extra []string) (*Node, error) {
-	dir := filepath.Join(l.dir, name)
+func (l *processLauncher) start(ctx context.Context, t *Target, n *Node, conf confFunc) error {
+	dir := filepath.Join(l.dir, n.Name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, infraErr("%v", err)
+		return infraErr("%v", err)
+	}
+	var args []string
+	if n.Kind == "sentinel" {
+		args = []string{"--sentinel"}
 	}
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ { // a free port can be taken between probe and bind
 		port, err := freePort()
 		if err != nil {
-			return nil, infraErr("no free port: %v", err)
+			return infraErr("no free port: %v", err)
 		}
-		conf, err := serverConf(t.Spec, port, dir, l.major)
+		bus := 0
+		for n.bus && (bus == 0 || bus == port) { // the kernel may hand out the same free port twice
+			if bus, err = freePort(); err != nil {
+				return infraErr("no free port: %v", err)
+			}
+		}
+		lines, err := conf(place{Bind: "127.0.0.1", Port: port, BusPort: bus, Dir: dir, LogFile: "redis.log", PidFile: "redis.pid"})
 		if err != nil {
-			return nil, err
+			return err
 		}
-		conf = append(conf, extra...)
-		node := &Node{Name: name, Addr: fmt.Sprintf("127.0.0.1:%d", port)}
-		_, err = l.spawn(ctx, t, node, dir, conf)
+		n.Addr = fmt.Sprintf("127.0.0.1:%d", port)
+		n.Internal, n.busAt = n.Addr, bus
+		p := &proc{node: n, dir: dir, confPath: filepath.Join(dir, "redis.conf"), args: args}
+		if err := os.WriteFile(p.confPath, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+			return infraErr("%v", err)
+		}
+		l.mu.Lock()
+		l.procs[n] = p
+		l.mu.Unlock()
+		err = l.spawn(ctx, t, p)
 		if err == nil {
-			return node, nil
+			return nil
 		}
 		lastErr = err
 		if !strings.Contains(err.Error(), "in use") {
 			break
 		}
 	}
-	return nil, lastErr
+	return lastErr
 }
 
-// spawn writes the config, starts the process and waits until it answers.
-func (l *processLauncher) spawn(ctx context.Context, t *Target, node *Node, dir string, conf []string) (*proc, error) {
-	confPath := filepath.Join(dir, "redis.conf")
-	conf = append([]string{"bind 127.0.0.1"}, conf...)
-	if err := os.WriteFile(confPath, []byte(strings.Join(conf, "\n")+"\n"), 0o644); err != nil {
-		return nil, infraErr("%v", err)
+// spawn starts a node's process from its config file and waits until it
+// answers.
+func (l *processLauncher) spawn(ctx context.Context, t *Target, p *proc) error {
+	_ = os.Remove(filepath.Join(p.dir, "redis.log"))
+	out, err := os.OpenFile(filepath.Join(p.dir, "output.log"), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return infraErr("%v", err)
 	}
-	_ = os.Remove(filepath.Join(dir, "redis.log"))
-	cmd := exec.Command(l.bin, confPath)
-	cmd.Dir = dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	defer out.Close()
+	cmd := exec.Command(l.bin, append([]string{p.confPath}, p.args...)...)
+	cmd.Dir = p.dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if !l.detach {
+		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
-		return nil, infraErr("start %s: %v", l.bin, err)
+		return infraErr("start %s: %v", l.bin, err)
 	}
-	p := &proc{node: node, cmd: cmd, dir: dir, done: make(chan struct{})}
-	node.Pid = cmd.Process.Pid
+	r := &procRun{cmd: cmd, done: make(chan struct{})}
+	n := p.node
 	l.mu.Lock()
-	l.procs = append(l.procs, p)
+	p.run = r
+	n.Pid = cmd.Process.Pid
 	l.mu.Unlock()
 	go func() {
-		p.err = cmd.Wait()
+		r.err = cmd.Wait()
 		l.mu.Lock()
-		expected := p.expected
+		expected := r.expected
 		l.mu.Unlock()
-		close(p.done)
+		close(r.done)
 		if !expected {
 			t.reportUnexpected(fmt.Errorf("%w: redis-server %s (pid %d, %s) exited unexpectedly: %v%s",
-				ErrInfra, node.Name, node.Pid, node.Addr, p.err, logTail(dir)))
+				ErrInfra, n.Name, cmd.Process.Pid, n.Addr, r.err, logTail(p.dir)))
 		}
 	}()
-	if err := waitReady(ctx, node.Addr, t.Spec.Password, p.done, 10*time.Second); err != nil {
-		l.stop(p)
-		return nil, infraErr("redis-server %s on %s did not start: %v%s%s", node.Name, node.Addr, err, stderrText(&stderr), logTail(dir))
+	pw := t.Spec.Password
+	if n.Kind == "sentinel" {
+		pw = ""
 	}
-	return p, nil
+	if err := waitReady(ctx, n.Addr, pw, r.done, 60*time.Second); err != nil {
+		l.end(r, syscall.SIGKILL, 5*time.Second)
+		return infraErr("redis-server %s on %s did not start: %v%s%s", n.Name, n.Addr, err, fileText(filepath.Join(p.dir, "output.log")), logTail(p.dir))
+	}
+	return nil
 }
 
 // waitReady pings addr until it answers PONG, the process exits, or the
@@ -172,31 +226,127 @@ func waitReady(ctx context.Context, addr, password string, exited <-chan struct{
 	return fmt.Errorf("no answer within %s: %v", timeout, err)
 }
 
-// stop kills a process and waits for it; squall's own stops are expected.
-func (l *processLauncher) stop(p *proc) {
+// current returns a node's process and its current run.
+func (l *processLauncher) current(n *Node) (*proc, *procRun, error) {
 	l.mu.Lock()
-	p.expected = true
+	defer l.mu.Unlock()
+	p := l.procs[n]
+	if p == nil || p.run == nil {
+		return nil, nil, fmt.Errorf("%s was never started", n.Name)
+	}
+	return p, p.run, nil
+}
+
+// end marks a run as squall's doing, signals it and waits for the exit;
+// if grace passes it sends SIGKILL. A stopped (paused) process gets SIGCONT
+// so that it can act on SIGTERM.
+func (l *processLauncher) end(r *procRun, sig syscall.Signal, grace time.Duration) {
+	l.mu.Lock()
+	r.expected = true
 	l.mu.Unlock()
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 	select {
-	case <-p.done:
+	case <-r.done:
+		return // already gone: its pid may belong to someone else by now
+	default:
+	}
+	pid := r.cmd.Process.Pid
+	_ = syscall.Kill(-pid, sig)
+	if sig != syscall.SIGKILL {
+		_ = syscall.Kill(-pid, syscall.SIGCONT)
+	}
+	select {
+	case <-r.done:
+		return
+	case <-time.After(grace):
+	}
+	_ = syscall.Kill(-pid, syscall.SIGKILL)
+	select {
+	case <-r.done:
 	case <-time.After(5 * time.Second):
 	}
 }
 
-func (l *processLauncher) close(ctx context.Context) error {
-	l.mu.Lock()
-	procs := append([]*proc(nil), l.procs...)
-	l.mu.Unlock()
-	for _, p := range procs {
-		l.stop(p)
+func (l *processLauncher) kill(_ context.Context, n *Node) error {
+	_, r, err := l.current(n)
+	if err != nil {
+		return err
 	}
+	l.end(r, syscall.SIGKILL, 5*time.Second)
+	return nil
+}
+
+func (l *processLauncher) stop(_ context.Context, n *Node, grace time.Duration) error {
+	_, r, err := l.current(n)
+	if err != nil {
+		return err
+	}
+	l.end(r, syscall.SIGTERM, grace)
+	return nil
+}
+
+func (l *processLauncher) restart(ctx context.Context, t *Target, n *Node) error {
+	p, r, err := l.current(n)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-r.done:
+	default:
+		return fmt.Errorf("%s (pid %d) is still running", n.Name, r.cmd.Process.Pid)
+	}
+	return l.spawn(ctx, t, p) // same config file: what Sentinel rewrote in it stays
+}
+
+func (l *processLauncher) signal(n *Node, sig syscall.Signal) error {
+	_, r, err := l.current(n)
+	if err != nil {
+		return err
+	}
+	return syscall.Kill(-r.cmd.Process.Pid, sig)
+}
+
+func (l *processLauncher) pause(_ context.Context, n *Node) error {
+	return l.signal(n, syscall.SIGSTOP)
+}
+func (l *processLauncher) resume(_ context.Context, n *Node) error {
+	return l.signal(n, syscall.SIGCONT)
+}
+
+func (l *processLauncher) disconnect(context.Context, *Node) error {
+	return unsupportedErr("the process provider cannot partition a node (all nodes share 127.0.0.1); use the docker provider")
+}
+
+func (l *processLauncher) reconnect(ctx context.Context, n *Node) error { return l.disconnect(ctx, n) }
+
+func (l *processLauncher) handle() Handle {
+	return Handle{Provider: "process", Dir: l.dir}
+}
+
+func (l *processLauncher) close(context.Context) error {
+	l.mu.Lock()
+	var runs []*procRun
+	for _, p := range l.procs {
+		if p.run != nil {
+			runs = append(runs, p.run)
+		}
+	}
+	l.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, r := range runs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l.end(r, syscall.SIGKILL, 5*time.Second)
+		}()
+	}
+	wg.Wait()
 	return os.RemoveAll(l.dir)
 }
 
-func stderrText(b *bytes.Buffer) string {
-	s := strings.TrimSpace(b.String())
-	if s == "" {
+func fileText(path string) string {
+	b, err := os.ReadFile(path)
+	s := strings.TrimSpace(string(b))
+	if err != nil || s == "" {
 		return ""
 	}
 	return "\n  output: " + s
@@ -213,44 +363,4 @@ func logTail(dir string) string {
 		lines = lines[len(lines)-5:]
 	}
 	return "\n  redis.log: " + strings.Join(lines, "\n  redis.log: ")
-}
-
-// ReapProcessDirs removes temp dirs left by squall runs whose owner process
-// is gone, killing any redis-server still running from them. It returns what
-// it removed.
-func ReapProcessDirs() []string {
-	matches, _ := filepath.Glob(filepath.Join(os.TempDir(), "squall-*"))
-	var reaped []string
-	for _, dir := range matches {
-		b, err := os.ReadFile(filepath.Join(dir, ownerFile))
-		if err != nil {
-			continue
-		}
-		owner, err := strconv.Atoi(strings.TrimSpace(string(b)))
-		if err != nil || processAlive(owner) {
-			continue
-		}
-		pids, _ := filepath.Glob(filepath.Join(dir, "*", "*.pid"))
-		for _, pf := range pids {
-			if pb, err := os.ReadFile(pf); err == nil {
-				if pid, err := strconv.Atoi(strings.TrimSpace(string(pb))); err == nil && isRedis(pid) {
-					_ = syscall.Kill(pid, syscall.SIGKILL)
-				}
-			}
-		}
-		if os.RemoveAll(dir) == nil {
-			reaped = append(reaped, dir)
-		}
-	}
-	return reaped
-}
-
-func processAlive(pid int) bool {
-	return pid > 0 && syscall.Kill(pid, 0) == nil
-}
-
-// isRedis guards against pid reuse before killing a leftover.
-func isRedis(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	return err == nil && bytes.Contains(b, []byte("redis"))
 }

@@ -4,24 +4,11 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
-
-// requireRedis skips when redis-server is absent; CI sets SQUALL_REQUIRE_REDIS
-// so that a missing install fails instead of silently skipping.
-func requireRedis(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("SQUALL_REQUIRE_REDIS") != "" {
-			t.Fatal("redis-server not in PATH but SQUALL_REQUIRE_REDIS is set")
-		}
-		t.Skip("redis-server not in PATH (apt-get install -y redis-server)")
-	}
-}
 
 func TestProcessStandalonePersistence(t *testing.T) {
 	requireRedis(t)

@@ -5,6 +5,7 @@
 package compose
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -15,15 +16,44 @@ import (
 type Spec struct {
 	Provider    string // process | docker | external ("auto" is resolved by Resolve)
 	Topology    string // standalone | sentinel | cluster
-	Shards      int
-	Replicas    int
-	Sentinels   int
+	Shards      int    // cluster primaries (default 3)
+	Replicas    int    // replicas per primary
+	Sentinels   int    // sentinel processes (default 3)
 	Persistence string
-	Image       string
+	Image       string            // docker only (default DefaultImage)
 	Config      map[string]string // extra redis.conf directives
 	Addrs       []string          // external only
 	Password    string
-	RunID       string // labels containers and names temp dirs
+	RunID       string // labels containers and names temp dirs; random when empty
+
+	Sentinel           SentinelSpec
+	ClusterNodeTimeout time.Duration // cluster-node-timeout (default 5s)
+
+	// Detach leaves the target running when this process exits (squall
+	// target up): no parent-death signal, and later runs do not reap it.
+	// Down removes it.
+	Detach bool
+}
+
+// SentinelSpec holds the Sentinel timings that decide how fast a failover
+// starts and how long one may take.
+type SentinelSpec struct {
+	DownAfter       time.Duration // down-after-milliseconds (default 5s)
+	FailoverTimeout time.Duration // failover-timeout (default 60s)
+}
+
+// DefaultImage is the image the docker provider runs when Spec.Image is empty.
+const DefaultImage = "redis:7.2"
+
+// MasterName is the name Sentinels monitor the primary under.
+const MasterName = "squall"
+
+// ErrUnsupported marks a spec or an operation that the provider or topology
+// cannot do; it is returned before anything starts.
+var ErrUnsupported = errors.New("unsupported")
+
+func unsupportedErr(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrUnsupported, fmt.Sprintf(format, a...))
 }
 
 // ClientOptions are the go-redis settings every client of a target uses.
@@ -33,6 +63,88 @@ type ClientOptions struct {
 	WriteTimeout time.Duration
 	MaxRetries   int // 0 means none (go-redis's -1)
 	PoolSize     int
+
+	// ClusterReloadInterval is how often a cluster client reloads the slot
+	// map on its own; 0 keeps go-redis's default (60 s in v9.23). Until a
+	// reload or a MOVED reply, a ClusterClient keeps dialing a dead primary.
+	ClusterReloadInterval time.Duration
+}
+
+// withDefaults fills in what a zero Spec leaves open.
+func (s Spec) withDefaults() Spec {
+	if s.Topology == "" {
+		s.Topology = "standalone"
+	}
+	if s.Persistence == "" {
+		s.Persistence = "none"
+	}
+	if s.Topology == "cluster" && s.Shards == 0 {
+		s.Shards = 3
+	}
+	if s.Topology == "sentinel" && s.Sentinels == 0 {
+		s.Sentinels = 3
+	}
+	if s.Image == "" {
+		s.Image = DefaultImage
+	}
+	if s.Sentinel.DownAfter == 0 {
+		s.Sentinel.DownAfter = 5 * time.Second
+	}
+	if s.Sentinel.FailoverTimeout == 0 {
+		s.Sentinel.FailoverTimeout = 60 * time.Second
+	}
+	if s.ClusterNodeTimeout == 0 {
+		s.ClusterNodeTimeout = 5 * time.Second
+	}
+	return s
+}
+
+// maxNodes bounds a target so that a typo (shards: 300) fails fast instead of
+// starting hundreds of servers on a laptop.
+const maxNodes = 64
+
+// check rejects what no provider can stand up, before anything starts.
+func (s Spec) check() error {
+	switch s.Provider {
+	case "process", "docker", "external":
+	case "auto", "":
+		return unsupportedErr("provider %q must be resolved first (compose.Resolve)", s.Provider)
+	default:
+		return unsupportedErr("unknown provider %q (process, docker or external)", s.Provider)
+	}
+	if s.Shards < 0 || s.Replicas < 0 || s.Sentinels < 0 {
+		return unsupportedErr("shards, replicas and sentinels must not be negative (got %d, %d, %d)", s.Shards, s.Replicas, s.Sentinels)
+	}
+	if _, err := persistenceConf(s.Persistence); err != nil {
+		return unsupportedErr("%v", err)
+	}
+	if s.Sentinel.DownAfter < time.Millisecond || s.Sentinel.FailoverTimeout < time.Millisecond || s.ClusterNodeTimeout < time.Millisecond {
+		return unsupportedErr("sentinel down_after, failover_timeout and cluster node timeout must be at least 1ms")
+	}
+	n := 0
+	switch s.Topology {
+	case "standalone":
+		n = 1 + s.Replicas
+	case "sentinel":
+		if s.Sentinels < 1 {
+			return unsupportedErr("topology sentinel needs at least one sentinel")
+		}
+		n = 1 + s.Replicas + s.Sentinels
+	case "cluster":
+		if s.Shards < 1 {
+			return unsupportedErr("topology cluster needs at least one shard")
+		}
+		n = s.Shards * (1 + s.Replicas)
+	default:
+		return unsupportedErr("unknown topology %q (standalone, sentinel or cluster)", s.Topology)
+	}
+	if s.Provider != "external" && n > maxNodes {
+		return unsupportedErr("topology %s with these counts needs %d servers; squall starts at most %d", s.Topology, n, maxNodes)
+	}
+	if s.Provider == "external" && len(s.Addrs) == 0 {
+		return unsupportedErr("provider external needs addrs")
+	}
+	return nil
 }
 
 // persistenceConf returns the redis.conf lines for a persistence mode.
@@ -83,31 +195,53 @@ func PersistenceSettings(mode string) (map[string]string, error) {
 	return want, nil
 }
 
+// place is where a provider puts a node: what it listens on and where its
+// files go, as the server itself sees them.
+type place struct {
+	Bind     string // address to listen on
+	Port     int    // port inside the node's network namespace
+	BusPort  int    // cluster bus port (0: port+10000)
+	Dir      string // working directory for data and config
+	LogFile  string // "" logs to stdout (docker logs)
+	PidFile  string // "" writes none
+	Announce string // IP peers reach the node at; "" when they use Bind
+}
+
 // serverConf renders a data node's redis.conf: network, files, persistence,
-// what squall's own faults need, then the user's extra directives (last, so
-// they win).
-func serverConf(spec Spec, port int, dir string, major int) ([]string, error) {
-	p, err := persistenceConf(spec.Persistence)
+// what squall's own faults need, the topology's lines, then the user's extra
+// directives (last, so they win).
+func serverConf(spec Spec, p place, major int, topology []string) ([]string, error) {
+	pers, err := persistenceConf(spec.Persistence)
 	if err != nil {
 		return nil, err
 	}
 	lines := []string{
-		"port " + fmt.Sprint(port),
-		"dir " + quote(dir),
+		"bind " + p.Bind,
+		"port " + fmt.Sprint(p.Port),
+		"dir " + quote(p.Dir),
 		"dbfilename dump.rdb",
 		"appendfilename appendonly.aof",
-		"logfile " + quote("redis.log"),
+		"logfile " + quote(p.LogFile),
 		"daemonize no",
 		"protected-mode no",
-		"pidfile " + quote("redis.pid"),
+		// Initial syncs start at once instead of waiting 5 s to batch
+		// replicas: bring-up and full resyncs after faults stay short.
+		"repl-diskless-sync-delay 0",
 	}
-	lines = append(lines, p...)
+	if p.PidFile != "" {
+		lines = append(lines, "pidfile "+quote(p.PidFile))
+	}
+	if p.Announce != "" {
+		lines = append(lines, "replica-announce-ip "+p.Announce)
+	}
+	lines = append(lines, pers...)
 	if major >= 7 {
 		lines = append(lines, "enable-debug-command local") // DEBUG SLEEP faults
 	}
 	if spec.Password != "" {
 		lines = append(lines, "requirepass "+quote(spec.Password), "masterauth "+quote(spec.Password))
 	}
+	lines = append(lines, topology...)
 	keys := make([]string, 0, len(spec.Config))
 	for k := range spec.Config {
 		keys = append(keys, k)
@@ -117,6 +251,36 @@ func serverConf(spec Spec, port int, dir string, major int) ([]string, error) {
 		lines = append(lines, k+" "+spec.Config[k])
 	}
 	return lines, nil
+}
+
+// sentinelConf renders a Sentinel's config monitoring primary (its address
+// as peers see it) under MasterName.
+func sentinelConf(spec Spec, p place, primaryInternal string) []string {
+	host, port := splitHostPort(primaryInternal)
+	lines := []string{
+		"bind " + p.Bind,
+		"port " + fmt.Sprint(p.Port),
+		"dir " + quote(p.Dir),
+		"logfile " + quote(p.LogFile),
+		"daemonize no",
+		"protected-mode no",
+	}
+	if p.PidFile != "" {
+		lines = append(lines, "pidfile "+quote(p.PidFile))
+	}
+	if p.Announce != "" {
+		lines = append(lines, "sentinel announce-ip "+p.Announce, "sentinel announce-port "+fmt.Sprint(p.Port))
+	}
+	lines = append(lines,
+		fmt.Sprintf("sentinel monitor %s %s %s %d", MasterName, host, port, spec.Sentinels/2+1),
+		fmt.Sprintf("sentinel down-after-milliseconds %s %d", MasterName, spec.Sentinel.DownAfter.Milliseconds()),
+		fmt.Sprintf("sentinel failover-timeout %s %d", MasterName, spec.Sentinel.FailoverTimeout.Milliseconds()),
+		fmt.Sprintf("sentinel parallel-syncs %s 1", MasterName),
+	)
+	if spec.Password != "" {
+		lines = append(lines, fmt.Sprintf("sentinel auth-pass %s %s", MasterName, quote(spec.Password)))
+	}
+	return lines
 }
 
 func quote(s string) string { return fmt.Sprintf("%q", s) }

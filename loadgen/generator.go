@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"runtime/debug"
 	"sync"
@@ -44,6 +45,20 @@ type Outcome struct {
 	Drained  bool  // every acknowledged event was received before the drain ended
 	SendEnd  time.Duration
 	Finished time.Duration // since the epoch, when consumers stopped
+
+	// UnderReplicated counts measured events whose WAIT (options.wait)
+	// confirmed fewer replicas than asked: they count as indeterminate,
+	// not acked.
+	UnderReplicated int64
+	// Reclaimed counts events taken back from consumers presumed dead
+	// (XAUTOCLAIM, re-queued processing lists) to be delivered again.
+	Reclaimed int64
+	// Reads counts register reads (string pattern, mode register) in the
+	// measured phase; StaleReads those that returned an older value than
+	// the latest write acknowledged before the read was sent, and
+	// BackwardsReads those older than a value the same reader had already
+	// seen (a monotonic-read violation).
+	Reads, StaleReads, BackwardsReads int64
 }
 
 // Generator runs one cell's producers and consumers against a client.
@@ -51,23 +66,32 @@ type Generator struct {
 	cfg     Config
 	env     *Env
 	pattern Pattern
+	wait    waitSpec
 	ledger  *Ledger
 	col     *report.Collector
 	epoch   time.Time
 	groups  int
+	kills   []atomic.Int64 // per consumer: 0, or a pending kill (see KillConsumer)
 
 	workers []*worker
 	panicMu sync.Mutex
 	panics  []error
+	openMu  sync.Mutex
+	openErr error // the last error opening a reader, for "not ready" reports
 }
+
+// readyTimeout bounds how long the producers wait for every consumer to
+// open (subscribe) before the run fails.
+const readyTimeout = 10 * time.Second
 
 // worker is one producer's or consumer's private state.
 type worker struct {
-	rec     *report.Recorder
-	errs    ClassCounts
-	foreign int64
-	lastOK  atomic.Int64 // ns since epoch of the last successful operation
-	_       [56]byte
+	rec      *report.Recorder
+	errs     ClassCounts
+	foreign  int64
+	underRep int64        // measured events WAIT left under-replicated
+	lastOK   atomic.Int64 // ns since epoch of the last successful operation
+	_        [56]byte
 }
 
 // New prepares a generator and validates the pattern's options.
@@ -75,26 +99,46 @@ func New(cfg Config, rdb redis.UniversalClient) (*Generator, error) {
 	if cfg.Producers < 1 || cfg.Keys < 1 || cfg.Pipeline < 1 || cfg.PayloadMin < HeaderSize || cfg.PayloadMax < cfg.PayloadMin {
 		return nil, fmt.Errorf("loadgen: invalid config %+v", cfg)
 	}
-	env := &Env{Client: rdb, Producers: cfg.Producers, Consumers: cfg.Consumers, Run: cfg.Run}
+	env := &Env{Client: rdb, Producers: cfg.Producers, Consumers: cfg.Consumers, Run: cfg.Run,
+		KeyGlob: fmt.Sprintf("%s{%s:*}", globEscape(cfg.KeyPrefix), globEscape(cfg.Pattern))}
 	for i := 0; i < cfg.Keys; i++ {
 		env.Keys = append(env.Keys, fmt.Sprintf("%s{%s:%d}", cfg.KeyPrefix, cfg.Pattern, i))
 	}
-	p, err := buildPattern(cfg.Pattern, env, cfg.Options)
+	b, err := buildPattern(cfg.Pattern, env, cfg.Options)
 	if err != nil {
 		return nil, err
 	}
 	groups := 0
 	if cfg.Consumers > 0 {
-		groups = p.Groups(cfg.Consumers)
+		groups = b.Groups(cfg.Consumers)
 	}
-	return &Generator{cfg: cfg, env: env, pattern: p, groups: groups,
-		ledger: NewLedger(cfg.Producers, groups)}, nil
+	return &Generator{cfg: cfg, env: env, pattern: b.Pattern, wait: b.wait, groups: groups,
+		kills: make([]atomic.Int64, cfg.Consumers), ledger: NewLedger(cfg.Producers, groups)}, nil
 }
 
 // ValidateOptions checks a pattern name and its options without a server.
 func ValidateOptions(pattern string, opts map[string]any) error {
 	_, err := buildPattern(pattern, &Env{Keys: []string{"x"}, Producers: 1, Consumers: 1}, opts)
 	return err
+}
+
+// KillConsumer makes consumer i crash while handling the next event it
+// reads: that event counts as received (it was processed), but nothing of
+// that read is acknowledged, and the rest of the read is dropped, as when a
+// process dies between processing and acknowledging. After restartAfter a
+// replacement with a new name takes its place (never, if restartAfter < 0).
+// At-least-once patterns then redeliver the unacknowledged events
+// (duplicates); at-most-once ones lose what was read but not processed.
+func (g *Generator) KillConsumer(i int, restartAfter time.Duration) error {
+	if i < 0 || i >= len(g.kills) {
+		return fmt.Errorf("loadgen: no consumer %d (have %d)", i, len(g.kills))
+	}
+	v := int64(-1)
+	if restartAfter >= 0 {
+		v = int64(restartAfter) + 1
+	}
+	g.kills[i].Store(v)
+	return nil
 }
 
 // Keys returns the Redis keys the load uses.
@@ -124,6 +168,7 @@ func (g *Generator) LastSuccess() time.Duration {
 // run and is returned as an error. Run may be called once.
 func (g *Generator) Run(ctx context.Context, col *report.Collector, epoch time.Time) (*Outcome, error) {
 	g.col, g.epoch = col, epoch
+	g.env.Epoch, g.env.Warmup = epoch, g.cfg.Warmup
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	for i := 0; i < g.cfg.Producers+g.cfg.Consumers; i++ {
@@ -135,11 +180,13 @@ func (g *Generator) Run(ctx context.Context, col *report.Collector, epoch time.T
 	}
 	consCtx, stopConsumers := context.WithCancel(context.Background())
 	defer stopConsumers()
-	var prodWG, consWG sync.WaitGroup
+	var prodWG, consWG, readyWG sync.WaitGroup
 	for i := 0; i < g.cfg.Consumers; i++ {
 		consWG.Add(1)
-		go g.guard(&consWG, cancel, func() { g.consume(consCtx, i, g.workers[g.cfg.Producers+i]) })
+		readyWG.Add(1)
+		go g.guard(&consWG, cancel, func() { g.consume(consCtx, i, g.workers[g.cfg.Producers+i], readyWG.Done) })
 	}
+	g.awaitReady(ctx, cancel, &readyWG)
 	for i := 0; i < g.cfg.Producers; i++ {
 		prodWG.Add(1)
 		go g.guard(&prodWG, cancel, func() { g.produce(ctx, i, g.workers[i]) })
@@ -159,7 +206,11 @@ func (g *Generator) Run(ctx context.Context, col *report.Collector, epoch time.T
 			errs[c] += n
 		}
 		out.Foreign += w.foreign
+		out.UnderReplicated += w.underRep
 	}
+	st := &g.env.stats
+	out.Reclaimed = st.reclaimed.Load()
+	out.Reads, out.StaleReads, out.BackwardsReads = st.reads.Load(), st.stale.Load(), st.backwards.Load()
 	out.Errors = errs.Map()
 	g.panicMu.Lock()
 	defer g.panicMu.Unlock()
@@ -168,6 +219,29 @@ func (g *Generator) Run(ctx context.Context, col *report.Collector, epoch time.T
 	}
 	return out, context.Cause(ctx)
 }
+
+// awaitReady waits until every consumer has opened its reader (pub/sub
+// subscribers are confirmed) so that no event is published before anyone
+// listens; the run fails if that takes longer than readyTimeout.
+func (g *Generator) awaitReady(ctx context.Context, cancel context.CancelCauseFunc, wg *sync.WaitGroup) {
+	ready := make(chan struct{})
+	go func() { wg.Wait(); close(ready) }()
+	t := time.NewTimer(readyTimeout)
+	defer t.Stop()
+	select {
+	case <-ready:
+	case <-ctx.Done():
+	case <-t.C:
+		g.openMu.Lock()
+		err := g.openErr
+		g.openMu.Unlock()
+		cancel(fmt.Errorf("%w: consumers were not ready after %s: %v", ErrNotReady, readyTimeout, err))
+	}
+}
+
+// ErrNotReady means the consumers could not start reading (subscribe,
+// register) before the load was due to start.
+var ErrNotReady = errors.New("loadgen: consumers not ready")
 
 // drain waits until no acknowledged event is outstanding or Drain passes.
 func (g *Generator) drain(ctx context.Context) bool {
@@ -220,8 +294,13 @@ func (g *Generator) produce(ctx context.Context, id int, w *worker) {
 	for i := range bufs {
 		bufs[i] = padded(cfg.PayloadMax)
 	}
-	intended := make([]int64, cfg.Pipeline)
+	envs := make([]Envelope, cfg.Pipeline)
 	ncmds := make([]int, cfg.Pipeline)
+	acker, _ := g.pattern.(Acker)
+	var waitArgs []any // shared by every WAIT: go-redis only reads them
+	if g.wait.replicas > 0 {
+		waitArgs = []any{"wait", g.wait.replicas, g.wait.timeout.Milliseconds()}
+	}
 	end := int64(cfg.Warmup + cfg.Duration)
 	measureFrom := int64(cfg.Warmup)
 	var interval, offset float64
@@ -254,7 +333,7 @@ func (g *Generator) produce(ctx context.Context, id int, w *worker) {
 				if t > now || t >= end {
 					break
 				}
-				intended[n] = t
+				envs[n].Intended = t
 				n++
 			}
 		} else {
@@ -262,24 +341,33 @@ func (g *Generator) produce(ctx context.Context, id int, w *worker) {
 				break
 			}
 			for ; n < cfg.Pipeline; n++ {
-				intended[n] = now
+				envs[n].Intended = now
 			}
 		}
 		for i := 0; i < n; i++ {
 			s := seq + uint64(i)
 			part := int((uint64(id) + s) % uint64(cfg.Keys))
-			e := Envelope{Run: cfg.Run, Producer: uint32(id), Seq: s, Intended: intended[i], Partition: uint16(part)}
+			e := &envs[i]
+			e.Run, e.Producer, e.Seq, e.Partition = cfg.Run, uint32(id), s, uint16(part)
 			size := cfg.PayloadMin
 			if cfg.PayloadMax > cfg.PayloadMin {
 				size += rng.IntN(cfg.PayloadMax - cfg.PayloadMin + 1)
 			}
 			e.Encode(bufs[i])
-			ncmds[i] = g.pattern.Queue(cmdCtx, pipe, part, bufs[i][:size])
+			ncmds[i] = g.pattern.Queue(cmdCtx, pipe, *e, bufs[i][:size])
+		}
+		var waitCmd *redis.IntCmd
+		if waitArgs != nil {
+			// WAIT follows the writes on the pipeline's connection, so it
+			// covers exactly them.
+			waitCmd = redis.NewIntCmd(cmdCtx, waitArgs...)
+			_ = pipe.Process(cmdCtx, waitCmd)
 		}
 		sendAt := g.now()
 		cmds, _ := pipe.Exec(cmdCtx)
 		ackAt := g.now()
 		w.rec.Sent(int64(n))
+		waitFate, underRep := g.waitOutcome(waitCmd, w)
 		var acked, failed int64
 		c := 0
 		for i := 0; i < n; i++ {
@@ -294,23 +382,36 @@ func (g *Generator) produce(ctx context.Context, id int, w *worker) {
 				}
 			}
 			c += ncmds[i]
+			under := false
+			if fate == Acked && waitFate != Acked {
+				// On the primary, but not confirmed on enough replicas.
+				fate, under = waitFate, underRep
+				if under {
+					w.errs[ClassUnderReplicated]++
+				}
+			} else if fate == Acked && acker != nil {
+				acker.Acked(envs[i])
+			}
 			s := seq + uint64(i)
 			if fate == Acked {
 				acked++
 			} else {
 				failed++
 			}
-			if intended[i] < measureFrom {
+			if envs[i].Intended < measureFrom {
 				continue
+			}
+			if under {
+				w.underRep++
 			}
 			if !log.measuring {
 				log.first, log.measuring = s, true
 			}
 			log.next = s + 1
-			w.rec.Record(report.SendDelay, (sendAt-intended[i])/1000)
+			w.rec.Record(report.SendDelay, (sendAt-envs[i].Intended)/1000)
 			switch fate {
 			case Acked:
-				w.rec.Record(report.Publish, (ackAt-intended[i])/1000)
+				w.rec.Record(report.Publish, (ackAt-envs[i].Intended)/1000)
 			case Failed:
 				log.failed.add(s)
 			case Indeterminate:
@@ -328,12 +429,36 @@ func (g *Generator) produce(ctx context.Context, id int, w *worker) {
 	}
 }
 
-// consume is one consumer: it reads until stop, accounting each event.
-// Reads are not bound to stop's context: a read in flight completes and its
-// events are accounted before the consumer exits, so none vanish.
-func (g *Generator) consume(stop context.Context, id int, w *worker) {
+// waitOutcome reads a pipeline's WAIT reply: the fate of the writes the
+// primary acknowledged, and whether that is because too few replicas
+// confirmed them.
+func (g *Generator) waitOutcome(cmd *redis.IntCmd, w *worker) (Fate, bool) {
+	if cmd == nil {
+		return Acked, false
+	}
+	n, err := cmd.Result()
+	if err != nil {
+		class, _ := Classify(err)
+		w.errs[class]++
+		return Indeterminate, false // written, replication unknown
+	}
+	if n < int64(g.wait.replicas) {
+		return Indeterminate, true
+	}
+	return Acked, false
+}
+
+// consume is one consumer: it opens a reader and reads until stop,
+// accounting each event; when killed (KillConsumer) it abandons the reader
+// and, after the restart delay, continues as a new consumer with a new name
+// on the same partitions. ready is called once the first reader is open (or
+// the consumer gives up). Reads are not bound to stop's context: a read in
+// flight completes and its events are accounted before the consumer exits,
+// so none vanish.
+func (g *Generator) consume(stop context.Context, id int, w *worker, ready func()) {
+	ready = sync.OnceFunc(ready)
+	defer ready()
 	cfg := g.cfg
-	r := g.pattern.NewReader(g.env, id)
 	group := 0
 	if g.groups > 1 {
 		group = id
@@ -341,7 +466,10 @@ func (g *Generator) consume(stop context.Context, id int, w *worker) {
 	measureFrom := int64(cfg.Warmup)
 	last := make([]uint64, cfg.Producers*cfg.Keys) // seq+1 last seen per producer and partition
 	var reordered int64
-	got := func(raw string) {
+	defer func() { g.ledger.addReordered(reordered) }()
+	kill := &g.kills[id]
+	crashed := false
+	deliver := func(raw string, due int64) {
 		now := g.now()
 		e, err := DecodeString(raw, cfg.Run)
 		if err != nil || int(e.Producer) >= cfg.Producers || int(e.Partition) >= cfg.Keys {
@@ -354,7 +482,10 @@ func (g *Generator) consume(stop context.Context, id int, w *worker) {
 		if g.ledger.Deliver(group, e.Producer, e.Seq) {
 			return
 		}
-		w.rec.Record(report.EndToEnd, (now-e.Intended)/1000)
+		if due == 0 {
+			due = e.Intended
+		}
+		w.rec.Record(report.EndToEnd, (now-due)/1000)
 		w.rec.Received(1)
 		slot := &last[int(e.Producer)*cfg.Keys+int(e.Partition)]
 		if e.Seq+1 < *slot {
@@ -363,9 +494,88 @@ func (g *Generator) consume(stop context.Context, id int, w *worker) {
 			*slot = e.Seq + 1
 		}
 	}
-	backoff := time.Millisecond
+	got := func(raw string, due int64) bool {
+		if crashed {
+			return false // a reader that ignored the crash gets nothing more
+		}
+		deliver(raw, due)
+		if kill.Load() != 0 {
+			crashed = true
+			return false
+		}
+		return true
+	}
+	for life := 0; stop.Err() == nil; life++ {
+		name := fmt.Sprintf("c%d", id)
+		if life > 0 {
+			name = fmt.Sprintf("c%d.%d", id, life)
+		}
+		r := g.pattern.NewReader(g.env, id, name)
+		opened := g.open(stop, r, w)
+		if opened {
+			ready()
+			crashed = false
+			g.readUntil(stop, r, got, &crashed, w)
+		}
+		if c, ok := r.(io.Closer); ok {
+			_ = c.Close()
+		}
+		if !opened || !crashed {
+			return
+		}
+		restart := time.Duration(kill.Swap(0) - 1)
+		if restart < 0 {
+			<-stop.Done() // killed for good
+			return
+		}
+		select {
+		case <-stop.Done():
+			return
+		case <-time.After(restart):
+		}
+	}
+}
+
+// open opens r if it needs opening, retrying with backoff until it
+// succeeds or stop; it reports whether r is open.
+func (g *Generator) open(stop context.Context, r Reader, w *worker) bool {
+	o, ok := r.(Opener)
+	if !ok {
+		return true
+	}
+	backoff := 10 * time.Millisecond
 	for stop.Err() == nil {
+		err := o.Open(stop)
+		if err == nil {
+			w.lastOK.Store(g.now())
+			return true
+		}
+		if stop.Err() != nil {
+			return false
+		}
+		class, _ := Classify(err)
+		w.errs[class]++
+		w.rec.Error(1)
+		g.openMu.Lock()
+		g.openErr = err
+		g.openMu.Unlock()
+		select {
+		case <-stop.Done():
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 500*time.Millisecond)
+	}
+	return false
+}
+
+// readUntil reads from r until stop or until the consumer crashed.
+func (g *Generator) readUntil(stop context.Context, r Reader, got Got, crashed *bool, w *worker) {
+	backoff := time.Millisecond
+	for stop.Err() == nil && !*crashed {
 		err := r.Read(context.Background(), got)
+		if *crashed {
+			return
+		}
 		if err == nil {
 			w.lastOK.Store(g.now())
 			backoff = time.Millisecond
@@ -380,5 +590,4 @@ func (g *Generator) consume(stop context.Context, id int, w *worker) {
 		}
 		backoff = min(2*backoff, 200*time.Millisecond)
 	}
-	g.ledger.addReordered(reordered)
 }

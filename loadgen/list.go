@@ -2,16 +2,16 @@ package loadgen
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
 // list is a work queue on Redis lists: producers LPUSH, consumers BRPOP
-// (FIFO). Delivery is at-most-once: an event popped by a consumer that then
-// crashes is gone. Options: push (lpush|rpush; the pop side is the other
-// end), block (BRPOP wait, default 100ms).
+// (FIFO), each consumer on its share of the partitions. Delivery is
+// at-most-once: the pop is the acknowledgement, so an event popped by a
+// consumer that then crashes is gone. Options: push (lpush|rpush; the pop
+// side is the other end), block (BRPOP wait, default 100ms).
 type list struct {
 	env   *Env
 	right bool // RPUSH + BLPOP instead of LPUSH + BRPOP
@@ -32,16 +32,16 @@ func (l *list) Setup(ctx context.Context, env *Env) error {
 
 func (l *list) Groups(int) int { return 1 }
 
-func (l *list) Queue(ctx context.Context, pipe redis.Pipeliner, part int, ev []byte) int {
+func (l *list) Queue(ctx context.Context, pipe redis.Pipeliner, e Envelope, ev []byte) int {
 	if l.right {
-		pipe.RPush(ctx, l.env.Keys[part], ev)
+		pipe.RPush(ctx, l.env.Keys[e.Partition], ev)
 	} else {
-		pipe.LPush(ctx, l.env.Keys[part], ev)
+		pipe.LPush(ctx, l.env.Keys[e.Partition], ev)
 	}
 	return 1
 }
 
-func (l *list) NewReader(env *Env, id int) Reader {
+func (l *list) NewReader(env *Env, id int, _ string) Reader {
 	parts := partitionsFor(id, env.Consumers, len(env.Keys))
 	keys := make([]string, len(parts))
 	for i, p := range parts {
@@ -51,10 +51,8 @@ func (l *list) NewReader(env *Env, id int) Reader {
 	if l.right {
 		pop = "blpop"
 	}
-	// go-redis rounds blocking timeouts up to whole seconds; Redis ≥ 6 takes
-	// fractions, and a short block lets consumers stop promptly.
 	args := make([]any, len(keys)+2)
-	args[0], args[len(args)-1] = pop, strconv.FormatFloat(l.block.Seconds(), 'f', -1, 64)
+	args[0], args[len(args)-1] = pop, secs(l.block)
 	return &listReader{l: l, keys: keys, args: args}
 }
 
@@ -65,7 +63,7 @@ type listReader struct {
 	turn int
 }
 
-func (r *listReader) Read(ctx context.Context, got func(string)) error {
+func (r *listReader) Read(ctx context.Context, got Got) error {
 	n := len(r.keys)
 	for i := range r.keys {
 		r.args[1+i] = r.keys[(r.turn+i)%n]
@@ -80,6 +78,6 @@ func (r *listReader) Read(ctx context.Context, got func(string)) error {
 	if err != nil {
 		return err
 	}
-	got(v[1]) // [key, value]
+	got(v[1], 0) // [key, value]; popped is acknowledged, even by a crashing consumer
 	return nil
 }

@@ -50,12 +50,57 @@ func (o *Options) Duration(key string, def time.Duration) time.Duration {
 	if !ok {
 		return def
 	}
-	if s, ok := v.(string); ok {
-		if d, err := time.ParseDuration(s); err == nil && d >= 0 {
-			return d
-		}
+	if d, ok := duration(v); ok {
+		return d
 	}
 	o.errs = append(o.errs, fmt.Sprintf("%s: expected a duration like \"100ms\", got %v", key, v))
+	return def
+}
+
+// duration reads "100ms", or a bare 0.
+func duration(v any) (time.Duration, bool) {
+	switch x := v.(type) {
+	case string:
+		if d, err := time.ParseDuration(x); err == nil && d >= 0 {
+			return d, true
+		}
+	case int:
+		return 0, x == 0
+	}
+	return 0, false
+}
+
+// DurationRange returns the option key as a fixed duration ("200ms") or a
+// range {min: "100ms", max: "1s"}, or def for both ends when absent.
+func (o *Options) DurationRange(key string, def time.Duration) (lo, hi time.Duration) {
+	v, ok := o.get(key)
+	if !ok {
+		return def, def
+	}
+	if d, ok := duration(v); ok {
+		return d, d
+	}
+	if m, ok := v.(map[string]any); ok && len(m) == 2 {
+		lo, okLo := duration(m["min"])
+		hi, okHi := duration(m["max"])
+		if okLo && okHi && lo <= hi {
+			return lo, hi
+		}
+	}
+	o.errs = append(o.errs, fmt.Sprintf("%s: expected a duration like \"200ms\" or {min: \"100ms\", max: \"1s\"} with min <= max, got %v", key, v))
+	return def, def
+}
+
+// Text returns the option key as a non-empty free-form string, or def.
+func (o *Options) Text(key, def string) string {
+	v, ok := o.get(key)
+	if !ok {
+		return def
+	}
+	if s, ok := v.(string); ok && s != "" {
+		return s
+	}
+	o.errs = append(o.errs, fmt.Sprintf("%s: expected a non-empty string, got %v", key, v))
 	return def
 }
 

@@ -2,8 +2,12 @@ package loadgen
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -13,9 +17,28 @@ import (
 type Env struct {
 	Client    redis.UniversalClient
 	Keys      []string // one base key per partition
+	KeyGlob   string   // a glob matching every base key (PSUBSCRIBE)
 	Producers int
 	Consumers int
 	Run       uint32
+	// Epoch is the run's time zero and Warmup the start of the measured
+	// phase; both are set when the run starts, before any Queue or NewReader.
+	Epoch  time.Time
+	Warmup time.Duration
+
+	stats patternStats
+}
+
+// now returns the time since the epoch in nanoseconds (monotonic clock).
+func (e *Env) now() int64 { return int64(time.Since(e.Epoch)) }
+
+// patternStats are counts only some patterns produce; readers add to them
+// and the generator copies them into the Outcome.
+type patternStats struct {
+	reclaimed atomic.Int64 // events taken back from a consumer presumed dead
+	reads     atomic.Int64 // register reads in the measured phase
+	stale     atomic.Int64 // ... that missed an acknowledged write
+	backwards atomic.Int64 // ... older than one the same reader saw before
 }
 
 // A Pattern carries events through one Redis structure: how an event is
@@ -24,29 +47,63 @@ type Pattern interface {
 	// Setup prepares the keys before any load, e.g. creates consumer groups.
 	Setup(ctx context.Context, env *Env) error
 	// Groups is the number of independent receivers of the event stream:
-	// 1 for a work queue, one per consumer for fan-out.
+	// 1 for a work queue, one per consumer for fan-out, 0 when consumers
+	// observe state instead of receiving events.
 	Groups(consumers int) int
-	// Queue adds the commands that write one event to pipe and returns how
-	// many it added; the event is acked when all of them succeed.
-	Queue(ctx context.Context, pipe redis.Pipeliner, part int, ev []byte) int
-	// NewReader returns the reader for consumer id (0-based).
-	NewReader(env *Env, id int) Reader
+	// Queue adds the commands that write event e (encoded, with its padding,
+	// in ev) to pipe and returns how many it added; the event is acked when
+	// all of them succeed.
+	Queue(ctx context.Context, pipe redis.Pipeliner, e Envelope, ev []byte) int
+	// NewReader returns the reader for consumer id (0-based), which decides
+	// its partitions; name is its identity in Redis (consumer name,
+	// processing list), new each time a crashed consumer is replaced.
+	NewReader(env *Env, id int, name string) Reader
 }
 
-// A Reader is one consumer's view of the pipeline.
+// A Reader is one consumer's view of the pipeline. Optionally it is an
+// Opener, and an io.Closer to release what it holds when its consumer stops
+// or crashes.
 type Reader interface {
 	// Read waits a short while for events, hands each raw event to got, and
 	// acknowledges them the way the pattern does. It returns nil when the
-	// wait simply timed out.
-	Read(ctx context.Context, got func(raw string)) error
+	// wait simply timed out. When got returns false the consumer has
+	// crashed: Read must return at once, acknowledging nothing more.
+	Read(ctx context.Context, got Got) error
+}
+
+// Got takes one event a reader read. due is when the event fell due, in
+// nanoseconds since the epoch, for patterns that delay events; 0 means its
+// intended send time. Latency is measured from it. Got returns false when
+// the consumer crashed while handling the event.
+type Got func(raw string, due int64) bool
+
+// An Opener is a Reader that must do something before it reads: subscribe,
+// or take back what a dead consumer left. The generator starts the
+// producers only once every consumer's Open succeeded.
+type Opener interface {
+	Open(ctx context.Context) error
+}
+
+// An Acker is a Pattern that wants to know each write Redis acknowledged
+// (the register mode compares reads with the latest acknowledged value).
+// Producers call it in their own goroutine, in sequence order.
+type Acker interface {
+	Acked(e Envelope)
 }
 
 // newPattern builds the named pattern from its options.
 type newPattern func(env *Env, o *Options) (Pattern, error)
 
 var patterns = map[string]newPattern{
-	"list":   newList,
-	"stream": newStream,
+	"pubsub":        newPubSub,
+	"spubsub":       newSPubSub,
+	"list":          newList,
+	"list-reliable": newReliableList,
+	"stream":        newStream,
+	"zset":          newZSet,
+	"set":           newSet,
+	"string":        newString,
+	"hash":          newHash,
 }
 
 // Patterns lists the pattern names this build implements.
@@ -72,22 +129,144 @@ func partitionsFor(id, consumers, keys int) []int {
 	return parts
 }
 
-func buildPattern(name string, env *Env, opts map[string]any) (Pattern, error) {
+// waitSpec is options.wait: after each pipeline's writes, WAIT for replicas
+// within timeout; a write counts acked only when enough replicas confirmed.
+type waitSpec struct {
+	replicas int
+	timeout  time.Duration
+}
+
+// built is a pattern with the options every pattern shares.
+type built struct {
+	Pattern
+	wait waitSpec
+}
+
+func buildPattern(name string, env *Env, opts map[string]any) (built, error) {
 	mk, ok := patterns[name]
 	if !ok {
-		return nil, fmt.Errorf("pattern %q is not implemented (have %v)", name, Patterns())
+		return built{}, fmt.Errorf("pattern %q is not implemented (have %v)", name, Patterns())
 	}
 	o := NewOptions(opts)
+	var b built
+	if w, ok := o.Map("wait"); ok {
+		b.wait = waitSpec{replicas: w.Int("replicas", 1), timeout: w.Duration("timeout", time.Second)}
+		if err := w.Err(); err != nil {
+			return built{}, fmt.Errorf("workload.options.wait for %s: %w", name, err)
+		}
+		if b.wait.timeout <= 0 {
+			return built{}, fmt.Errorf("workload.options.wait.timeout must be > 0 (WAIT 0 blocks forever)")
+		}
+		if _, cluster := env.Client.(*redis.ClusterClient); cluster && b.wait.replicas > 0 {
+			return built{}, fmt.Errorf("workload.options.wait is not supported on cluster targets yet: WAIT must follow the writes on each shard's own connection")
+		}
+	}
 	p, err := mk(env, o)
 	if err != nil {
-		return nil, err
+		return built{}, fmt.Errorf("workload.options for %s: %w", name, err)
 	}
 	if err := o.Err(); err != nil {
-		return nil, fmt.Errorf("workload.options for %s: %w", name, err)
+		return built{}, fmt.Errorf("workload.options for %s: %w", name, err)
 	}
-	return p, nil
+	b.Pattern = p
+	return b, nil
 }
 
 // blockDefault is how long a consumer's blocking read waits: short, so that
 // consumers notice the end of the run promptly.
 const blockDefault = 100 * time.Millisecond
+
+// pollDefault is how long a consumer of a structure without blocking reads
+// (set, zset with delays, register) sleeps when it found nothing.
+const pollDefault = 5 * time.Millisecond
+
+// secs renders a blocking command's timeout in seconds with fractions:
+// go-redis rounds its own blocking timeouts up to whole seconds, Redis ≥ 6
+// takes fractions, and a short block lets consumers stop promptly.
+func secs(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) }
+
+// globEscape quotes the glob metacharacters of s for MATCH and PSUBSCRIBE.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// deleteMatching deletes every key matching the glob: what a previous run
+// left under a pattern's base keys (per-event keys, processing lists).
+func deleteMatching(ctx context.Context, c redis.UniversalClient, match string) error {
+	del := func(ctx context.Context, c redis.Cmdable) error {
+		iter := c.Scan(ctx, 0, match, 1000).Iterator()
+		pipe := c.Pipeline()
+		for iter.Next(ctx) {
+			pipe.Unlink(ctx, iter.Val()) // one key each: keys of different slots
+			if pipe.Len() == 500 {
+				if _, err := pipe.Exec(ctx); err != nil {
+					return err
+				}
+			}
+		}
+		if err := iter.Err(); err != nil {
+			return err
+		}
+		_, err := pipe.Exec(ctx)
+		return err
+	}
+	if cc, ok := c.(*redis.ClusterClient); ok {
+		return cc.ForEachMaster(ctx, func(ctx context.Context, n *redis.Client) error { return del(ctx, n) })
+	}
+	return del(ctx, c)
+}
+
+// isTimeout reports a read that simply timed out waiting.
+func isTimeout(err error) bool {
+	c, _ := Classify(err)
+	return c == ClassTimeout
+}
+
+// serverVersion returns the redis_version of a node the client reaches.
+func serverVersion(ctx context.Context, c redis.UniversalClient) (string, error) {
+	info, err := c.Info(ctx, "server").Result()
+	if err != nil {
+		return "", fmt.Errorf("INFO server: %w", err)
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "redis_version:"); ok {
+			return v, nil
+		}
+	}
+	return "", errors.New("INFO server has no redis_version")
+}
+
+// versionAtLeast reports whether version v (e.g. "7.0.15") is ≥ major.minor.
+func versionAtLeast(v string, major, minor int) bool {
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) < 2 {
+		return false
+	}
+	ma, err1 := strconv.Atoi(parts[0])
+	mi, err2 := strconv.Atoi(parts[1])
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return ma > major || ma == major && mi >= minor
+}
+
+// requireVersion fails a pattern's Setup clearly when the server is older
+// than the commands it uses (what names them). A server that does not
+// answer INFO (e.g. an ACL without it) is not checked.
+func requireVersion(ctx context.Context, c redis.UniversalClient, major, minor int, what string) error {
+	v, err := serverVersion(ctx, c)
+	if err != nil {
+		return nil
+	}
+	if !versionAtLeast(v, major, minor) {
+		return fmt.Errorf("%s needs Redis >= %d.%d; the server is %s", what, major, minor, v)
+	}
+	return nil
+}

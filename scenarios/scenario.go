@@ -7,19 +7,19 @@ import "time"
 
 // Scenario is one fully resolved run description: every default filled in.
 type Scenario struct {
-	Name        string        `yaml:"name"`
-	Description string        `yaml:"description"`
-	Duration    Duration      `yaml:"duration"`
-	Warmup      Duration      `yaml:"warmup"`
-	Drain       Duration      `yaml:"drain"`
-	Seed        int64         `yaml:"seed"`
-	Target      Target        `yaml:"target"`
-	Workload    Workload      `yaml:"workload"`
-	Client      Client        `yaml:"client"`
-	Chaos       []Fault       `yaml:"chaos"`
-	SLO         Objectives    `yaml:"slo"`
-	Matrix      Matrix        `yaml:"matrix"`
-	Source      string        `yaml:"-"` // file the scenario came from, for messages
+	Name        string     `yaml:"name"`
+	Description string     `yaml:"description"`
+	Duration    Duration   `yaml:"duration"`
+	Warmup      Duration   `yaml:"warmup"`
+	Drain       Duration   `yaml:"drain"`
+	Seed        int64      `yaml:"seed"`
+	Target      Target     `yaml:"target"`
+	Workload    Workload   `yaml:"workload"`
+	Client      Client     `yaml:"client"`
+	Chaos       []Fault    `yaml:"chaos"`
+	SLO         Objectives `yaml:"slo"`
+	Matrix      Matrix     `yaml:"matrix"`
+	Source      string     `yaml:"-"` // file the scenario came from, for messages
 }
 
 // Target says which Redis to stand up, or which one to use.
@@ -54,7 +54,7 @@ type Client struct {
 	DialTimeout  Duration `yaml:"dial_timeout"`
 	ReadTimeout  Duration `yaml:"read_timeout"`
 	WriteTimeout Duration `yaml:"write_timeout"`
-	MaxRetries   int      `yaml:"max_retries"` // -1 disables retries
+	MaxRetries   int      `yaml:"max_retries"` // retries after a failure; 0: none (go-redis spells that -1)
 }
 
 // Fault is one step of the chaos schedule.

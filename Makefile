@@ -1,0 +1,24 @@
+# squall: the two commands a new user needs are `make demo` and `make test`.
+GO ?= go
+BIN := bin/squall
+
+.PHONY: build demo test redis bench fuzz clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/squall
+
+# Runs the shipped quickstart scenario against a local redis-server.
+demo: redis build
+	./$(BIN) run quickstart
+
+# Vet plus every test, race detector on, against real redis-server processes
+# (and Docker where an engine answers).
+test: redis
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+redis:
+	@scripts/ensure-redis.sh
+
+clean:
+	rm -rf bin runs

@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/squall-bench/squall/compose"
+	"github.com/squall-bench/squall/scenarios"
+)
+
+// squall target up SCENARIO stands a scenario's target up and leaves it
+// running (to poke at by hand, or to point another tool at); squall target
+// down removes it. A small JSON file per target under
+// $TMPDIR/squall-targets/ carries what down needs from one process to the
+// next.
+
+// targetState is the JSON file up leaves for down.
+type targetState struct {
+	compose.Handle
+	Scenario  string            `json:"scenario"`
+	Topology  string            `json:"topology"`
+	Image     string            `json:"image,omitempty"`
+	Nodes     []targetStateNode `json:"nodes"`
+	CreatedAt time.Time         `json:"created_at"`
+}
+
+type targetStateNode struct {
+	Name     string `json:"name"`
+	Role     string `json:"role"`
+	Addr     string `json:"addr"`
+	Internal string `json:"internal,omitempty"`
+	Pid      int    `json:"pid,omitempty"`
+}
+
+func targetStateDir() string { return filepath.Join(os.TempDir(), "squall-targets") }
+
+func cmdTarget(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usagef("target takes a subcommand: up SCENARIO [--provider P] [--set PATH=VALUE]... | down [RUN_ID]")
+	}
+	switch args[0] {
+	case "up":
+		return targetUp(ctx, args[1:], stdout, stderr)
+	case "down":
+		return targetDown(ctx, args[1:], stdout, stderr)
+	}
+	return usagef("target: unknown subcommand %q (up or down)", args[0])
+}
+
+func targetUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flags("target up", stderr)
+	sets := fs.StringArray("set", nil, "override a scenario key: PATH=VALUE, VALUE read as YAML (repeatable)")
+	provider := fs.String("provider", "", "auto|docker|process (overrides target.provider)")
+	if err := fs.Parse(args); err != nil {
+		return exitWith(exitUsage, err)
+	}
+	if fs.NArg() != 1 {
+		return usagef("target up takes one SCENARIO (a file or a shipped name; see squall list)")
+	}
+	sc, cells, err := scenarios.Load(fs.Arg(0), *sets)
+	if err != nil {
+		return exitWith(exitUsage, err)
+	}
+	s := cells[0].Scenario
+	if len(cells) > 1 {
+		fmt.Fprintf(stderr, "%s has %d matrix cells; standing up the first, %s (pick another with --set)\n", sc.Source, len(cells), cells[0].Name)
+	}
+	p := s.Target.Provider
+	if *provider != "" {
+		p = *provider
+	}
+	p, err = compose.Resolve(p)
+	if err != nil {
+		return exitWith(exitUsage, err)
+	}
+	if p == "external" {
+		return usagef("target.provider external: there is nothing to stand up (the target is already at %s)", strings.Join(s.Target.Addrs, ", "))
+	}
+	spec, err := targetUpSpec(s, p)
+	if err != nil {
+		return exitWith(exitUsage, err)
+	}
+	tg, err := compose.Up(ctx, spec)
+	for _, r := range reapedOf(tg) {
+		fmt.Fprintln(stderr, "removed leftover of a killed squall run:", r)
+	}
+	if err != nil {
+		if errors.Is(err, compose.ErrUnsupported) {
+			return exitWith(exitUsage, err)
+		}
+		return exitWith(exitInfra, err)
+	}
+	st := targetState{Handle: tg.Handle(), Scenario: sc.Name, Topology: tg.Topology, Image: tg.Image, CreatedAt: time.Now().UTC()}
+	for _, n := range tg.Nodes {
+		st.Nodes = append(st.Nodes, targetStateNode{Name: n.Name, Role: n.Role, Addr: n.Addr, Internal: n.Internal, Pid: n.Pid})
+	}
+	if err := writeTargetState(st); err != nil {
+		_ = tg.Close(context.WithoutCancel(ctx))
+		return exitWith(exitInfra, err)
+	}
+
+	fmt.Fprintf(stdout, "target %s up: %s on %s, Redis %s, persistence %s\n", st.RunID, tg.Topology, tg.Provider, tg.Version, spec.Persistence)
+	if tg.ImageNote != "" {
+		fmt.Fprintf(stdout, "image: %s\n", tg.ImageNote)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "\nNODE\tROLE\tADDRESS\tPEERS SEE")
+	for _, n := range tg.Nodes {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", n.Name, n.Role, n.Addr, n.Internal)
+	}
+	_ = tw.Flush()
+	fmt.Fprintln(stdout)
+	first := tg.Nodes[0]
+	switch tg.Topology {
+	case "sentinel":
+		first = tg.Sentinels()[0]
+		fmt.Fprintf(stdout, "sentinels monitor the primary as %q: redis-cli -p %s sentinel get-master-addr-by-name %s\n", compose.MasterName, port(first.Addr), compose.MasterName)
+	case "cluster":
+		fmt.Fprintf(stdout, "cluster: redis-cli -c -p %s cluster info\n", port(first.Addr))
+	default:
+		fmt.Fprintf(stdout, "connect: redis-cli -p %s\n", port(first.Addr))
+	}
+	if tg.Provider == "docker" {
+		fmt.Fprintln(stdout, "nodes announce the PEERS SEE addresses; squall's clients map them to the ADDRESS ports on 127.0.0.1, other cluster/sentinel clients need the same mapping")
+	}
+	fmt.Fprintf(stdout, "tear down: squall target down %s\n", st.RunID)
+	return nil
+}
+
+// targetUpSpec translates the scenario's target into a compose.Spec that
+// outlives this process.
+func targetUpSpec(s *scenarios.Scenario, provider string) (compose.Spec, error) {
+	t := s.Target
+	spec := compose.Spec{
+		Provider: provider, Topology: t.Topology, Shards: t.Shards, Replicas: t.Replicas, Sentinels: t.Sentinels,
+		Persistence: t.Persistence, Image: t.Image, Addrs: t.Addrs, Config: map[string]string{}, Detach: true,
+	}
+	for k, v := range t.Config {
+		spec.Config[k] = fmt.Sprint(v)
+	}
+	if t.PasswordEnv != "" {
+		pw, ok := os.LookupEnv(t.PasswordEnv)
+		if !ok {
+			return spec, fmt.Errorf("target.password_env: environment variable %s is not set", t.PasswordEnv)
+		}
+		spec.Password = pw
+	}
+	return spec, nil
+}
+
+func reapedOf(tg *compose.Target) []string {
+	if tg == nil {
+		return nil
+	}
+	return tg.Reaped
+}
+
+func port(addr string) string {
+	i := strings.LastIndex(addr, ":")
+	return addr[i+1:]
+}
+
+func writeTargetState(st targetState) error {
+	if err := os.MkdirAll(targetStateDir(), 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(targetStateDir(), st.RunID+".json"), append(b, '\n'), 0o644)
+}
+
+func readTargetStates() ([]targetState, error) {
+	files, _ := filepath.Glob(filepath.Join(targetStateDir(), "*.json"))
+	var states []targetState
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var st targetState
+		if err := json.Unmarshal(b, &st); err != nil {
+			return nil, fmt.Errorf("%s: %v", f, err)
+		}
+		states = append(states, st)
+	}
+	sort.Slice(states, func(i, j int) bool { return states[i].CreatedAt.Before(states[j].CreatedAt) })
+	return states, nil
+}
+
+func targetDown(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flags("target down", stderr)
+	if err := fs.Parse(args); err != nil {
+		return exitWith(exitUsage, err)
+	}
+	if fs.NArg() > 1 {
+		return usagef("target down takes at most one RUN_ID")
+	}
+	states, err := readTargetStates()
+	if err != nil {
+		return exitWith(exitInfra, err)
+	}
+	var st *targetState
+	switch {
+	case fs.NArg() == 1:
+		for i := range states {
+			if states[i].RunID == fs.Arg(0) {
+				st = &states[i]
+			}
+		}
+		if st == nil {
+			return usagef("no target %s is up (see %s)", fs.Arg(0), targetStateDir())
+		}
+	case len(states) == 0:
+		fmt.Fprintln(stdout, "no target is up")
+		return nil
+	case len(states) == 1:
+		st = &states[0]
+	default:
+		var ids []string
+		for _, s := range states {
+			ids = append(ids, fmt.Sprintf("  %s  %s %s on %s, up since %s", s.RunID, s.Scenario, s.Topology, s.Provider, s.CreatedAt.Local().Format(time.DateTime)))
+		}
+		return usagef("%d targets are up; name one:\n%s", len(states), strings.Join(ids, "\n"))
+	}
+	removed, err := compose.Down(ctx, st.Handle)
+	for _, r := range removed {
+		fmt.Fprintln(stdout, "removed", r)
+	}
+	if err != nil {
+		return exitWith(exitInfra, err)
+	}
+	if err := os.Remove(filepath.Join(targetStateDir(), st.RunID+".json")); err != nil && !os.IsNotExist(err) {
+		return exitWith(exitInfra, err)
+	}
+	fmt.Fprintf(stdout, "target %s is down\n", st.RunID)
+	return nil
+}

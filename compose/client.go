@@ -1,0 +1,207 @@
+package compose
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Client returns the go-redis client for the target's topology: a plain
+// client on the primary (standalone), a FailoverClient that follows the
+// sentinels' master (sentinel), or a ClusterClient. Each dials through
+// hostAddr, so the addresses Sentinel and Cluster announce (container
+// addresses on docker) reach the node through its port on 127.0.0.1.
+func (t *Target) Client(o ClientOptions) redis.UniversalClient {
+	retries := o.MaxRetries
+	if retries == 0 {
+		retries = -1 // go-redis reads 0 as "default (3)"
+	}
+	dial := t.dialer(o.DialTimeout)
+	switch t.Topology {
+	case "sentinel":
+		var addrs []string
+		for _, s := range t.Sentinels() {
+			addrs = append(addrs, s.Addr)
+		}
+		return redis.NewFailoverClient(&redis.FailoverOptions{
+			MasterName:      t.masterName,
+			SentinelAddrs:   addrs,
+			Password:        t.Spec.Password,
+			Dialer:          dial,
+			DialTimeout:     o.DialTimeout,
+			ReadTimeout:     o.ReadTimeout,
+			WriteTimeout:    o.WriteTimeout,
+			MaxRetries:      retries,
+			PoolSize:        o.PoolSize,
+			DisableIdentity: true,
+		})
+	case "cluster":
+		var addrs []string
+		for _, n := range t.DataNodes() {
+			addrs = append(addrs, n.Addr)
+		}
+		return redis.NewClusterClient(&redis.ClusterOptions{
+			Addrs:                      addrs,
+			ClusterStateReloadInterval: o.ClusterReloadInterval,
+			Password:                   t.Spec.Password,
+			Dialer:                     dial,
+			DialTimeout:                o.DialTimeout,
+			ReadTimeout:                o.ReadTimeout,
+			WriteTimeout:               o.WriteTimeout,
+			MaxRetries:                 retries,
+			PoolSize:                   o.PoolSize,
+			DisableIdentity:            true,
+		})
+	}
+	return redis.NewClient(&redis.Options{
+		Addr:            t.Primary().Addr,
+		Password:        t.Spec.Password,
+		Dialer:          dial,
+		DialTimeout:     o.DialTimeout,
+		ReadTimeout:     o.ReadTimeout,
+		WriteTimeout:    o.WriteTimeout,
+		MaxRetries:      retries,
+		PoolSize:        o.PoolSize,
+		DisableIdentity: true,
+	})
+}
+
+// NodeClient returns a client for one node's admin commands (ROLE, INFO,
+// CONFIG, SENTINEL, CLUSTER), without retries so that a dead node answers
+// with an error at once. The caller closes it.
+func (t *Target) NodeClient(n *Node) *redis.Client {
+	pw := t.Spec.Password
+	if n.Kind == "sentinel" {
+		pw = ""
+	}
+	return adminClient(n.Addr, pw, t.dialer(2*time.Second))
+}
+
+// HostAddr translates an address a node announces (Node.Internal) to the one
+// the host dials; other addresses come back unchanged.
+func (t *Target) HostAddr(addr string) string {
+	if a, ok := t.hostAddrs[addr]; ok {
+		return a
+	}
+	return addr
+}
+
+// dialer dials the host-reachable address for whatever address go-redis
+// asks for.
+func (t *Target) dialer(timeout time.Duration) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	if timeout == 0 {
+		timeout = 5 * time.Second
+	}
+	d := &net.Dialer{Timeout: timeout, KeepAlive: 5 * time.Minute}
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return d.DialContext(ctx, network, t.HostAddr(addr))
+	}
+}
+
+// NodeRole is a node's role at the moment Roles asked it.
+type NodeRole struct {
+	Node    *Node
+	Role    string // primary, replica, sentinel; "" when the node did not answer
+	Primary *Node  // replicas: the node they replicate from, when it is one of ours
+	Link    string // replicas: the link state ROLE reports (connected, connect, sync...)
+	Err     error  // why the node did not answer
+}
+
+// Roles asks every node for its ROLE, in parallel, so that faults can pick
+// "the primary at this moment".
+func (t *Target) Roles(ctx context.Context) []NodeRole {
+	out := make([]NodeRole, len(t.Nodes))
+	var wg sync.WaitGroup
+	for i, n := range t.Nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = t.role(ctx, n)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func (t *Target) role(ctx context.Context, n *Node) NodeRole {
+	r := NodeRole{Node: n}
+	c := t.NodeClient(n)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	v, err := c.Do(ctx, "ROLE").Slice()
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	if len(v) == 0 {
+		r.Err = fmt.Errorf("empty ROLE reply")
+		return r
+	}
+	switch fmt.Sprint(v[0]) {
+	case "master":
+		r.Role = "primary"
+	case "slave":
+		r.Role = "replica"
+		if len(v) >= 4 {
+			r.Primary = t.byInternal(net.JoinHostPort(fmt.Sprint(v[1]), fmt.Sprint(v[2])))
+			r.Link = fmt.Sprint(v[3])
+		}
+	case "sentinel":
+		r.Role = "sentinel"
+	default:
+		r.Role = fmt.Sprint(v[0])
+	}
+	return r
+}
+
+// Primaries returns the nodes that answer ROLE as primaries right now (one
+// outside a cluster, except during a split brain).
+func (t *Target) Primaries(ctx context.Context) []*Node {
+	var ps []*Node
+	for _, r := range t.Roles(ctx) {
+		if r.Role == "primary" {
+			ps = append(ps, r.Node)
+		}
+	}
+	return ps
+}
+
+// SentinelPrimary returns the node the sentinels name as primary now (the
+// one a FailoverClient writes to), asking them in order until one answers.
+func (t *Target) SentinelPrimary(ctx context.Context) (*Node, error) {
+	if t.Topology != "sentinel" {
+		return nil, unsupportedErr("SentinelPrimary on a %s target", t.Topology)
+	}
+	var lastErr error
+	for _, s := range t.Sentinels() {
+		c := redis.NewSentinelClient(&redis.Options{Addr: s.Addr, MaxRetries: -1, DisableIdentity: true,
+			Dialer: t.dialer(2 * time.Second), ReadTimeout: 3 * time.Second})
+		addr, err := c.GetMasterAddrByName(ctx, t.masterName).Result()
+		c.Close()
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		internal := strings.Join(addr, ":")
+		if n := t.byInternal(internal); n != nil {
+			return n, nil
+		}
+		return nil, infraErr("sentinel %s names %s, which is none of the target's nodes", s.Name, internal)
+	}
+	return nil, infraErr("no sentinel answered: %v", lastErr)
+}
+
+func (t *Target) byInternal(addr string) *Node {
+	for _, n := range t.Nodes {
+		if n.Internal == addr {
+			return n
+		}
+	}
+	return nil
+}

@@ -1,0 +1,451 @@
+package compose
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ory/dockertest/v3"
+	dc "github.com/ory/dockertest/v3/docker"
+)
+
+// dockerLauncher runs each node in a container built from one image.
+//
+// Every container sits on two networks of its run: "pub", where its port is
+// published on 127.0.0.1 and containers cannot talk to each other (ICC off),
+// and "peer", with a fixed address per node, over which replication, the
+// cluster bus and Sentinel run and which nodes announce. Disconnect takes a
+// node off "peer" only, so clients on the host still reach it: a real
+// partition, not a crash. Fixed addresses and fixed host ports survive
+// restarts, so announced addresses and clients' dialers stay valid.
+//
+// Containers are created with dockertest's client rather than
+// Pool.RunWithOptions, because a node's config must be uploaded and its peer
+// network attached before it starts, and because RunWithOptions publishes
+// every port on all interfaces and sets StopSignal SIGWINCH.
+type dockerLauncher struct {
+	pool      *dockertest.Pool
+	run       string
+	image     string
+	majorV    int
+	owner     string
+	pub, peer *dockertest.Network
+	subnet    netip.Prefix
+
+	ctx    context.Context // ends the watchers at close
+	cancel context.CancelFunc
+
+	mu    sync.Mutex
+	boxes map[*Node]*box
+}
+
+// box is one node's container and its current run.
+type box struct {
+	id, name string
+	ip       string
+	port     int // container port (6379 or 26379)
+	run      *boxRun
+}
+
+// boxRun is one start of a container; see procRun.
+type boxRun struct {
+	done     chan struct{}
+	expected bool
+}
+
+// dockerPool connects to the engine (DOCKER_HOST or the default socket) and
+// checks that it answers within 2 s.
+func dockerPool(ctx context.Context) (*dockertest.Pool, error) {
+	pool, err := dockertest.NewPool("")
+	if err != nil {
+		return nil, infraErr("docker: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := pool.Client.PingWithContext(ctx); err != nil {
+		return nil, infraErr("no Docker engine answers (%v); use --provider process", err)
+	}
+	return pool, nil
+}
+
+func newDockerLauncher(ctx context.Context, t *Target) (*dockerLauncher, error) {
+	pool, err := dockerPool(ctx)
+	if err != nil {
+		return nil, err
+	}
+	reaped, err := reapDocker(ctx, pool.Client)
+	t.Reaped = reaped
+	if err != nil {
+		return nil, err
+	}
+	image, note, major, err := resolveImage(ctx, pool.Client, t.Spec.Image)
+	if err != nil {
+		return nil, err
+	}
+	t.Image, t.ImageNote = image, note
+	owner := ownerToken()
+	if t.Spec.Detach {
+		owner = detachedOwner
+	}
+	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	l := &dockerLauncher{pool: pool, run: t.Spec.RunID, image: image, majorV: major, owner: owner,
+		ctx: lctx, cancel: cancel, boxes: map[*Node]*box{}}
+	if err := l.createNetworks(); err != nil {
+		_ = l.close(ctx)
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *dockerLauncher) name() string { return "docker" }
+func (l *dockerLauncher) major() int   { return l.majorV }
+
+func (l *dockerLauncher) labels(node string) map[string]string {
+	m := map[string]string{labelSquall: "1", labelRun: l.run, labelOwner: l.owner}
+	if node != "" {
+		m[labelNode] = node
+	}
+	return m
+}
+
+// createNetworks makes the run's pub and peer networks. Docker assigns a
+// fixed address only on a network with a user-configured subnet, so the peer
+// network is created once to let Docker pick a free subnet, then again with
+// that subnet spelled out.
+func (l *dockerLauncher) createNetworks() error {
+	var err error
+	l.pub, err = l.pool.CreateNetwork("squall-"+l.run+"-pub", func(o *dc.CreateNetworkOptions) {
+		o.Driver = "bridge"
+		o.Labels = l.labels("")
+		o.Options = map[string]any{"com.docker.network.bridge.enable_icc": "false"}
+	})
+	if err != nil {
+		return infraErr("docker network: %v", err)
+	}
+	name := "squall-" + l.run
+	for attempt := 0; ; attempt++ {
+		probe, err := l.pool.CreateNetwork(name, func(o *dc.CreateNetworkOptions) { o.Driver, o.Labels = "bridge", l.labels("") })
+		if err != nil {
+			return infraErr("docker network: %v", err)
+		}
+		var subnet string
+		info, err := l.pool.Client.NetworkInfo(probe.Network.ID)
+		if err == nil && len(info.IPAM.Config) > 0 {
+			subnet = info.IPAM.Config[0].Subnet
+		}
+		if err := l.pool.Client.RemoveNetwork(probe.Network.ID); err != nil {
+			return infraErr("docker network: %v", err)
+		}
+		prefix, perr := netip.ParsePrefix(subnet)
+		if perr != nil || !prefix.Addr().Is4() || prefix.Bits() > 24 {
+			return infraErr("docker gave network %s the subnet %q; squall needs an IPv4 /24 or larger", name, subnet)
+		}
+		l.peer, err = l.pool.CreateNetwork(name, func(o *dc.CreateNetworkOptions) {
+			o.Driver, o.Labels = "bridge", l.labels("")
+			o.IPAM = &dc.IPAMOptions{Driver: "default", Config: []dc.IPAMConfig{{Subnet: prefix.Masked().String()}}}
+		})
+		if err == nil {
+			l.subnet = prefix.Masked()
+			return nil
+		}
+		if attempt == 2 { // another run took the subnet between the two creates
+			return infraErr("docker network %s: %v", name, err)
+		}
+	}
+}
+
+// nodeIP gives the i-th node of a target the address .10+i of the peer
+// subnet (.1 is the gateway): stable, and in the order of Target.Nodes.
+func nodeIP(subnet netip.Prefix, t *Target, n *Node) netip.Addr {
+	i := 0
+	for i < len(t.Nodes) && t.Nodes[i] != n {
+		i++
+	}
+	a := subnet.Addr().As4()
+	v := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
+	v += uint32(10 + i)
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}
+
+func (l *dockerLauncher) start(ctx context.Context, t *Target, n *Node, conf confFunc) error {
+	ip := nodeIP(l.subnet, t, n)
+	if !l.subnet.Contains(ip) {
+		return infraErr("docker network %s has no address left for %s", l.subnet, n.Name)
+	}
+	port, file, args := 6379, "redis.conf", []string{}
+	if n.Kind == "sentinel" {
+		port, file, args = 26379, "sentinel.conf", []string{"--sentinel"}
+	}
+	lines, err := conf(place{Bind: "0.0.0.0", Port: port, Dir: "/data", Announce: ip.String()})
+	if err != nil {
+		return err
+	}
+	b := &box{name: "squall-" + l.run + "-" + n.Name, ip: ip.String(), port: port}
+	n.Internal = fmt.Sprintf("%s:%d", b.ip, port)
+	n.Container = b.name
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ { // a free host port can be taken before docker binds it
+		hostPort, err := freePort()
+		if err != nil {
+			return infraErr("no free port: %v", err)
+		}
+		n.Addr = fmt.Sprintf("127.0.0.1:%d", hostPort)
+		lastErr = l.create(ctx, n, b, hostPort, file, lines, args)
+		if lastErr == nil {
+			break
+		}
+		if b.id != "" {
+			_ = l.pool.Client.RemoveContainer(dc.RemoveContainerOptions{ID: b.id, Force: true, RemoveVolumes: true})
+			b.id = ""
+		}
+		if !strings.Contains(lastErr.Error(), "allocated") && !strings.Contains(lastErr.Error(), "in use") {
+			break
+		}
+	}
+	if lastErr != nil {
+		return infraErr("container %s: %v", b.name, lastErr)
+	}
+	l.mu.Lock()
+	l.boxes[n] = b
+	l.mu.Unlock()
+	return l.boot(ctx, t, n, b)
+}
+
+// create makes the container on the pub network with its port published on
+// 127.0.0.1, attaches it to the peer network at its fixed address, uploads
+// its config and starts it.
+func (l *dockerLauncher) create(ctx context.Context, n *Node, b *box, hostPort int, file string, conf, args []string) error {
+	cport := dc.Port(fmt.Sprintf("%d/tcp", b.port))
+	c, err := l.pool.Client.CreateContainer(dc.CreateContainerOptions{
+		Name: b.name,
+		Config: &dc.Config{
+			Image:        l.image,
+			Hostname:     n.Name,
+			Entrypoint:   []string{"redis-server"},
+			Cmd:          append([]string{"/data/" + file}, args...),
+			WorkingDir:   "/data",
+			ExposedPorts: map[dc.Port]struct{}{cport: {}},
+			Labels:       l.labels(n.Name),
+			StopSignal:   "SIGTERM",
+		},
+		HostConfig: &dc.HostConfig{
+			PortBindings: map[dc.Port][]dc.PortBinding{cport: {{HostIP: "127.0.0.1", HostPort: strconv.Itoa(hostPort)}}},
+		},
+		NetworkingConfig: &dc.NetworkingConfig{EndpointsConfig: map[string]*dc.EndpointConfig{l.pub.Network.Name: {}}},
+		Context:          ctx,
+	})
+	if err != nil {
+		return err
+	}
+	b.id = c.ID
+	if err := l.connectPeer(ctx, b, n.Name); err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	body := []byte(strings.Join(conf, "\n") + "\n")
+	_ = tw.WriteHeader(&tar.Header{Name: file, Mode: 0o644, Size: int64(len(body)), ModTime: time.Now()})
+	_, _ = tw.Write(body)
+	_ = tw.Close()
+	if err := l.pool.Client.UploadToContainer(c.ID, dc.UploadToContainerOptions{InputStream: &buf, Path: "/data", Context: ctx}); err != nil {
+		return fmt.Errorf("uploading %s: %w", file, err)
+	}
+	return l.pool.Client.StartContainerWithContext(c.ID, nil, ctx)
+}
+
+func (l *dockerLauncher) connectPeer(ctx context.Context, b *box, name string) error {
+	return l.pool.Client.ConnectNetwork(l.peer.Network.ID, dc.NetworkConnectionOptions{
+		Container:      b.id,
+		EndpointConfig: &dc.EndpointConfig{IPAMConfig: &dc.EndpointIPAMConfig{IPv4Address: b.ip}, Aliases: []string{name}},
+		Context:        ctx,
+	})
+}
+
+// boot watches a started container for unexpected exits and waits until
+// it answers PING through its published port.
+func (l *dockerLauncher) boot(ctx context.Context, t *Target, n *Node, b *box) error {
+	r := &boxRun{done: make(chan struct{})}
+	l.mu.Lock()
+	b.run = r
+	l.mu.Unlock()
+	go func() {
+		code, err := l.pool.Client.WaitContainerWithContext(b.id, l.ctx)
+		close(r.done)
+		if l.ctx.Err() != nil {
+			return
+		}
+		l.mu.Lock()
+		expected := r.expected
+		l.mu.Unlock()
+		if !expected {
+			if err == nil {
+				err = fmt.Errorf("exit code %d", code)
+			}
+			t.reportUnexpected(fmt.Errorf("%w: container %s (%s) exited unexpectedly: %v%s", ErrInfra, b.name, n.Addr, err, l.logs(b)))
+		}
+	}()
+	pw := t.Spec.Password
+	if n.Kind == "sentinel" {
+		pw = ""
+	}
+	if err := waitReady(ctx, n.Addr, pw, r.done, 60*time.Second); err != nil {
+		return infraErr("container %s (%s) did not start: %v%s", b.name, n.Addr, err, l.logs(b))
+	}
+	return nil
+}
+
+// logs returns the tail of a container's output for error messages.
+func (l *dockerLauncher) logs(b *box) string {
+	var out bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	_ = l.pool.Client.Logs(dc.LogsOptions{Context: ctx, Container: b.id, OutputStream: &out, ErrorStream: &out,
+		Stdout: true, Stderr: true, Tail: "5"})
+	if s := strings.TrimSpace(out.String()); s != "" {
+		return "\n  log: " + strings.ReplaceAll(s, "\n", "\n  log: ")
+	}
+	return ""
+}
+
+func (l *dockerLauncher) current(n *Node) (*box, *boxRun, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.boxes[n]
+	if b == nil || b.run == nil {
+		return nil, nil, fmt.Errorf("%s was never started", n.Name)
+	}
+	return b, b.run, nil
+}
+
+// end marks a run as squall's doing, sends sig and waits for the exit;
+// SIGKILL after grace. A paused container is unpaused first: the engine
+// refuses to signal it.
+func (l *dockerLauncher) end(ctx context.Context, b *box, r *boxRun, sig dc.Signal, grace time.Duration) error {
+	l.mu.Lock()
+	r.expected = true
+	l.mu.Unlock()
+	select {
+	case <-r.done:
+		return nil
+	default:
+	}
+	_ = l.pool.Client.UnpauseContainer(b.id)
+	if err := l.pool.Client.KillContainer(dc.KillContainerOptions{ID: b.id, Signal: sig, Context: ctx}); err != nil {
+		var nr *dc.ContainerNotRunning
+		if !errors.As(err, &nr) {
+			return err
+		}
+	}
+	select {
+	case <-r.done:
+		return nil
+	case <-time.After(grace):
+	}
+	if err := l.pool.Client.KillContainer(dc.KillContainerOptions{ID: b.id, Signal: dc.SIGKILL, Context: ctx}); err != nil {
+		var nr *dc.ContainerNotRunning
+		if !errors.As(err, &nr) {
+			return err
+		}
+	}
+	select {
+	case <-r.done:
+		return nil
+	case <-time.After(10 * time.Second):
+		return fmt.Errorf("container %s still running after SIGKILL", b.name)
+	}
+}
+
+func (l *dockerLauncher) kill(ctx context.Context, n *Node) error {
+	b, r, err := l.current(n)
+	if err != nil {
+		return err
+	}
+	return l.end(ctx, b, r, dc.SIGKILL, 10*time.Second)
+}
+
+// stop sends SIGTERM with KillContainer: dockertest's StopContainer would
+// send the SIGWINCH it configures, which Redis ignores, and SIGKILL later.
+func (l *dockerLauncher) stop(ctx context.Context, n *Node, grace time.Duration) error {
+	b, r, err := l.current(n)
+	if err != nil {
+		return err
+	}
+	return l.end(ctx, b, r, dc.SIGTERM, grace)
+}
+
+// restart starts the same container again: same config and /data volume,
+// same fixed address and host port.
+func (l *dockerLauncher) restart(ctx context.Context, t *Target, n *Node) error {
+	b, r, err := l.current(n)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-r.done:
+	default:
+		return fmt.Errorf("container %s is still running", b.name)
+	}
+	if err := l.pool.Client.StartContainerWithContext(b.id, nil, ctx); err != nil {
+		return infraErr("starting container %s: %v", b.name, err)
+	}
+	return l.boot(ctx, t, n, b)
+}
+
+func (l *dockerLauncher) pause(_ context.Context, n *Node) error {
+	b, _, err := l.current(n)
+	if err != nil {
+		return err
+	}
+	return l.pool.Client.PauseContainer(b.id)
+}
+
+func (l *dockerLauncher) resume(_ context.Context, n *Node) error {
+	b, _, err := l.current(n)
+	if err != nil {
+		return err
+	}
+	return l.pool.Client.UnpauseContainer(b.id)
+}
+
+func (l *dockerLauncher) disconnect(ctx context.Context, n *Node) error {
+	b, _, err := l.current(n)
+	if err != nil {
+		return err
+	}
+	return l.pool.Client.DisconnectNetwork(l.peer.Network.ID, dc.NetworkConnectionOptions{Container: b.id, Force: true, Context: ctx})
+}
+
+func (l *dockerLauncher) reconnect(ctx context.Context, n *Node) error {
+	b, _, err := l.current(n)
+	if err != nil {
+		return err
+	}
+	return l.connectPeer(ctx, b, n.Name)
+}
+
+func (l *dockerLauncher) handle() Handle {
+	return Handle{Provider: "docker", RunID: l.run}
+}
+
+// close removes the run's containers and networks: those it knows, then
+// whatever else carries the run's label (a container whose start failed
+// half-way).
+func (l *dockerLauncher) close(ctx context.Context) error {
+	l.cancel()
+	l.mu.Lock()
+	for _, b := range l.boxes {
+		if b.run != nil {
+			b.run.expected = true
+		}
+	}
+	l.mu.Unlock()
+	_, err := removeRun(ctx, l.pool.Client, l.run, "teardown")
+	return err
+}

@@ -1,0 +1,197 @@
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// str is the string pattern, in one of two modes.
+//
+// mode queue (default): events as individual string keys. A producer SETs
+// BASE:event:ID (with PX ttl when ttl is set) and RPUSHes ID to the list
+// BASE in one pipeline; the event is acked only when both succeed. A
+// consumer BLPOPs an id and GETDELs (Redis ≥ 6.2) its key. Delivery is
+// at-most-once: the popped id is the claim, and an event whose key expired
+// before it was consumed is lost. Options: ttl (default none), block
+// (default 100ms).
+//
+// mode register: a key per entity holding the latest value, as a cache or
+// state register. Entity n (options.entities, default 64, at least one per
+// producer) lives at BASE:entity:n with BASE = Keys[n % keys] and has one
+// writer, producer n % producers, which SETs it to its events in turn, so
+// each entity's value only grows. Consumers do not receive events: they GET
+// batch entities per round trip (default 16, sleeping poll, default 1ms,
+// between rounds) and count a read stale when it returned an older value
+// than the latest write acknowledged before the read was sent, and
+// backwards when older than a value the same reader had seen (monotonic
+// reads broken: a failover to a lagging replica, a restored backup).
+// Guarantee: on one primary, no stale or backwards reads; received stays 0.
+type str struct {
+	env   *Env
+	ttl   time.Duration
+	block time.Duration
+
+	register bool
+	entities []string        // register: entity keys
+	latest   []atomic.Uint64 // register: per entity, seq+1 of the latest acknowledged write
+	batch    int
+	poll     time.Duration
+}
+
+func newString(env *Env, o *Options) (Pattern, error) {
+	s := &str{env: env, register: o.String("mode", "queue", "queue", "register") == "register"}
+	if !s.register {
+		s.ttl = o.Duration("ttl", 0)
+		s.block = o.Duration("block", blockDefault)
+		if s.ttl > 0 && s.ttl < time.Millisecond {
+			return nil, fmt.Errorf("ttl must be at least 1ms")
+		}
+		return s, nil
+	}
+	n := o.Int("entities", 64)
+	s.batch = o.Int("batch", 16)
+	s.poll = o.Duration("poll", time.Millisecond)
+	if n < env.Producers {
+		return nil, fmt.Errorf("entities (%d) must be at least the number of producers (%d): each entity has one writer", n, env.Producers)
+	}
+	if s.batch < 1 {
+		return nil, fmt.Errorf("batch must be at least 1")
+	}
+	s.batch = min(s.batch, n)
+	s.latest = make([]atomic.Uint64, n)
+	for i := 0; i < n; i++ {
+		s.entities = append(s.entities, env.Keys[i%len(env.Keys)]+":entity:"+strconv.Itoa(i))
+	}
+	return s, nil
+}
+
+func (s *str) Setup(ctx context.Context, env *Env) error {
+	if !s.register {
+		if err := requireVersion(ctx, env.Client, 6, 2, "pattern string (GETDEL)"); err != nil {
+			return err
+		}
+	}
+	if err := env.Client.Del(ctx, env.Keys...).Err(); err != nil {
+		return err
+	}
+	for _, k := range env.Keys {
+		if err := deleteMatching(ctx, env.Client, globEscape(k)+":*"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *str) Groups(consumers int) int {
+	if s.register {
+		return 0
+	}
+	return 1
+}
+
+// entity returns the entity producer p's event seq writes: p owns entities
+// p, p+P, p+2P, … and writes them in turn.
+func (s *str) entity(e *Envelope) int {
+	p, np := int(e.Producer), s.env.Producers
+	owned := (len(s.entities) - p + np - 1) / np
+	return p + np*int(e.Seq%uint64(owned))
+}
+
+func (s *str) Queue(ctx context.Context, pipe redis.Pipeliner, e Envelope, ev []byte) int {
+	if s.register {
+		pipe.Set(ctx, s.entities[s.entity(&e)], ev, 0)
+		return 1
+	}
+	base := s.env.Keys[e.Partition]
+	key := eventKey(base, &e)
+	pipe.Set(ctx, key, ev, s.ttl)
+	pipe.RPush(ctx, base, key[len(base)+len(eventInfix):])
+	return 2
+}
+
+// Acked records the latest acknowledged value of a register entity.
+func (s *str) Acked(e Envelope) {
+	if s.register {
+		s.latest[s.entity(&e)].Store(e.Seq + 1)
+	}
+}
+
+func (s *str) NewReader(env *Env, id int, _ string) Reader {
+	if s.register {
+		return &registerReader{s: s, seen: make([]uint64, len(s.entities)), pipe: env.Client.Pipeline(),
+			want: make([]uint64, s.batch), turn: id * s.batch % len(s.entities)}
+	}
+	c := env.Client
+	return newNotifyReader(env, id, s.block, func(ctx context.Context, key string) (string, error) {
+		return c.GetDel(ctx, key).Result()
+	})
+}
+
+// registerReader reads register entities in turn.
+type registerReader struct {
+	s    *str
+	seen []uint64 // per entity, seq+1 of the newest value this reader saw
+	want []uint64 // per read of the round, the latest acknowledged seq+1 when sent
+	pipe redis.Pipeliner
+	cmds []*redis.StringCmd
+	ents []int
+	turn int
+}
+
+func (r *registerReader) Read(ctx context.Context, got Got) error {
+	s, env := r.s, r.s.env
+	measured := env.now() >= int64(env.Warmup)
+	r.cmds, r.ents = r.cmds[:0], r.ents[:0]
+	for i := 0; i < s.batch; i++ {
+		ent := (r.turn + i) % len(s.entities)
+		r.want[i] = s.latest[ent].Load() // before the read is sent
+		r.ents = append(r.ents, ent)
+		r.cmds = append(r.cmds, r.pipe.Get(ctx, s.entities[ent]))
+	}
+	r.turn = (r.turn + s.batch) % len(s.entities)
+	_, _ = r.pipe.Exec(ctx)
+	var reads, stale, backwards int64
+	var firstErr error
+	for i, cmd := range r.cmds {
+		v, err := cmd.Result()
+		var have uint64 // seq+1 of the value read; 0: none
+		switch {
+		case err == redis.Nil:
+		case err != nil:
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		default:
+			e, err := DecodeString(v, env.Run)
+			if err != nil {
+				continue // not this run's value
+			}
+			have = e.Seq + 1
+		}
+		reads++
+		ent := r.ents[i]
+		if have < r.want[i] {
+			stale++
+		}
+		if have < r.seen[ent] {
+			backwards++
+		} else {
+			r.seen[ent] = have
+		}
+	}
+	if measured {
+		env.stats.reads.Add(reads)
+		env.stats.stale.Add(stale)
+		env.stats.backwards.Add(backwards)
+	}
+	if s.poll > 0 {
+		time.Sleep(s.poll)
+	}
+	return firstErr
+}

@@ -1,0 +1,217 @@
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// zset is a delayed (or priority) queue on sorted sets: producers ZADD each
+// event with its due time as the score (Unix milliseconds, fractional:
+// intended send time + delay), consumers claim the events that are due
+// atomically. Without a delay they BZPOPMIN; with one, a Lua script
+// (EVALSHA) takes up to batch members scoring at most "now" with
+// ZRANGEBYSCORE and ZREMs them in one step, and reports the next due time
+// so the consumer sleeps just until then (at most poll). Delivery is
+// at-most-once per claim: a claimed event is gone from the set, so a
+// consumer that crashes after claiming loses the rest of its claim.
+// End-to-end latency is measured from the due time (the score), not the send
+// time. The drain must outlast the longest delay: events still waiting when
+// it ends count as lost. Options: delay (fixed "200ms" or a seeded range {min, max}, default
+// 0), batch (default 64), block (BZPOPMIN wait, default 100ms), poll (longest
+// sleep between claims, default 5ms).
+type zset struct {
+	env         *Env
+	lo, hi      time.Duration
+	batch       int
+	block, poll time.Duration
+	delayed     bool
+}
+
+// claimDue claims due members of one zset: KEYS[1] the set, ARGV[1] now
+// (a score), ARGV[2] the most to take. It returns {1, member, score, ...}
+// for what it claimed, or {0, member, score} naming the next due member (not
+// claimed), or {0} when the set is empty.
+var claimDue = redis.NewScript(`
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
+if #due > 0 then
+  local members = {}
+  for i = 1, #due, 2 do members[#members + 1] = due[i] end
+  redis.call('ZREM', KEYS[1], unpack(members))
+  table.insert(due, 1, 1)
+  return due
+end
+local nxt = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+table.insert(nxt, 1, 0)
+return nxt
+`)
+
+func newZSet(env *Env, o *Options) (Pattern, error) {
+	z := &zset{env: env, batch: o.Int("batch", 64), block: o.Duration("block", blockDefault), poll: o.Duration("poll", pollDefault)}
+	z.lo, z.hi = o.DurationRange("delay", 0)
+	z.delayed = z.hi > 0
+	if z.batch < 1 || z.batch > 1000 {
+		return nil, fmt.Errorf("batch must be between 1 and 1000")
+	}
+	if z.poll < 100*time.Microsecond {
+		return nil, fmt.Errorf("poll must be at least 100µs")
+	}
+	return z, nil
+}
+
+func (z *zset) Setup(ctx context.Context, env *Env) error {
+	if err := env.Client.Del(ctx, env.Keys...).Err(); err != nil {
+		return err
+	}
+	if !z.delayed {
+		return nil
+	}
+	return loadScript(ctx, env.Client, claimDue)
+}
+
+// loadScript loads s on every primary, so that EVALSHA finds it.
+func loadScript(ctx context.Context, c redis.UniversalClient, s *redis.Script) error {
+	if cc, ok := c.(*redis.ClusterClient); ok {
+		return cc.ForEachMaster(ctx, func(ctx context.Context, n *redis.Client) error { return s.Load(ctx, n).Err() })
+	}
+	return s.Load(ctx, c).Err()
+}
+
+func (z *zset) Groups(int) int { return 1 }
+
+// delay returns event e's delay: fixed, or drawn from [lo, hi] by a hash of
+// its producer and sequence, so it is reproducible.
+func (z *zset) delay(e *Envelope) time.Duration {
+	if z.lo == z.hi {
+		return z.lo
+	}
+	x := uint64(e.Producer)<<48 ^ e.Seq
+	x ^= x >> 33 // splitmix64 finaliser
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	x *= 0xc4ceb9fe1a85ec53
+	x ^= x >> 33
+	return z.lo + time.Duration(x%uint64(z.hi-z.lo+1))
+}
+
+// score renders a time since the epoch as the sorted set's score: Unix
+// milliseconds with a fraction, as delayed-job queues commonly use.
+func (z *zset) score(sinceEpoch int64) float64 {
+	return float64(z.env.Epoch.UnixNano()+sinceEpoch) / 1e6
+}
+
+// sinceEpoch is score's inverse.
+func (z *zset) sinceEpoch(score float64) int64 {
+	return int64(math.Round(score*1e6)) - z.env.Epoch.UnixNano()
+}
+
+func (z *zset) Queue(ctx context.Context, pipe redis.Pipeliner, e Envelope, ev []byte) int {
+	due := e.Intended + int64(z.delay(&e))
+	pipe.ZAdd(ctx, z.env.Keys[e.Partition], redis.Z{Score: z.score(due), Member: ev})
+	return 1
+}
+
+func (z *zset) NewReader(env *Env, id int, _ string) Reader {
+	r := &zsetReader{z: z}
+	for _, p := range partitionsFor(id, env.Consumers, len(env.Keys)) {
+		r.keys = append(r.keys, env.Keys[p])
+	}
+	r.popArgs = make([]any, len(r.keys)+2)
+	r.popArgs[0], r.popArgs[len(r.popArgs)-1] = "bzpopmin", secs(z.block)
+	copy(r.popArgs[1:], toAny(r.keys))
+	r.batch = strconv.Itoa(z.batch)
+	return r
+}
+
+func toAny(s []string) []any {
+	a := make([]any, len(s))
+	for i, v := range s {
+		a[i] = v
+	}
+	return a
+}
+
+type zsetReader struct {
+	z       *zset
+	keys    []string
+	popArgs []any
+	batch   string
+	cmds    []*redis.Cmd
+	pipe    redis.Pipeliner
+}
+
+func (r *zsetReader) Read(ctx context.Context, got Got) error {
+	c := r.z.env.Client
+	if !r.z.delayed {
+		cmd := redis.NewSliceCmd(ctx, r.popArgs...)
+		_ = c.Process(ctx, cmd)
+		v, err := cmd.Result()
+		if err == redis.Nil {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if len(v) == 3 { // key, member, score; due = intended send time
+			m, _ := v[1].(string)
+			got(m, 0)
+		}
+		return nil
+	}
+	if r.pipe == nil {
+		r.pipe = c.Pipeline()
+	}
+	now := strconv.FormatFloat(r.z.score(r.z.env.now()), 'f', -1, 64)
+	r.cmds = r.cmds[:0]
+	for _, k := range r.keys {
+		r.cmds = append(r.cmds, claimDue.EvalSha(ctx, r.pipe, []string{k}, now, r.batch))
+	}
+	_, _ = r.pipe.Exec(ctx)
+	next := int64(math.MaxInt64)
+	claimed := false
+	for _, cmd := range r.cmds {
+		v, err := cmd.Slice()
+		if err != nil {
+			if redis.HasErrorPrefix(err, "NOSCRIPT") { // e.g. the server restarted
+				return loadScript(ctx, c, claimDue)
+			}
+			return err
+		}
+		if len(v) < 3 {
+			continue
+		}
+		if flag, _ := v[0].(int64); flag == 0 {
+			if s, err := strconv.ParseFloat(asString(v[2]), 64); err == nil {
+				next = min(next, r.z.sinceEpoch(s))
+			}
+			continue
+		}
+		claimed = true
+		for i := 1; i+1 < len(v); i += 2 {
+			s, err := strconv.ParseFloat(asString(v[i+1]), 64)
+			due := int64(0)
+			if err == nil {
+				due = r.z.sinceEpoch(s)
+			}
+			if !got(asString(v[i]), due) {
+				return nil // crashed: the rest of the claim is lost
+			}
+		}
+	}
+	if !claimed {
+		sleep := r.z.poll
+		if next != math.MaxInt64 {
+			sleep = min(sleep, time.Duration(next-r.z.env.now()))
+		}
+		if sleep > 0 {
+			time.Sleep(sleep)
+		}
+	}
+	return nil
+}
+
+func asString(v any) string { s, _ := v.(string); return s }

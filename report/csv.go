@@ -1,0 +1,66 @@
+package report
+
+import (
+	"encoding/csv"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// TimelineColumns is timeline.csv's header.
+var TimelineColumns = []string{
+	"t_s", "sent", "acked", "received", "errors",
+	"publish_p50_us", "publish_p99_us", "publish_max_us",
+	"e2e_p50_us", "e2e_p99_us", "e2e_max_us", "faults",
+}
+
+// TimelineWriter writes timeline.csv one Second at a time. Each row is
+// flushed as it is written, so an interrupted run leaves a readable file.
+// It is not safe for concurrent use.
+type TimelineWriter struct {
+	w      *csv.Writer
+	header bool
+}
+
+// NewTimelineWriter returns a writer that writes the header before the first
+// row, or on Flush if no row came.
+func NewTimelineWriter(w io.Writer) *TimelineWriter {
+	return &TimelineWriter{w: csv.NewWriter(w)}
+}
+
+// Write appends one row.
+func (t *TimelineWriter) Write(s Second) error {
+	if err := t.writeHeader(); err != nil {
+		return err
+	}
+	i := func(v int64) string { return strconv.FormatInt(v, 10) }
+	row := []string{
+		strconv.FormatFloat(s.T, 'f', 3, 64),
+		i(s.Sent), i(s.Acked), i(s.Received), i(s.Errors),
+		i(s.Publish.P50), i(s.Publish.P99), i(s.Publish.Max),
+		i(s.EndToEnd.P50), i(s.EndToEnd.P99), i(s.EndToEnd.Max),
+		strings.Join(s.Faults, ";"),
+	}
+	if err := t.w.Write(row); err != nil {
+		return err
+	}
+	t.w.Flush()
+	return t.w.Error()
+}
+
+// Flush writes the header if no row has been written and flushes.
+func (t *TimelineWriter) Flush() error {
+	if err := t.writeHeader(); err != nil {
+		return err
+	}
+	t.w.Flush()
+	return t.w.Error()
+}
+
+func (t *TimelineWriter) writeHeader() error {
+	if t.header {
+		return nil
+	}
+	t.header = true
+	return t.w.Write(TimelineColumns)
+}

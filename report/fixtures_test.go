@@ -1,0 +1,155 @@
+package report
+
+// Fixtures for the renderer and schema tests, built as Go values so a change
+// to the model breaks them at compile time rather than in a stale file.
+
+// passResult is a single producer/consumer cell that met every objective.
+func passResult() *Result {
+	c := Cell{
+		Name:   "quickstart",
+		Params: map[string]string{},
+		Target: TargetInfo{Provider: "process", Topology: "standalone", Persistence: "none", RedisVersion: "7.2.4"},
+		Workload: WorkloadInfo{Pattern: "list", Producers: 2, Consumers: 2, Rate: 5000, Payload: "256",
+			Keys: 4, Pipeline: 1},
+		Client:     ClientInfo{Library: "github.com/redis/go-redis/v9 9.23.0", DialTimeoutS: 5, ReadTimeoutS: 3, WriteTimeoutS: 3, MaxRetries: 0},
+		DurationS:  15,
+		Throughput: Throughput{SentPerS: 5000, AckedPerS: 5000, ReceivedPerS: 4999.933},
+		Latency: Latencies{
+			Publish:   Summary{Count: 75000, Min: 61, Mean: 212.4, P50: 187, P90: 301, P99: 812, P999: 1905, Max: 4211},
+			EndToEnd:  Summary{Count: 74999, Min: 98, Mean: 388.9, P50: 341, P90: 587, P99: 1243, P999: 3118, Max: 9020},
+			SendDelay: Summary{Count: 75000, Min: 0, Mean: 11.2, P50: 8, P90: 19, P99: 52, P999: 240, Max: 1502},
+		},
+		Events: Events{Sent: 75000, Acked: 75000, Received: 74999},
+		Errors: map[string]int64{},
+		Faults: []FaultResult{},
+	}
+	c.SLO = CheckSLO(&c, []Objective{
+		{Name: "e2e_p99", Limit: "50ms", Value: 50_000},
+		{Name: "publish_p99", Limit: "10ms", Value: 10_000},
+		{Name: "throughput_min", Limit: "4900", Value: 4900},
+		{Name: "lost_max", Limit: "0", Value: 0},
+	})
+	c.Pass = allPass(c.SLO)
+	return &Result{Schema: Schema, Version: "v0.1.0", Scenario: "quickstart", StartedAt: "2025-11-24T16:00:00Z",
+		Pass: true, Cells: []Cell{c}}
+}
+
+// failoverResult is a Sentinel failover that lost and duplicated events,
+// with errors, three faults (one that could not be injected), failed
+// objectives and notes. Every field of the model is set, except the ones
+// that say the run stopped short (see fullResult).
+func failoverResult() *Result {
+	c := Cell{
+		Name:   "stream-failover",
+		Params: map[string]string{"target.persistence": "aof-everysec"},
+		Target: TargetInfo{Provider: "docker", Topology: "sentinel", Persistence: "aof-everysec", RedisVersion: "7.2.4",
+			Image: "redis:7.2", Nodes: []NodeInfo{
+				{Name: "redis-1", Role: "primary", Addr: "127.0.0.1:32768"},
+				{Name: "redis-2", Role: "replica", Addr: "127.0.0.1:32769"},
+				{Name: "sentinel-1", Role: "sentinel", Addr: "127.0.0.1:32770"},
+			}},
+		Workload: WorkloadInfo{Pattern: "stream", Producers: 4, Consumers: 4, Rate: 20000, Payload: "64-4096",
+			Keys: 8, Pipeline: 1},
+		Client:     ClientInfo{Library: "github.com/redis/go-redis/v9 9.23.0", DialTimeoutS: 5, ReadTimeoutS: 3, WriteTimeoutS: 3, MaxRetries: 3},
+		DurationS:  60,
+		Throughput: Throughput{SentPerS: 19998.7, AckedPerS: 19861.25, ReceivedPerS: 19852.4},
+		Latency: Latencies{
+			Publish:   Summary{Count: 1191675, Min: 88, Mean: 40211.7, P50: 412, P90: 1240, P99: 6_210_000, P999: 7_980_000, Max: 8_412_000},
+			EndToEnd:  Summary{Count: 1191144, Min: 140, Mean: 51230.2, P50: 655, P90: 2_410, P99: 6_850_000, P999: 8_120_000, Max: 9_870_000},
+			SendDelay: Summary{Count: 1199922, Min: 0, Mean: 19.5, P50: 9, P90: 24, P99: 96, P999: 999_700, Max: 1_204_000},
+		},
+		Events: Events{Sent: 1199922, Acked: 1191675, Failed: 7621, Indeterminate: 626, Received: 1191144,
+			Lost: 1130, Recovered: 599, Duplicated: 37, Reordered: 12},
+		Errors: map[string]int64{"timeout": 598, "connection": 28, "readonly": 7621},
+		Faults: []FaultResult{
+			{Action: "kill", Target: "primary", Node: "redis-1", Role: "primary", AtS: 20, HealedAtS: 0, UnavailableS: 6.21, RecoveredS: 7.9},
+			{Action: "restart", Target: "killed", Node: "redis-1", Role: "replica", AtS: 40, HealedAtS: 41.2, UnavailableS: 0, RecoveredS: 0},
+			{Action: "pause", Target: "replica", AtS: 50, Error: "no replica left to pause: redis-2 was promoted"},
+		},
+		ServerCalls: map[string]int64{"xadd": 1210004, "xreadgroup": 98211, "xack": 1191144},
+		Notes: []string{
+			"1,130 acknowledged events were written to the old primary after the replica's last sync and were lost in the failover; with asynchronous replication this is expected Redis behaviour, measured here.",
+			"the generator fell behind its schedule (send delay p99.9 1s): latency figures include that queueing.",
+		},
+	}
+	c.SLO = CheckSLO(&c, []Objective{
+		{Name: "e2e_p99", Limit: "50ms", Value: 50_000},
+		{Name: "publish_p99", Limit: "10ms", Value: 10_000},
+		{Name: "throughput_min", Limit: "19000", Value: 19000},
+		{Name: "lost_max", Limit: "0", Value: 0},
+		{Name: "unavailable_max", Limit: "15s", Value: 15_000_000},
+	})
+	c.Pass = allPass(c.SLO)
+	return &Result{Schema: Schema, Version: "v0.1.0", Scenario: "stream-failover", StartedAt: "2025-11-24T16:05:12Z",
+		Pass: false, Cells: []Cell{c}}
+}
+
+// fullResult sets every field of the model, the stop-short ones included:
+// the run was interrupted during its only cell.
+func fullResult() *Result {
+	r := failoverResult()
+	r.Error = "interrupted: stopped after 58.2s of the measured phase; partial results kept"
+	r.Interrupted = true
+	r.Cells[0].Error = r.Error
+	r.Cells[0].Pass = false
+	return r
+}
+
+// matrixResult is three persistence settings of one stream workload; the
+// slowest misses its throughput objective.
+func matrixResult() *Result {
+	mk := func(persistence string, acked, p99, e2e99 float64) Cell {
+		c := Cell{
+			Name:   "persistence=" + persistence,
+			Params: map[string]string{"target.persistence": persistence},
+			Target: TargetInfo{Provider: "process", Topology: "standalone", Persistence: persistence, RedisVersion: "7.2.4"},
+			Workload: WorkloadInfo{Pattern: "stream", Producers: 4, Consumers: 2, Rate: 0, Payload: "512",
+				Keys: 8, Pipeline: 8},
+			DurationS:  30,
+			Throughput: Throughput{SentPerS: acked, AckedPerS: acked, ReceivedPerS: acked},
+			Latency: Latencies{
+				Publish:   Summary{Count: int64(acked * 30), Min: 40, Mean: p99 / 4, P50: int64(p99 / 5), P90: int64(p99 / 2), P99: int64(p99), P999: int64(p99 * 2), Max: int64(p99 * 9)},
+				EndToEnd:  Summary{Count: int64(acked * 30), Min: 90, Mean: e2e99 / 4, P50: int64(e2e99 / 5), P90: int64(e2e99 / 2), P99: int64(e2e99), P999: int64(e2e99 * 2), Max: int64(e2e99 * 9)},
+				SendDelay: Summary{Count: int64(acked * 30), Min: 0, Mean: 1, P50: 1, P90: 2, P99: 5, P999: 20, Max: 310},
+			},
+			Events: Events{Sent: int64(acked * 30), Acked: int64(acked * 30), Received: int64(acked * 30)},
+			Errors: map[string]int64{},
+			Faults: []FaultResult{},
+			Notes:  []string{"closed loop (rate: max): latency is service time from the actual send; the send rate adapted to the server"},
+		}
+		c.SLO = CheckSLO(&c, []Objective{
+			{Name: "throughput_min", Limit: "50000", Value: 50000},
+			{Name: "lost_max", Limit: "0", Value: 0},
+		})
+		c.Pass = allPass(c.SLO)
+		return c
+	}
+	cells := []Cell{
+		mk("none", 182_340.5, 1_380, 2_950),
+		mk("aof-everysec", 151_002.2, 1_920, 4_120),
+		mk("aof-always", 38_410.9, 14_800, 31_400),
+	}
+	return &Result{Schema: Schema, Version: "v0.1.0", Scenario: "persistence-cost", StartedAt: "2025-11-24T17:30:00Z",
+		Pass: Verdict(cells), Cells: cells}
+}
+
+// timelineFixture is a few seconds of a failover timeline.
+func timelineFixture() []Second {
+	return []Second{
+		{T: 1, Sent: 20000, Acked: 20000, Received: 19994, Publish: Brief{P50: 410, P99: 1210, Max: 3020}, EndToEnd: Brief{P50: 650, P99: 2390, Max: 5100}},
+		{T: 2.0004, Sent: 20001, Acked: 12003, Received: 11870, Errors: 620, Publish: Brief{P50: 455, P99: 990_000, Max: 1_002_000},
+			EndToEnd: Brief{P50: 700, P99: 995_000, Max: 1_010_000}, Faults: []string{"kill primary (redis-1)"}},
+		{T: 3, Sent: 19999, Acked: 0, Received: 0, Errors: 19999, Faults: []string{"failover: redis-2 promoted", "note, with comma"}},
+		{T: 4, Sent: 20000, Acked: 26110, Received: 26201, Publish: Brief{P50: 480, P99: 6_210_000, Max: 6_400_000},
+			EndToEnd: Brief{P50: 720, P99: 6_350_000, Max: 6_500_000}},
+	}
+}
+
+func allPass(slo []SLOResult) bool {
+	for _, s := range slo {
+		if !s.Pass {
+			return false
+		}
+	}
+	return true
+}

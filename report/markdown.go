@@ -1,0 +1,151 @@
+package report
+
+import (
+	"io"
+	"strings"
+)
+
+// Markdown writes summary.md: the verdict first, then the headline figures
+// of each cell as GitHub-flavoured Markdown tables, to paste in a pull
+// request or a CI job summary.
+func Markdown(w io.Writer, r *Result) error {
+	ew := &errWriter{w: w}
+	pass, v := runVerdict(r)
+	ew.printf("### %s %s\n\n", mdIcon(pass), mdText(v))
+	facts := append([]string{"squall run of `" + mdCode(r.Scenario) + "`"}, mdAll(runFacts(r))...)
+	ew.line(strings.Join(facts, " · "))
+	if r.Interrupted {
+		ew.printf("\n> **Interrupted:** %s\n", mdText(interruption(r.Error)))
+	} else if r.Error != "" {
+		ew.printf("\n> **Error:** %s\n", mdText(r.Error))
+	}
+	if len(r.Cells) > 1 {
+		rows := [][]string{{"cell", "sent/s", "received/s", "publish p99", "e2e p99", "lost", "pass"}}
+		for i := range r.Cells {
+			c := &r.Cells[i]
+			row := comparisonRow(c, mdText(cellName(c)))
+			row[len(row)-1] = mdIcon(cellStatus(c) == "PASS")
+			rows = append(rows, row)
+		}
+		ew.line("")
+		ew.lines(mdTable(rows, "lrrrrrc"))
+	}
+	for i := range r.Cells {
+		ew.line("")
+		mdCell(ew, r, &r.Cells[i])
+	}
+	return ew.err
+}
+
+func mdCell(ew *errWriter, r *Result, c *Cell) {
+	ew.printf("#### %s %s\n\n", mdIcon(cellStatus(c) == "PASS"), mdText(cellName(c)))
+	ew.line(strings.Join(mdAll(cellFacts(c)), " · "))
+	if c.Error != "" && !saidAtEnd(r, c) {
+		if r.Interrupted && c.Error == r.Error {
+			ew.printf("\n> **Interrupted:** %s\n", mdText(interruption(c.Error)))
+		} else {
+			ew.printf("\n> **Error:** %s\n", mdText(c.Error))
+		}
+	}
+
+	ew.printf("\n**Throughput:** %s\n\n", strings.Join(throughputItems(c), " · "))
+	ew.lines(mdTable(latencyRows(c), "lrrrrrr"))
+
+	e := c.Events
+	names := []string{"sent", "acked", "failed", "indeterminate", "received", "lost", "recovered", "duplicated", "reordered"}
+	counts := []int64{e.Sent, e.Acked, e.Failed, e.Indeterminate, e.Received, e.Lost, e.Recovered, e.Duplicated, e.Reordered}
+	if c.Workload.Consumers == 0 && e.Received == 0 {
+		names, counts = names[:4], counts[:4]
+	}
+	vals := make([]string, len(counts))
+	for i, n := range counts {
+		vals[i] = fmtCount(n)
+		if n > 0 && (names[i] == "lost" || names[i] == "duplicated") {
+			vals[i] = "**" + vals[i] + "**"
+		}
+	}
+	ew.line("")
+	ew.lines(mdTable([][]string{names, vals}, strings.Repeat("r", len(names))))
+	for _, a := range deliveryAlarms(e) {
+		ew.printf("\n⚠️ %s\n", mdText(a))
+	}
+	if len(c.Errors) > 0 {
+		ew.printf("\n**Errors:** %s\n", strings.Join(mdAll(errorItems(c.Errors)), " · "))
+	}
+	if len(c.SLO) > 0 {
+		rows := [][]string{{"objective", "limit", "observed", "pass"}}
+		for _, s := range c.SLO {
+			rows = append(rows, []string{"`" + mdCode(s.Name) + "`", mdText(s.Limit), mdText(s.Observed), mdIcon(s.Pass)})
+		}
+		ew.line("")
+		ew.lines(mdTable(rows, "lrrc"))
+	}
+	if len(c.Faults) > 0 {
+		rows := [][]string{{"fault", "at", "healed", "unavailable", "recovered", "error"}}
+		for _, f := range c.Faults {
+			rows = append(rows, []string{mdText(faultName(f)), fmtSeconds(f.AtS), healedAt(f),
+				fmtSeconds(f.UnavailableS), fmtSeconds(f.RecoveredS), mdText(f.Error)})
+		}
+		ew.line("")
+		ew.lines(mdTable(rows, "lrrrrl"))
+	}
+	if len(c.Notes) > 0 {
+		ew.line("")
+		for _, n := range c.Notes {
+			ew.printf("- %s\n", mdText(n))
+		}
+	}
+}
+
+func mdIcon(pass bool) string {
+	if pass {
+		return "✅"
+	}
+	return "❌"
+}
+
+// mdTable writes rows (the first is the header) as a GFM table; align has
+// one letter per column: l, r or c.
+func mdTable(rows [][]string, align string) []string {
+	var out []string
+	for i, row := range rows {
+		out = append(out, "| "+strings.Join(row, " | ")+" |")
+		if i == 0 {
+			seps := make([]string, len(row))
+			for j := range row {
+				switch align[j] {
+				case 'r':
+					seps[j] = "--:"
+				case 'c':
+					seps[j] = ":-:"
+				default:
+					seps[j] = ":--"
+				}
+			}
+			out = append(out, "|"+strings.Join(seps, "|")+"|")
+		}
+	}
+	return out
+}
+
+// mdEscaper neutralises the characters that would start Markdown syntax
+// or end a table cell inside text taken from the result.
+var mdEscaper = strings.NewReplacer(
+	`\`, `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "`", "\\`",
+	"<", "&lt;", ">", "&gt;", "[", `\[`, "]", `\]`, "\n", " ", "\r", " ",
+)
+
+func mdText(s string) string { return mdEscaper.Replace(s) }
+
+func mdAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = mdText(s)
+	}
+	return out
+}
+
+// mdCode makes s safe inside a single-backtick code span.
+func mdCode(s string) string {
+	return strings.NewReplacer("`", "'", "\n", " ", "|", `\|`).Replace(s)
+}

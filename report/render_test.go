@@ -1,0 +1,180 @@
+package report
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite report/testdata/*.golden from the current output")
+
+// golden compares got with testdata/name, or rewrites it under -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *updateGolden {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -run %s -update to create it)", err, t.Name())
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the output (run with -update to accept):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+func render(t *testing.T, f func(*bytes.Buffer, *Result) error, r *Result) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := f(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func textOf(b *bytes.Buffer, r *Result) error     { return Text(b, r) }
+func markdownOf(b *bytes.Buffer, r *Result) error { return Markdown(b, r) }
+func jsonOf(b *bytes.Buffer, r *Result) error     { return JSON(b, r) }
+
+func TestTextGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		r    *Result
+	}{
+		{"text-pass.golden", passResult()},
+		{"text-failover.golden", failoverResult()},
+		{"text-matrix.golden", matrixResult()},
+		{"text-interrupted.golden", fullResult()},
+	} {
+		t.Run(tc.name, func(t *testing.T) { golden(t, tc.name, render(t, textOf, tc.r)) })
+	}
+}
+
+// TestTextFitsEightyColumns holds the single-cell summary to a terminal's
+// width, whatever the goldens say.
+func TestTextFitsEightyColumns(t *testing.T) {
+	for _, r := range []*Result{passResult(), failoverResult(), fullResult()} {
+		for i, line := range strings.Split(string(render(t, textOf, r)), "\n") {
+			if n := utf8.RuneCountInString(line); n > 80 {
+				t.Errorf("%s line %d is %d columns: %q", r.Scenario, i+1, n, line)
+			}
+		}
+	}
+}
+
+func TestTextVerdict(t *testing.T) {
+	last := func(r *Result) string {
+		lines := strings.Split(strings.TrimRight(string(render(t, textOf, r)), "\n"), "\n")
+		return lines[len(lines)-1]
+	}
+	if got := last(passResult()); got != "PASS: all 4 objectives met" {
+		t.Errorf("pass: %q", got)
+	}
+	if got := last(failoverResult()); got != "FAIL: 3 of 5 objectives failed" {
+		t.Errorf("failover: %q", got)
+	}
+	if got := last(matrixResult()); got != "FAIL: 1 of 6 objectives failed" {
+		t.Errorf("matrix: %q", got)
+	}
+	none := passResult()
+	none.Cells[0].SLO = nil
+	if got := last(none); got != "no objectives set" {
+		t.Errorf("no objectives: %q", got)
+	}
+	broken := passResult()
+	broken.Error = "infrastructure: Redis unreachable: no operation succeeded for 8s"
+	broken.Pass = false
+	out := string(render(t, textOf, broken))
+	for _, want := range []string{"FAIL: the run did not complete (all 4 objectives met until it stopped)\n", "ERROR: infrastructure: Redis unreachable"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("errored run: missing %q in\n%s", want, out)
+		}
+	}
+	if got := last(fullResult()); !strings.HasPrefix(got, "INTERRUPTED: stopped after 58.2s") {
+		t.Errorf("interrupted: %q", got)
+	}
+	if got := last(&Result{Schema: Schema, Scenario: "x"}); got != "FAIL: no cells ran" {
+		t.Errorf("no cells: %q", got)
+	}
+}
+
+func TestMarkdownGolden(t *testing.T) {
+	golden(t, "md-failover.golden", render(t, markdownOf, failoverResult()))
+	golden(t, "md-matrix.golden", render(t, markdownOf, matrixResult()))
+	golden(t, "md-interrupted.golden", render(t, markdownOf, fullResult()))
+	got := string(render(t, markdownOf, passResult()))
+	if !strings.HasPrefix(got, "### ✅ PASS: all 4 objectives met\n") {
+		t.Errorf("markdown must open with the verdict, got:\n%s", got)
+	}
+}
+
+func TestMarkdownEscapesTableCells(t *testing.T) {
+	r := passResult()
+	r.Cells[0].Name = "a|b*c"
+	r.Cells[0].Notes = []string{"keys squall:* <script>"}
+	got := string(render(t, markdownOf, r))
+	for _, want := range []string{`a\|b\*c`, `squall:\* &lt;script&gt;`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in\n%s", want, got)
+		}
+	}
+}
+
+func TestJSONGolden(t *testing.T) {
+	golden(t, "result.json.golden", render(t, jsonOf, fullResult()))
+}
+
+func TestRender(t *testing.T) {
+	r := passResult()
+	for format, f := range map[string]func(*bytes.Buffer, *Result) error{
+		"": textOf, "text": textOf, "md": markdownOf, "json": jsonOf,
+	} {
+		var b bytes.Buffer
+		if err := Render(&b, r, format); err != nil {
+			t.Fatalf("%q: %v", format, err)
+		}
+		if want := render(t, f, r); !bytes.Equal(b.Bytes(), want) {
+			t.Errorf("Render(%q) is not the %q renderer's output", format, format)
+		}
+	}
+	err := Render(&bytes.Buffer{}, r, "html5")
+	if err == nil || !strings.Contains(err.Error(), `"html5"`) || !strings.Contains(err.Error(), "text, md, json") {
+		t.Errorf("unknown format: got %v, want an error naming it and the valid formats", err)
+	}
+}
+
+func TestTextProducerOnlyAndCellError(t *testing.T) {
+	r := matrixResult()
+	po := &r.Cells[0]
+	po.Workload.Consumers = 0
+	po.Latency.EndToEnd = Summary{}
+	po.Events.Received = 0
+	po.Throughput.ReceivedPerS = 0
+	bad := &r.Cells[2]
+	bad.Error = "infrastructure: redis-server exited: signal: killed"
+	r.Error = bad.Error
+	out := string(render(t, textOf, r))
+	for _, want := range []string{
+		"no consumers (producer-only): delivery not checked",
+		"end-to-end          0      -      -",
+		"ERROR: infrastructure: redis-server exited: signal: killed\n\ncell",
+		"persistence=none          182,341           -       1.38ms        -     -   PASS",
+		"     0  ERROR\n",
+		"FAIL: 1 of 6 objectives failed\nERROR: infrastructure: redis-server exited",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "received 0") {
+		t.Errorf("producer-only cell shows consumer figures:\n%s", out)
+	}
+}

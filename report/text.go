@@ -1,0 +1,304 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// textWidth is the terminal width the text summary is laid out for.
+const textWidth = 80
+
+// labelWidth lines up the values after the labels of the one-line sections.
+const labelWidth = 12
+
+// Text writes the summary a person reads after a run: per cell its setup,
+// throughput, latency, event accounting, errors, faults, objectives and
+// notes; a comparison table when there are several cells; and a verdict.
+// Plain text without colours, so it reads the same in a terminal, a CI log
+// and a file.
+func Text(w io.Writer, r *Result) error {
+	ew := &errWriter{w: w}
+	ew.lines(wrapWords("", append([]string{"scenario " + r.Scenario}, runFacts(r)...), " · ", "    ", textWidth))
+	if len(r.Cells) == 0 {
+		ew.line("")
+		ew.line("no cells ran")
+	}
+	for i := range r.Cells {
+		ew.line("")
+		textCell(ew, r, &r.Cells[i])
+	}
+	if len(r.Cells) > 1 {
+		ew.line("")
+		ew.lines(comparison(r.Cells))
+	}
+	ew.line("")
+	ew.lines(verdictLines(r))
+	return ew.err
+}
+
+// runFacts are the run-level facts after the scenario name.
+func runFacts(r *Result) []string {
+	var facts []string
+	if r.StartedAt != "" {
+		facts = append(facts, "started "+r.StartedAt)
+	}
+	if r.Version != "" {
+		facts = append(facts, "squall "+r.Version)
+	}
+	return facts
+}
+
+func textCell(ew *errWriter, r *Result, c *Cell) {
+	ew.lines(wrapWords("", append([]string{"== " + cellName(c)}, cellFacts(c)...), " · ", "   ", textWidth))
+	ew.line("")
+
+	ew.lines(labelled("throughput", throughputItems(c)))
+	ew.line("")
+
+	ew.lines(alignTable("", latencyRows(c)))
+	ew.line("")
+
+	textEvents(ew, c)
+	if len(c.Errors) > 0 {
+		ew.lines(labelled("errors", errorItems(c.Errors)))
+	}
+	if len(c.Faults) > 0 {
+		ew.line("")
+		textFaults(ew, c.Faults)
+	}
+	if len(c.SLO) > 0 {
+		ew.line("")
+		rows := [][]string{{"objective", "limit", "observed"}}
+		for _, s := range c.SLO {
+			rows = append(rows, []string{passWord(s.Pass) + "  " + s.Name, s.Limit, s.Observed})
+		}
+		ew.lines(alignTable("", rows))
+	}
+	if len(c.Notes) > 0 {
+		ew.line("")
+		ew.line("notes")
+		for _, n := range c.Notes {
+			ew.lines(wrapWords("  - ", strings.Fields(n), " ", "    ", textWidth))
+		}
+	}
+	if c.Error != "" && !saidAtEnd(r, c) {
+		ew.line("")
+		ew.lines(cellErrorLines(r, c))
+	}
+}
+
+// cellErrorLines say why a cell stopped; the run's interruption reads as
+// one, not as an error.
+func cellErrorLines(r *Result, c *Cell) []string {
+	if r.Interrupted && c.Error == r.Error {
+		return wrapWords("INTERRUPTED: ", strings.Fields(interruption(c.Error)), " ", "    ", textWidth)
+	}
+	return wrapWords("ERROR: ", strings.Fields(c.Error), " ", "    ", textWidth)
+}
+
+// throughputItems are the per-second rates; received only where consumers ran.
+func throughputItems(c *Cell) []string {
+	tp := []string{"sent " + fmtRate(c.Throughput.SentPerS), "acked " + fmtRate(c.Throughput.AckedPerS)}
+	if c.Workload.Consumers > 0 {
+		tp = append(tp, "received "+fmtRate(c.Throughput.ReceivedPerS))
+	}
+	return tp
+}
+
+// cellName is the cell's name, or a stand-in so the header never starts blank.
+func cellName(c *Cell) string {
+	if c.Name == "" {
+		return "(unnamed cell)"
+	}
+	return c.Name
+}
+
+// cellFacts describe what ran: the target, then the workload.
+func cellFacts(c *Cell) []string {
+	var f []string
+	add := func(s string) {
+		if s = strings.TrimSpace(s); s != "" {
+			f = append(f, s)
+		}
+	}
+	t, wl := c.Target, c.Workload
+	add(t.Provider + " " + t.Topology)
+	if t.Persistence != "" {
+		add("persistence " + t.Persistence)
+	}
+	if t.RedisVersion != "" {
+		add("redis " + t.RedisVersion)
+	}
+	if wl.Pattern != "" || wl.Producers > 0 {
+		rate := "at " + fmtRate(wl.Rate)
+		if wl.Rate <= 0 {
+			rate = "at max rate"
+		}
+		add(fmt.Sprintf("%s %d×%d %s", wl.Pattern, wl.Producers, wl.Consumers, rate))
+	}
+	if wl.Payload != "" {
+		add("payload " + wl.Payload + " B")
+	}
+	if c.DurationS > 0 {
+		add(fmtSeconds(c.DurationS))
+	}
+	return f
+}
+
+// labelled lays out "label   item  item  item", wrapped under the items.
+func labelled(label string, items []string) []string {
+	indent := strings.Repeat(" ", labelWidth)
+	return wrapWords(padTo(label, labelWidth, false), items, "  ", indent, textWidth)
+}
+
+func latencyRows(c *Cell) [][]string {
+	rows := [][]string{{"latency", "count", "p50", "p90", "p99", "p99.9", "max"}}
+	for _, k := range []struct {
+		name string
+		s    Summary
+	}{
+		{"publish", c.Latency.Publish},
+		{"end-to-end", c.Latency.EndToEnd},
+		{"send delay", c.Latency.SendDelay},
+	} {
+		rows = append(rows, append([]string{k.name}, summaryCells(k.s)...))
+	}
+	return rows
+}
+
+// summaryCells are a histogram's count and percentiles as table cells;
+// an empty histogram shows dashes, not zeros that look like fast replies.
+func summaryCells(s Summary) []string {
+	if s.Count == 0 {
+		return []string{"0", "-", "-", "-", "-", "-"}
+	}
+	return []string{fmtCount(s.Count),
+		fmtUS(float64(s.P50)), fmtUS(float64(s.P90)), fmtUS(float64(s.P99)),
+		fmtUS(float64(s.P999)), fmtUS(float64(s.Max))}
+}
+
+func textEvents(ew *errWriter, c *Cell) {
+	e := c.Events
+	ew.lines(labelled("events", []string{
+		"sent " + fmtCount(e.Sent), "acked " + fmtCount(e.Acked),
+		"failed " + fmtCount(e.Failed), "indeterminate " + fmtCount(e.Indeterminate),
+	}))
+	indent := strings.Repeat(" ", labelWidth)
+	if c.Workload.Consumers == 0 && e.Received == 0 {
+		ew.line(indent + "no consumers (producer-only): delivery not checked")
+		return
+	}
+	ew.lines(wrapWords(indent, []string{
+		"received " + fmtCount(e.Received), "lost " + fmtCount(e.Lost),
+		"recovered " + fmtCount(e.Recovered), "duplicated " + fmtCount(e.Duplicated),
+		"reordered " + fmtCount(e.Reordered),
+	}, "  ", indent, textWidth))
+	for _, s := range deliveryAlarms(e) {
+		ew.lines(wrapWords(indent, strings.Fields(s), " ", indent, textWidth))
+	}
+}
+
+// deliveryAlarms spell out the counts that mean the pipeline broke its
+// promise, so they are not missed in a row of zeros.
+func deliveryAlarms(e Events) []string {
+	var out []string
+	if e.Lost > 0 {
+		out = append(out, fmt.Sprintf("LOST: %s acknowledged %s never reached a consumer", fmtCount(e.Lost), pluralize(e.Lost, "event", "events")))
+	}
+	if e.Duplicated > 0 {
+		out = append(out, fmt.Sprintf("DUPLICATED: %s %s received more than once", fmtCount(e.Duplicated), pluralize(e.Duplicated, "event was", "events were")))
+	}
+	return out
+}
+
+func pluralize(n int64, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// errorItems are "class count", the most frequent first.
+func errorItems(errs map[string]int64) []string {
+	classes := sortedErrorClasses(errs)
+	items := make([]string, len(classes))
+	for i, k := range classes {
+		items[i] = k + " " + fmtCount(errs[k])
+	}
+	return items
+}
+
+func sortedErrorClasses(errs map[string]int64) []string {
+	classes := make([]string, 0, len(errs))
+	for k := range errs {
+		classes = append(classes, k)
+	}
+	sort.Slice(classes, func(i, j int) bool {
+		a, b := classes[i], classes[j]
+		if errs[a] != errs[b] {
+			return errs[a] > errs[b]
+		}
+		return a < b
+	})
+	return classes
+}
+
+func textFaults(ew *errWriter, faults []FaultResult) {
+	rows := [][]string{{"fault", "at", "healed", "unavailable", "recovered"}}
+	var failed []string
+	for _, f := range faults {
+		rows = append(rows, []string{faultName(f), fmtSeconds(f.AtS), healedAt(f),
+			fmtSeconds(f.UnavailableS), fmtSeconds(f.RecoveredS)})
+		if f.Error != "" {
+			failed = append(failed, fmt.Sprintf("%s at %s: %s", faultName(f), fmtSeconds(f.AtS), f.Error))
+		}
+	}
+	ew.lines(alignTable("", rows))
+	for _, s := range failed {
+		ew.lines(wrapWords("  fault error: ", strings.Fields(s), " ", "    ", textWidth))
+	}
+}
+
+// faultName is "action target", with the node it hit when that adds news.
+func faultName(f FaultResult) string {
+	s := strings.TrimSpace(f.Action + " " + f.Target)
+	if f.Node != "" && f.Node != f.Target {
+		s += " (" + f.Node + ")"
+	}
+	return s
+}
+
+// healedAt is the heal time, or "-" for a fault nothing healed.
+func healedAt(f FaultResult) string {
+	if f.HealedAtS <= 0 {
+		return "-"
+	}
+	return fmtSeconds(f.HealedAtS)
+}
+
+// comparison is one row per cell with the figures people compare.
+func comparison(cells []Cell) []string {
+	rows := [][]string{{"cell", "sent/s", "received/s", "publish p99", "e2e p99", "lost", "pass"}}
+	for i := range cells {
+		c := &cells[i]
+		rows = append(rows, comparisonRow(c, cellName(c)))
+	}
+	return alignTable("", rows)
+}
+
+func comparisonRow(c *Cell, name string) []string {
+	recv, e2e, lost := "-", "-", "-"
+	if c.Workload.Consumers > 0 || c.Events.Received > 0 {
+		recv, lost = fmtNumber(c.Throughput.ReceivedPerS), fmtCount(c.Events.Lost)
+		if c.Latency.EndToEnd.Count > 0 {
+			e2e = fmtUS(float64(c.Latency.EndToEnd.P99))
+		}
+	}
+	pub := "-"
+	if c.Latency.Publish.Count > 0 {
+		pub = fmtUS(float64(c.Latency.Publish.P99))
+	}
+	return []string{name, fmtNumber(c.Throughput.SentPerS), recv, pub, e2e, lost, cellStatus(c)}
+}

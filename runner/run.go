@@ -1,0 +1,316 @@
+// Package runner orchestrates a run: for each cell of a scenario it stands
+// the target up, drives the load, ticks the recorder once a second, tears
+// down, and writes the run directory. Everything it starts it stops, also
+// on error, panic and interruption.
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/squall-bench/squall/compose"
+	"github.com/squall-bench/squall/loadgen"
+	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/scenarios"
+)
+
+// Options are the run's settings that do not come from the scenario.
+type Options struct {
+	Out      string // run directory; "" means runs/<time>-<scenario>
+	Provider string // overrides target.provider when set
+	Quiet    bool
+	Version  string
+	Stdout   io.Writer // final summary
+	Stderr   io.Writer // progress and warnings
+}
+
+// ErrInterrupted is returned (wrapped) when the run was cancelled.
+var ErrInterrupted = errors.New("interrupted")
+
+// Run executes every cell in order and writes the run directory. It returns
+// the result (also when cut short: whatever was measured is kept) and the
+// directory; the error says why the run stopped early, if it did.
+func Run(ctx context.Context, sc *scenarios.Scenario, cells []scenarios.Cell, o Options) (*report.Result, string, error) {
+	if o.Stdout == nil {
+		o.Stdout = io.Discard
+	}
+	if o.Stderr == nil {
+		o.Stderr = io.Discard
+	}
+	started := time.Now()
+	dir := o.Out
+	if dir == "" {
+		dir = filepath.Join("runs", started.Format("20060102-150405")+"-"+slug(sc.Name))
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, "", fmt.Errorf("%w: run directory: %v", compose.ErrInfra, err)
+	}
+	if b, err := sc.MarshalResolved(); err == nil {
+		_ = os.WriteFile(filepath.Join(dir, "scenario.yaml"), b, 0o644)
+	}
+	res := &report.Result{
+		Schema:    report.Schema,
+		Version:   o.Version,
+		Scenario:  sc.Name,
+		StartedAt: started.UTC().Format(time.RFC3339),
+		Cells:     []report.Cell{},
+	}
+	var runErr error
+	for i, cell := range cells {
+		prefix := ""
+		if len(cells) > 1 {
+			prefix = fmt.Sprintf("%02d-%s.", i+1, slug(cell.Name))
+			fmt.Fprintf(o.Stderr, "cell %d/%d: %s\n", i+1, len(cells), cell.Name)
+		}
+		rc, err := runCell(ctx, cell, o, dir, prefix)
+		res.Cells = append(res.Cells, rc)
+		if werr := report.WriteJSON(filepath.Join(dir, "result.json"), res); werr != nil && err == nil {
+			err = fmt.Errorf("%w: writing result: %v", compose.ErrInfra, werr)
+		}
+		if err != nil {
+			runErr = err
+			break
+		}
+	}
+	res.Pass = runErr == nil && report.Verdict(res.Cells)
+	if runErr != nil {
+		res.Error = runErr.Error()
+		res.Interrupted = errors.Is(runErr, ErrInterrupted)
+	}
+	if err := report.WriteJSON(filepath.Join(dir, "result.json"), res); err != nil && runErr == nil {
+		runErr = fmt.Errorf("%w: writing result: %v", compose.ErrInfra, err)
+	}
+	if f, err := os.Create(filepath.Join(dir, "summary.md")); err == nil {
+		_ = report.Markdown(f, res)
+		f.Close()
+	}
+	return res, dir, runErr
+}
+
+// runCell runs one cell with a fresh target.
+func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix string) (rc report.Cell, err error) {
+	s := cell.Scenario
+	rc = report.Cell{
+		Name:     cell.Name,
+		Params:   cell.Params,
+		Workload: workloadInfo(s),
+		Client:   clientInfo(s),
+		Errors:   map[string]int64{},
+		Faults:   []report.FaultResult{},
+		SLO:      []report.SLOResult{},
+	}
+	defer func() {
+		if err != nil {
+			rc.Error = err.Error()
+			rc.Pass = false
+		}
+	}()
+	provider := s.Target.Provider
+	if o.Provider != "" {
+		provider = o.Provider
+	}
+	provider = resolveProvider(provider)
+	runTag := rand.Uint32()
+	spec, err := targetSpec(s, provider, fmt.Sprintf("%08x", runTag))
+	if err != nil {
+		return rc, err
+	}
+	rc.Target = report.TargetInfo{Provider: provider, Topology: s.Target.Topology, Persistence: s.Target.Persistence}
+	if ctx.Err() != nil {
+		return rc, fmt.Errorf("%w before the cell started", ErrInterrupted)
+	}
+	tg, err := compose.Up(ctx, spec)
+	if err != nil {
+		return rc, err
+	}
+	defer tg.Close(context.WithoutCancel(ctx))
+	rc.Target.RedisVersion = tg.Version
+	for _, n := range tg.Nodes {
+		rc.Target.Nodes = append(rc.Target.Nodes, report.NodeInfo{Name: n.Name, Role: n.Role, Addr: n.Addr})
+	}
+	rdb := tg.Client(clientOptions(s))
+	defer rdb.Close()
+
+	gen, err := loadgen.New(loadConfig(s, runTag), rdb)
+	if err != nil {
+		return rc, err
+	}
+	if err := gen.Setup(ctx); err != nil {
+		return rc, fmt.Errorf("%w: preparing keys: %v", compose.ErrInfra, err)
+	}
+	before, _ := commandCalls(ctx, rdb)
+
+	files, err := openCellFiles(dir, prefix)
+	if err != nil {
+		return rc, err
+	}
+	defer files.close()
+
+	epoch := time.Now()
+	begin := epoch.Add(s.Warmup.D())
+	col := report.NewCollector(begin)
+	if err := col.LogTo(files.hlogs(), s.Name+"/"+cell.Name); err != nil {
+		return rc, fmt.Errorf("%w: %v", compose.ErrInfra, err)
+	}
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go watch(runCtx, cancel, tg, gen, s, epoch)
+	clock := startClock(col, files.timeline, begin, s.Duration.D(), o)
+	out, genErr := gen.Run(runCtx, col, epoch)
+	clock.stop()
+	after, _ := commandCalls(context.WithoutCancel(ctx), rdb)
+
+	measured := min(s.Duration.D(), max(0, out.SendEnd-s.Warmup.D()))
+	fillCell(&rc, s, col, out, measured, clock.err())
+	rc.ServerCalls = diffCalls(before, after)
+	switch {
+	case genErr == nil:
+	case ctx.Err() != nil:
+		return rc, fmt.Errorf("%w: stopped after %.1fs of the measured phase; partial results kept", ErrInterrupted, measured.Seconds())
+	default:
+		return rc, genErr
+	}
+	return rc, nil
+}
+
+// fillCell turns the load's outcome and the recorded histograms into the
+// cell's figures, notes and verdict.
+func fillCell(rc *report.Cell, s *scenarios.Scenario, col *report.Collector, out *loadgen.Outcome, measured time.Duration, clockErr error) {
+	secs := measured.Seconds()
+	rc.DurationS = round3(secs)
+	ev := out.Events
+	if secs > 0 {
+		rc.Throughput = report.Throughput{
+			SentPerS:     round3(float64(ev.Sent) / secs),
+			AckedPerS:    round3(float64(ev.Acked) / secs),
+			ReceivedPerS: round3(float64(ev.Received) / secs),
+		}
+	}
+	h := col.Totals()
+	rc.Latency = report.Latencies{
+		Publish:   report.Summarize(h[report.Publish]),
+		EndToEnd:  report.Summarize(h[report.EndToEnd]),
+		SendDelay: report.Summarize(h[report.SendDelay]),
+	}
+	rc.Events = ev
+	for k, v := range out.Errors {
+		rc.Errors[k] = v
+	}
+	if out.Foreign > 0 {
+		rc.Errors["foreign"] = out.Foreign
+		rc.Notes = append(rc.Notes, fmt.Sprintf("%d entries read from the pipeline's keys were not events of this run (foreign or garbled); they are not counted as received", out.Foreign))
+	}
+	if sd := rc.Latency.SendDelay; sd.Count > 0 && sd.P99 > 10_000 && !s.Workload.Rate.Max {
+		rc.Notes = append(rc.Notes, fmt.Sprintf(
+			"the generator fell behind its schedule (send delay p99 %s, max %s): %d producer connection(s) could not send %g events/s; latency figures include that queueing. Add producers or pipeline depth to tell a client limit from a server limit.",
+			us(sd.P99), us(sd.Max), s.Workload.Producers, s.Workload.Rate.PerSecond))
+	}
+	if s.Workload.Consumers > 0 && !out.Drained && ev.Lost > 0 {
+		rc.Notes = append(rc.Notes, fmt.Sprintf("%d acknowledged events had not arrived when the drain (%s) ended; they count as lost", ev.Lost, s.Drain.D()))
+	}
+	if s.Workload.Rate.Max {
+		rc.Notes = append(rc.Notes, "closed loop (rate: max): latency is service time from the actual send; the send rate adapted to the server")
+	}
+	if clockErr != nil {
+		rc.Notes = append(rc.Notes, "writing the timeline or interval logs failed: "+clockErr.Error())
+	}
+	rc.SLO = report.CheckSLO(rc, objectives(s))
+	rc.Pass = rc.Error == ""
+	for _, r := range rc.SLO {
+		rc.Pass = rc.Pass && r.Pass
+	}
+}
+
+// watch cancels the run with an infrastructure error when a node dies
+// unexpectedly or, with no fault scheduled, nothing has succeeded for a
+// while (the target is unreachable).
+func watch(ctx context.Context, cancel context.CancelCauseFunc, tg *compose.Target, gen *loadgen.Generator, s *scenarios.Scenario, epoch time.Time) {
+	limit := 5*time.Second + s.Client.ReadTimeout.D()
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case err := <-tg.Unexpected():
+			if len(s.Chaos) == 0 {
+				cancel(err)
+				return
+			}
+		case <-t.C:
+			if len(s.Chaos) > 0 {
+				continue
+			}
+			if since := time.Since(epoch) - gen.LastSuccess(); since > limit {
+				cancel(fmt.Errorf("%w: Redis unreachable: no operation succeeded for %s", compose.ErrInfra, since.Round(time.Second)))
+				return
+			}
+		}
+	}
+}
+
+// resolveProvider turns "auto" into the provider this machine supports.
+func resolveProvider(p string) string {
+	if p == "" || p == "auto" {
+		return "process"
+	}
+	return p
+}
+
+// commandCalls reads INFO commandstats: calls per command, as Redis counted.
+func commandCalls(ctx context.Context, rdb redis.UniversalClient) (map[string]int64, error) {
+	info, err := rdb.Info(ctx, "commandstats").Result()
+	if err != nil {
+		return nil, err
+	}
+	calls := map[string]int64{}
+	for _, line := range strings.Split(info, "\n") {
+		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if !ok || !strings.HasPrefix(name, "cmdstat_") {
+			continue
+		}
+		var n int64
+		if _, err := fmt.Sscanf(rest, "calls=%d", &n); err == nil {
+			calls[strings.TrimPrefix(name, "cmdstat_")] = n
+		}
+	}
+	return calls, nil
+}
+
+func diffCalls(before, after map[string]int64) map[string]int64 {
+	if after == nil {
+		return nil
+	}
+	d := map[string]int64{}
+	for k, v := range after {
+		if n := v - before[k]; n > 0 && k != "info" {
+			d[k] = n
+		}
+	}
+	return d
+}
+
+var slugRe = regexp.MustCompile(`[^A-Za-z0-9._=-]+`)
+
+func slug(s string) string {
+	s = strings.Trim(slugRe.ReplaceAllString(s, "_"), "_")
+	if s == "" {
+		return "run"
+	}
+	return s
+}
+
+func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
+
+func us(v int64) string { return (time.Duration(v) * time.Microsecond).String() }
+
+func goRedisVersion() string { return redis.Version() }

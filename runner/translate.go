@@ -1,0 +1,110 @@
+package runner
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/squall-bench/squall/compose"
+	"github.com/squall-bench/squall/loadgen"
+	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/scenarios"
+)
+
+// The run translates a scenario into the plain values compose, loadgen and
+// report take, so that none of them depends on the scenario schema.
+
+func targetSpec(s *scenarios.Scenario, provider, runID string) (compose.Spec, error) {
+	t := s.Target
+	spec := compose.Spec{
+		Provider:    provider,
+		Topology:    t.Topology,
+		Shards:      t.Shards,
+		Replicas:    t.Replicas,
+		Sentinels:   t.Sentinels,
+		Persistence: t.Persistence,
+		Image:       t.Image,
+		Addrs:       t.Addrs,
+		RunID:       runID,
+		Config:      map[string]string{},
+	}
+	for k, v := range t.Config {
+		spec.Config[k] = fmt.Sprint(v)
+	}
+	if t.PasswordEnv != "" {
+		pw, ok := os.LookupEnv(t.PasswordEnv)
+		if !ok {
+			return spec, fmt.Errorf("target.password_env: environment variable %s is not set", t.PasswordEnv)
+		}
+		spec.Password = pw
+	}
+	return spec, nil
+}
+
+func clientOptions(s *scenarios.Scenario) compose.ClientOptions {
+	return compose.ClientOptions{
+		DialTimeout:  s.Client.DialTimeout.D(),
+		ReadTimeout:  s.Client.ReadTimeout.D(),
+		WriteTimeout: s.Client.WriteTimeout.D(),
+		MaxRetries:   s.Client.MaxRetries,
+		PoolSize:     s.Workload.Producers + s.Workload.Consumers + 4,
+	}
+}
+
+func loadConfig(s *scenarios.Scenario, run uint32) loadgen.Config {
+	w := s.Workload
+	rate := w.Rate.PerSecond
+	if w.Rate.Max {
+		rate = 0
+	}
+	return loadgen.Config{
+		Pattern:    w.Pattern,
+		Producers:  w.Producers,
+		Consumers:  w.Consumers,
+		Keys:       w.Keys,
+		Pipeline:   w.Pipeline,
+		Rate:       rate,
+		PayloadMin: w.Payload.Min,
+		PayloadMax: w.Payload.Max,
+		Options:    w.Options,
+		Seed:       s.Seed,
+		KeyPrefix:  "squall:",
+		Warmup:     s.Warmup.D(),
+		Duration:   s.Duration.D(),
+		Drain:      s.Drain.D(),
+		Run:        run,
+	}
+}
+
+func objectives(s *scenarios.Scenario) []report.Objective {
+	var objs []report.Objective
+	for _, o := range s.SLO {
+		objs = append(objs, report.Objective{Name: o.Name, Limit: o.Limit, Value: o.Value})
+	}
+	return objs
+}
+
+func workloadInfo(s *scenarios.Scenario) report.WorkloadInfo {
+	w := s.Workload
+	payload := fmt.Sprint(w.Payload.Min)
+	if w.Payload.Max != w.Payload.Min {
+		payload = fmt.Sprintf("%d-%d", w.Payload.Min, w.Payload.Max)
+	}
+	rate := w.Rate.PerSecond
+	if w.Rate.Max {
+		rate = 0
+	}
+	return report.WorkloadInfo{Pattern: w.Pattern, Producers: w.Producers, Consumers: w.Consumers,
+		Rate: rate, Payload: payload, Keys: w.Keys, Pipeline: w.Pipeline}
+}
+
+func clientInfo(s *scenarios.Scenario) report.ClientInfo {
+	sec := func(d scenarios.Duration) float64 { return time.Duration(d).Seconds() }
+	return report.ClientInfo{
+		Library:       "github.com/redis/go-redis/v9 " + goRedisVersion(),
+		DialTimeoutS:  sec(s.Client.DialTimeout),
+		ReadTimeoutS:  sec(s.Client.ReadTimeout),
+		WriteTimeoutS: sec(s.Client.WriteTimeout),
+		MaxRetries:    s.Client.MaxRetries,
+	}
+}

@@ -1,0 +1,256 @@
+package scenarios
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Payload bounds: every event carries an envelope (producer id, sequence
+// number, intended send time) that needs MinPayload bytes; MaxPayload is
+// Redis's limit for one string (proto-max-bulk-len).
+const (
+	MinPayload = 32
+	MaxPayload = 512 << 20
+)
+
+// decodeNode reads a Go duration string; a bare number is rejected because
+// its unit would be a guess.
+func (t *Duration) decodeNode(d *decoder, n *yaml.Node, path string, at pos) {
+	if dur, ok := parseDuration(n); ok {
+		*t = Duration(dur)
+		return
+	}
+	d.fail(at, path, `expected a duration like "15s", "1m30s" or "250ms", got %s`, describe(n))
+}
+
+func parseDuration(n *yaml.Node) (time.Duration, bool) {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != tagStr {
+		return 0, false
+	}
+	dur, err := time.ParseDuration(strings.TrimSpace(n.Value))
+	return dur, err == nil
+}
+
+// decodeNode reads events/s as a number, or "max" for closed loop.
+func (r *Rate) decodeNode(d *decoder, n *yaml.Node, path string, at pos) {
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == tagStr && n.Value == "max" {
+		*r = Rate{Max: true}
+		return
+	}
+	if f, ok := number(n); ok {
+		*r = Rate{PerSecond: f}
+		return
+	}
+	d.fail(at, path, `expected events/s as a number, or "max", got %s`, describe(n))
+}
+
+// decodeNode reads a fixed size (256, "1KiB") or a range {min: X, max: Y}.
+func (p *Payload) decodeNode(d *decoder, n *yaml.Node, path string, at pos) {
+	if n.Kind != yaml.MappingNode {
+		size, ok := parseSize(n)
+		if !ok {
+			d.fail(at, path, `expected a size in bytes like 256 or "1KiB", or {min: 64, max: 4096}, got %s`, describe(n))
+			return
+		}
+		*p = Payload{Min: size, Max: size}
+		return
+	}
+	var got Payload
+	var haveMin, haveMax bool
+	d.pairs(n, path, func(k, v *yaml.Node) {
+		kp, key := d.where(k, v), join(path, k.Value)
+		var dst *int
+		switch k.Value {
+		case "min":
+			dst, haveMin = &got.Min, true
+		case "max":
+			dst, haveMax = &got.Max, true
+		default:
+			d.fail(d.where(k, k), key, "%s", unknownMsg("key", k.Value, []string{"min", "max"}))
+			return
+		}
+		d.pos[key] = kp
+		size, ok := parseSize(v)
+		if !ok {
+			d.fail(kp, key, `expected a size in bytes like 256 or "1KiB", got %s`, describe(v))
+			return
+		}
+		*dst = size
+	})
+	if !haveMin || !haveMax {
+		d.fail(at, path, "a payload range needs both min and max")
+		return
+	}
+	*p = got
+}
+
+var sizeUnits = map[string]float64{
+	"": 1, "b": 1,
+	"kb": 1e3, "mb": 1e6, "gb": 1e9,
+	"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30,
+}
+
+// parseSize reads a byte count: an integer, or a string with a decimal (KB,
+// MB, GB) or binary (KiB, MiB, GiB) unit. The result must be whole bytes.
+func parseSize(n *yaml.Node) (int, bool) {
+	if n.Kind != yaml.ScalarNode {
+		return 0, false
+	}
+	switch n.ShortTag() {
+	case tagInt:
+		var i int
+		return i, n.Decode(&i) == nil
+	case tagStr:
+	default:
+		return 0, false
+	}
+	s := strings.TrimSpace(n.Value)
+	i := strings.IndexFunc(s, func(r rune) bool { return !(r >= '0' && r <= '9' || r == '.' || r == '-' || r == '+') })
+	num, unit := s, ""
+	if i >= 0 {
+		num, unit = s[:i], strings.ToLower(strings.TrimSpace(s[i:]))
+	}
+	mult, ok := sizeUnits[unit]
+	if !ok || num == "" {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return 0, false
+	}
+	f *= mult
+	if f != math.Trunc(f) || math.Abs(f) > 1<<62 {
+		return 0, false
+	}
+	return int(f), true
+}
+
+// sloKind says how an objective's limit is written and compared.
+type sloKind int
+
+const (
+	sloLatency    sloKind = iota // a duration; Value in microseconds
+	sloThroughput                // events/s, a number
+	sloCount                     // a count of events, a non-negative integer
+)
+
+// sloNames lists the objectives in the order messages show them.
+var sloNames = []string{
+	"publish_p50", "publish_p90", "publish_p99", "publish_p999", "publish_max",
+	"e2e_p50", "e2e_p90", "e2e_p99", "e2e_p999", "e2e_max",
+	"throughput_min",
+	"lost_max", "duplicated_max", "indeterminate_max", "failed_max", "reordered_max",
+	"unavailable_max", "recovery_max",
+}
+
+// sloKinds maps each known objective to how its limit is written.
+var sloKinds = map[string]sloKind{
+	"publish_p50": sloLatency, "publish_p90": sloLatency, "publish_p99": sloLatency,
+	"publish_p999": sloLatency, "publish_max": sloLatency,
+	"e2e_p50": sloLatency, "e2e_p90": sloLatency, "e2e_p99": sloLatency,
+	"e2e_p999": sloLatency, "e2e_max": sloLatency,
+	"throughput_min": sloThroughput,
+	"lost_max":       sloCount, "duplicated_max": sloCount, "indeterminate_max": sloCount,
+	"failed_max": sloCount, "reordered_max": sloCount,
+	"unavailable_max": sloLatency, "recovery_max": sloLatency,
+}
+
+// decodeNode reads the slo mapping, keeping the file's order.
+func (o *Objectives) decodeNode(d *decoder, n *yaml.Node, path string, at pos) {
+	if isNull(n) {
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		d.fail(at, path, "expected a mapping of objective names to limits, got %s", describe(n))
+		return
+	}
+	var out Objectives
+	d.pairs(n, path, func(k, v *yaml.Node) {
+		key := join(path, k.Value)
+		kind, ok := sloKinds[k.Value]
+		if !ok {
+			d.fail(d.where(k, k), key, "%s", unknownMsg("objective", k.Value, sloNames))
+			return
+		}
+		kp := d.where(k, v)
+		d.pos[key] = kp
+		obj := Objective{Name: k.Value, Limit: v.Value}
+		switch kind {
+		case sloLatency:
+			dur, ok := parseDuration(v)
+			if !ok {
+				d.fail(kp, key, `expected a duration like "50ms", got %s`, describe(v))
+				return
+			}
+			obj.Value = float64(dur) / float64(time.Microsecond)
+		case sloThroughput:
+			f, ok := number(v)
+			if !ok {
+				d.fail(kp, key, "expected events/s as a number, got %s", describe(v))
+				return
+			}
+			obj.Value = f
+		case sloCount:
+			var i int64
+			if v.Kind != yaml.ScalarNode || v.ShortTag() != tagInt || v.Decode(&i) != nil {
+				d.fail(kp, key, "expected a count of events (an integer), got %s", describe(v))
+				return
+			}
+			obj.Value = float64(i)
+		}
+		out = append(out, obj)
+	})
+	*o = out
+}
+
+// decodeNode reads the matrix: dotted key paths to non-empty lists of values.
+func (m *Matrix) decodeNode(d *decoder, n *yaml.Node, path string, at pos) {
+	if isNull(n) {
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		d.fail(at, path, "expected a mapping of key paths to lists of values, got %s", describe(n))
+		return
+	}
+	var out Matrix
+	d.pairs(n, path, func(k, v *yaml.Node) {
+		key := join(path, k.Value)
+		kp := d.where(k, v)
+		d.pos[key] = kp
+		if bad, msg := checkMatrixKey(k.Value); msg != "" {
+			d.fail(kp, join(path, bad), "%s", msg)
+			return
+		}
+		for _, prev := range out.Keys {
+			if strings.HasPrefix(k.Value, prev+".") || strings.HasPrefix(prev, k.Value+".") {
+				d.fail(kp, key, "overlaps matrix key %s: a cell would set the same value twice", quote(prev))
+				return
+			}
+		}
+		if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
+			d.fail(kp, key, "expected a non-empty list of values, got %s", describe(v))
+			return
+		}
+		seen := map[string]bool{}
+		values := make([]any, len(v.Content))
+		for i, e := range v.Content {
+			text := scalarText(e)
+			if seen[text] {
+				d.fail(d.where(e, e), key, "duplicate value %s: two cells would have the same name", quote(text))
+			}
+			seen[text] = true
+			p := join(key, strconv.Itoa(i))
+			values[i] = d.free(e, p, d.where(e, e))
+		}
+		if out.Values == nil {
+			out.Values = map[string][]any{}
+		}
+		out.Keys = append(out.Keys, k.Value)
+		out.Values[k.Value] = values
+	})
+	*m = out
+}
