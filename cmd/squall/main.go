@@ -52,6 +52,7 @@ func init() {
 		"run":      {"run SCENARIO [flags]", "stand up the target, drive the load, inject faults, write the run directory", cmdRun},
 		"validate": {"validate SCENARIO...", "check scenarios (and their matrix cells) without running them", cmdValidate},
 		"report":   {"report RUN_DIR [--format text|md|json]", "render a finished run again", cmdReport},
+		"target":   {"target up SCENARIO | target down [RUN_ID]", "stand a scenario's target up and leave it running, or tear it down", cmdTarget},
 		"list":     {"list", "shipped scenarios with one-line descriptions", cmdList},
 		"version":  {"version", "print the version", cmdVersion},
 	}
