@@ -209,6 +209,17 @@ func fillCell(rc *report.Cell, s *scenarios.Scenario, col *report.Collector, out
 		rc.Errors["foreign"] = out.Foreign
 		rc.Notes = append(rc.Notes, fmt.Sprintf("%d entries read from the pipeline's keys were not events of this run (foreign or garbled); they are not counted as received", out.Foreign))
 	}
+	if out.Reclaimed > 0 {
+		rc.Notes = append(rc.Notes, fmt.Sprintf("%d events were reclaimed from consumers presumed dead and delivered again (at-least-once)", out.Reclaimed))
+	}
+	if out.UnderReplicated > 0 {
+		rc.Notes = append(rc.Notes, fmt.Sprintf("%d writes were confirmed by fewer replicas than options.wait asked; they count as indeterminate", out.UnderReplicated))
+	}
+	if out.Reads > 0 {
+		rc.Errors["stale_reads"] = out.StaleReads
+		rc.Errors["backwards_reads"] = out.BackwardsReads
+		rc.Notes = append(rc.Notes, fmt.Sprintf("register: %d reads, %d stale (older than an acknowledged write), %d backwards (older than the reader had seen)", out.Reads, out.StaleReads, out.BackwardsReads))
+	}
 	if sd := rc.Latency.SendDelay; sd.Count > 0 && sd.P99 > 10_000 && !s.Workload.Rate.Max {
 		rc.Notes = append(rc.Notes, fmt.Sprintf(
 			"the generator fell behind its schedule (send delay p99 %s, max %s): %d producer connection(s) could not send %g events/s; latency figures include that queueing. Add producers or pipeline depth to tell a client limit from a server limit.",
