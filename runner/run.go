@@ -120,7 +120,7 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 	}
 	provider = resolveProvider(provider)
 	runTag := rand.Uint32()
-	spec, err := targetSpec(s, provider, fmt.Sprintf("%08x", runTag))
+	spec, err := TargetSpec(s, provider, fmt.Sprintf("%08x", runTag))
 	if err != nil {
 		return rc, err
 	}

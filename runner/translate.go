@@ -14,7 +14,8 @@ import (
 // The run translates a scenario into the plain values compose, loadgen and
 // report take, so that none of them depends on the scenario schema.
 
-func targetSpec(s *scenarios.Scenario, provider, runID string) (compose.Spec, error) {
+// TargetSpec translates a scenario's target into a compose.Spec.
+func TargetSpec(s *scenarios.Scenario, provider, runID string) (compose.Spec, error) {
 	t := s.Target
 	spec := compose.Spec{
 		Provider:    provider,

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/squall-bench/squall/compose"
+	"github.com/squall-bench/squall/runner"
 	"github.com/squall-bench/squall/scenarios"
 )
 
@@ -85,7 +86,8 @@ func targetUp(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if p == "external" {
 		return usagef("target.provider external: there is nothing to stand up (the target is already at %s)", strings.Join(s.Target.Addrs, ", "))
 	}
-	spec, err := targetUpSpec(s, p)
+	spec, err := runner.TargetSpec(s, p, "")
+	spec.Detach = true // the target outlives this process
 	if err != nil {
 		return exitWith(exitUsage, err)
 	}
@@ -134,27 +136,6 @@ func targetUp(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "tear down: squall target down %s\n", st.RunID)
 	return nil
-}
-
-// targetUpSpec translates the scenario's target into a compose.Spec that
-// outlives this process.
-func targetUpSpec(s *scenarios.Scenario, provider string) (compose.Spec, error) {
-	t := s.Target
-	spec := compose.Spec{
-		Provider: provider, Topology: t.Topology, Shards: t.Shards, Replicas: t.Replicas, Sentinels: t.Sentinels,
-		Persistence: t.Persistence, Image: t.Image, Addrs: t.Addrs, Config: map[string]string{}, Detach: true,
-	}
-	for k, v := range t.Config {
-		spec.Config[k] = fmt.Sprint(v)
-	}
-	if t.PasswordEnv != "" {
-		pw, ok := os.LookupEnv(t.PasswordEnv)
-		if !ok {
-			return spec, fmt.Errorf("target.password_env: environment variable %s is not set", t.PasswordEnv)
-		}
-		spec.Password = pw
-	}
-	return spec, nil
 }
 
 func reapedOf(tg *compose.Target) []string {
