@@ -12,10 +12,12 @@ demo: redis build
 	./$(BIN) run quickstart
 
 # Vet plus every test, race detector on, against real redis-server processes
-# (and Docker where an engine answers).
+# (and Docker where an engine answers). Packages run one at a time (-p 1):
+# their tests load a real server, and on a 2-core machine running them side
+# by side starves the load generators they measure.
 test: redis
 	$(GO) vet ./...
-	$(GO) test -race -count=1 -timeout 15m ./...
+	$(GO) test -race -count=1 -p 1 -timeout 15m ./...
 
 redis:
 	@scripts/ensure-redis.sh

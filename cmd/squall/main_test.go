@@ -96,7 +96,7 @@ func TestRunQuickstartWritesRunDir(t *testing.T) {
 	t.Setenv("TMPDIR", t.TempDir())
 	out := filepath.Join(t.TempDir(), "run")
 	code, stdout, stderr := squall(context.Background(), "run", "quickstart", "--duration", "2s",
-		"--set", "warmup=500ms", "--set", "drain=2s", "--out", out, "--quiet")
+		"--set", "warmup=500ms", "--set", "drain=2s", "--set", "slo={lost_max: 0}", "--out", out, "--quiet")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
