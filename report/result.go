@@ -15,6 +15,29 @@ type Result struct {
 	Error       string `json:"error,omitempty"`
 	Interrupted bool   `json:"interrupted,omitempty"`
 	Cells       []Cell `json:"cells"`
+	// Capacity is set when workload.rate was a search: one cell per rate
+	// tried, and the curve and knee drawn from them.
+	Capacity *Capacity `json:"capacity,omitempty"`
+}
+
+// Capacity is the outcome of a rate search (workload.rate: {search: ...}).
+type Capacity struct {
+	Objective string          `json:"objective"` // the objective every point is judged by, e.g. "e2e_p99 <= 50ms"
+	Points    []CapacityPoint `json:"points"`    // in the order tried
+	// MaxRate is the highest offered rate whose cell met the objective
+	// (0: none did); KneeRate is where latency starts to climb steeply.
+	MaxRate  float64 `json:"max_rate"`
+	KneeRate float64 `json:"knee_rate"`
+}
+
+// CapacityPoint is one rate tried during a capacity search.
+type CapacityPoint struct {
+	Cell      string  `json:"cell"`
+	Rate      float64 `json:"rate"`        // offered events/s
+	AckedPerS float64 `json:"acked_per_s"` // carried
+	P50us     int64   `json:"p50_us"`      // of the objective's latency kind
+	P99us     int64   `json:"p99_us"`
+	Pass      bool    `json:"pass"`
 }
 
 // Cell is one run of the scenario (one point of the matrix).
@@ -47,14 +70,19 @@ type TargetInfo struct {
 	Persistence  string     `json:"persistence"`
 	RedisVersion string     `json:"redis_version"`
 	Image        string     `json:"image,omitempty"`
+	ImageNote    string     `json:"image_note,omitempty"` // found locally, pulled, or built from the host's redis-server
 	Nodes        []NodeInfo `json:"nodes,omitempty"`
+	// Reaped lists what an earlier, killed run had left behind and this one
+	// removed before starting (containers, networks, process dirs).
+	Reaped []string `json:"reaped,omitempty"`
 }
 
 // NodeInfo is one node of the target and its role at start.
 type NodeInfo struct {
-	Name string `json:"name"`
-	Role string `json:"role"`
-	Addr string `json:"addr"`
+	Name  string `json:"name"`
+	Role  string `json:"role"`
+	Addr  string `json:"addr"`
+	Shard int    `json:"shard,omitempty"` // cluster: the shard it belongs to
 }
 
 // WorkloadInfo echoes the load shape so a result file stands alone.
@@ -125,9 +153,31 @@ type FaultResult struct {
 	Role         string  `json:"role,omitempty"`
 	AtS          float64 `json:"at_s"`
 	HealedAtS    float64 `json:"healed_at_s"`
+	UnavailableS float64 `json:"unavailable_s"` // max of producers' and consumers'
+	RecoveredS   float64 `json:"recovered_s"`   // until throughput is back within 10% of before; -1: never
+	// Producers and Consumers are the unavailability each side saw: from
+	// the first failed or stalled operation after the fault to the first
+	// success after it (0: never interrupted).
+	ProducersUnavailableS float64 `json:"producers_unavailable_s"`
+	ConsumersUnavailableS float64 `json:"consumers_unavailable_s"`
+	// Promoted names the node that became primary after a failover, and
+	// when (from Sentinel or Cluster state).
+	Promoted    string  `json:"promoted,omitempty"`
+	PromotedAtS float64 `json:"promoted_at_s,omitempty"`
+	// Errors are the client-visible errors from the fault until recovery, by class.
+	Errors map[string]int64 `json:"errors,omitempty"`
+	// LostAcked counts events acknowledged between the fault (minus one
+	// second) and recovery that were later lost.
+	LostAcked int64 `json:"lost_acked"`
+	// Shards is per-shard availability for cluster targets.
+	Shards []ShardAvailability `json:"shards,omitempty"`
+	Error  string              `json:"error,omitempty"`
+}
+
+// ShardAvailability is how long writes to one cluster shard's keys stalled.
+type ShardAvailability struct {
+	Shard        int     `json:"shard"`
 	UnavailableS float64 `json:"unavailable_s"`
-	RecoveredS   float64 `json:"recovered_s"`
-	Error        string  `json:"error,omitempty"`
 }
 
 // SLOResult is one objective's verdict.
