@@ -43,7 +43,7 @@ func failoverResult() *Result {
 		Name:   "stream-failover",
 		Params: map[string]string{"target.persistence": "aof-everysec"},
 		Target: TargetInfo{Provider: "docker", Topology: "sentinel", Persistence: "aof-everysec", RedisVersion: "7.2.4",
-			Image: "redis:7.2", Nodes: []NodeInfo{
+			Image: "redis:7.2", ImageNote: "redis:7.2 found locally", Nodes: []NodeInfo{
 				{Name: "redis-1", Role: "primary", Addr: "127.0.0.1:32768"},
 				{Name: "redis-2", Role: "replica", Addr: "127.0.0.1:32769"},
 				{Name: "sentinel-1", Role: "sentinel", Addr: "127.0.0.1:32770"},
@@ -62,7 +62,9 @@ func failoverResult() *Result {
 			Lost: 1130, Recovered: 599, Duplicated: 37, Reordered: 12},
 		Errors: map[string]int64{"timeout": 598, "connection": 28, "readonly": 7621},
 		Faults: []FaultResult{
-			{Action: "kill", Target: "primary", Node: "redis-1", Role: "primary", AtS: 20, HealedAtS: 0, UnavailableS: 6.21, RecoveredS: 7.9},
+			{Action: "kill", Target: "primary", Node: "redis-1", Role: "primary", AtS: 20, HealedAtS: 0, UnavailableS: 6.21, RecoveredS: 7.9,
+				ProducersUnavailableS: 6.21, ConsumersUnavailableS: 5.8, Promoted: "redis-2", PromotedAtS: 25.9,
+				Errors: map[string]int64{"connection": 28, "readonly": 7621}, LostAcked: 1130},
 			{Action: "restart", Target: "killed", Node: "redis-1", Role: "replica", AtS: 40, HealedAtS: 41.2, UnavailableS: 0, RecoveredS: 0},
 			{Action: "pause", Target: "replica", AtS: 50, Error: "no replica left to pause: redis-2 was promoted"},
 		},
@@ -92,6 +94,12 @@ func fullResult() *Result {
 	r.Interrupted = true
 	r.Cells[0].Error = r.Error
 	r.Cells[0].Pass = false
+	c := &r.Cells[0]
+	c.Target.Reaped = []string{"container squall-1f2e3d4c-redis-1 (run 1f2e3d4c)"}
+	c.Target.Nodes[0].Shard = 1
+	c.Faults[0].Shards = []ShardAvailability{{Shard: 1, UnavailableS: 6.21}}
+	r.Capacity = &Capacity{Objective: "e2e_p99 <= 50ms", MaxRate: 20000, KneeRate: 15000,
+		Points: []CapacityPoint{{Cell: "rate=20000", Rate: 20000, AckedPerS: 19861.25, P50us: 655, P99us: 6_850_000, Pass: true}}}
 	return r
 }
 
