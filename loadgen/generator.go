@@ -74,6 +74,7 @@ type Generator struct {
 	kills   []atomic.Int64 // per consumer: 0, or a pending kill (see KillConsumer)
 
 	workers []*worker
+	parts   []partState
 	panicMu sync.Mutex
 	panics  []error
 	openMu  sync.Mutex
@@ -91,7 +92,24 @@ type worker struct {
 	foreign  int64
 	underRep int64        // measured events WAIT left under-replicated
 	lastOK   atomic.Int64 // ns since epoch of the last successful operation
-	_        [56]byte
+	lastFail atomic.Int64 // ns since epoch of the last failed operation
+	busy     atomic.Int64 // producers: ns since epoch the operation in flight was sent; 0 when idle
+	_        [40]byte
+}
+
+// partState is when writes to one partition (key) last succeeded and
+// failed; cluster faults hit some partitions and not others.
+type partState struct {
+	lastOK, lastFail atomic.Int64
+	_                [48]byte
+}
+
+// Activity is when one side of the pipeline (or one partition) last
+// succeeded and last failed, and since when its oldest operation still in
+// flight has been waiting; times since the epoch, 0 for never or none.
+// A chaos monitor samples it to measure unavailability.
+type Activity struct {
+	LastOK, LastFail, BusySince time.Duration
 }
 
 // New prepares a generator and validates the pattern's options.
@@ -112,8 +130,15 @@ func New(cfg Config, rdb redis.UniversalClient) (*Generator, error) {
 	if cfg.Consumers > 0 {
 		groups = b.Groups(cfg.Consumers)
 	}
-	return &Generator{cfg: cfg, env: env, pattern: b.Pattern, wait: b.wait, groups: groups,
-		kills: make([]atomic.Int64, cfg.Consumers), ledger: NewLedger(cfg.Producers, groups)}, nil
+	g := &Generator{cfg: cfg, env: env, pattern: b.Pattern, wait: b.wait, groups: groups,
+		kills: make([]atomic.Int64, cfg.Consumers), ledger: NewLedger(cfg.Producers, groups),
+		parts: make([]partState, cfg.Keys)}
+	// Workers exist from the start so that monitors (LastSuccess, Activity)
+	// may read them while Run starts up.
+	for i := 0; i < cfg.Producers+cfg.Consumers; i++ {
+		g.workers = append(g.workers, &worker{})
+	}
+	return g, nil
 }
 
 // ValidateOptions checks a pattern name and its options without a server.
@@ -161,6 +186,34 @@ func (g *Generator) LastSuccess() time.Duration {
 	return time.Duration(last)
 }
 
+// Producers returns the producers' activity.
+func (g *Generator) Producers() Activity { return activity(g.workers[:g.cfg.Producers]) }
+
+// Consumers returns the consumers' activity (blocking reads in flight are
+// normal and not reported as busy).
+func (g *Generator) Consumers() Activity { return activity(g.workers[g.cfg.Producers:]) }
+
+// Partitions returns the producers' write activity per partition.
+func (g *Generator) Partitions() []Activity {
+	out := make([]Activity, len(g.parts))
+	for i := range g.parts {
+		out[i] = Activity{LastOK: time.Duration(g.parts[i].lastOK.Load()), LastFail: time.Duration(g.parts[i].lastFail.Load())}
+	}
+	return out
+}
+
+func activity(ws []*worker) Activity {
+	var a Activity
+	for _, w := range ws {
+		a.LastOK = max(a.LastOK, time.Duration(w.lastOK.Load()))
+		a.LastFail = max(a.LastFail, time.Duration(w.lastFail.Load()))
+		if b := time.Duration(w.busy.Load()); b > 0 && (a.BusySince == 0 || b < a.BusySince) {
+			a.BusySince = b
+		}
+	}
+	return a
+}
+
 // Run drives the load from epoch (time zero: the warmup starts) through the
 // measured phase, then the drain, which ends early once every acknowledged
 // event has been received. Workers record into col. Cancelling ctx stops
@@ -171,12 +224,12 @@ func (g *Generator) Run(ctx context.Context, col *report.Collector, epoch time.T
 	g.env.Epoch, g.env.Warmup = epoch, g.cfg.Warmup
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	for i := 0; i < g.cfg.Producers+g.cfg.Consumers; i++ {
+	for i, w := range g.workers {
 		kinds := []report.Kind{report.Publish, report.SendDelay}
 		if i >= g.cfg.Producers {
 			kinds = []report.Kind{report.EndToEnd}
 		}
-		g.workers = append(g.workers, &worker{rec: g.col.NewRecorder(kinds...)})
+		w.rec = g.col.NewRecorder(kinds...)
 	}
 	consCtx, stopConsumers := context.WithCancel(context.Background())
 	defer stopConsumers()
@@ -364,8 +417,10 @@ func (g *Generator) produce(ctx context.Context, id int, w *worker) {
 			_ = pipe.Process(cmdCtx, waitCmd)
 		}
 		sendAt := g.now()
+		w.busy.Store(max(sendAt, 1))
 		cmds, _ := pipe.Exec(cmdCtx)
 		ackAt := g.now()
+		w.busy.Store(0)
 		w.rec.Sent(int64(n))
 		waitFate, underRep := g.waitOutcome(waitCmd, w)
 		var acked, failed int64
@@ -395,8 +450,10 @@ func (g *Generator) produce(ctx context.Context, id int, w *worker) {
 			s := seq + uint64(i)
 			if fate == Acked {
 				acked++
+				g.parts[envs[i].Partition].lastOK.Store(ackAt)
 			} else {
 				failed++
+				g.parts[envs[i].Partition].lastFail.Store(ackAt)
 			}
 			if envs[i].Intended < measureFrom {
 				continue
@@ -424,6 +481,9 @@ func (g *Generator) produce(ctx context.Context, id int, w *worker) {
 		}
 		if acked > 0 {
 			w.lastOK.Store(ackAt)
+		}
+		if failed > 0 {
+			w.lastFail.Store(ackAt)
 		}
 		seq += uint64(n)
 	}
@@ -556,6 +616,7 @@ func (g *Generator) open(stop context.Context, r Reader, w *worker) bool {
 		class, _ := Classify(err)
 		w.errs[class]++
 		w.rec.Error(1)
+		w.lastFail.Store(g.now())
 		g.openMu.Lock()
 		g.openErr = err
 		g.openMu.Unlock()
@@ -584,6 +645,7 @@ func (g *Generator) readUntil(stop context.Context, r Reader, got Got, crashed *
 		class, _ := Classify(err)
 		w.errs[class]++
 		w.rec.Error(1)
+		w.lastFail.Store(g.now())
 		select { // back off so a dead server is not hammered
 		case <-stop.Done():
 		case <-time.After(backoff):
