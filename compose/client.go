@@ -21,54 +21,33 @@ func (t *Target) Client(o ClientOptions) redis.UniversalClient {
 	if retries == 0 {
 		retries = -1 // go-redis reads 0 as "default (3)"
 	}
-	dial := t.dialer(o.DialTimeout)
-	switch t.Topology {
-	case "sentinel":
-		var addrs []string
-		for _, s := range t.Sentinels() {
-			addrs = append(addrs, s.Addr)
-		}
-		return redis.NewFailoverClient(&redis.FailoverOptions{
-			MasterName:      t.masterName,
-			SentinelAddrs:   addrs,
-			Password:        t.Spec.Password,
-			Dialer:          dial,
-			DialTimeout:     o.DialTimeout,
-			ReadTimeout:     o.ReadTimeout,
-			WriteTimeout:    o.WriteTimeout,
-			MaxRetries:      retries,
-			PoolSize:        o.PoolSize,
-			DisableIdentity: true,
-		})
-	case "cluster":
-		var addrs []string
-		for _, n := range t.DataNodes() {
-			addrs = append(addrs, n.Addr)
-		}
-		return redis.NewClusterClient(&redis.ClusterOptions{
-			Addrs:                      addrs,
-			ClusterStateReloadInterval: o.ClusterReloadInterval,
-			Password:                   t.Spec.Password,
-			Dialer:                     dial,
-			DialTimeout:                o.DialTimeout,
-			ReadTimeout:                o.ReadTimeout,
-			WriteTimeout:               o.WriteTimeout,
-			MaxRetries:                 retries,
-			PoolSize:                   o.PoolSize,
-			DisableIdentity:            true,
-		})
-	}
-	return redis.NewClient(&redis.Options{
-		Addr:            t.Primary().Addr,
+	u := &redis.UniversalOptions{
 		Password:        t.Spec.Password,
-		Dialer:          dial,
+		Dialer:          t.dialer(o.DialTimeout),
 		DialTimeout:     o.DialTimeout,
 		ReadTimeout:     o.ReadTimeout,
 		WriteTimeout:    o.WriteTimeout,
 		MaxRetries:      retries,
 		PoolSize:        o.PoolSize,
 		DisableIdentity: true,
-	})
+	}
+	switch t.Topology {
+	case "sentinel":
+		u.MasterName = t.masterName
+		for _, s := range t.Sentinels() {
+			u.Addrs = append(u.Addrs, s.Addr)
+		}
+		return redis.NewFailoverClient(u.Failover())
+	case "cluster":
+		for _, n := range t.DataNodes() {
+			u.Addrs = append(u.Addrs, n.Addr)
+		}
+		c := u.Cluster()
+		c.ClusterStateReloadInterval = o.ClusterReloadInterval
+		return redis.NewClusterClient(c)
+	}
+	u.Addrs = []string{t.Primary().Addr}
+	return redis.NewClient(u.Simple())
 }
 
 // NodeClient returns a client for one node's admin commands (ROLE, INFO,

@@ -117,7 +117,7 @@ func New(cfg Config, rdb redis.UniversalClient) (*Generator, error) {
 	if cfg.Producers < 1 || cfg.Keys < 1 || cfg.Pipeline < 1 || cfg.PayloadMin < HeaderSize || cfg.PayloadMax < cfg.PayloadMin {
 		return nil, fmt.Errorf("loadgen: invalid config %+v", cfg)
 	}
-	env := &Env{Client: rdb, Producers: cfg.Producers, Consumers: cfg.Consumers, Run: cfg.Run,
+	env := &Env{Client: rdb, stats: &patternStats{}, Producers: cfg.Producers, Consumers: cfg.Consumers, Run: cfg.Run,
 		KeyGlob: fmt.Sprintf("%s{%s:*}", globEscape(cfg.KeyPrefix), globEscape(cfg.Pattern))}
 	for i := 0; i < cfg.Keys; i++ {
 		env.Keys = append(env.Keys, fmt.Sprintf("%s{%s:%d}", cfg.KeyPrefix, cfg.Pattern, i))
@@ -168,6 +168,9 @@ func (g *Generator) KillConsumer(i int, restartAfter time.Duration) error {
 
 // Keys returns the Redis keys the load uses.
 func (g *Generator) Keys() []string { return g.env.Keys }
+
+// KeyGlob is the pattern matching every key the generator touches.
+func (g *Generator) KeyGlob() string { return g.env.KeyGlob }
 
 // Setup prepares the keys (deleting what a previous run left in them).
 func (g *Generator) Setup(ctx context.Context) error { return g.pattern.Setup(ctx, g.env) }
@@ -261,7 +264,7 @@ func (g *Generator) Run(ctx context.Context, col *report.Collector, epoch time.T
 		out.Foreign += w.foreign
 		out.UnderReplicated += w.underRep
 	}
-	st := &g.env.stats
+	st := g.env.stats
 	out.Reclaimed = st.reclaimed.Load()
 	out.Reads, out.StaleReads, out.BackwardsReads = st.reads.Load(), st.stale.Load(), st.backwards.Load()
 	out.Errors = errs.Map()
@@ -570,7 +573,7 @@ func (g *Generator) consume(stop context.Context, id int, w *worker, ready func(
 		if life > 0 {
 			name = fmt.Sprintf("c%d.%d", id, life)
 		}
-		r := g.pattern.NewReader(g.env, id, name)
+		r := g.newReader(id, name)
 		opened := g.open(stop, r, w)
 		if opened {
 			ready()

@@ -25,7 +25,7 @@ func newHash(env *Env, o *Options) (Pattern, error) {
 }
 
 func (h *hash) Setup(ctx context.Context, env *Env) error {
-	if err := env.Client.Del(ctx, env.Keys...).Err(); err != nil {
+	if err := delKeys(ctx, env.Client, env.Keys); err != nil {
 		return err
 	}
 	for _, k := range env.Keys {

@@ -27,7 +27,7 @@ func newList(env *Env, o *Options) (Pattern, error) {
 }
 
 func (l *list) Setup(ctx context.Context, env *Env) error {
-	return env.Client.Del(ctx, env.Keys...).Err()
+	return delKeys(ctx, env.Client, env.Keys)
 }
 
 func (l *list) Groups(int) int { return 1 }

@@ -26,7 +26,7 @@ type Env struct {
 	Epoch  time.Time
 	Warmup time.Duration
 
-	stats patternStats
+	stats *patternStats
 }
 
 // now returns the time since the epoch in nanoseconds (monotonic clock).
@@ -195,6 +195,17 @@ func globEscape(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// delKeys deletes keys one command each, so that keys in different cluster
+// slots never meet in one (CROSSSLOT) command.
+func delKeys(ctx context.Context, c redis.UniversalClient, keys []string) error {
+	pipe := c.Pipeline()
+	for _, k := range keys {
+		pipe.Del(ctx, k)
+	}
+	_, err := pipe.Exec(ctx)
+	return err
 }
 
 // deleteMatching deletes every key matching the glob: what a previous run

@@ -43,7 +43,7 @@ func (l *reliableList) Setup(ctx context.Context, env *Env) error {
 	if err := requireVersion(ctx, env.Client, 6, 2, "pattern list-reliable (BLMOVE/LMOVE)"); err != nil {
 		return err
 	}
-	if err := env.Client.Del(ctx, env.Keys...).Err(); err != nil {
+	if err := delKeys(ctx, env.Client, env.Keys); err != nil {
 		return err
 	}
 	for _, k := range env.Keys {

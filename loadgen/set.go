@@ -32,7 +32,7 @@ func newSet(env *Env, o *Options) (Pattern, error) {
 }
 
 func (s *set) Setup(ctx context.Context, env *Env) error {
-	return env.Client.Del(ctx, env.Keys...).Err()
+	return delKeys(ctx, env.Client, env.Keys)
 }
 
 func (s *set) Groups(int) int { return 1 }

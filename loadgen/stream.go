@@ -53,7 +53,7 @@ func (s *stream) Setup(ctx context.Context, env *Env) error {
 	if err := requireVersion(ctx, env.Client, 6, 2, "pattern stream (XAUTOCLAIM)"); err != nil {
 		return err
 	}
-	if err := env.Client.Del(ctx, env.Keys...).Err(); err != nil {
+	if err := delKeys(ctx, env.Client, env.Keys); err != nil {
 		return err
 	}
 	for _, k := range env.Keys {

@@ -76,7 +76,7 @@ func (s *str) Setup(ctx context.Context, env *Env) error {
 			return err
 		}
 	}
-	if err := env.Client.Del(ctx, env.Keys...).Err(); err != nil {
+	if err := delKeys(ctx, env.Client, env.Keys); err != nil {
 		return err
 	}
 	for _, k := range env.Keys {

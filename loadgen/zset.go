@@ -64,7 +64,7 @@ func newZSet(env *Env, o *Options) (Pattern, error) {
 }
 
 func (z *zset) Setup(ctx context.Context, env *Env) error {
-	if err := env.Client.Del(ctx, env.Keys...).Err(); err != nil {
+	if err := delKeys(ctx, env.Client, env.Keys); err != nil {
 		return err
 	}
 	if !z.delayed {

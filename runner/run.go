@@ -118,7 +118,10 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 	if o.Provider != "" {
 		provider = o.Provider
 	}
-	provider = resolveProvider(provider)
+	provider, err = compose.Resolve(provider)
+	if err != nil {
+		return rc, err
+	}
 	runTag := rand.Uint32()
 	spec, err := TargetSpec(s, provider, fmt.Sprintf("%08x", runTag))
 	if err != nil {
@@ -134,8 +137,15 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 	}
 	defer tg.Close(context.WithoutCancel(ctx))
 	rc.Target.RedisVersion = tg.Version
+	rc.Target.Image, rc.Target.ImageNote, rc.Target.Reaped = tg.Image, tg.ImageNote, tg.Reaped
+	for _, r := range tg.Reaped {
+		fmt.Fprintf(o.Stderr, "removed a leftover of an earlier, killed run: %s\n", r)
+	}
+	if tg.ImageNote != "" && !o.Quiet {
+		fmt.Fprintf(o.Stderr, "image: %s\n", tg.ImageNote)
+	}
 	for _, n := range tg.Nodes {
-		rc.Target.Nodes = append(rc.Target.Nodes, report.NodeInfo{Name: n.Name, Role: n.Role, Addr: n.Addr})
+		rc.Target.Nodes = append(rc.Target.Nodes, report.NodeInfo{Name: n.Name, Role: n.Role, Addr: n.Addr, Shard: n.Shard})
 	}
 	rdb := tg.Client(clientOptions(s))
 	defer rdb.Close()
@@ -144,10 +154,14 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 	if err != nil {
 		return rc, err
 	}
+	if provider == "external" {
+		fmt.Fprintf(o.Stderr, "external target %s: squall writes, reads and deletes only keys matching %s\n",
+			strings.Join(s.Target.Addrs, ","), gen.KeyGlob())
+	}
 	if err := gen.Setup(ctx); err != nil {
 		return rc, fmt.Errorf("%w: preparing keys: %v", compose.ErrInfra, err)
 	}
-	before, _ := commandCalls(ctx, rdb)
+	before, _ := commandCalls(ctx, tg)
 
 	files, err := openCellFiles(dir, prefix)
 	if err != nil {
@@ -167,11 +181,14 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 	clock := startClock(col, files.timeline, begin, s.Duration.D(), o)
 	out, genErr := gen.Run(runCtx, col, epoch)
 	clock.stop()
-	after, _ := commandCalls(context.WithoutCancel(ctx), rdb)
+	after, unanswered := commandCalls(context.WithoutCancel(ctx), tg)
 
 	measured := min(s.Duration.D(), max(0, out.SendEnd-s.Warmup.D()))
 	fillCell(&rc, s, col, out, measured, clock.err())
 	rc.ServerCalls = diffCalls(before, after)
+	if len(unanswered) > 0 || len(s.Chaos) > 0 {
+		rc.Notes = append(rc.Notes, "server_calls sums INFO commandstats of the primaries the target started with; faults (restarts reset counters, failovers move writes to other nodes) make it a partial count")
+	}
 	switch {
 	case genErr == nil:
 	case ctx.Err() != nil:
@@ -269,32 +286,38 @@ func watch(ctx context.Context, cancel context.CancelCauseFunc, tg *compose.Targ
 	}
 }
 
-// resolveProvider turns "auto" into the provider this machine supports.
-func resolveProvider(p string) string {
-	if p == "" || p == "auto" {
-		return "process"
-	}
-	return p
-}
-
-// commandCalls reads INFO commandstats: calls per command, as Redis counted.
-func commandCalls(ctx context.Context, rdb redis.UniversalClient) (map[string]int64, error) {
-	info, err := rdb.Info(ctx, "commandstats").Result()
-	if err != nil {
-		return nil, err
-	}
+// commandCalls reads INFO commandstats on every node that was a primary
+// when the target came up and sums the calls per command, as Redis counted
+// them (replicas are left out: they count replicated writes again). Nodes
+// that do not answer are skipped and returned by name.
+func commandCalls(ctx context.Context, tg *compose.Target) (map[string]int64, []string) {
 	calls := map[string]int64{}
-	for _, line := range strings.Split(info, "\n") {
-		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if !ok || !strings.HasPrefix(name, "cmdstat_") {
+	var missing []string
+	for _, n := range tg.DataNodes() {
+		if n.Role != "primary" {
 			continue
 		}
-		var n int64
-		if _, err := fmt.Sscanf(rest, "calls=%d", &n); err == nil {
-			calls[strings.TrimPrefix(name, "cmdstat_")] = n
+		c := tg.NodeClient(n)
+		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		info, err := c.Info(cctx, "commandstats").Result()
+		cancel()
+		c.Close()
+		if err != nil {
+			missing = append(missing, n.Name)
+			continue
+		}
+		for _, line := range strings.Split(info, "\n") {
+			name, rest, ok := strings.Cut(strings.TrimSpace(line), ":")
+			if !ok || !strings.HasPrefix(name, "cmdstat_") {
+				continue
+			}
+			var v int64
+			if _, err := fmt.Sscanf(rest, "calls=%d", &v); err == nil {
+				calls[strings.TrimPrefix(name, "cmdstat_")] += v
+			}
 		}
 	}
-	return calls, nil
+	return calls, missing
 }
 
 func diffCalls(before, after map[string]int64) map[string]int64 {

@@ -28,6 +28,11 @@ func TargetSpec(s *scenarios.Scenario, provider, runID string) (compose.Spec, er
 		Addrs:       t.Addrs,
 		RunID:       runID,
 		Config:      map[string]string{},
+		Sentinel: compose.SentinelSpec{
+			DownAfter:       t.Sentinel.DownAfter.D(),
+			FailoverTimeout: t.Sentinel.FailoverTimeout.D(),
+		},
+		ClusterNodeTimeout: t.Cluster.NodeTimeout.D(),
 	}
 	for k, v := range t.Config {
 		spec.Config[k] = fmt.Sprint(v)
@@ -49,6 +54,9 @@ func clientOptions(s *scenarios.Scenario) compose.ClientOptions {
 		WriteTimeout: s.Client.WriteTimeout.D(),
 		MaxRetries:   s.Client.MaxRetries,
 		PoolSize:     s.Workload.Producers + s.Workload.Consumers + 4,
+		// Reload the slot map on a clock as well as on MOVED, so that a
+		// client stops dialing a dead primary soon after a cluster failover.
+		ClusterReloadInterval: time.Second,
 	}
 }
 

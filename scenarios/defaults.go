@@ -29,6 +29,11 @@ const (
 	defaultDialTimeout  = Duration(5 * time.Second)
 	defaultReadTimeout  = Duration(3 * time.Second)
 	defaultWriteTimeout = Duration(3 * time.Second)
+	// Sentinel's and Cluster's failure detection, shorter than Redis's own
+	// defaults (30 s, 180 s, 15 s) so a run of a minute sees a whole failover.
+	defaultDownAfter       = Duration(5 * time.Second)
+	defaultFailoverTimeout = Duration(60 * time.Second)
+	defaultNodeTimeout     = Duration(5 * time.Second)
 )
 
 // applyDefaults fills in every key the scenario did not set. isSet tells a
@@ -78,6 +83,9 @@ func applyDefaults(s *Scenario, file string, isSet func(path string) bool) {
 	defInt("target.shards", &t.Shards, shards)
 	defInt("target.replicas", &t.Replicas, replicas)
 	defInt("target.sentinels", &t.Sentinels, sentinels)
+	def("target.sentinel.down_after", &t.Sentinel.DownAfter, defaultDownAfter)
+	def("target.sentinel.failover_timeout", &t.Sentinel.FailoverTimeout, defaultFailoverTimeout)
+	def("target.cluster.node_timeout", &t.Cluster.NodeTimeout, defaultNodeTimeout)
 	if t.Config == nil {
 		t.Config = map[string]any{}
 	}

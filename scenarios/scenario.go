@@ -34,6 +34,20 @@ type Target struct {
 	Config      map[string]any `yaml:"config"`      // extra redis.conf directives
 	Addrs       []string       `yaml:"addrs"`       // external only
 	PasswordEnv string         `yaml:"password_env"`
+	Sentinel    SentinelTuning `yaml:"sentinel"` // sentinel topology only
+	Cluster     ClusterTuning  `yaml:"cluster"`  // cluster topology only
+}
+
+// SentinelTuning sets how fast Sentinel declares a primary down and fails
+// over; failover tests tune it down so a run sees the whole cycle.
+type SentinelTuning struct {
+	DownAfter       Duration `yaml:"down_after"`       // down-after-milliseconds
+	FailoverTimeout Duration `yaml:"failover_timeout"` // failover-timeout
+}
+
+// ClusterTuning sets Redis Cluster's failure detection.
+type ClusterTuning struct {
+	NodeTimeout Duration `yaml:"node_timeout"` // cluster-node-timeout
 }
 
 // Workload is the event pipeline driven through the target.
