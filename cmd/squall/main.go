@@ -51,8 +51,9 @@ func init() {
 	commands = map[string]command{
 		"run":      {"run SCENARIO [flags]", "stand up the target, drive the load, inject faults, write the run directory", cmdRun},
 		"validate": {"validate SCENARIO...", "check scenarios (and their matrix cells) without running them", cmdValidate},
-		"report":   {"report RUN_DIR [--format text|md|json]", "render a finished run again", cmdReport},
+		"report":   {"report RUN_DIR [--format text|md|json|html]", "render a finished run again", cmdReport},
 		"target":   {"target up SCENARIO | target down [RUN_ID]", "stand a scenario's target up and leave it running, or tear it down", cmdTarget},
+		"compare":  {"compare BASELINE NEW [--tolerance SPEC]", "regression gate: compare two runs per cell and metric (--format text|md|junit)", cmdCompare},
 		"list":     {"list", "shipped scenarios with one-line descriptions", cmdList},
 		"version":  {"version", "print the version", cmdVersion},
 	}

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/squall-bench/squall/report"
+)
+
+// cmdCompare is the CI regression gate: exit 0 within tolerance, 1 on a
+// regression, 2 when the inputs or flags are wrong.
+func cmdCompare(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flags("compare", stderr)
+	tols := fs.StringArray("tolerance", nil, "allowed worsening per metric, e.g. p99=10%,throughput=5%,lost=0 (repeatable; over the defaults "+report.DefaultToleranceSpec+")")
+	format := fs.String("format", "text", strings.Join(report.CompareFormats, "|"))
+	if err := fs.Parse(args); err != nil {
+		return exitWith(exitUsage, err)
+	}
+	if fs.NArg() != 2 {
+		return usagef("compare takes BASELINE and NEW (run directories or result.json files), got %d argument(s)", fs.NArg())
+	}
+	if !slices.Contains(report.CompareFormats, *format) {
+		return usagef("--format: expected %s, got %q", strings.Join(report.CompareFormats, ", "), *format)
+	}
+	tol, err := report.ParseTolerances(strings.Join(*tols, ","))
+	if err != nil {
+		return usagef("--tolerance: %v", err)
+	}
+	base, err := report.ReadResult(fs.Arg(0))
+	if err != nil {
+		return usagef("baseline: %v", err)
+	}
+	cur, err := report.ReadResult(fs.Arg(1))
+	if err != nil {
+		return usagef("new: %v", err)
+	}
+	cmp := report.Compare(base, cur, tol)
+	cmp.Baseline.Label, cmp.New.Label = fs.Arg(0), fs.Arg(1)
+	if cmp.Matched() == 0 && !cmp.Regressed() {
+		// A gate that compared nothing must not pass.
+		return usagef("nothing to compare: the baseline's cells (%s) and the new run's (%s) have no name in common",
+			cellNames(base), cellNames(cur))
+	}
+	if err := report.RenderComparison(stdout, cmp, *format); err != nil {
+		return err
+	}
+	if *format != "text" { // stdout is for a file or a comment; the CI log still gets the verdict
+		fmt.Fprintln(stderr, cmp.Headline())
+	}
+	if cmp.Regressed() {
+		return exitWith(exitFailed, errors.New("regression beyond tolerance"))
+	}
+	return nil
+}
+
+func cellNames(r *report.Result) string {
+	if len(r.Cells) == 0 {
+		return "none"
+	}
+	names := make([]string, len(r.Cells))
+	for i, c := range r.Cells {
+		names[i] = c.Name
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/squall-bench/squall/report"
+)
+
+// compareResult is a finished single-cell stream run, built in Go so the
+// test needs no Redis.
+func compareResult() *report.Result {
+	return &report.Result{
+		Schema: report.Schema, Version: "test", Scenario: "quickstart", StartedAt: "2025-11-24T16:00:00Z", Pass: true,
+		Cells: []report.Cell{{
+			Name:       "quickstart",
+			Target:     report.TargetInfo{Provider: "process", Topology: "standalone", Persistence: "none"},
+			Workload:   report.WorkloadInfo{Pattern: "stream", Producers: 2, Consumers: 2, Rate: 5000},
+			DurationS:  15,
+			Throughput: report.Throughput{SentPerS: 5000, AckedPerS: 5000, ReceivedPerS: 5000},
+			Latency: report.Latencies{
+				Publish:  report.Summary{Count: 75000, P50: 190, P99: 820, P999: 1900, Max: 4200},
+				EndToEnd: report.Summary{Count: 75000, P50: 340, P99: 1240, P999: 3100, Max: 9000},
+			},
+			Events: report.Events{Sent: 75000, Acked: 75000, Received: 75000},
+			Pass:   true,
+		}},
+	}
+}
+
+// writeRuns writes a baseline run directory and a new result.json whose
+// throughput is the baseline's times factor; it returns their paths.
+func writeRuns(t *testing.T, factor float64, edit func(*report.Result)) (string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	baseDir := filepath.Join(dir, "baseline")
+	if err := os.Mkdir(baseDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.WriteJSON(filepath.Join(baseDir, report.ResultFile), compareResult()); err != nil {
+		t.Fatal(err)
+	}
+	cur := compareResult()
+	cur.StartedAt = "2025-11-25T09:00:00Z"
+	cur.Cells[0].Throughput.AckedPerS *= factor
+	if edit != nil {
+		edit(cur)
+	}
+	newFile := filepath.Join(dir, "new.json")
+	if err := report.WriteJSON(newFile, cur); err != nil {
+		t.Fatal(err)
+	}
+	return baseDir, newFile
+}
+
+func TestCompareThroughputDropExits1(t *testing.T) {
+	base, cur := writeRuns(t, 0.80, nil)
+	code, out, stderr := squall(context.Background(), "compare", base, cur)
+	if code != exitFailed {
+		t.Fatalf("20%% drop: exit %d, want 1\n%s%s", code, out, stderr)
+	}
+	for _, want := range []string{"REGRESSED: 1 of 7 gated metrics beyond tolerance", "throughput fell 20.0%: 5,000/s → 4,000/s"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
+		}
+	}
+}
+
+func TestCompareWithinToleranceExits0(t *testing.T) {
+	base, cur := writeRuns(t, 0.98, nil)
+	code, out, stderr := squall(context.Background(), "compare", base, cur, "--tolerance", "throughput=5%")
+	if code != exitOK || !strings.Contains(out, "OK: all 7 gated metrics within tolerance") {
+		t.Fatalf("2%% drop under throughput=5%%: exit %d\n%s%s", code, out, stderr)
+	}
+	// The same drop fails a tighter gate, and the flag repeats.
+	code, _, _ = squall(context.Background(), "compare", base, cur, "--tolerance", "p99=10%", "--tolerance", "throughput=1%")
+	if code != exitFailed {
+		t.Errorf("2%% drop under throughput=1%%: exit %d, want 1", code)
+	}
+}
+
+func TestCompareJUnitParses(t *testing.T) {
+	base, cur := writeRuns(t, 0.80, nil)
+	code, out, stderr := squall(context.Background(), "compare", "--format", "junit", base, cur)
+	if code != exitFailed {
+		t.Fatalf("exit %d, want 1\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "REGRESSED") {
+		t.Errorf("the CI log should get the verdict on stderr, got %q", stderr)
+	}
+	var doc struct {
+		XMLName xml.Name `xml:"testsuites"`
+		Suites  []struct {
+			Failures int `xml:"failures,attr"`
+			Cases    []struct {
+				Classname string `xml:"classname,attr"`
+				Name      string `xml:"name,attr"`
+				Failure   *struct {
+					Message string `xml:"message,attr"`
+				} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("junit output does not parse: %v\n%s", err, out)
+	}
+	if len(doc.Suites) != 1 || doc.Suites[0].Failures != 1 {
+		t.Fatalf("want one suite with one failure, got %+v", doc)
+	}
+	for _, tc := range doc.Suites[0].Cases {
+		if tc.Classname != "quickstart" {
+			t.Errorf("classname %q, want the cell's name", tc.Classname)
+		}
+		if (tc.Failure != nil) != (tc.Name == "throughput") {
+			t.Errorf("testcase %s: failure %v", tc.Name, tc.Failure)
+		}
+	}
+}
+
+func TestCompareMarkdownAndIncompleteRun(t *testing.T) {
+	base, cur := writeRuns(t, 1, func(r *report.Result) {
+		r.Interrupted, r.Error = true, "interrupted: stopped after 4.0s of the measured phase; partial results kept"
+		r.Cells[0].Error = r.Error
+	})
+	code, out, _ := squall(context.Background(), "compare", base, cur, "--format", "md")
+	if code != exitFailed || !strings.HasPrefix(out, "### ❌ REGRESSED: the new run did not complete") {
+		t.Errorf("interrupted new run: exit %d\n%s", code, out)
+	}
+}
+
+func TestCompareUsageErrorsExit2(t *testing.T) {
+	base, cur := writeRuns(t, 1, nil)
+	other, _ := writeRuns(t, 1, nil)
+	renamed := filepath.Join(t.TempDir(), "renamed.json")
+	r := compareResult()
+	r.Cells = append(r.Cells, r.Cells[0])
+	r.Cells[0].Name, r.Cells[1].Name = "a", "b"
+	if err := report.WriteJSON(renamed, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"compare", base}, "compare takes BASELINE and NEW"},
+		{[]string{"compare", base, cur, "--tolerance", "p99=ten%"}, `--tolerance: "p99=ten%": expected a percentage like 10%`},
+		{[]string{"compare", base, cur, "--tolerance", "p98=1%"}, `unknown metric "p98"`},
+		{[]string{"compare", base, cur, "--format", "html"}, `--format: expected text, md, junit, got "html"`},
+		{[]string{"compare", base, filepath.Join(base, "nope")}, "new: "},
+		{[]string{"compare", filepath.Join(t.TempDir(), "missing"), cur}, "baseline: "},
+		{[]string{"compare", other, renamed}, "nothing to compare"},
+	} {
+		code, _, stderr := squall(context.Background(), tc.args...)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("squall %v = %d, stderr %q; want 2 containing %q", tc.args, code, stderr, tc.want)
+		}
+	}
+}

@@ -1,0 +1,992 @@
+package report
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// This file is `squall compare`: two results (a baseline and a new run) are
+// matched cell by cell, each headline metric is judged against a tolerance,
+// and the outcome is plain data (Comparison) rendered as text, Markdown or
+// JUnit XML. A regression gate has to be boring: the semantics below are
+// the contract users tune their CI with, and the README documents them.
+
+// DefaultToleranceSpec is what --tolerance starts from; a user's spec
+// overrides only the metrics it names. p999 and unacked are shown but not
+// gated by default: the far tail and the count of timeouts jitter too much
+// between CI runs.
+const DefaultToleranceSpec = "throughput=5%,p50=10%,p99=10%,lost=0,duplicated=0,unavailable=20%,recovered=20%"
+
+// Noise floors: with a percentage tolerance a change smaller than these
+// never regresses (nor counts as better), since a 10% change of a 100µs p50
+// is scheduler noise. An absolute tolerance is used exactly as given.
+const (
+	LatencyFloorUS = 50  // microseconds
+	SecondsFloor   = 1.0 // fault windows: detection and election jitter by about a second
+)
+
+// unit says how a metric's values read and which noise floor applies.
+type unit int
+
+const (
+	unitRate    unit = iota // events/s
+	unitUS                  // microseconds
+	unitCount               // events
+	unitSeconds             // seconds; +Inf means never
+)
+
+// metricDef is one metric compare knows: its name (also its --tolerance
+// key), its unit, whether higher is better, and how to read it from a cell
+// (false: the cell has no such figure, e.g. no consumers or no faults).
+type metricDef struct {
+	name   string
+	unit   unit
+	higher bool
+	value  func(c *Cell) (float64, bool)
+}
+
+func latencyMetric(kind string, h func(c *Cell) Summary, q func(Summary) int64) metricDef {
+	return metricDef{name: kind, unit: unitUS, value: func(c *Cell) (float64, bool) {
+		s := h(c)
+		return float64(q(s)), s.Count > 0
+	}}
+}
+
+func deliveryMetric(name string, n func(e Events) int64) metricDef {
+	return metricDef{name: name, unit: unitCount, value: func(c *Cell) (float64, bool) {
+		// A producer-only cell checks no delivery: its lost is not a figure.
+		if c.Workload.Consumers == 0 && c.Events.Received == 0 {
+			return 0, false
+		}
+		return float64(n(c.Events)), true
+	}}
+}
+
+// faultMetric is the worst of a cell's injected faults; faults that could
+// not be injected are skipped, and a recovery of -1 (never) reads +Inf.
+func faultMetric(name string, v func(f FaultResult) float64) metricDef {
+	return metricDef{name: name, unit: unitSeconds, value: func(c *Cell) (float64, bool) {
+		worst, found := 0.0, false
+		for _, f := range c.Faults {
+			if f.Error != "" {
+				continue
+			}
+			x := v(f)
+			if x < 0 {
+				x = math.Inf(1)
+			}
+			worst, found = math.Max(worst, x), true
+		}
+		return worst, found
+	}}
+}
+
+var (
+	pub = func(c *Cell) Summary { return c.Latency.Publish }
+	e2e = func(c *Cell) Summary { return c.Latency.EndToEnd }
+	p50 = func(s Summary) int64 { return s.P50 }
+	p99 = func(s Summary) int64 { return s.P99 }
+	p3n = func(s Summary) int64 { return s.P999 }
+)
+
+// compareMetrics are the metrics compared, in the order they are shown.
+var compareMetrics = []metricDef{
+	{name: "throughput", unit: unitRate, higher: true, value: func(c *Cell) (float64, bool) { return c.Throughput.AckedPerS, true }},
+	latencyMetric("publish_p50", pub, p50),
+	latencyMetric("publish_p99", pub, p99),
+	latencyMetric("publish_p999", pub, p3n),
+	latencyMetric("e2e_p50", e2e, p50),
+	latencyMetric("e2e_p99", e2e, p99),
+	latencyMetric("e2e_p999", e2e, p3n),
+	deliveryMetric("lost", func(e Events) int64 { return e.Lost }),
+	deliveryMetric("duplicated", func(e Events) int64 { return e.Duplicated }),
+	{name: "unacked", unit: unitCount, value: func(c *Cell) (float64, bool) {
+		return float64(c.Events.Failed + c.Events.Indeterminate), true
+	}},
+	faultMetric("unavailable", func(f FaultResult) float64 { return f.UnavailableS }),
+	faultMetric("recovered", func(f FaultResult) float64 { return f.RecoveredS }),
+}
+
+// metricGroups are --tolerance keys that stand for several metrics.
+var metricGroups = map[string][]string{
+	"p50":     {"publish_p50", "e2e_p50"},
+	"p99":     {"publish_p99", "e2e_p99"},
+	"p999":    {"publish_p999", "e2e_p999"},
+	"p99.9":   {"publish_p999", "e2e_p999"},
+	"publish": {"publish_p50", "publish_p99", "publish_p999"},
+	"e2e":     {"e2e_p50", "e2e_p99", "e2e_p999"},
+	"latency": {"publish_p50", "publish_p99", "publish_p999", "e2e_p50", "e2e_p99", "e2e_p999"},
+}
+
+func metricByName(name string) (metricDef, bool) {
+	for _, m := range compareMetrics {
+		if m.name == name {
+			return m, true
+		}
+	}
+	return metricDef{}, false
+}
+
+// Tolerance is how much worse than the baseline a metric may get before it
+// counts as a regression.
+type Tolerance struct {
+	Off      bool    // not gated: shown, never a regression
+	Relative bool    // Value is a fraction of the baseline (0.1 for 10%)
+	Value    float64 // the fraction, or an amount in the metric's unit (events/s, µs, events, s)
+}
+
+// Tolerances are the tolerance of every metric, parsed from a --tolerance
+// spec over DefaultToleranceSpec.
+type Tolerances struct {
+	Spec     string // the user's spec as given; "" means the defaults alone
+	byMetric map[string]Tolerance
+}
+
+// For is the tolerance of the named metric; a metric nobody named is not gated.
+func (t Tolerances) For(metric string) Tolerance {
+	if tol, ok := t.byMetric[metric]; ok {
+		return tol
+	}
+	return Tolerance{Off: true}
+}
+
+// DefaultTolerances are the tolerances when --tolerance is not given.
+func DefaultTolerances() Tolerances {
+	t, err := ParseTolerances("")
+	if err != nil {
+		panic("DefaultToleranceSpec: " + err.Error())
+	}
+	return t
+}
+
+// ParseTolerances reads a spec like "p99=10%,throughput=5%,lost=0" over the
+// defaults. Keys are metric names or groups (p99 is publish_p99 and
+// e2e_p99); an exact name beats a group whatever the order, otherwise the
+// later item wins. Values are a percentage of the baseline ("10%"), an
+// absolute amount in the metric's unit ("2ms" for latency, "2s" for fault
+// windows, a count for events, events/s for throughput), or "off".
+func ParseTolerances(spec string) (Tolerances, error) {
+	t := Tolerances{Spec: spec, byMetric: map[string]Tolerance{}}
+	for _, s := range []string{DefaultToleranceSpec, spec} {
+		rank := map[string]int{} // per metric: 2 set by exact name, 1 by a group
+		for _, item := range strings.Split(s, ",") {
+			item = strings.TrimSpace(item)
+			if item == "" {
+				continue
+			}
+			key, val, ok := strings.Cut(item, "=")
+			key, val = strings.ToLower(strings.TrimSpace(key)), strings.TrimSpace(val)
+			if !ok || key == "" {
+				return Tolerances{}, fmt.Errorf("%q: expected METRIC=LIMIT, e.g. p99=10%%", item)
+			}
+			names, r := metricGroups[key], 1
+			if _, exact := metricByName(key); exact {
+				names, r = []string{key}, 2
+			}
+			if names == nil {
+				return Tolerances{}, fmt.Errorf("%q: unknown metric %q (known: %s)", item, key, strings.Join(toleranceKeys(), ", "))
+			}
+			m, _ := metricByName(names[0]) // a group's metrics share one unit
+			tol, err := parseTolerance(val, m.unit)
+			if err != nil {
+				return Tolerances{}, fmt.Errorf("%q: %v", item, err)
+			}
+			for _, n := range names {
+				if r >= rank[n] {
+					t.byMetric[n], rank[n] = tol, r
+				}
+			}
+		}
+	}
+	return t, nil
+}
+
+// toleranceKeys are every accepted --tolerance key, for error messages.
+func toleranceKeys() []string {
+	var keys []string
+	for _, m := range compareMetrics {
+		keys = append(keys, m.name)
+	}
+	var groups []string
+	for g := range metricGroups {
+		groups = append(groups, g)
+	}
+	sort.Strings(groups)
+	return append(keys, groups...)
+}
+
+func parseTolerance(val string, u unit) (Tolerance, error) {
+	if strings.EqualFold(val, "off") {
+		return Tolerance{Off: true}, nil
+	}
+	if num, ok := strings.CutSuffix(val, "%"); ok {
+		f, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return Tolerance{}, toleranceSyntax(u)
+		}
+		if f < 0 {
+			return Tolerance{}, fmt.Errorf("a tolerance cannot be negative, got %s", val)
+		}
+		return Tolerance{Relative: true, Value: f / 100}, nil
+	}
+	var v float64
+	var err error
+	switch u {
+	case unitUS, unitSeconds:
+		var d time.Duration
+		if d, err = time.ParseDuration(val); err == nil {
+			v = float64(d) / float64(time.Microsecond)
+			if u == unitSeconds {
+				v = d.Seconds()
+			}
+		} else if val == "0" {
+			v, err = 0, nil
+		}
+	case unitRate:
+		v, err = strconv.ParseFloat(strings.TrimSuffix(val, "/s"), 64)
+	case unitCount:
+		var n int64
+		n, err = strconv.ParseInt(val, 10, 64)
+		v = float64(n)
+	}
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return Tolerance{}, toleranceSyntax(u)
+	}
+	if v < 0 {
+		return Tolerance{}, fmt.Errorf("a tolerance cannot be negative, got %s", val)
+	}
+	return Tolerance{Value: v}, nil
+}
+
+// toleranceSyntax says what a value for a metric of unit u looks like.
+func toleranceSyntax(u unit) error {
+	other := map[unit]string{
+		unitRate:    "events/s like 500",
+		unitUS:      "a duration like 2ms",
+		unitCount:   "a count like 0",
+		unitSeconds: "a duration like 2s",
+	}[u]
+	return fmt.Errorf("expected a percentage like 10%%, %s, or off", other)
+}
+
+// format writes t back in --tolerance syntax for a metric of unit u.
+func (t Tolerance) format(u unit) string {
+	switch {
+	case t.Off:
+		return "off"
+	case t.Relative:
+		return trimZeros(strconv.FormatFloat(t.Value*100, 'f', 2, 64)) + "%"
+	case u == unitUS:
+		return fmtUS(t.Value)
+	case u == unitSeconds:
+		return fmtSeconds(t.Value)
+	case u == unitCount:
+		return fmtCount(int64(t.Value))
+	}
+	return fmtRate(t.Value)
+}
+
+// MetricVerdict is one metric's outcome.
+type MetricVerdict string
+
+// The verdicts; only VerdictRegressed fails a gate.
+const (
+	VerdictOK        MetricVerdict = "ok"        // within tolerance
+	VerdictBetter    MetricVerdict = "better"    // better by more than the tolerance
+	VerdictRegressed MetricVerdict = "regressed" // worse beyond tolerance, or gone from the new run
+	VerdictUngated   MetricVerdict = "not gated" // shown for information
+)
+
+// MetricDelta is one metric of one cell in both runs.
+type MetricDelta struct {
+	Name   string
+	Base   float64 // baseline value in the metric's unit; +Inf: never (recovered)
+	New    float64
+	Change float64 // (New-Base)/Base; 0 when Base is 0 or either side is missing or infinite
+	// Limit is the worst New that still passes (a floor for throughput, a
+	// ceiling for the rest), the noise floor included; meaningless when
+	// the metric is not gated.
+	Limit     float64
+	Tolerance Tolerance
+	Verdict   MetricVerdict
+	// HasBase and HasNew say whether each run has the figure at all (no
+	// consumers: no end-to-end latency; no faults: no unavailability).
+	HasBase, HasNew bool
+	unit            unit
+	higher          bool
+}
+
+// Regressed reports whether this metric fails the gate.
+func (m MetricDelta) Regressed() bool { return m.Verdict == VerdictRegressed }
+
+// CellStatus says whether a cell is in both runs.
+type CellStatus string
+
+// The cell statuses; a removed cell is shown but is not a regression (a
+// changed matrix); a new run that stopped early is caught by its error.
+const (
+	CellCompared CellStatus = "compared"
+	CellAdded    CellStatus = "added"   // only in the new run
+	CellRemoved  CellStatus = "removed" // only in the baseline
+)
+
+// CellComparison is one cell in both runs.
+type CellComparison struct {
+	Name     string
+	BaseName string // the baseline cell's name when it differs (two single-cell runs)
+	Status   CellStatus
+	// Error is why the new cell stopped early: a regression, whatever its
+	// figures. BaseError is the baseline's: its figures are partial.
+	Error, BaseError string
+	// Setup lists what differs between the two cells' target and workload
+	// ("redis 7.0.15 → 7.2.4"): a changed setup explains a changed figure.
+	Setup   []string
+	Metrics []MetricDelta
+}
+
+// Regressed reports whether the cell fails the gate.
+func (c *CellComparison) Regressed() bool {
+	if c.Error != "" {
+		return true
+	}
+	for _, m := range c.Metrics {
+		if m.Regressed() {
+			return true
+		}
+	}
+	return false
+}
+
+// RunInfo identifies one side of a comparison.
+type RunInfo struct {
+	Label       string // how the user named it (a path)
+	Scenario    string
+	StartedAt   string
+	Version     string
+	Error       string
+	Interrupted bool
+}
+
+func runInfo(r *Result) RunInfo {
+	return RunInfo{Scenario: r.Scenario, StartedAt: r.StartedAt, Version: r.Version, Error: r.Error, Interrupted: r.Interrupted}
+}
+
+// Comparison is the outcome of comparing a new run with a baseline.
+type Comparison struct {
+	Baseline, New RunInfo
+	Tolerances    Tolerances
+	Cells         []CellComparison
+}
+
+// Regressed reports whether the gate fails: a metric beyond tolerance, a
+// new cell that stopped early, or a new run that did not complete.
+func (c *Comparison) Regressed() bool {
+	if c.New.Error != "" || c.New.Interrupted {
+		return true
+	}
+	for i := range c.Cells {
+		if c.Cells[i].Regressed() {
+			return true
+		}
+	}
+	return false
+}
+
+// Matched is the number of cells present in both runs.
+func (c *Comparison) Matched() int {
+	n := 0
+	for _, cc := range c.Cells {
+		if cc.Status == CellCompared {
+			n++
+		}
+	}
+	return n
+}
+
+// Compare matches the cells of cur with those of base by name and judges
+// every metric under tol. Two single-cell runs are compared even when
+// their cell names differ (a renamed scenario).
+func Compare(base, cur *Result, tol Tolerances) *Comparison {
+	cmp := &Comparison{Baseline: runInfo(base), New: runInfo(cur), Tolerances: tol}
+	pair := map[int]int{} // base index → cur index
+	if len(base.Cells) == 1 && len(cur.Cells) == 1 {
+		pair[0] = 0
+	} else {
+		byName := map[string]int{}
+		for i := len(cur.Cells) - 1; i >= 0; i-- {
+			byName[cur.Cells[i].Name] = i
+		}
+		for i := range base.Cells {
+			if j, ok := byName[base.Cells[i].Name]; ok {
+				pair[i] = j
+				delete(byName, base.Cells[i].Name)
+			}
+		}
+	}
+	used := map[int]bool{}
+	for i := range base.Cells {
+		b := &base.Cells[i]
+		j, ok := pair[i]
+		if !ok {
+			cmp.Cells = append(cmp.Cells, CellComparison{Name: b.Name, Status: CellRemoved, BaseError: b.Error})
+			continue
+		}
+		used[j] = true
+		cmp.Cells = append(cmp.Cells, compareCell(b, &cur.Cells[j], tol))
+	}
+	for j := range cur.Cells {
+		if !used[j] {
+			c := &cur.Cells[j]
+			cmp.Cells = append(cmp.Cells, CellComparison{Name: c.Name, Status: CellAdded, Error: c.Error})
+		}
+	}
+	return cmp
+}
+
+func compareCell(b, c *Cell, tol Tolerances) CellComparison {
+	cc := CellComparison{Name: c.Name, Status: CellCompared, Error: c.Error, BaseError: b.Error}
+	if b.Name != c.Name {
+		cc.BaseName = b.Name
+	}
+	cc.Setup = setupChanges(b, c)
+	for _, m := range compareMetrics {
+		bv, hasB := m.value(b)
+		nv, hasN := m.value(c)
+		if !hasB && !hasN {
+			continue
+		}
+		cc.Metrics = append(cc.Metrics, judge(m, bv, nv, hasB, hasN, tol.For(m.name)))
+	}
+	return cc
+}
+
+// setupChanges lists the target and workload settings that differ.
+func setupChanges(b, c *Cell) []string {
+	var out []string
+	diff := func(what, x, y string) {
+		if x != y {
+			out = append(out, fmt.Sprintf("%s %s → %s", what, orDash(x), orDash(y)))
+		}
+	}
+	bt, ct := b.Target, c.Target
+	diff("provider", bt.Provider, ct.Provider)
+	diff("topology", bt.Topology, ct.Topology)
+	diff("persistence", bt.Persistence, ct.Persistence)
+	diff("redis", bt.RedisVersion, ct.RedisVersion)
+	bw, cw := b.Workload, c.Workload
+	diff("pattern", bw.Pattern, cw.Pattern)
+	diff("producers×consumers", fmt.Sprintf("%d×%d", bw.Producers, bw.Consumers), fmt.Sprintf("%d×%d", cw.Producers, cw.Consumers))
+	diff("rate", fmtNumber(bw.Rate), fmtNumber(cw.Rate))
+	diff("payload", bw.Payload, cw.Payload)
+	diff("keys", strconv.Itoa(bw.Keys), strconv.Itoa(cw.Keys))
+	diff("pipeline", strconv.Itoa(bw.Pipeline), strconv.Itoa(cw.Pipeline))
+	diff("duration", fmtSeconds(b.DurationS), fmtSeconds(c.DurationS))
+	return out
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// judge compares one metric. A gated figure that the baseline has and the
+// new run lacks regresses: a gate must not pass because a measurement
+// vanished. One only the new run has is shown, not gated.
+func judge(m metricDef, base, cur float64, hasB, hasN bool, t Tolerance) MetricDelta {
+	d := MetricDelta{Name: m.name, Base: base, New: cur, HasBase: hasB, HasNew: hasN,
+		Tolerance: t, unit: m.unit, higher: m.higher}
+	if hasB && hasN && base != 0 && !math.IsInf(base, 0) && !math.IsInf(cur, 0) {
+		d.Change = (cur - base) / base
+	}
+	switch {
+	case t.Off || !hasB:
+		d.Verdict = VerdictUngated
+		return d
+	case !hasN:
+		d.Verdict = VerdictRegressed
+		return d
+	}
+	allowed := t.Value
+	if t.Relative {
+		allowed = math.Abs(base) * t.Value
+		if !math.IsInf(base, 0) {
+			switch m.unit {
+			case unitUS:
+				allowed = math.Max(allowed, LatencyFloorUS)
+			case unitSeconds:
+				allowed = math.Max(allowed, SecondsFloor)
+			}
+		}
+	}
+	slack := 1e-9 * math.Abs(base) // keeps 10% of 110 from failing on rounding
+	if m.higher {
+		d.Limit = math.Max(0, base-allowed)
+		switch {
+		case cur < d.Limit-slack:
+			d.Verdict = VerdictRegressed
+		case cur > base+allowed+slack:
+			d.Verdict = VerdictBetter
+		default:
+			d.Verdict = VerdictOK
+		}
+		return d
+	}
+	d.Limit = base + allowed
+	if m.unit == unitCount {
+		d.Limit = math.Floor(d.Limit + slack) // counts are whole: 1,243.0 not 1,243.3
+	}
+	switch {
+	case cur > d.Limit+slack:
+		d.Verdict = VerdictRegressed
+	case cur < base-allowed-slack || (math.IsInf(base, 1) && !math.IsInf(cur, 1)):
+		d.Verdict = VerdictBetter
+	default:
+		d.Verdict = VerdictOK
+	}
+	return d
+}
+
+// fmtValue writes a metric's value in its unit.
+func (m MetricDelta) fmtValue(v float64, has bool) string {
+	switch {
+	case !has:
+		return "-"
+	case math.IsInf(v, 1):
+		return "never"
+	}
+	switch m.unit {
+	case unitRate:
+		return fmtRate(v)
+	case unitUS:
+		return fmtUS(v)
+	case unitCount:
+		return fmtCount(int64(math.Round(v)))
+	}
+	return fmtSeconds(v)
+}
+
+// BaseText is the baseline's value as the renderers write it.
+func (m MetricDelta) BaseText() string { return m.fmtValue(m.Base, m.HasBase) }
+
+// NewText is the new run's value as the renderers write it.
+func (m MetricDelta) NewText() string { return m.fmtValue(m.New, m.HasNew) }
+
+// ChangeText is the change: a signed percentage, or for counts (and from a
+// zero baseline) the signed difference, which is what "lost" readers want.
+func (m MetricDelta) ChangeText() string {
+	if !m.HasBase || !m.HasNew || math.IsInf(m.Base, 0) || math.IsInf(m.New, 0) {
+		return "-"
+	}
+	diff := m.New - m.Base
+	switch {
+	case diff == 0:
+		return "0"
+	case m.unit == unitCount || m.Base == 0:
+		s := m.fmtValue(math.Abs(diff), true)
+		if diff < 0 {
+			return "-" + s
+		}
+		return "+" + s
+	}
+	return fmt.Sprintf("%+.1f%%", m.Change*100)
+}
+
+// LimitText is the worst value that passes: "≥ 4,750/s", "≤ 893µs", or
+// "-" when not gated.
+func (m MetricDelta) LimitText() string {
+	switch {
+	case m.Tolerance.Off || !m.HasBase:
+		return "-"
+	case math.IsInf(m.Limit, 1):
+		return "any"
+	case m.higher:
+		return "≥ " + m.fmtValue(m.Limit, true)
+	}
+	return "≤ " + m.fmtValue(m.Limit, true)
+}
+
+// Describe says in one phrase what happened to the metric, for failure
+// messages: "throughput fell 20.0%: 5,000/s → 4,000/s (limit ≥ 4,750/s, tolerance 5%)".
+func (m MetricDelta) Describe() string {
+	if m.HasBase && !m.HasNew {
+		return fmt.Sprintf("%s: no figure in the new run (baseline %s)", m.Name, m.BaseText())
+	}
+	if !m.HasBase {
+		return fmt.Sprintf("%s: %s (not in the baseline)", m.Name, m.NewText())
+	}
+	if math.IsInf(m.New, 1) && !math.IsInf(m.Base, 1) {
+		return fmt.Sprintf("%s: never recovered in the new run (baseline %s)", m.Name, m.BaseText())
+	}
+	verb := "unchanged"
+	switch change := strings.TrimPrefix(strings.TrimPrefix(m.ChangeText(), "+"), "-"); {
+	case m.New > m.Base && m.unit == unitCount:
+		verb = "rose by " + change
+	case m.New > m.Base:
+		verb = "rose " + change
+	case m.New < m.Base && m.unit == unitCount:
+		verb = "fell by " + change
+	case m.New < m.Base:
+		verb = "fell " + change
+	}
+	s := fmt.Sprintf("%s %s: %s → %s", m.Name, verb, m.BaseText(), m.NewText())
+	if m.Verdict != VerdictUngated {
+		s += fmt.Sprintf(" (limit %s, tolerance %s)", m.LimitText(), m.Tolerance.format(m.unit))
+	}
+	return s
+}
+
+// Regressions are one line per reason the gate fails, naming the cell.
+func (c *Comparison) Regressions() []string {
+	var out []string
+	if c.New.Interrupted {
+		out = append(out, "the new run was interrupted: "+interruption(c.New.Error))
+	} else if c.New.Error != "" {
+		out = append(out, "the new run did not complete: "+c.New.Error)
+	}
+	for i := range c.Cells {
+		cc := &c.Cells[i]
+		if cc.Error != "" && cc.Error != c.New.Error {
+			out = append(out, cellLabel(c, cc)+": stopped early: "+cc.Error)
+		}
+		for _, m := range cc.Metrics {
+			if m.Regressed() {
+				out = append(out, cellLabel(c, cc)+": "+m.Describe())
+			}
+		}
+	}
+	return out
+}
+
+// cellLabel names a cell; an unnamed one takes the scenario's name.
+func cellLabel(c *Comparison, cc *CellComparison) string {
+	if cc.Name != "" {
+		return cc.Name
+	}
+	if c.New.Scenario != "" {
+		return c.New.Scenario
+	}
+	return "(unnamed cell)"
+}
+
+// tally counts the gated metrics, the regressed ones and the better ones.
+func (c *Comparison) tally() (gated, regressed, better int) {
+	for _, cc := range c.Cells {
+		for _, m := range cc.Metrics {
+			switch m.Verdict {
+			case VerdictUngated:
+				continue
+			case VerdictRegressed:
+				regressed++
+			case VerdictBetter:
+				better++
+			}
+			gated++
+		}
+	}
+	return gated, regressed, better
+}
+
+// Headline is the comparison's one-line verdict.
+func (c *Comparison) Headline() string {
+	gated, regressed, better := c.tally()
+	if c.Regressed() {
+		if regressed == 0 {
+			return "REGRESSED: the new run did not complete"
+		}
+		return fmt.Sprintf("REGRESSED: %d of %d gated %s beyond tolerance", regressed, gated, pluralize(int64(gated), "metric", "metrics"))
+	}
+	s := fmt.Sprintf("OK: all %d gated %s within tolerance", gated, pluralize(int64(gated), "metric", "metrics"))
+	if gated == 1 {
+		s = "OK: the gated metric is within tolerance"
+	}
+	if better > 0 {
+		s += fmt.Sprintf(" (%d better)", better)
+	}
+	return s
+}
+
+// warnings are what a reader should know that is not a regression.
+func (c *Comparison) warnings() []string {
+	var out []string
+	if c.Baseline.Scenario != c.New.Scenario {
+		out = append(out, fmt.Sprintf("the runs are of different scenarios: %s and %s", c.Baseline.Scenario, c.New.Scenario))
+	}
+	if c.Baseline.Error != "" {
+		out = append(out, "the baseline did not complete, so its figures are partial: "+c.Baseline.Error)
+	}
+	for i := range c.Cells {
+		cc := &c.Cells[i]
+		switch {
+		case cc.Status == CellRemoved:
+			out = append(out, cellLabel(c, cc)+": in the baseline only, not compared")
+		case cc.Status == CellAdded:
+			out = append(out, cellLabel(c, cc)+": in the new run only, nothing to compare with")
+		case cc.BaseName != "":
+			out = append(out, fmt.Sprintf("%s: compared with the baseline's only cell, %s", cellLabel(c, cc), cc.BaseName))
+		}
+		if len(cc.Setup) > 0 {
+			out = append(out, cellLabel(c, cc)+": the setup differs: "+strings.Join(cc.Setup, ", "))
+		}
+		if cc.BaseError != "" && cc.BaseError != c.Baseline.Error && cc.Status == CellCompared {
+			out = append(out, cellLabel(c, cc)+": the baseline cell stopped early, so its figures are partial")
+		}
+	}
+	return out
+}
+
+// toleranceText says which tolerances apply.
+func (c *Comparison) toleranceText() []string {
+	defaults := strings.Split(DefaultToleranceSpec, ",")
+	if c.Tolerances.Spec == "" {
+		return append([]string{"defaults:"}, defaults...)
+	}
+	return append(append(strings.Fields(strings.ReplaceAll(c.Tolerances.Spec, ",", " ")), "over the defaults:"), defaults...)
+}
+
+// CompareFormats are the formats RenderComparison accepts.
+var CompareFormats = []string{"text", "md", "junit"}
+
+// RenderComparison writes c in the named format (text, md or junit); "" means text.
+func RenderComparison(w io.Writer, c *Comparison, format string) error {
+	switch format {
+	case "", "text":
+		return CompareText(w, c)
+	case "md":
+		return CompareMarkdown(w, c)
+	case "junit":
+		return CompareJUnit(w, c)
+	}
+	return fmt.Errorf("unknown format %q: valid formats are %s", format, strings.Join(CompareFormats, ", "))
+}
+
+// runLine describes one side: its label, then when and by what it ran.
+func runLine(r RunInfo) []string {
+	items := []string{r.Label}
+	if r.Label == "" {
+		items[0] = r.Scenario
+	}
+	if r.StartedAt != "" {
+		items = append(items, "started "+r.StartedAt)
+	}
+	if r.Version != "" {
+		items = append(items, "squall "+r.Version)
+	}
+	return items
+}
+
+// CompareText writes the comparison for a terminal or a CI log: per cell
+// an aligned table of baseline, new, change, limit and verdict, then the
+// verdict and each regression.
+func CompareText(w io.Writer, c *Comparison) error {
+	ew := &errWriter{w: w}
+	scen := c.New.Scenario
+	if c.Baseline.Scenario != scen {
+		scen = c.Baseline.Scenario + " → " + scen
+	}
+	ew.line("squall compare · scenario " + scen)
+	const lw = 11 // label width
+	ew.lines(wrapWords(padTo("baseline", lw, false), runLine(c.Baseline), " · ", strings.Repeat(" ", lw), textWidth))
+	ew.lines(wrapWords(padTo("new", lw, false), runLine(c.New), " · ", strings.Repeat(" ", lw), textWidth))
+	ew.lines(wrapWords(padTo("tolerance", lw, false), c.toleranceText(), " ", strings.Repeat(" ", lw), textWidth))
+	for i := range c.Cells {
+		cc := &c.Cells[i]
+		if cc.Status != CellCompared {
+			continue
+		}
+		ew.line("")
+		head := "== " + cellLabel(c, cc)
+		if cc.Error != "" {
+			head += "  (new cell stopped early)"
+		}
+		ew.line(head)
+		ew.line("")
+		// Numbers right aligned, the verdict left aligned after them.
+		rows := [][]string{{"metric", "baseline", "new", "change", "limit"}}
+		verdicts := []string{"verdict"}
+		for _, m := range cc.Metrics {
+			v := string(m.Verdict)
+			if m.Regressed() {
+				v = "REGRESSED"
+			}
+			rows = append(rows, []string{m.Name, m.BaseText(), m.NewText(), m.ChangeText(), m.LimitText()})
+			verdicts = append(verdicts, v)
+		}
+		for j, l := range alignTable("", rows) {
+			ew.line(l + "  " + verdicts[j])
+		}
+	}
+	if ws := c.warnings(); len(ws) > 0 {
+		ew.line("")
+		for _, s := range ws {
+			ew.lines(wrapWords("note: ", strings.Fields(s), " ", "      ", textWidth))
+		}
+	}
+	ew.line("")
+	ew.line(c.Headline())
+	for _, s := range c.Regressions() {
+		ew.lines(wrapWords("  - ", strings.Fields(s), " ", "    ", textWidth))
+	}
+	return ew.err
+}
+
+// CompareMarkdown writes the comparison for a pull request comment: the
+// verdict and the regressions first, then a table per cell; cells within
+// tolerance are folded away in <details>.
+func CompareMarkdown(w io.Writer, c *Comparison) error {
+	ew := &errWriter{w: w}
+	ew.printf("### %s %s\n\n", mdIcon(!c.Regressed()), mdText(c.Headline()))
+	label := func(r RunInfo) string {
+		s := "`" + mdCode(r.Label) + "`"
+		if r.StartedAt != "" {
+			s += " (" + mdText(r.StartedAt) + ")"
+		}
+		return s
+	}
+	ew.line(strings.Join([]string{"squall compare of `" + mdCode(c.New.Scenario) + "`",
+		"baseline " + label(c.Baseline), "new " + label(c.New)}, " · "))
+	ew.printf("\nTolerance: %s\n", mdText(strings.Join(c.toleranceText(), " ")))
+	if rs := c.Regressions(); len(rs) > 0 {
+		ew.line("")
+		for _, s := range rs {
+			ew.printf("- ❌ %s\n", mdText(s))
+		}
+	}
+	if ws := c.warnings(); len(ws) > 0 {
+		ew.line("")
+		for _, s := range ws {
+			ew.printf("- ⚠️ %s\n", mdText(s))
+		}
+	}
+	for i := range c.Cells {
+		cc := &c.Cells[i]
+		if cc.Status != CellCompared {
+			continue
+		}
+		rows := [][]string{{"metric", "baseline", "new", "change", "limit", "verdict"}}
+		for _, m := range cc.Metrics {
+			v := map[MetricVerdict]string{VerdictOK: "✅ ok", VerdictBetter: "✅ better", VerdictRegressed: "❌ **regressed**", VerdictUngated: "not gated"}[m.Verdict]
+			rows = append(rows, []string{"`" + m.Name + "`", m.BaseText(), m.NewText(), m.ChangeText(), m.LimitText(), v})
+		}
+		title := fmt.Sprintf("%s %s", mdIcon(!cc.Regressed()), mdText(cellLabel(c, cc)))
+		ew.line("")
+		if cc.Regressed() {
+			ew.printf("#### %s\n\n", title)
+			ew.lines(mdTable(rows, "lrrrrl"))
+			continue
+		}
+		ew.printf("<details><summary>%s: within tolerance</summary>\n\n", title)
+		ew.lines(mdTable(rows, "lrrrrl"))
+		ew.line("\n</details>")
+	}
+	return ew.err
+}
+
+// JUnit XML, the dialect Jenkins, GitLab and GitHub test reporters read.
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Timestamp  string          `xml:"timestamp,attr,omitempty"`
+	Properties []junitProperty `xml:"properties>property"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Classname string        `xml:"classname,attr"`
+	Name      string        `xml:"name,attr"`
+	Failure   *junitMessage `xml:"failure"`
+	Skipped   *junitMessage `xml:"skipped"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitMessage struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr,omitempty"`
+	Text    string `xml:",chardata"`
+}
+
+// CompareJUnit writes the comparison as JUnit XML: one testsuite for the
+// run, one testcase per cell (classname) and metric (name), a failure for
+// each regression and skipped for metrics that are not gated.
+func CompareJUnit(w io.Writer, c *Comparison) error {
+	s := junitSuite{Name: "squall compare " + c.New.Scenario, Timestamp: c.New.StartedAt,
+		Properties: []junitProperty{
+			{"baseline", c.Baseline.Label}, {"baseline_started_at", c.Baseline.StartedAt},
+			{"new", c.New.Label}, {"tolerance", strings.Join(c.toleranceText(), " ")},
+		}}
+	fail := func(class, name, msg, text string) {
+		s.Cases = append(s.Cases, junitCase{Classname: class, Name: name,
+			Failure: &junitMessage{Message: msg, Type: "regression", Text: text}})
+	}
+	skip := func(class, name, msg string) {
+		s.Cases = append(s.Cases, junitCase{Classname: class, Name: name, Skipped: &junitMessage{Message: msg}})
+	}
+	if c.New.Error != "" || c.New.Interrupted {
+		fail(c.New.Scenario, "run completed", c.Regressions()[0], c.New.Error)
+	}
+	for i := range c.Cells {
+		cc := &c.Cells[i]
+		class := cellLabel(c, cc)
+		switch cc.Status {
+		case CellRemoved:
+			skip(class, "present in new run", "in the baseline only, not compared")
+			continue
+		case CellAdded:
+			skip(class, "present in baseline", "in the new run only, nothing to compare with")
+			continue
+		}
+		if cc.Error != "" && cc.Error != c.New.Error { // the run's own error has its testcase
+			fail(class, "cell completed", "the new cell stopped early: "+cc.Error, cc.Error)
+		}
+		for _, m := range cc.Metrics {
+			detail := fmt.Sprintf("baseline %s, new %s, change %s, limit %s", m.BaseText(), m.NewText(), m.ChangeText(), m.LimitText())
+			switch m.Verdict {
+			case VerdictRegressed:
+				fail(class, m.Name, m.Describe(), detail)
+			case VerdictUngated:
+				skip(class, m.Name, "not gated: "+detail)
+			default:
+				s.Cases = append(s.Cases, junitCase{Classname: class, Name: m.Name, SystemOut: detail + ", " + string(m.Verdict)})
+			}
+		}
+	}
+	for _, tc := range s.Cases {
+		s.Tests++
+		switch {
+		case tc.Failure != nil:
+			s.Failures++
+		case tc.Skipped != nil:
+			s.Skipped++
+		}
+	}
+	doc := junitSuites{Name: "squall compare", Tests: s.Tests, Failures: s.Failures, Suites: []junitSuite{s}}
+	b, err := xml.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding JUnit XML: %w", err)
+	}
+	_, err = fmt.Fprintf(w, "%s%s\n", xml.Header, b)
+	return err
+}

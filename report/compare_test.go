@@ -1,0 +1,297 @@
+package report
+
+import (
+	"bytes"
+	"encoding/xml"
+	"math"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// compareFailover is a failover run against its baseline with a bit of
+// everything: within tolerance, better, regressed, never recovered.
+func compareFailover(t *testing.T) *Comparison {
+	t.Helper()
+	base, cur := failoverResult(), failoverResult()
+	cur.StartedAt = "2025-11-25T09:12:00Z"
+	c := &cur.Cells[0]
+	c.Throughput.AckedPerS = 19500      // -1.8%: ok under 5%
+	c.Latency.Publish.P50 = 440         // +6.8%: ok
+	c.Latency.EndToEnd.P50 = 790        // +135µs, +20.6%: regressed
+	c.Latency.Publish.P99 = 5_400_000   // -13%: better
+	c.Latency.EndToEnd.P999 = 9_000_000 // +10.8%: under p999=25%
+	c.Events.Lost = 1190                // +5.3%: ok under lost=10%
+	c.Events.Duplicated = 20            // better
+	c.Faults[0].UnavailableS = 7.9      // +1.69s, +27%: regressed
+	c.Faults[0].RecoveredS = -1         // never: regressed
+	c.Events.Indeterminate += 500       // not gated by default
+	tol, err := ParseTolerances("lost=10%,p999=25%")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmp := Compare(base, cur, tol)
+	cmp.Baseline.Label, cmp.New.Label = "runs/main/result.json", "runs/branch"
+	return cmp
+}
+
+// compareMatrix is a matrix whose cells changed: one removed, one added,
+// the others within tolerance or better.
+func compareMatrix() *Comparison {
+	base, cur := matrixResult(), matrixResult()
+	cur.StartedAt = "2025-11-25T09:30:00Z"
+	cur.Cells[0].Throughput.AckedPerS *= 1.12
+	cur.Cells[1].Latency.Publish.P99 = 1950
+	cur.Cells[2].Name = "persistence=aof-no"
+	cur.Cells[1].Target.RedisVersion = "7.4.1"
+	cmp := Compare(base, cur, DefaultTolerances())
+	cmp.Baseline.Label, cmp.New.Label = "baseline", "new"
+	return cmp
+}
+
+// compareInterrupted is a new run that was interrupted mid-cell.
+func compareInterrupted() *Comparison {
+	base, cur := passResult(), passResult()
+	cur.Interrupted = true
+	cur.Error = "interrupted: stopped after 9.4s of the measured phase; partial results kept"
+	cur.Cells[0].Error = cur.Error
+	cur.Cells[0].Throughput.AckedPerS = 4990
+	cmp := Compare(base, cur, DefaultTolerances())
+	cmp.Baseline.Label, cmp.New.Label = "baseline", "new"
+	return cmp
+}
+
+func renderCmp(t *testing.T, c *Comparison, format string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := RenderComparison(&b, c, format); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestCompareGolden(t *testing.T) {
+	failover := compareFailover(t)
+	for _, tc := range []struct {
+		name, format string
+		c            *Comparison
+	}{
+		{"compare-text-failover.golden", "text", failover},
+		{"compare-text-matrix.golden", "text", compareMatrix()},
+		{"compare-text-interrupted.golden", "text", compareInterrupted()},
+		{"compare-md-failover.golden", "md", failover},
+		{"compare-md-matrix.golden", "md", compareMatrix()},
+		{"compare-junit-failover.golden", "junit", failover},
+		{"compare-junit-interrupted.golden", "junit", compareInterrupted()},
+	} {
+		t.Run(tc.name, func(t *testing.T) { golden(t, tc.name, renderCmp(t, tc.c, tc.format)) })
+	}
+}
+
+func TestCompareVerdicts(t *testing.T) {
+	c := compareFailover(t)
+	if !c.Regressed() {
+		t.Fatal("failover comparison should regress")
+	}
+	want := map[string]MetricVerdict{
+		"throughput": VerdictOK, "publish_p50": VerdictOK, "e2e_p50": VerdictRegressed,
+		"publish_p99": VerdictBetter, "e2e_p999": VerdictOK, "lost": VerdictOK, "duplicated": VerdictBetter,
+		"unavailable": VerdictRegressed, "recovered": VerdictRegressed, "unacked": VerdictUngated,
+	}
+	for _, m := range c.Cells[0].Metrics {
+		if w, ok := want[m.Name]; ok && m.Verdict != w {
+			t.Errorf("%s: verdict %q, want %q (%s)", m.Name, m.Verdict, w, m.Describe())
+		}
+		delete(want, m.Name)
+	}
+	for n := range want {
+		t.Errorf("metric %s missing", n)
+	}
+	if got := c.Headline(); got != "REGRESSED: 3 of 11 gated metrics beyond tolerance" {
+		t.Errorf("headline %q", got)
+	}
+
+	m := compareMatrix()
+	if m.Regressed() {
+		t.Errorf("matrix comparison regressed: %v", m.Regressions())
+	}
+	if got := m.Cells[1].Setup; len(got) != 1 || got[0] != "redis 7.2.4 → 7.4.1" {
+		t.Errorf("setup changes %q", got)
+	}
+	if m.Matched() != 2 || m.Cells[2].Status != CellRemoved || m.Cells[3].Status != CellAdded {
+		t.Errorf("matrix cells: matched %d, %+v", m.Matched(), m.Cells)
+	}
+
+	i := compareInterrupted()
+	if !i.Regressed() || i.Headline() != "REGRESSED: the new run did not complete" {
+		t.Errorf("interrupted: regressed %v, headline %q", i.Regressed(), i.Headline())
+	}
+}
+
+// TestJudge pins the edge cases of one metric's verdict.
+func TestJudge(t *testing.T) {
+	lat, _ := metricByName("publish_p99")
+	tp, _ := metricByName("throughput")
+	lost, _ := metricByName("lost")
+	rec, _ := metricByName("recovered")
+	pct := func(p float64) Tolerance { return Tolerance{Relative: true, Value: p / 100} }
+	abs := func(v float64) Tolerance { return Tolerance{Value: v} }
+	inf := math.Inf(1)
+	for _, tc := range []struct {
+		name      string
+		m         metricDef
+		base, cur float64
+		tol       Tolerance
+		want      MetricVerdict
+	}{
+		{"latency +20% under the 50µs floor", lat, 100, 120, pct(10), VerdictOK},
+		{"latency +60µs over the floor", lat, 100, 160, pct(10), VerdictRegressed},
+		{"latency exactly at +10%", lat, 2000, 2200, pct(10), VerdictOK},
+		{"latency just past +10%", lat, 2000, 2201, pct(10), VerdictRegressed},
+		{"latency -40µs is not better (floor)", lat, 100, 60, pct(10), VerdictOK},
+		{"latency absolute beats the floor", lat, 100, 130, abs(20), VerdictRegressed},
+		{"throughput -5% ok", tp, 1000, 950, pct(5), VerdictOK},
+		{"throughput -5.1% regressed", tp, 1000, 949, pct(5), VerdictRegressed},
+		{"throughput +20% better", tp, 1000, 1200, pct(5), VerdictBetter},
+		{"throughput absolute", tp, 1000, 899, abs(100), VerdictRegressed},
+		{"lost=0 from zero", lost, 0, 1, abs(0), VerdictRegressed},
+		{"lost=0 equal", lost, 7, 7, abs(0), VerdictOK},
+		{"lost=0 fewer", lost, 7, 3, abs(0), VerdictBetter},
+		{"lost=10% of zero is zero", lost, 0, 1, pct(10), VerdictRegressed},
+		{"lost=10% rounds the limit down", lost, 15, 17, pct(10), VerdictRegressed},
+		{"lost=5 absolute", lost, 2, 7, abs(5), VerdictOK},
+		{"off never regresses", lost, 0, 1e6, Tolerance{Off: true}, VerdictUngated},
+		{"recovered never in new", rec, 5, inf, pct(20), VerdictRegressed},
+		{"recovered never in both", rec, inf, inf, pct(20), VerdictOK},
+		{"recovered at last", rec, inf, 9, pct(20), VerdictBetter},
+		{"recovered +0.9s under the 1s floor", rec, 2, 2.9, pct(20), VerdictOK},
+	} {
+		d := judge(tc.m, tc.base, tc.cur, true, true, tc.tol)
+		if d.Verdict != tc.want {
+			t.Errorf("%s: %q (limit %s), want %q", tc.name, d.Verdict, d.LimitText(), tc.want)
+		}
+	}
+	if d := judge(lat, 500, 0, true, false, pct(10)); d.Verdict != VerdictRegressed || !strings.Contains(d.Describe(), "no figure in the new run") {
+		t.Errorf("missing in new: %q %q", d.Verdict, d.Describe())
+	}
+	if d := judge(lat, 0, 500, false, true, pct(10)); d.Verdict != VerdictUngated {
+		t.Errorf("missing in baseline: %q", d.Verdict)
+	}
+}
+
+func TestParseTolerances(t *testing.T) {
+	for _, tc := range []struct {
+		spec string
+		want map[string]Tolerance
+	}{
+		{"", map[string]Tolerance{
+			"throughput": {Relative: true, Value: 0.05}, "publish_p99": {Relative: true, Value: 0.10},
+			"e2e_p50": {Relative: true, Value: 0.10}, "lost": {}, "duplicated": {},
+			"publish_p999": {Off: true}, "unacked": {Off: true}, "recovered": {Relative: true, Value: 0.20},
+		}},
+		{"p99=15%", map[string]Tolerance{"publish_p99": {Relative: true, Value: 0.15}, "e2e_p99": {Relative: true, Value: 0.15},
+			"throughput": {Relative: true, Value: 0.05}}},
+		{"e2e_p99=20%,p99=5%", map[string]Tolerance{"e2e_p99": {Relative: true, Value: 0.20}, "publish_p99": {Relative: true, Value: 0.05}}},
+		{"latency=1ms, p50=500us", map[string]Tolerance{"e2e_p999": {Value: 1000}, "publish_p50": {Value: 500}}},
+		{"P99.9=2ms,lost=10,throughput=250/s", map[string]Tolerance{"publish_p999": {Value: 2000}, "lost": {Value: 10}, "throughput": {Value: 250}}},
+		{"unavailable=2s,recovered=off,unacked=0,", map[string]Tolerance{"unavailable": {Value: 2}, "recovered": {Off: true}, "unacked": {}}},
+		{"p99=0,lost=0.5%", map[string]Tolerance{"e2e_p99": {}, "lost": {Relative: true, Value: 0.005}}},
+	} {
+		got, err := ParseTolerances(tc.spec)
+		if err != nil {
+			t.Errorf("%q: %v", tc.spec, err)
+			continue
+		}
+		for name, w := range tc.want {
+			if g := got.For(name); g != w {
+				t.Errorf("%q: %s = %+v, want %+v", tc.spec, name, g, w)
+			}
+		}
+	}
+}
+
+func TestParseTolerancesErrors(t *testing.T) {
+	for _, tc := range []struct{ spec, want string }{
+		{"p99=ten%", `"p99=ten%": expected a percentage like 10%, a duration like 2ms, or off`},
+		{"p99=10", `"p99=10": expected a percentage like 10%, a duration like 2ms, or off`},
+		{"lost=1.5", `"lost=1.5": expected a percentage like 10%, a count like 0, or off`},
+		{"throughput=fast", `"throughput=fast": expected a percentage like 10%, events/s like 500, or off`},
+		{"unavailable=soon", `"unavailable=soon": expected a percentage like 10%, a duration like 2s, or off`},
+		{"p99", `"p99": expected METRIC=LIMIT, e.g. p99=10%`},
+		{"=10%", `"=10%": expected METRIC=LIMIT`},
+		{"p98=10%", `"p98=10%": unknown metric "p98" (known: throughput, publish_p50,`},
+		{"p99=-5%", `"p99=-5%": a tolerance cannot be negative, got -5%`},
+		{"lost=-1", `"lost=-1": a tolerance cannot be negative`},
+		{"p99=NaN%", `"p99=NaN%": expected a percentage`},
+		{"p99=", `"p99=": expected a percentage`},
+	} {
+		_, err := ParseTolerances(tc.spec)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want one containing %q", tc.spec, err, tc.want)
+		}
+	}
+}
+
+func TestCompareJUnitParses(t *testing.T) {
+	var doc struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Suites   []struct {
+			Name  string `xml:"name,attr"`
+			Cases []struct {
+				Classname string `xml:"classname,attr"`
+				Name      string `xml:"name,attr"`
+				Failure   *struct {
+					Message string `xml:"message,attr"`
+				} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(renderCmp(t, compareFailover(t), "junit"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Suites) != 1 || doc.Failures != 3 || doc.Tests != len(doc.Suites[0].Cases) {
+		t.Fatalf("suites %d, tests %d, failures %d", len(doc.Suites), doc.Tests, doc.Failures)
+	}
+	var failed []string
+	for _, tc := range doc.Suites[0].Cases {
+		if tc.Classname != "stream-failover" {
+			t.Errorf("classname %q", tc.Classname)
+		}
+		if tc.Failure != nil {
+			failed = append(failed, tc.Name+": "+tc.Failure.Message)
+		}
+	}
+	if len(failed) != 3 || !strings.HasPrefix(failed[0], "e2e_p50: e2e_p50 rose 20.6%: 655µs → 790µs (limit ≤ 721µs") {
+		t.Errorf("failures: %q", failed)
+	}
+}
+
+func TestCompareSingleCellsPairAcrossNames(t *testing.T) {
+	base, cur := passResult(), passResult()
+	cur.Cells[0].Name = "quickstart-v2"
+	c := Compare(base, cur, DefaultTolerances())
+	if c.Matched() != 1 || c.Cells[0].BaseName != "quickstart" || c.Regressed() {
+		t.Errorf("single cells: %+v", c.Cells)
+	}
+	if out := string(renderCmp(t, c, "text")); !strings.Contains(out, "compared with the baseline's only cell, quickstart") {
+		t.Errorf("no note on the renamed cell:\n%s", out)
+	}
+}
+
+func TestCompareTextFitsEightyColumns(t *testing.T) {
+	for _, c := range []*Comparison{compareFailover(t), compareMatrix(), compareInterrupted()} {
+		for i, line := range strings.Split(string(renderCmp(t, c, "text")), "\n") {
+			if n := utf8.RuneCountInString(line); n > 80 {
+				t.Errorf("line %d is %d columns: %q", i+1, n, line)
+			}
+		}
+	}
+}
+
+func TestRenderComparisonUnknownFormat(t *testing.T) {
+	err := RenderComparison(&bytes.Buffer{}, compareMatrix(), "html")
+	if err == nil || !strings.Contains(err.Error(), "text, md, junit") {
+		t.Errorf("got %v", err)
+	}
+}
