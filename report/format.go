@@ -10,9 +10,11 @@ import (
 )
 
 // Formats are the names Render accepts, in the order help text shows them.
-var Formats = []string{"text", "md", "json"}
+var Formats = []string{"text", "md", "json", "html"}
 
-// Render writes r in the named format (text, md or json); "" means text.
+// Render writes r in the named format (text, md, json or html); "" means
+// text. html here has only r to draw from; HTMLFromDir adds the run
+// directory's timelines and histograms.
 func Render(w io.Writer, r *Result, format string) error {
 	switch format {
 	case "", "text":
@@ -21,6 +23,8 @@ func Render(w io.Writer, r *Result, format string) error {
 		return Markdown(w, r)
 	case "json":
 		return JSON(w, r)
+	case "html":
+		return HTML(w, r, nil)
 	}
 	return fmt.Errorf("unknown format %q: valid formats are %s", format, strings.Join(Formats, ", "))
 }
