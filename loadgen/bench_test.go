@@ -1,6 +1,16 @@
 package loadgen
 
-import "testing"
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/squall-bench/squall/report"
+)
 
 // Hot-path benchmarks: each runs per event, so each must be cheap and
 // allocation-free. CI runs them once (-benchtime 1x) to keep them working.
@@ -51,5 +61,97 @@ func BenchmarkLedgerDeliverOutOfOrder(b *testing.B) {
 		if i&63 == 63 {
 			base += 64
 		}
+	}
+}
+
+// BenchmarkProducer is one producer round trip against a real redis-server:
+// building the batch, writing it, reading the replies and accounting each
+// event. It reports per event the wall time (one connection: latency
+// bound), this process's CPU time and allocations.
+func BenchmarkProducer(b *testing.B) {
+	_, rdb := startRedis(b)
+	register := map[string]any{"mode": "register"}
+	for _, tc := range []struct {
+		pattern string
+		opts    map[string]any
+	}{{"list", nil}, {"stream", nil}, {"string", register}} {
+		for _, pipeline := range []int{1, 16} {
+			name := tc.pattern
+			if tc.opts != nil {
+				name += "-register"
+			}
+			b.Run(fmt.Sprintf("%s/pipeline=%d", name, pipeline), func(b *testing.B) {
+				benchProducer(b, rdb, Config{Pattern: tc.pattern, Options: tc.opts, Producers: 1, Keys: 4, Pipeline: pipeline,
+					PayloadMin: 256, PayloadMax: 256, KeyPrefix: "bench:", Duration: time.Hour, Run: 1})
+			})
+		}
+	}
+}
+
+func benchProducer(b *testing.B, rdb redis.UniversalClient, cfg Config) {
+	ctx := context.Background()
+	g, err := New(cfg, rdb)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := g.Setup(ctx); err != nil {
+		b.Fatal(err)
+	}
+	g.epoch = time.Now()
+	g.env.Epoch = g.epoch
+	col := report.NewCollector(g.epoch)
+	w := g.workers[0]
+	w.rec = col.NewRecorder(report.Publish, report.SendDelay)
+	p := g.newProducer(0, w)
+	defer p.out.close()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	p.send(p.next(ctx, timer)) // dial
+	var m0, m1 runtime.MemStats
+	var r0, r1 syscall.Rusage
+	runtime.ReadMemStats(&m0)
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r0)
+	seq0 := p.seq
+	b.ReportAllocs()
+	for b.Loop() {
+		p.send(p.next(ctx, timer))
+	}
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r1)
+	runtime.ReadMemStats(&m1)
+	events := float64(p.seq - seq0)
+	cpu := r1.Utime.Nano() + r1.Stime.Nano() - r0.Utime.Nano() - r0.Stime.Nano()
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/events, "ns/event")
+	b.ReportMetric(float64(cpu)/events, "cpu-ns/event") // this process only, not the server
+	b.ReportMetric(float64(m1.Mallocs-m0.Mallocs)/events, "allocs/event")
+	if ev := g.ledger.Reconcile(); ev.Acked != ev.Sent {
+		b.Fatalf("events %+v: not all acked", ev)
+	}
+}
+
+// BenchmarkDeliver is a consumer's work per event read: decoding the
+// envelope, accounting the delivery in the ledger (4 producers, in order)
+// and recording its end-to-end latency.
+func BenchmarkDeliver(b *testing.B) {
+	l := NewLedger(4, 1)
+	rec := report.NewCollector(time.Now()).NewRecorder(report.EndToEnd)
+	events := make([]string, 4) // one per producer; the ledger sees fresh sequence numbers
+	for p := range events {
+		buf := padded(256)
+		(&Envelope{Run: 1, Producer: uint32(p)}).Encode(buf)
+		events[p] = string(buf)
+	}
+	var seq [4]uint64
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		p := i & 3
+		e, err := DecodeString(events[p], 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !l.Deliver(0, e.Producer, seq[p]) {
+			rec.Record(report.EndToEnd, int64(i&1023)+1)
+			rec.Received(1)
+		}
+		seq[p]++
 	}
 }

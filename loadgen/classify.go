@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -100,6 +101,10 @@ func isNetworkish(err error) bool {
 
 // ClassCounts counts errors by class for one worker.
 type ClassCounts [numClasses]int64
+
+// add counts one error; atomically, because fault monitors read the
+// counts while the worker runs (see Generator.Errors).
+func (c *ClassCounts) add(cl Class) { atomic.AddInt64(&c[cl], 1) }
 
 // Map returns the non-zero counts by class name.
 func (c *ClassCounts) Map() map[string]int64 {

@@ -48,16 +48,21 @@ func (e *Envelope) Encode(buf []byte) {
 
 // Decode reads an envelope; any input that is not a well-formed event of run
 // is reported as ErrForeign, never a panic.
-func Decode(b []byte, run uint32) (Envelope, error) {
+func Decode(b []byte, run uint32) (Envelope, error) { return decode(b, run) }
+
+// DecodeString is Decode for replies that go-redis hands back as strings.
+func DecodeString(s string, run uint32) (Envelope, error) { return decode(s, run) }
+
+func decode[T string | []byte](b T, run uint32) (Envelope, error) {
 	if len(b) < HeaderSize || b[0] != magic0 || b[1] != magic1 || b[2] != envVersion {
 		return Envelope{}, ErrForeign
 	}
 	e := Envelope{
-		Run:       binary.LittleEndian.Uint32(b[4:]),
-		Producer:  binary.LittleEndian.Uint32(b[8:]),
-		Seq:       binary.LittleEndian.Uint64(b[12:]),
-		Intended:  int64(binary.LittleEndian.Uint64(b[20:])),
-		Partition: binary.LittleEndian.Uint16(b[28:]),
+		Run:       le32(b[4:8]),
+		Producer:  le32(b[8:12]),
+		Seq:       uint64(le32(b[12:16])) | uint64(le32(b[16:20]))<<32,
+		Intended:  int64(uint64(le32(b[20:24])) | uint64(le32(b[24:28]))<<32),
+		Partition: uint16(b[28]) | uint16(b[29])<<8,
 	}
 	if e.Run != run {
 		return Envelope{}, ErrForeign
@@ -65,14 +70,10 @@ func Decode(b []byte, run uint32) (Envelope, error) {
 	return e, nil
 }
 
-// DecodeString is Decode for replies that go-redis hands back as strings.
-func DecodeString(s string, run uint32) (Envelope, error) {
-	if len(s) < HeaderSize {
-		return Envelope{}, ErrForeign
-	}
-	var hdr [HeaderSize]byte
-	copy(hdr[:], s)
-	return Decode(hdr[:], run)
+// le32 reads 4 little-endian bytes.
+func le32[T string | []byte](b T) uint32 {
+	_ = b[3]
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
 }
 
 // padded returns a buffer of n bytes whose tail is padding, for reuse.

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -189,6 +188,18 @@ func (g *Generator) LastSuccess() time.Duration {
 	return time.Duration(last)
 }
 
+// Errors returns the client-visible errors so far, by class, summed over
+// workers; safe to call while the generator runs.
+func (g *Generator) Errors() map[string]int64 {
+	var sum ClassCounts
+	for _, w := range g.workers {
+		for c := range w.errs {
+			sum[c] += atomic.LoadInt64(&w.errs[c])
+		}
+	}
+	return sum.Map()
+}
+
 // Producers returns the producers' activity.
 func (g *Generator) Producers() Activity { return activity(g.workers[:g.cfg.Producers]) }
 
@@ -245,7 +256,8 @@ func (g *Generator) Run(ctx context.Context, col *report.Collector, epoch time.T
 	g.awaitReady(ctx, cancel, &readyWG)
 	for i := 0; i < g.cfg.Producers; i++ {
 		prodWG.Add(1)
-		go g.guard(&prodWG, cancel, func() { g.produce(ctx, i, g.workers[i]) })
+		p := g.newProducer(i, g.workers[i])
+		go g.guard(&prodWG, cancel, func() { p.run(ctx) })
 	}
 	prodWG.Wait()
 	out := &Outcome{SendEnd: time.Duration(g.now())}
@@ -333,182 +345,6 @@ func (g *Generator) guard(wg *sync.WaitGroup, cancel context.CancelCauseFunc, f 
 		}
 	}()
 	f()
-}
-
-// produce is one producer: open loop at its share of the rate (intended
-// send times are fixed in advance, so a stalled server shows up as latency
-// and send delay instead of silently lowering the rate), or closed loop.
-func (g *Generator) produce(ctx context.Context, id int, w *worker) {
-	cfg := g.cfg
-	log := g.ledger.sends[id]
-	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(id)))
-	pipe := g.env.Client.Pipeline()
-	// Commands are not bound to ctx: an in-flight write must finish (or time
-	// out) so that its fate is known, even when the run is interrupted.
-	cmdCtx := context.Background()
-	bufs := make([][]byte, cfg.Pipeline)
-	for i := range bufs {
-		bufs[i] = padded(cfg.PayloadMax)
-	}
-	envs := make([]Envelope, cfg.Pipeline)
-	ncmds := make([]int, cfg.Pipeline)
-	acker, _ := g.pattern.(Acker)
-	var waitArgs []any // shared by every WAIT: go-redis only reads them
-	if g.wait.replicas > 0 {
-		waitArgs = []any{"wait", g.wait.replicas, g.wait.timeout.Milliseconds()}
-	}
-	end := int64(cfg.Warmup + cfg.Duration)
-	measureFrom := int64(cfg.Warmup)
-	var interval, offset float64
-	if cfg.Rate > 0 {
-		interval = float64(cfg.Producers) * 1e9 / cfg.Rate
-		offset = float64(id) * interval / float64(cfg.Producers) // interleave producers
-	}
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	var seq uint64
-	for ctx.Err() == nil {
-		now := g.now()
-		n := 0
-		if cfg.Rate > 0 {
-			due := int64(offset + float64(seq)*interval)
-			if due >= end {
-				break
-			}
-			if wait := due - now; wait > 0 {
-				timer.Reset(time.Duration(wait))
-				select {
-				case <-ctx.Done():
-					return
-				case <-timer.C:
-				}
-				now = g.now()
-			}
-			for n < cfg.Pipeline {
-				t := int64(offset + float64(seq+uint64(n))*interval)
-				if t > now || t >= end {
-					break
-				}
-				envs[n].Intended = t
-				n++
-			}
-		} else {
-			if now >= end {
-				break
-			}
-			for ; n < cfg.Pipeline; n++ {
-				envs[n].Intended = now
-			}
-		}
-		for i := 0; i < n; i++ {
-			s := seq + uint64(i)
-			part := int((uint64(id) + s) % uint64(cfg.Keys))
-			e := &envs[i]
-			e.Run, e.Producer, e.Seq, e.Partition = cfg.Run, uint32(id), s, uint16(part)
-			size := cfg.PayloadMin
-			if cfg.PayloadMax > cfg.PayloadMin {
-				size += rng.IntN(cfg.PayloadMax - cfg.PayloadMin + 1)
-			}
-			e.Encode(bufs[i])
-			ncmds[i] = g.pattern.Queue(cmdCtx, pipe, *e, bufs[i][:size])
-		}
-		var waitCmd *redis.IntCmd
-		if waitArgs != nil {
-			// WAIT follows the writes on the pipeline's connection, so it
-			// covers exactly them.
-			waitCmd = redis.NewIntCmd(cmdCtx, waitArgs...)
-			_ = pipe.Process(cmdCtx, waitCmd)
-		}
-		sendAt := g.now()
-		w.busy.Store(max(sendAt, 1))
-		cmds, _ := pipe.Exec(cmdCtx)
-		ackAt := g.now()
-		w.busy.Store(0)
-		w.rec.Sent(int64(n))
-		waitFate, underRep := g.waitOutcome(waitCmd, w)
-		var acked, failed int64
-		c := 0
-		for i := 0; i < n; i++ {
-			fate := Acked
-			for _, cmd := range cmds[c : c+ncmds[i]] {
-				if err := cmd.Err(); err != nil {
-					class, f := Classify(err)
-					w.errs[class]++
-					if f > fate {
-						fate = f
-					}
-				}
-			}
-			c += ncmds[i]
-			under := false
-			if fate == Acked && waitFate != Acked {
-				// On the primary, but not confirmed on enough replicas.
-				fate, under = waitFate, underRep
-				if under {
-					w.errs[ClassUnderReplicated]++
-				}
-			} else if fate == Acked && acker != nil {
-				acker.Acked(envs[i])
-			}
-			s := seq + uint64(i)
-			if fate == Acked {
-				acked++
-				g.parts[envs[i].Partition].lastOK.Store(ackAt)
-			} else {
-				failed++
-				g.parts[envs[i].Partition].lastFail.Store(ackAt)
-			}
-			if envs[i].Intended < measureFrom {
-				continue
-			}
-			if under {
-				w.underRep++
-			}
-			if !log.measuring {
-				log.first, log.measuring = s, true
-			}
-			log.next = s + 1
-			w.rec.Record(report.SendDelay, (sendAt-envs[i].Intended)/1000)
-			switch fate {
-			case Acked:
-				w.rec.Record(report.Publish, (ackAt-envs[i].Intended)/1000)
-			case Failed:
-				log.failed.add(s)
-			case Indeterminate:
-				log.indet.add(s)
-			}
-		}
-		w.rec.Acked(acked)
-		if failed > 0 {
-			w.rec.Error(failed)
-		}
-		if acked > 0 {
-			w.lastOK.Store(ackAt)
-		}
-		if failed > 0 {
-			w.lastFail.Store(ackAt)
-		}
-		seq += uint64(n)
-	}
-}
-
-// waitOutcome reads a pipeline's WAIT reply: the fate of the writes the
-// primary acknowledged, and whether that is because too few replicas
-// confirmed them.
-func (g *Generator) waitOutcome(cmd *redis.IntCmd, w *worker) (Fate, bool) {
-	if cmd == nil {
-		return Acked, false
-	}
-	n, err := cmd.Result()
-	if err != nil {
-		class, _ := Classify(err)
-		w.errs[class]++
-		return Indeterminate, false // written, replication unknown
-	}
-	if n < int64(g.wait.replicas) {
-		return Indeterminate, true
-	}
-	return Acked, false
 }
 
 // consume is one consumer: it opens a reader and reads until stop,
@@ -617,7 +453,7 @@ func (g *Generator) open(stop context.Context, r Reader, w *worker) bool {
 			return false
 		}
 		class, _ := Classify(err)
-		w.errs[class]++
+		w.errs.add(class)
 		w.rec.Error(1)
 		w.lastFail.Store(g.now())
 		g.openMu.Lock()
@@ -646,7 +482,7 @@ func (g *Generator) readUntil(stop context.Context, r Reader, got Got, crashed *
 			continue
 		}
 		class, _ := Classify(err)
-		w.errs[class]++
+		w.errs.add(class)
 		w.rec.Error(1)
 		w.lastFail.Store(g.now())
 		select { // back off so a dead server is not hammered

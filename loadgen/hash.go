@@ -24,26 +24,15 @@ func newHash(env *Env, o *Options) (Pattern, error) {
 	return &hash{env: env, block: o.Duration("block", blockDefault)}, nil
 }
 
-func (h *hash) Setup(ctx context.Context, env *Env) error {
-	if err := delKeys(ctx, env.Client, env.Keys); err != nil {
-		return err
-	}
-	for _, k := range env.Keys {
-		if err := deleteMatching(ctx, env.Client, globEscape(k)+":*"); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func (h *hash) Setup(ctx context.Context, env *Env) error { return clearKeys(ctx, env) }
 
 func (h *hash) Groups(int) int { return 1 }
 
-func (h *hash) Queue(ctx context.Context, pipe redis.Pipeliner, e Envelope, ev []byte) int {
+func (h *hash) Queue(b *Batch, e Envelope, ev []byte) {
 	base := h.env.Keys[e.Partition]
 	key := eventKey(base, &e)
-	pipe.HSet(ctx, key, "head", ev[:HeaderSize], "body", ev[HeaderSize:])
-	pipe.RPush(ctx, base, key[len(base)+len(eventInfix):])
-	return 2
+	b.Cmd(6, "hset").Str(key).Str("head").Bytes(ev[:HeaderSize]).Str("body").Bytes(ev[HeaderSize:])
+	b.Cmd(3, "rpush").Str(base).Str(key[len(base)+len(eventInfix):])
 }
 
 func (h *hash) NewReader(env *Env, id int, _ string) Reader {

@@ -32,13 +32,12 @@ func (l *list) Setup(ctx context.Context, env *Env) error {
 
 func (l *list) Groups(int) int { return 1 }
 
-func (l *list) Queue(ctx context.Context, pipe redis.Pipeliner, e Envelope, ev []byte) int {
+func (l *list) Queue(b *Batch, e Envelope, ev []byte) {
+	push := "lpush"
 	if l.right {
-		pipe.RPush(ctx, l.env.Keys[e.Partition], ev)
-	} else {
-		pipe.LPush(ctx, l.env.Keys[e.Partition], ev)
+		push = "rpush"
 	}
-	return 1
+	b.Cmd(3, push).Str(l.env.Keys[e.Partition]).Bytes(ev)
 }
 
 func (l *list) NewReader(env *Env, id int, _ string) Reader {

@@ -51,9 +51,9 @@ type Pattern interface {
 	// observe state instead of receiving events.
 	Groups(consumers int) int
 	// Queue adds the commands that write event e (encoded, with its padding,
-	// in ev) to pipe and returns how many it added; the event is acked when
-	// all of them succeed.
-	Queue(ctx context.Context, pipe redis.Pipeliner, e Envelope, ev []byte) int
+	// in ev) to b; the event is acked when all of them succeed. Producers
+	// call it concurrently, each with its own batch.
+	Queue(b *Batch, e Envelope, ev []byte)
 	// NewReader returns the reader for consumer id (0-based), which decides
 	// its partitions; name is its identity in Redis (consumer name,
 	// processing list), new each time a crashed consumer is replaced.
@@ -74,7 +74,8 @@ type Reader interface {
 // Got takes one event a reader read. due is when the event fell due, in
 // nanoseconds since the epoch, for patterns that delay events; 0 means its
 // intended send time. Latency is measured from it. Got returns false when
-// the consumer crashed while handling the event.
+// the consumer crashed while handling the event. raw is only valid during
+// the call: a reader may pass a view of its own reused buffer.
 type Got func(raw string, due int64) bool
 
 // An Opener is a Reader that must do something before it reads: subscribe,
@@ -206,6 +207,20 @@ func delKeys(ctx context.Context, c redis.UniversalClient, keys []string) error 
 	}
 	_, err := pipe.Exec(ctx)
 	return err
+}
+
+// clearKeys deletes the base keys and every key under them (BASE:*): what
+// a previous run left in per-event keys, processing lists and heartbeats.
+func clearKeys(ctx context.Context, env *Env) error {
+	if err := delKeys(ctx, env.Client, env.Keys); err != nil {
+		return err
+	}
+	for _, k := range env.Keys {
+		if err := deleteMatching(ctx, env.Client, globEscape(k)+":*"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // deleteMatching deletes every key matching the glob: what a previous run

@@ -43,13 +43,12 @@ func (p *pubsub) Setup(ctx context.Context, env *Env) error {
 
 func (p *pubsub) Groups(consumers int) int { return consumers }
 
-func (p *pubsub) Queue(ctx context.Context, pipe redis.Pipeliner, e Envelope, ev []byte) int {
+func (p *pubsub) Queue(b *Batch, e Envelope, ev []byte) {
+	publish := "publish"
 	if p.shard {
-		pipe.SPublish(ctx, p.env.Keys[e.Partition], ev)
-	} else {
-		pipe.Publish(ctx, p.env.Keys[e.Partition], ev)
+		publish = "spublish"
 	}
-	return 1
+	b.Cmd(3, publish).Str(p.env.Keys[e.Partition]).Bytes(ev)
 }
 
 func (p *pubsub) NewReader(env *Env, id int, name string) Reader {

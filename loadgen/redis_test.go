@@ -3,38 +3,18 @@ package loadgen_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/squall-bench/squall/compose"
 	"github.com/squall-bench/squall/loadgen"
 	"github.com/squall-bench/squall/report"
 )
 
 // startRedis stands up a real standalone redis-server for one test.
-func startRedis(t *testing.T) (*compose.Target, redis.UniversalClient) {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("SQUALL_REQUIRE_REDIS") != "" {
-			t.Fatal("redis-server not in PATH but SQUALL_REQUIRE_REDIS is set")
-		}
-		t.Skip("redis-server not in PATH (apt-get install -y redis-server)")
-	}
-	ctx := context.Background()
-	tg, err := compose.Up(ctx, compose.Spec{Provider: "process", Topology: "standalone", Persistence: "none", RunID: "loadgen-test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tg.Close(ctx) })
-	rdb := tg.Client(compose.ClientOptions{DialTimeout: time.Second, ReadTimeout: 3 * time.Second, WriteTimeout: 3 * time.Second, PoolSize: 16})
-	t.Cleanup(func() { rdb.Close() })
-	return tg, rdb
-}
+var startRedis = loadgen.StartRedis
 
 func calls(t *testing.T, rdb redis.UniversalClient, cmd string) int64 {
 	t.Helper()
@@ -52,26 +32,14 @@ func calls(t *testing.T, rdb redis.UniversalClient, cmd string) int64 {
 	return 0
 }
 
+// run is runGen with a during that does not need the generator.
 func run(t *testing.T, rdb redis.UniversalClient, cfg loadgen.Config, during func()) (*loadgen.Outcome, *report.Collector) {
 	t.Helper()
-	g, err := loadgen.New(cfg, rdb)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := g.Setup(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	epoch := time.Now()
-	col := report.NewCollector(epoch.Add(cfg.Warmup))
+	var f func(*loadgen.Generator)
 	if during != nil {
-		go during()
+		f = func(*loadgen.Generator) { during() }
 	}
-	out, err := g.Run(context.Background(), col, epoch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	col.Tick(time.Now())
-	return out, col
+	return runGen(t, rdb, cfg, f)
 }
 
 // TestNoFaultAccountingMatchesServer: without faults nothing is lost,

@@ -43,22 +43,13 @@ func (l *reliableList) Setup(ctx context.Context, env *Env) error {
 	if err := requireVersion(ctx, env.Client, 6, 2, "pattern list-reliable (BLMOVE/LMOVE)"); err != nil {
 		return err
 	}
-	if err := delKeys(ctx, env.Client, env.Keys); err != nil {
-		return err
-	}
-	for _, k := range env.Keys {
-		if err := deleteMatching(ctx, env.Client, globEscape(k)+":*"); err != nil {
-			return err
-		}
-	}
-	return nil
+	return clearKeys(ctx, env)
 }
 
 func (l *reliableList) Groups(int) int { return 1 }
 
-func (l *reliableList) Queue(ctx context.Context, pipe redis.Pipeliner, e Envelope, ev []byte) int {
-	pipe.LPush(ctx, l.env.Keys[e.Partition], ev)
-	return 1
+func (l *reliableList) Queue(b *Batch, e Envelope, ev []byte) {
+	b.Cmd(3, "lpush").Str(l.env.Keys[e.Partition]).Bytes(ev)
 }
 
 func (l *reliableList) NewReader(env *Env, id int, name string) Reader {

@@ -37,9 +37,8 @@ func (s *set) Setup(ctx context.Context, env *Env) error {
 
 func (s *set) Groups(int) int { return 1 }
 
-func (s *set) Queue(ctx context.Context, pipe redis.Pipeliner, e Envelope, ev []byte) int {
-	pipe.SAdd(ctx, s.env.Keys[e.Partition], ev)
-	return 1
+func (s *set) Queue(b *Batch, e Envelope, ev []byte) {
+	b.Cmd(3, "sadd").Str(s.env.Keys[e.Partition]).Bytes(ev)
 }
 
 func (s *set) NewReader(env *Env, id int, _ string) Reader {

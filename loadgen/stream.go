@@ -1,10 +1,13 @@
 package loadgen
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -67,13 +70,13 @@ func (s *stream) Setup(ctx context.Context, env *Env) error {
 
 func (s *stream) Groups(int) int { return 1 }
 
-func (s *stream) Queue(ctx context.Context, pipe redis.Pipeliner, e Envelope, ev []byte) int {
-	a := &redis.XAddArgs{Stream: s.env.Keys[e.Partition], Values: []any{streamField, ev}}
+func (s *stream) Queue(b *Batch, e Envelope, ev []byte) {
+	key := s.env.Keys[e.Partition]
 	if s.maxlen > 0 {
-		a.MaxLen, a.Approx = int64(s.maxlen), true
+		b.Cmd(8, "xadd").Str(key).Str("maxlen").Str("~").Int(int64(s.maxlen)).Str("*").Str(streamField).Bytes(ev)
+		return
 	}
-	pipe.XAdd(ctx, a)
-	return 1
+	b.Cmd(5, "xadd").Str(key).Str("*").Str(streamField).Bytes(ev)
 }
 
 func (s *stream) NewReader(env *Env, id int, name string) Reader {
@@ -85,13 +88,22 @@ func (s *stream) NewReader(env *Env, id int, name string) Reader {
 	for range parts {
 		streams = append(streams, ">")
 	}
-	return &streamReader{s: s, name: name, keys: streams[:len(parts)], args: &redis.XReadGroupArgs{
+	r := &streamReader{s: s, name: name, keys: streams[:len(parts)], args: &redis.XReadGroupArgs{
 		Group:    s.group,
 		Consumer: name,
 		Streams:  streams,
 		Count:    int64(s.batch),
 		Block:    s.block,
 	}}
+	if c, ok := env.Client.(*redis.Client); ok && directOK(c.Options()) {
+		r.wire = &wireConn{opt: c.Options()}
+		r.read.Cmd(9+len(streams), "xreadgroup").Str("group").Str(s.group).Str(name).
+			Str("count").Int(int64(s.batch)).Str("block").Int(s.block.Milliseconds()).Str("streams")
+		for _, st := range streams {
+			r.read.Str(st)
+		}
+	}
+	return r
 }
 
 type streamReader struct {
@@ -101,6 +113,26 @@ type streamReader struct {
 	args      *redis.XReadGroupArgs
 	ids       []string
 	lastClaim time.Time // zero: claim on the first read
+
+	// On a standalone server the reader reads and acknowledges on a
+	// connection of its own (see readWire); claims go through the client.
+	wire  *wireConn
+	read  Batch         // the XREADGROUP command, the same every time
+	acks  Batch         // XACK per stream of the last read, sent with the next one
+	out   Batch         // acks + read
+	res   []reply       // the XACK replies
+	ents  []streamEntry // the last read's entries
+	idBuf []byte        // their IDs
+	vals  []byte        // their events
+	tmp   []byte
+}
+
+// streamEntry is one entry of a read: its stream (an index into keys), and
+// its ID and event as spans of idBuf and vals.
+type streamEntry struct {
+	key          int
+	idLo, idHi   int
+	valLo, valHi int
 }
 
 func (r *streamReader) Read(ctx context.Context, got Got) error {
@@ -111,6 +143,9 @@ func (r *streamReader) Read(ctx context.Context, got Got) error {
 				return err
 			}
 		}
+	}
+	if r.wire != nil {
+		return r.readWire(got)
 	}
 	res, err := r.s.env.Client.XReadGroup(ctx, r.args).Result()
 	if err == redis.Nil {
@@ -166,4 +201,165 @@ func (r *streamReader) process(ctx context.Context, key string, msgs []redis.XMe
 		return true, nil
 	}
 	return true, r.s.env.Client.XAck(ctx, key, r.s.group, r.ids...).Err()
+}
+
+// readWire is one XREADGROUP on the reader's own connection, its reply
+// parsed in place without allocating. The XACKs of the previous read's
+// entries travel in the same write, so a read costs one round trip: an
+// entry is acknowledged when the consumer asks for more, after handling it,
+// as before; what is left at the end is acknowledged by Close.
+func (r *streamReader) readWire(got Got) error {
+	c := r.wire
+	acks := r.acks.Len()
+	r.out.Reset()
+	r.out.append(&r.acks)
+	r.out.append(&r.read)
+	r.acks.Reset()
+	if err := c.send(r.out.wire(), r.s.block); err != nil {
+		return err // the acknowledgements are lost with it: the entries stay pending, to be claimed
+	}
+	if cap(r.res) < acks {
+		r.res = make([]reply, acks)
+	}
+	res := r.res[:acks]
+	if err := c.replies(res); err != nil {
+		c.close()
+		return err
+	}
+	var ackErr error
+	for _, x := range res {
+		ackErr = cmp.Or(ackErr, x.err)
+	}
+	if err := r.parse(); err != nil {
+		if _, ok := err.(replyError); !ok {
+			c.close()
+		}
+		return err
+	}
+	c.used = time.Now()
+	for i := 0; i < len(r.ents); {
+		key := r.ents[i].key
+		j := i
+		for j < len(r.ents) && r.ents[j].key == key {
+			j++
+		}
+		for _, e := range r.ents[i:j] {
+			if !got(unsafe.String(unsafe.SliceData(r.vals[e.valLo:e.valHi]), e.valHi-e.valLo), 0) {
+				return ackErr // crashed: only the streams handled before are acknowledged (by Close)
+			}
+		}
+		r.acks.Cmd(3+j-i, "xack").Str(r.keys[key]).Str(r.s.group)
+		for _, e := range r.ents[i:j] {
+			r.acks.Bytes(r.idBuf[e.idLo:e.idHi])
+		}
+		i = j
+	}
+	return ackErr
+}
+
+// parse reads an XREADGROUP reply into ents: nil (the block timed out), or
+// per stream [key, [[id, [field, value, ...]], ...]].
+func (r *streamReader) parse() error {
+	c := r.wire
+	r.ents, r.idBuf, r.vals = r.ents[:0], r.idBuf[:0], r.vals[:0]
+	kind, streams, text, err := c.header()
+	switch {
+	case err != nil:
+		return err
+	case kind == '-':
+		return replyError(text)
+	case kind != '*':
+		return errProtocol
+	}
+	for range streams {
+		if n, err := r.expect('*'); err != nil || n != 2 {
+			return cmp.Or(err, errProtocol)
+		}
+		n, err := r.expect('$')
+		if err != nil {
+			return err
+		}
+		if r.tmp, err = c.bulk(n, r.tmp[:0]); err != nil {
+			return err
+		}
+		key := slices.Index(r.keys, string(r.tmp))
+		if key < 0 {
+			return errProtocol
+		}
+		entries, err := r.expect('*')
+		if err != nil {
+			return err
+		}
+		for range entries {
+			if n, err := r.expect('*'); err != nil || n != 2 {
+				return cmp.Or(err, errProtocol)
+			}
+			e := streamEntry{key: key, idLo: len(r.idBuf)}
+			n, err := r.expect('$')
+			if err != nil {
+				return err
+			}
+			if r.idBuf, err = c.bulk(n, r.idBuf); err != nil {
+				return err
+			}
+			e.idHi = len(r.idBuf)
+			fields, err := r.expect('*') // -1: a deleted entry
+			if err != nil || fields > 0 && fields%2 != 0 {
+				return cmp.Or(err, errProtocol)
+			}
+			for f := int64(0); f < fields; f += 2 {
+				n, err := r.expect('$')
+				if err != nil {
+					return err
+				}
+				if r.tmp, err = c.bulk(n, r.tmp[:0]); err != nil {
+					return err
+				}
+				ours := string(r.tmp) == streamField && e.valHi == 0
+				if n, err = r.expect('$'); err != nil {
+					return err
+				}
+				if !ours {
+					if r.tmp, err = c.bulk(n, r.tmp[:0]); err != nil {
+						return err
+					}
+					continue
+				}
+				e.valLo = len(r.vals)
+				if r.vals, err = c.bulk(n, r.vals); err != nil {
+					return err
+				}
+				e.valHi = len(r.vals)
+			}
+			r.ents = append(r.ents, e)
+		}
+	}
+	return nil
+}
+
+// expect reads a reply header that must be of kind and returns its number.
+func (r *streamReader) expect(kind byte) (int64, error) {
+	k, n, _, err := r.wire.header()
+	if err == nil && k != kind {
+		err = errProtocol
+	}
+	return n, err
+}
+
+// Close acknowledges what the last read handled and closes the reader's
+// own connection.
+func (r *streamReader) Close() error {
+	if r.wire == nil {
+		return nil
+	}
+	var err error
+	if n := r.acks.Len(); n > 0 && r.wire.nc != nil {
+		res := make([]reply, n)
+		r.wire.exec(&r.acks, res)
+		for _, x := range res {
+			err = cmp.Or(err, x.err)
+		}
+	}
+	r.wire.close()
+	return err
 }

@@ -76,15 +76,7 @@ func (s *str) Setup(ctx context.Context, env *Env) error {
 			return err
 		}
 	}
-	if err := delKeys(ctx, env.Client, env.Keys); err != nil {
-		return err
-	}
-	for _, k := range env.Keys {
-		if err := deleteMatching(ctx, env.Client, globEscape(k)+":*"); err != nil {
-			return err
-		}
-	}
-	return nil
+	return clearKeys(ctx, env)
 }
 
 func (s *str) Groups(consumers int) int {
@@ -102,16 +94,19 @@ func (s *str) entity(e *Envelope) int {
 	return p + np*int(e.Seq%uint64(owned))
 }
 
-func (s *str) Queue(ctx context.Context, pipe redis.Pipeliner, e Envelope, ev []byte) int {
+func (s *str) Queue(b *Batch, e Envelope, ev []byte) {
 	if s.register {
-		pipe.Set(ctx, s.entities[s.entity(&e)], ev, 0)
-		return 1
+		b.Cmd(3, "set").Str(s.entities[s.entity(&e)]).Bytes(ev)
+		return
 	}
 	base := s.env.Keys[e.Partition]
 	key := eventKey(base, &e)
-	pipe.Set(ctx, key, ev, s.ttl)
-	pipe.RPush(ctx, base, key[len(base)+len(eventInfix):])
-	return 2
+	if s.ttl > 0 {
+		b.Cmd(5, "set").Str(key).Bytes(ev).Str("px").Int(s.ttl.Milliseconds())
+	} else {
+		b.Cmd(3, "set").Str(key).Bytes(ev)
+	}
+	b.Cmd(3, "rpush").Str(base).Str(key[len(base)+len(eventInfix):])
 }
 
 // Acked records the latest acknowledged value of a register entity.

@@ -109,10 +109,9 @@ func (z *zset) sinceEpoch(score float64) int64 {
 	return int64(math.Round(score*1e6)) - z.env.Epoch.UnixNano()
 }
 
-func (z *zset) Queue(ctx context.Context, pipe redis.Pipeliner, e Envelope, ev []byte) int {
+func (z *zset) Queue(b *Batch, e Envelope, ev []byte) {
 	due := e.Intended + int64(z.delay(&e))
-	pipe.ZAdd(ctx, z.env.Keys[e.Partition], redis.Z{Score: z.score(due), Member: ev})
-	return 1
+	b.Cmd(4, "zadd").Str(z.env.Keys[e.Partition]).Float(z.score(due)).Bytes(ev)
 }
 
 func (z *zset) NewReader(env *Env, id int, _ string) Reader {

@@ -1,0 +1,4 @@
+package loadgen
+
+// StartRedis is startRedis for the external tests.
+var StartRedis = startRedis

@@ -1,0 +1,267 @@
+package loadgen
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+
+	"github.com/squall-bench/squall/report"
+)
+
+// schedule is one producer's share of an open-loop rate: the intended send
+// time of its event seq, in ns since the epoch, is offset + seq × interval,
+// fixed in advance, so a stalled server shows up as latency and send delay
+// instead of silently lowering the rate. Producers are interleaved: with P
+// producers, producer id's events fall id/P of an interval after producer
+// 0's.
+type schedule struct {
+	interval, offset float64 // ns
+}
+
+// newSchedule returns producer id's schedule for rate events/s over
+// producers (rate > 0).
+func newSchedule(rate float64, producers, id int) schedule {
+	interval := float64(producers) * 1e9 / rate
+	return schedule{interval: interval, offset: float64(id) * interval / float64(producers)}
+}
+
+// at returns the intended send time of event seq.
+func (s schedule) at(seq uint64) int64 { return int64(s.offset + float64(seq)*s.interval) }
+
+// producer is one producer: its schedule, its connection, and the buffers
+// it reuses for every round trip, so that a round trip allocates nothing.
+type producer struct {
+	g     *Generator
+	id    int
+	w     *worker
+	log   *sendLog
+	rng   *rand.Rand
+	open  bool // open loop (sched applies); else closed loop
+	sched schedule
+	end   int64 // no event is intended at or after end
+	out   sender
+	acker Acker
+	wait  bool // a WAIT follows each round trip's writes
+
+	batch Batch
+	bufs  [][]byte   // per event of a round trip: envelope + padding
+	envs  []Envelope // per event of a round trip
+	ncmds []int      // per event: how many commands of the batch write it
+	res   []reply
+	// okAt and failAt are, per partition, the ack time this producer last
+	// stored in g.parts: every event of a round trip shares one ack time, so
+	// a partition is stored once per round trip, not once per event.
+	okAt, failAt []int64
+	seq          uint64
+}
+
+func (g *Generator) newProducer(id int, w *worker) *producer {
+	cfg := g.cfg
+	p := &producer{
+		g: g, id: id, w: w, log: g.ledger.sends[id],
+		rng:    rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(id))),
+		open:   cfg.Rate > 0,
+		end:    int64(cfg.Warmup + cfg.Duration),
+		out:    newSender(g.env.Client),
+		wait:   g.wait.replicas > 0,
+		bufs:   make([][]byte, cfg.Pipeline),
+		envs:   make([]Envelope, cfg.Pipeline),
+		ncmds:  make([]int, cfg.Pipeline),
+		okAt:   make([]int64, cfg.Keys),
+		failAt: make([]int64, cfg.Keys),
+	}
+	if p.open {
+		p.sched = newSchedule(cfg.Rate, cfg.Producers, id)
+	}
+	p.acker, _ = g.pattern.(Acker)
+	for i := range p.bufs {
+		p.bufs[i] = padded(cfg.PayloadMax)
+	}
+	return p
+}
+
+// run sends until the end of the measured phase or until ctx is cancelled.
+func (p *producer) run(ctx context.Context) {
+	defer p.out.close()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for ctx.Err() == nil {
+		n := p.next(ctx, timer)
+		if n == 0 {
+			return
+		}
+		p.send(n)
+	}
+}
+
+// next waits until the next event is due and sets the intended send times
+// of the events to send now (at most a pipeline's worth: those already
+// due); it returns how many, 0 when the load is over or ctx is cancelled.
+// It sleeps on timer, never spins.
+func (p *producer) next(ctx context.Context, timer *time.Timer) int {
+	now := p.g.now()
+	if !p.open {
+		if now >= p.end {
+			return 0
+		}
+		for i := range p.envs {
+			p.envs[i].Intended = now
+		}
+		return len(p.envs)
+	}
+	due := p.sched.at(p.seq)
+	if due >= p.end {
+		// The load lasts until the end of the measured phase, not until the
+		// last event (at low rates a whole interval earlier): the measured
+		// rate is events over the phase's full length.
+		due = p.end
+	}
+	if wait := due - now; wait > 0 {
+		timer.Reset(time.Duration(wait))
+		select {
+		case <-ctx.Done():
+			return 0
+		case <-timer.C:
+		}
+		now = p.g.now()
+	}
+	if due >= p.end {
+		return 0
+	}
+	n := 0
+	for n < len(p.envs) {
+		t := p.sched.at(p.seq + uint64(n))
+		if t > now || t >= p.end {
+			break
+		}
+		p.envs[n].Intended = t
+		n++
+	}
+	return n
+}
+
+// send writes the next n events (their intended times set by next) in one
+// round trip and accounts each one's fate.
+func (p *producer) send(n int) {
+	g, w, cfg := p.g, p.w, &p.g.cfg
+	b := &p.batch
+	b.Reset()
+	for i := 0; i < n; i++ {
+		s := p.seq + uint64(i)
+		e := &p.envs[i]
+		e.Run, e.Producer, e.Seq, e.Partition = cfg.Run, uint32(p.id), s, uint16((uint64(p.id)+s)%uint64(cfg.Keys))
+		size := cfg.PayloadMin
+		if cfg.PayloadMax > cfg.PayloadMin {
+			size += p.rng.IntN(cfg.PayloadMax - cfg.PayloadMin + 1)
+		}
+		e.Encode(p.bufs[i])
+		before := b.Len()
+		g.pattern.Queue(b, *e, p.bufs[i][:size])
+		p.ncmds[i] = b.Len() - before
+	}
+	if p.wait {
+		// WAIT follows the writes on the same connection, so it covers
+		// exactly them.
+		b.Cmd(3, "wait").Int(int64(g.wait.replicas)).Int(g.wait.timeout.Milliseconds())
+	}
+	if cap(p.res) < b.Len() {
+		p.res = make([]reply, b.Len())
+	}
+	res := p.res[:b.Len()]
+
+	sendAt := g.now()
+	w.busy.Store(max(sendAt, 1))
+	p.out.exec(b, res)
+	ackAt := g.now()
+	w.busy.Store(0)
+	w.rec.Sent(int64(n))
+
+	waitFate, underRep := Acked, false
+	if p.wait {
+		waitFate, underRep = g.waitOutcome(res[len(res)-1], w)
+	}
+	measureFrom := int64(cfg.Warmup)
+	log := p.log
+	var acked, failed int64
+	c := 0
+	for i := 0; i < n; i++ {
+		e := &p.envs[i]
+		fate := Acked
+		for _, r := range res[c : c+p.ncmds[i]] {
+			if r.err != nil {
+				class, f := Classify(r.err)
+				w.errs.add(class)
+				fate = max(fate, f)
+			}
+		}
+		c += p.ncmds[i]
+		under := false
+		if fate == Acked && waitFate != Acked {
+			// On the primary, but not confirmed on enough replicas.
+			fate, under = waitFate, underRep
+			if under {
+				w.errs.add(ClassUnderReplicated)
+			}
+		} else if fate == Acked && p.acker != nil {
+			p.acker.Acked(*e)
+		}
+		if fate == Acked {
+			acked++
+			if p.okAt[e.Partition] != ackAt {
+				p.okAt[e.Partition] = ackAt
+				g.parts[e.Partition].lastOK.Store(ackAt)
+			}
+		} else {
+			failed++
+			if p.failAt[e.Partition] != ackAt {
+				p.failAt[e.Partition] = ackAt
+				g.parts[e.Partition].lastFail.Store(ackAt)
+			}
+		}
+		if e.Intended < measureFrom {
+			continue
+		}
+		if under {
+			w.underRep++
+		}
+		if !log.measuring {
+			log.first, log.measuring = e.Seq, true
+		}
+		log.next = e.Seq + 1
+		w.rec.Record(report.SendDelay, (sendAt-e.Intended)/1000)
+		switch fate {
+		case Acked:
+			w.rec.Record(report.Publish, (ackAt-e.Intended)/1000)
+		case Failed:
+			log.failed.add(e.Seq)
+		case Indeterminate:
+			log.indet.add(e.Seq)
+		}
+	}
+	w.rec.Acked(acked)
+	if failed > 0 {
+		w.rec.Error(failed)
+	}
+	if acked > 0 {
+		w.lastOK.Store(ackAt)
+	}
+	if failed > 0 {
+		w.lastFail.Store(ackAt)
+	}
+	p.seq += uint64(n)
+}
+
+// waitOutcome reads a round trip's WAIT reply: the fate of the writes the
+// primary acknowledged, and whether that is because too few replicas
+// confirmed them.
+func (g *Generator) waitOutcome(r reply, w *worker) (Fate, bool) {
+	if r.err != nil {
+		class, _ := Classify(r.err)
+		w.errs.add(class)
+		return Indeterminate, false // written, replication unknown
+	}
+	if r.n < int64(g.wait.replicas) {
+		return Indeterminate, true
+	}
+	return Acked, false
+}

@@ -1,0 +1,337 @@
+package loadgen
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"slices"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// A sender executes a producer's batches, one round trip each, and reports
+// each command's reply in res (len(res) ≥ b.Len()). Commands are never
+// retried: a retried write could be written twice.
+type sender interface {
+	exec(b *Batch, res []reply)
+	close()
+}
+
+// reply is one command's outcome: an error (a Redis error reply, or an I/O
+// failure that leaves the write's fate unknown), or success with the
+// integer an integer reply carried.
+type reply struct {
+	err error
+	n   int64
+}
+
+// newSender returns a producer's sender. On a standalone server each
+// producer writes on a connection of its own (wireConn): RESP straight from
+// the batch, replies read without allocating. Cluster and Sentinel clients
+// route commands and follow failovers themselves, so there batches go
+// through the client's pipeline (clientSender).
+func newSender(c redis.UniversalClient) sender {
+	if sc, ok := c.(*redis.Client); ok && directOK(sc.Options()) {
+		return &wireConn{opt: sc.Options()}
+	}
+	return &clientSender{pipe: c.Pipeline()}
+}
+
+// directOK reports whether a client's options let a producer open its own
+// connections: a plain standalone client (not Sentinel's failover client,
+// whose Addr go-redis sets to "FailoverClient") with nothing to run on
+// connect but AUTH and SELECT.
+func directOK(o *redis.Options) bool {
+	return o.Dialer != nil && o.Addr != "FailoverClient" && o.OnConnect == nil && o.Limiter == nil &&
+		o.CredentialsProvider == nil && o.CredentialsProviderContext == nil && o.StreamingCredentialsProvider == nil
+}
+
+// clientSender sends batches through a go-redis pipeline.
+type clientSender struct {
+	pipe redis.Pipeliner
+}
+
+func (s *clientSender) exec(b *Batch, res []reply) {
+	ctx := context.Background() // a write in flight finishes or times out, so its fate is known
+	for _, args := range b.Args() {
+		cmd := redis.NewCmd(ctx, args...)
+		if name := args[0]; name != "publish" && name != "wait" {
+			cmd.SetFirstKeyPos(1) // every write command squall sends names its key first
+		}
+		_ = s.pipe.Process(ctx, cmd)
+	}
+	cmds, _ := s.pipe.Exec(ctx)
+	for i, c := range cmds {
+		res[i] = reply{err: c.Err()}
+		if cmd, ok := c.(*redis.Cmd); ok && res[i].err == nil {
+			res[i].n, _ = cmd.Int64()
+		}
+	}
+}
+
+func (s *clientSender) close() {}
+
+// wireConn is a producer's own connection to a standalone server, dialed
+// with the client's dialer and credentials. An I/O failure closes it and
+// fails the replies not yet read; the next exec dials anew, as go-redis does
+// with a broken pooled connection.
+type wireConn struct {
+	opt  *redis.Options
+	nc   net.Conn
+	rd   *bufio.Reader
+	used time.Time // when the last reply was read
+}
+
+// idleCheck is how long a connection may sit idle before exec checks, with
+// a non-blocking peek, that the server has not closed it meanwhile (as
+// go-redis checks a pooled connection), so that writes after a server
+// restart fail cleanly instead of being sent into a dead socket.
+const idleCheck = 100 * time.Microsecond
+
+// replyError is an error reply from Redis (it satisfies redis.Error, so
+// Classify reads it like one from go-redis).
+type replyError string
+
+func (e replyError) Error() string { return string(e) }
+
+// RedisError marks replyError as a Redis reply.
+func (replyError) RedisError() {}
+
+// errProtocol means the server's reply was not valid RESP.
+var errProtocol = errors.New("loadgen: malformed reply from the server")
+
+func (c *wireConn) exec(b *Batch, res []reply) {
+	res = res[:b.Len()]
+	if err := c.send(b.wire(), 0); err != nil {
+		fail(res, err)
+		return
+	}
+	if err := c.replies(res); err != nil {
+		c.close()
+		return
+	}
+	c.used = time.Now()
+}
+
+// send makes sure the connection is up, writes p and sets the deadline for
+// its replies: the read timeout, plus block for a blocking command. After
+// an error the connection is closed; a failure to connect comes back as a
+// dial error (nothing was sent).
+func (c *wireConn) send(p []byte, block time.Duration) error {
+	if c.nc != nil && time.Since(c.used) > idleCheck && connCheck(c.nc) != nil {
+		c.close()
+	}
+	if c.nc == nil {
+		if err := c.dial(); err != nil {
+			return err
+		}
+	}
+	if err := c.write(p, block); err != nil {
+		c.close()
+		return err
+	}
+	return nil
+}
+
+func (c *wireConn) write(p []byte, block time.Duration) error {
+	if d := c.opt.WriteTimeout; d > 0 { // go-redis: ≤ 0 is no timeout
+		if err := c.nc.SetWriteDeadline(time.Now().Add(d)); err != nil {
+			return err
+		}
+	}
+	if _, err := c.nc.Write(p); err != nil {
+		return err
+	}
+	if d := c.opt.ReadTimeout; d > 0 {
+		return c.nc.SetReadDeadline(time.Now().Add(d + block))
+	}
+	return nil
+}
+
+// replies reads one reply per element of res. An I/O error fails the
+// replies not read yet and is returned; the caller closes the connection.
+func (c *wireConn) replies(res []reply) error {
+	for i := range res {
+		n, err := c.readReply(0)
+		if err != nil {
+			if _, ok := err.(replyError); !ok {
+				fail(res[i:], err)
+				return err
+			}
+		}
+		res[i] = reply{err: err, n: n}
+	}
+	return nil
+}
+
+func fail(res []reply, err error) {
+	for i := range res {
+		res[i] = reply{err: err}
+	}
+}
+
+// dial connects and authenticates. Any failure is reported as a dial error:
+// nothing of the batch was sent.
+func (c *wireConn) dial() error {
+	o := c.opt
+	ctx := context.Background()
+	if o.DialTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.DialTimeout)
+		defer cancel()
+	}
+	nc, err := o.Dialer(ctx, o.Network, o.Addr)
+	if err != nil {
+		return dialError(o, err)
+	}
+	if c.rd == nil {
+		c.rd = bufio.NewReaderSize(nc, 16<<10)
+	} else {
+		c.rd.Reset(nc)
+	}
+	c.nc = nc
+	var hello Batch
+	switch {
+	case o.Username != "":
+		hello.Cmd(3, "auth").Str(o.Username).Str(o.Password)
+	case o.Password != "":
+		hello.Cmd(2, "auth").Str(o.Password)
+	}
+	if o.DB > 0 {
+		hello.Cmd(2, "select").Int(int64(o.DB))
+	}
+	if hello.Len() == 0 {
+		return nil
+	}
+	res := make([]reply, hello.Len())
+	err = c.write(hello.wire(), 0)
+	if err == nil {
+		err = c.replies(res)
+	}
+	for _, r := range res {
+		if err == nil {
+			err = r.err
+		}
+	}
+	if err != nil {
+		c.close()
+		return dialError(o, err)
+	}
+	return nil
+}
+
+// dialError makes err read as a failure to connect (Classify: failed, not
+// indeterminate).
+func dialError(o *redis.Options, err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return err
+	}
+	return &net.OpError{Op: "dial", Net: o.Network, Err: err}
+}
+
+func (c *wireConn) close() {
+	if c.nc != nil {
+		_ = c.nc.Close()
+		c.nc = nil
+	}
+}
+
+// header reads the first line of the next reply: its kind ('+', '-', ':',
+// '$' or '*'), the number a ':', '$' or '*' line carries, and the text of
+// a '+' or '-' line (valid until the next read).
+func (c *wireConn) header() (kind byte, n int64, text []byte, err error) {
+	line, err := c.rd.ReadSlice('\n')
+	if err != nil {
+		if err == bufio.ErrBufferFull {
+			err = errProtocol
+		}
+		return 0, 0, nil, err
+	}
+	if len(line) < 3 || line[len(line)-2] != '\r' {
+		return 0, 0, nil, errProtocol
+	}
+	kind, text = line[0], line[1:len(line)-2]
+	switch kind {
+	case '+', '-':
+		return kind, 0, text, nil
+	case ':', '$', '*':
+		n, err = parseInt(text)
+		return kind, n, nil, err
+	}
+	return 0, 0, nil, errProtocol
+}
+
+// bulk reads the n bytes (and CRLF) of a bulk string whose header said n,
+// appending them to dst; n < 0 (nil) appends nothing.
+func (c *wireConn) bulk(n int64, dst []byte) ([]byte, error) {
+	if n < 0 {
+		return dst, nil
+	}
+	at := len(dst)
+	dst = slices.Grow(dst, int(n)+2)[:at+int(n)+2]
+	if _, err := io.ReadFull(c.rd, dst[at:]); err != nil {
+		return dst[:at], err
+	}
+	if dst[len(dst)-2] != '\r' || dst[len(dst)-1] != '\n' {
+		return dst[:at], errProtocol
+	}
+	return dst[:len(dst)-2], nil
+}
+
+// readReply reads one reply: an error reply comes back as a replyError, an
+// integer or an array's length as n; other values are skipped.
+func (c *wireConn) readReply(depth int) (int64, error) {
+	kind, n, text, err := c.header()
+	if err != nil {
+		return 0, err
+	}
+	switch kind {
+	case '-':
+		return 0, replyError(text)
+	case '$':
+		if n >= 0 {
+			_, err = c.rd.Discard(int(n) + 2)
+		}
+		return 0, err
+	case '*':
+		if depth > 8 {
+			return 0, errProtocol
+		}
+		for i := int64(0); i < n; i++ {
+			if _, err := c.readReply(depth + 1); err != nil {
+				if _, ok := err.(replyError); !ok {
+					return 0, err
+				}
+			}
+		}
+	}
+	return n, nil
+}
+
+func parseInt(p []byte) (int64, error) {
+	if len(p) == 0 || len(p) > 19 {
+		return 0, errProtocol
+	}
+	neg := p[0] == '-'
+	if neg {
+		p = p[1:]
+		if len(p) == 0 {
+			return 0, errProtocol
+		}
+	}
+	var n int64
+	for _, ch := range p {
+		if ch < '0' || ch > '9' {
+			return 0, errProtocol
+		}
+		n = n*10 + int64(ch-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, nil
+}
