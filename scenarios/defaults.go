@@ -26,6 +26,8 @@ const (
 	defaultPayload      = 256
 	defaultKeys         = 4
 	defaultPipeline     = 1
+	defaultSearchSteps  = 6
+	defaultSearchMode   = "step"
 	defaultDialTimeout  = Duration(5 * time.Second)
 	defaultReadTimeout  = Duration(3 * time.Second)
 	defaultWriteTimeout = Duration(3 * time.Second)
@@ -99,6 +101,10 @@ func applyDefaults(s *Scenario, file string, isSet func(path string) bool) {
 	defInt("workload.consumers", &w.Consumers, defaultConsumers)
 	if !isSet("workload.rate") {
 		w.Rate = Rate{PerSecond: defaultRate}
+	}
+	if rs := w.Rate.Search; rs != nil {
+		defInt("workload.rate.search.steps", &rs.Steps, defaultSearchSteps)
+		defStr(&rs.Mode, defaultSearchMode)
 	}
 	if !isSet("workload.payload") {
 		w.Payload = Payload{Min: defaultPayload, Max: defaultPayload}

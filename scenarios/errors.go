@@ -89,3 +89,11 @@ type pos struct {
 func (p pos) errorf(key, format string, args ...any) *Error {
 	return &Error{File: p.file, Line: p.line, Col: p.col, Key: key, Msg: fmt.Sprintf(format, args...)}
 }
+
+// Errorf returns an error placed at the key path (file:line:col when the
+// scenario was parsed), for checks made outside this package, such as
+// whether a fault fits the target.
+func (s *Scenario) Errorf(path, format string, args ...any) error {
+	v := &validator{s: s, pos: s.pos}
+	return ErrorList{v.at(path).errorf(path, format, args...)}
+}

@@ -27,9 +27,13 @@ func Parse(file string, data []byte, sets []string) (*Scenario, []Cell, error) {
 		return nil, nil, append(errs, derrs...).sorted()
 	}
 	applyDefaults(base, file, func(path string) bool { _, ok := p[path]; return ok })
+	base.pos = p
 	// A failed --set is left out, and the rest is still checked, so one
 	// round shows every problem.
 	cells, cerrs := expandCells(file, root, origin, base)
+	if len(cerrs) == 0 {
+		cerrs = checkSearchMatrix(base, cells, p)
+	}
 	if errs = append(errs, cerrs...); len(errs) > 0 {
 		return nil, nil, errs.sorted()
 	}

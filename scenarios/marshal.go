@@ -32,8 +32,22 @@ func (s *Scenario) MarshalResolved() ([]byte, error) {
 // MarshalYAML writes a duration as Go writes it ("1m30s").
 func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
 
-// MarshalYAML writes "max" or the number of events/s.
+// MarshalYAML writes "max", the number of events/s, or the capacity search
+// as {search: {from, to, objective, steps, mode}}.
 func (r Rate) MarshalYAML() (any, error) {
+	if rs := r.Search; rs != nil {
+		search := mappingNode()
+		search.Style = yaml.FlowStyle
+		search.Content = append(search.Content,
+			strNode("from"), numberNode(rs.From),
+			strNode("to"), numberNode(rs.To),
+			strNode("objective"), strNode(rs.Objective),
+			strNode("steps"), &yaml.Node{Kind: yaml.ScalarNode, Tag: tagInt, Value: strconv.Itoa(rs.Steps)},
+			strNode("mode"), strNode(rs.Mode))
+		m := mappingNode()
+		m.Content = append(m.Content, strNode("search"), search)
+		return m, nil
+	}
 	if r.Max {
 		return "max", nil
 	}

@@ -110,6 +110,7 @@ func buildCell(file string, body *yaml.Node, origin map[*yaml.Node]string, keys,
 		applyDefaults(s, file, func(path string) bool { _, ok := p[path]; return ok })
 		errs = append(errs, validate(s, p)...)
 	}
+	s.pos = p
 	cell.Scenario = s
 	return cell, errs
 }

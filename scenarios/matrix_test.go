@@ -109,7 +109,7 @@ func TestMatrixErrors(t *testing.T) {
 		// Each cell is validated on its own; the bad value is reported at its
 		// place in the matrix, naming the cells it breaks.
 		"matrix:\n  workload.consumers: [4, 0]\nslo: {e2e_p99: 5ms}": "test.yaml:3:7: slo.e2e_p99: e2e_p99 needs consumers, but workload.consumers is 0 (producer-only): nothing is received to measure (in matrix cell consumers=0)",
-		"matrix:\n  workload.rate: [10, x]":                          `test.yaml:2:23: workload.rate: expected events/s as a number, or "max", got "x" (in matrix cell rate=x)`,
+		"matrix:\n  workload.rate: [10, x]":                          `test.yaml:2:23: workload.rate: expected events/s as a number, "max", or a capacity search like {search: {from: 1000, to: 50000, objective: e2e_p99}}, got "x" (in matrix cell rate=x)`,
 		"matrix:\n  workload.rate: [10, 10]":                         `test.yaml:2:23: matrix.workload.rate: duplicate value "10"`,
 		"matrix:\n  chaos.2.at: [1s]":                                "test.yaml:2:16: chaos.2: index 2 is out of range: the list has 0 entries",
 		"matrix: [a]":                                                "test.yaml:1:1: matrix: expected a mapping of key paths to lists of values, got a list",

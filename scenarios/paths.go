@@ -26,6 +26,7 @@ func splitPath(path string) []string {
 var (
 	typDuration   = reflect.TypeOf(Duration(0))
 	typRate       = reflect.TypeOf(Rate{})
+	typRateSearch = reflect.TypeOf(RateSearch{})
 	typPayload    = reflect.TypeOf(Payload{})
 	typObjectives = reflect.TypeOf(Objectives(nil))
 	typMatrix     = reflect.TypeOf(Matrix{})
@@ -65,7 +66,17 @@ func checkPath(segs []string) (index []bool, bad, msg string) {
 				return nil, prefix, unknownMsg("key", seg, []string{"min", "max"})
 			}
 			t = nil
-		case t == typDuration || t == typRate:
+		case t == typRate:
+			// A rate is one value, except for its capacity search's keys
+			// (workload.rate.search.to=100000).
+			if seg != "search" {
+				if closest(seg, []string{"search"}) != "" {
+					return nil, prefix, unknownMsg("key", seg, []string{"search"})
+				}
+				return nil, prefix, fmt.Sprintf(`unknown key: %s holds a single value (events/s or "max"), or search`, strings.Join(segs[:i], "."))
+			}
+			t = typRateSearch
+		case t == typDuration:
 			return nil, prefix, fmt.Sprintf("unknown key: %s holds a single value", strings.Join(segs[:i], "."))
 		case t.Kind() == reflect.Struct:
 			fields, names := fieldsOf(t)

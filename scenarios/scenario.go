@@ -7,19 +7,20 @@ import "time"
 
 // Scenario is one fully resolved run description: every default filled in.
 type Scenario struct {
-	Name        string     `yaml:"name"`
-	Description string     `yaml:"description"`
-	Duration    Duration   `yaml:"duration"`
-	Warmup      Duration   `yaml:"warmup"`
-	Drain       Duration   `yaml:"drain"`
-	Seed        int64      `yaml:"seed"`
-	Target      Target     `yaml:"target"`
-	Workload    Workload   `yaml:"workload"`
-	Client      Client     `yaml:"client"`
-	Chaos       []Fault    `yaml:"chaos"`
-	SLO         Objectives `yaml:"slo"`
-	Matrix      Matrix     `yaml:"matrix"`
-	Source      string     `yaml:"-"` // file the scenario came from, for messages
+	Name        string         `yaml:"name"`
+	Description string         `yaml:"description"`
+	Duration    Duration       `yaml:"duration"`
+	Warmup      Duration       `yaml:"warmup"`
+	Drain       Duration       `yaml:"drain"`
+	Seed        int64          `yaml:"seed"`
+	Target      Target         `yaml:"target"`
+	Workload    Workload       `yaml:"workload"`
+	Client      Client         `yaml:"client"`
+	Chaos       []Fault        `yaml:"chaos"`
+	SLO         Objectives     `yaml:"slo"`
+	Matrix      Matrix         `yaml:"matrix"`
+	Source      string         `yaml:"-"` // file the scenario came from, for messages
+	pos         map[string]pos // where each key was written, for Errorf
 }
 
 // Target says which Redis to stand up, or which one to use.
@@ -105,10 +106,26 @@ type Duration time.Duration
 // D returns the value as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
 
-// Rate is the total event rate: Max means closed loop as fast as possible.
+// Rate is the total event rate: Max means closed loop as fast as possible;
+// Search (set only in a scenario as written, never in a cell that runs)
+// means a capacity search over open-loop rates instead of one rate.
 type Rate struct {
 	PerSecond float64
 	Max       bool
+	Search    *RateSearch
+}
+
+// RateSearch is workload.rate: {search: {...}}: run one cell per rate,
+// stepping geometrically from From to To (Steps rates, both ends included),
+// until a rate misses the named objective; with Mode "bisect", three more
+// cells then narrow the gap between the last rate that met it and the first
+// that did not.
+type RateSearch struct {
+	From      float64 `yaml:"from"`      // events/s, the first rate tried
+	To        float64 `yaml:"to"`        // events/s, the last rate tried
+	Objective string  `yaml:"objective"` // the name of one of the scenario's slo objectives
+	Steps     int     `yaml:"steps"`     // rates from From to To, both included
+	Mode      string  `yaml:"mode"`      // step | bisect
 }
 
 // Payload is the event size in bytes, fixed (Min == Max) or a seeded range.

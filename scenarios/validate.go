@@ -166,7 +166,9 @@ func (v *validator) workload() {
 	if w.Pipeline < 1 || w.Pipeline > maxPipeline {
 		v.errf("workload.pipeline", "pipeline must be between 1 and %d, got %d", maxPipeline, w.Pipeline)
 	}
-	if !w.Rate.Max {
+	if w.Rate.Search != nil {
+		v.search(w.Rate.Search)
+	} else if !w.Rate.Max {
 		switch r := w.Rate.PerSecond; {
 		case math.IsNaN(r) || math.IsInf(r, 0):
 			v.errf("workload.rate", "rate must be a finite number of events/s (or \"max\"), got %v", r)
@@ -175,6 +177,77 @@ func (v *validator) workload() {
 		}
 	}
 	v.payload(w.Payload)
+}
+
+// maxSearchSteps bounds a capacity search: each step is a full cell.
+const maxSearchSteps = 50
+
+// searchModes are the ways a capacity search may move between rates.
+var searchModes = []string{"step", "bisect"}
+
+func (v *validator) search(rs *RateSearch) {
+	const path = "workload.rate.search"
+	finite := func(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+	switch {
+	case !finite(rs.From) || rs.From <= 0:
+		v.errf(path+".from", "from must be a finite number of events/s > 0, got %v", rs.From)
+	case !finite(rs.To):
+		v.errf(path+".to", "to must be a finite number of events/s, got %v", rs.To)
+	case rs.To <= rs.From:
+		v.errf(path+".to", "to must be above from (%v events/s), got %v", rs.From, rs.To)
+	}
+	if rs.Steps < 2 || rs.Steps > maxSearchSteps {
+		v.errf(path+".steps", "steps must be between 2 and %d: the number of rates tried, from and to included; got %d", maxSearchSteps, rs.Steps)
+	}
+	v.oneOf(path+".mode", "mode", rs.Mode, searchModes)
+	if len(v.s.Matrix.Keys) > 0 {
+		v.errf("workload.rate", "%s", searchMatrixMsg)
+	}
+	switch {
+	case rs.Objective == "":
+		v.errf(path+".objective", "objective must name one of the scenario's slo objectives, like e2e_p99")
+	case sloKinds[rs.Objective] == sloLatency && !strings.HasPrefix(rs.Objective, "e2e_") && !strings.HasPrefix(rs.Objective, "publish_"):
+		v.errf(path+".objective", "%s is measured on faults, not on load: a capacity search needs a latency, throughput or event-count objective", rs.Objective)
+	case len(v.s.SLO) == 0:
+		v.errf(path+".objective", "objective %s is not in slo: the scenario has no objectives; add it with its limit, like slo: {%s: ...}", rs.Objective, rs.Objective)
+	default:
+		var names []string
+		for _, o := range v.s.SLO {
+			if o.Name == rs.Objective {
+				return
+			}
+			names = append(names, o.Name)
+		}
+		msg := fmt.Sprintf("objective %s is not in slo (slo has: %s); add it there with its limit", quote(rs.Objective), strings.Join(names, ", "))
+		if c := closest(rs.Objective, names); c != "" {
+			msg = fmt.Sprintf("objective %s is not in slo; did you mean %s? (slo has: %s)", quote(rs.Objective), quote(c), strings.Join(names, ", "))
+		}
+		v.errf(path+".objective", "%s", msg)
+	}
+}
+
+// searchMatrixMsg says why a capacity search and a matrix do not mix.
+const searchMatrixMsg = "a capacity search (workload.rate: {search: ...}) cannot be combined with a matrix: each rate it tries is already a cell; remove the matrix, or run the search once per value with --set"
+
+// checkSearchMatrix rejects a matrix whose cells hold a capacity search; the
+// cells themselves carry no matrix, so their own validation cannot see it.
+func checkSearchMatrix(base *Scenario, cells []Cell, p map[string]pos) ErrorList {
+	if len(base.Matrix.Keys) == 0 {
+		return nil
+	}
+	for _, c := range cells {
+		if c.Scenario.Workload.Rate.Search == nil {
+			continue
+		}
+		v := &validator{s: base, pos: p}
+		if base.Workload.Rate.Search != nil {
+			v.errf("workload.rate", "%s", searchMatrixMsg)
+		} else {
+			v.errf("matrix", "%s", searchMatrixMsg)
+		}
+		return v.errs
+	}
+	return nil
 }
 
 func (v *validator) payload(p Payload) {

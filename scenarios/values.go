@@ -35,7 +35,8 @@ func parseDuration(n *yaml.Node) (time.Duration, bool) {
 	return dur, err == nil
 }
 
-// decodeNode reads events/s as a number, or "max" for closed loop.
+// decodeNode reads events/s as a number, "max" for closed loop, or a
+// capacity search {search: {from, to, objective, steps, mode}}.
 func (r *Rate) decodeNode(d *decoder, n *yaml.Node, path string, at pos) {
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == tagStr && n.Value == "max" {
 		*r = Rate{Max: true}
@@ -45,7 +46,94 @@ func (r *Rate) decodeNode(d *decoder, n *yaml.Node, path string, at pos) {
 		*r = Rate{PerSecond: f}
 		return
 	}
-	d.fail(at, path, `expected events/s as a number, or "max", got %s`, describe(n))
+	const expected = `expected events/s as a number, "max", or a capacity search like {search: {from: 1000, to: 50000, objective: e2e_p99}}`
+	if n.Kind != yaml.MappingNode || len(n.Content) == 0 {
+		d.fail(at, path, "%s, got %s", expected, describe(n))
+		return
+	}
+	var search *RateSearch
+	d.pairs(n, path, func(k, v *yaml.Node) {
+		key := join(path, k.Value)
+		switch {
+		case k.Value == "search":
+			kp := d.where(k, v)
+			d.pos[key] = kp
+			search = decodeSearch(d, v, key, kp)
+		case closest(k.Value, []string{"search"}) != "":
+			d.fail(d.where(k, k), key, "%s", unknownMsg("key", k.Value, []string{"search"}))
+		default:
+			d.fail(d.where(k, k), key, "%s, got a mapping with key %s", expected, quote(k.Value))
+		}
+	})
+	if search != nil {
+		*r = Rate{Search: search}
+	}
+}
+
+// searchKeys are the keys of workload.rate.search, in the order messages
+// and the resolved scenario show them.
+var searchKeys = []string{"from", "to", "objective", "steps", "mode"}
+
+// decodeSearch reads the mapping under workload.rate.search. It returns nil
+// when the value is not a mapping; missing or bad keys are reported and the
+// rest still decoded, so one pass shows every problem.
+func decodeSearch(d *decoder, n *yaml.Node, path string, at pos) *RateSearch {
+	if n.Kind != yaml.MappingNode {
+		d.fail(at, path, "expected a mapping like {from: 1000, to: 50000, objective: e2e_p99}, got %s", describe(n))
+		return nil
+	}
+	s := &RateSearch{}
+	have := map[string]bool{}
+	d.pairs(n, path, func(k, v *yaml.Node) {
+		key, kp := join(path, k.Value), d.where(k, v)
+		if contains(searchKeys, k.Value) {
+			d.pos[key] = kp
+			have[k.Value] = true
+		}
+		switch k.Value {
+		case "from", "to":
+			f, ok := number(v)
+			if !ok {
+				d.fail(kp, key, "expected events/s as a number, got %s", describe(v))
+				return
+			}
+			if k.Value == "from" {
+				s.From = f
+			} else {
+				s.To = f
+			}
+		case "objective":
+			if v.Kind != yaml.ScalarNode || v.ShortTag() != tagStr {
+				d.fail(kp, key, "expected the name of one of the scenario's slo objectives, like e2e_p99, got %s", describe(v))
+				return
+			}
+			s.Objective = v.Value
+		case "steps":
+			i, ok := d.integer(v, key, kp)
+			if !ok {
+				return
+			}
+			s.Steps = int(max(min(i, 1<<30), -1<<30))
+		case "mode":
+			if v.Kind != yaml.ScalarNode || v.ShortTag() != tagStr {
+				d.fail(kp, key, "expected step or bisect, got %s", describe(v))
+				return
+			}
+			s.Mode = v.Value
+		default:
+			d.fail(d.where(k, k), key, "%s", unknownMsg("key", k.Value, searchKeys))
+		}
+	})
+	var missing []string
+	for _, k := range searchKeys[:3] {
+		if !have[k] {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		d.fail(at, path, "a capacity search needs from, to and objective; missing %s", strings.Join(missing, ", "))
+	}
+	return s
 }
 
 // decodeNode reads a fixed size (256, "1KiB") or a range {min: X, max: Y}.
