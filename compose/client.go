@@ -184,3 +184,7 @@ func (t *Target) byInternal(addr string) *Node {
 	}
 	return nil
 }
+
+// MasterName is the name the sentinels monitor the primary under ("" unless
+// the topology is sentinel).
+func (t *Target) MasterName() string { return t.masterName }

@@ -449,3 +449,20 @@ func (l *dockerLauncher) close(ctx context.Context) error {
 	_, err := removeRun(ctx, l.pool.Client, l.run, "teardown")
 	return err
 }
+
+// pid returns the container's main process id on the host, whose network
+// namespace tc netem shapes.
+func (l *dockerLauncher) pid(n *Node) (int, error) {
+	b, _, err := l.current(n)
+	if err != nil {
+		return 0, err
+	}
+	c, err := l.pool.Client.InspectContainer(b.id)
+	if err != nil {
+		return 0, err
+	}
+	if c.State.Pid == 0 {
+		return 0, fmt.Errorf("%s is not running", n.Name)
+	}
+	return c.State.Pid, nil
+}

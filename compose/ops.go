@@ -119,3 +119,13 @@ func (t *Target) op(ctx context.Context, n *Node, name string, pre func(*nodeSta
 	t.mu.Unlock()
 	return nil
 }
+
+// ContainerPid returns the host pid of a docker node's container, for
+// faults that enter its network namespace (tc netem).
+func (t *Target) ContainerPid(n *Node) (int, error) {
+	d, ok := t.launcher.(*dockerLauncher)
+	if !ok {
+		return 0, unsupportedErr("%s: only docker nodes have a network namespace of their own", n.Name)
+	}
+	return d.pid(n)
+}

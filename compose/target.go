@@ -208,7 +208,7 @@ func serverVersion(ctx context.Context, addr, password string) (string, error) {
 func adminClient(addr, password string, dial func(context.Context, string, string) (net.Conn, error)) *redis.Client {
 	return redis.NewClient(&redis.Options{Addr: addr, Password: password, MaxRetries: -1, PoolSize: 1,
 		DialTimeout: 2 * time.Second, ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second,
-		Dialer: dial, DisableIdentity: true})
+		Dialer: dial, DisableIdentity: true, ContextTimeoutEnabled: true}) // a frozen node must not outlast the caller's deadline
 }
 
 // infoFields runs INFO section and closes c.

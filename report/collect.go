@@ -22,6 +22,8 @@ type Collector struct {
 	begin    time.Time // start of the measured phase
 	prev     time.Time // end of the previous interval
 	logs     [NumKinds]*hlogWriter
+	marks    []string // fault markers for the interval in progress
+	history  []Second // every row so far, for fault recovery analysis
 }
 
 type counts struct{ sent, acked, received, errors int64 }
@@ -102,6 +104,10 @@ func (c *Collector) Tick(now time.Time) (Second, error) {
 		Publish:  brief(c.interval[Publish]),
 		EndToEnd: brief(c.interval[EndToEnd]),
 	}
+	c.mu.Lock()
+	s.Faults, c.marks = c.marks, nil
+	c.history = append(c.history, s)
+	c.mu.Unlock()
 	var err error
 	for k, h := range c.interval {
 		if c.logs[k] != nil && err == nil {
@@ -112,6 +118,21 @@ func (c *Collector) Tick(now time.Time) (Second, error) {
 	}
 	c.prev = now
 	return s, err
+}
+
+// Mark adds a fault marker (a fault fired or healed) to the row of the
+// interval in progress; safe from any goroutine.
+func (c *Collector) Mark(label string) {
+	c.mu.Lock()
+	c.marks = append(c.marks, label)
+	c.mu.Unlock()
+}
+
+// History returns a copy of every row Tick has returned.
+func (c *Collector) History() []Second {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Second(nil), c.history...)
 }
 
 // Totals returns the measured phase's histograms so far; they are the

@@ -63,7 +63,7 @@ func failoverResult() *Result {
 		Errors: map[string]int64{"timeout": 598, "connection": 28, "readonly": 7621},
 		Faults: []FaultResult{
 			{Action: "kill", Target: "primary", Node: "redis-1", Role: "primary", AtS: 20, HealedAtS: 0, UnavailableS: 6.21, RecoveredS: 7.9,
-				ProducersUnavailableS: 6.21, ConsumersUnavailableS: 5.8, Promoted: "redis-2", PromotedAtS: 25.9,
+				ProducersUnavailableS: 6.21, ConsumersUnavailableS: 5.8, Promoted: "redis-2", PromotedAtS: 25.9, RejoinedAs: "replica",
 				Errors: map[string]int64{"connection": 28, "readonly": 7621}, LostAcked: 1130},
 			{Action: "restart", Target: "killed", Node: "redis-1", Role: "replica", AtS: 40, HealedAtS: 41.2, UnavailableS: 0, RecoveredS: 0},
 			{Action: "pause", Target: "replica", AtS: 50, Error: "no replica left to pause: redis-2 was promoted"},

@@ -30,6 +30,10 @@ func Markdown(w io.Writer, r *Result) error {
 		ew.line("")
 		ew.lines(mdTable(rows, "lrrrrrc"))
 	}
+	if r.Capacity != nil {
+		ew.line("")
+		mdCapacity(ew, r.Capacity)
+	}
 	for i := range r.Cells {
 		ew.line("")
 		mdCell(ew, r, &r.Cells[i])
@@ -81,19 +85,31 @@ func mdCell(ew *errWriter, r *Result, c *Cell) {
 		ew.lines(mdTable(rows, "lrrc"))
 	}
 	if len(c.Faults) > 0 {
-		rows := [][]string{{"fault", "at", "healed", "unavailable", "recovered", "error"}}
+		rows := [][]string{{"fault", "at", "healed", "unavailable", "recovered", "promoted", "lost", "error"}}
 		for _, f := range c.Faults {
 			rows = append(rows, []string{mdText(faultName(f)), fmtSeconds(f.AtS), healedAt(f),
-				fmtSeconds(f.UnavailableS), fmtSeconds(f.RecoveredS), mdText(f.Error)})
+				fmtSeconds(f.UnavailableS), recoveredText(f), mdText(promotedText(f)), fmtCount(f.LostAcked), mdText(f.Error)})
 		}
 		ew.line("")
-		ew.lines(mdTable(rows, "lrrrrl"))
+		ew.lines(mdTable(rows, "lrrrrlrl"))
 	}
 	if len(c.Notes) > 0 {
 		ew.line("")
 		for _, n := range c.Notes {
 			ew.printf("- %s\n", mdText(n))
 		}
+	}
+}
+
+// mdCapacity is a capacity search's curve, highest passing rate and knee.
+func mdCapacity(ew *errWriter, cp *Capacity) {
+	ew.line("#### Capacity")
+	ew.line("")
+	ew.printf("Search by `%s` · **max rate:** %s · **knee:** %s\n\n", mdCode(cp.Objective),
+		mdText(strings.Join(maxRateText(cp), " ")), mdText(kneeText(cp)[0]))
+	ew.lines(mdTable(capacityRows(cp, mdText, mdIcon), "lrrrrc"))
+	if cp.KneeRate > 0 {
+		ew.printf("\nKnee: %s.\n", kneeMeaning)
 	}
 }
 

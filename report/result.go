@@ -162,7 +162,10 @@ type FaultResult struct {
 	ConsumersUnavailableS float64 `json:"consumers_unavailable_s"`
 	// Promoted names the node that became primary after a failover, and
 	// when (from Sentinel or Cluster state).
-	Promoted    string  `json:"promoted,omitempty"`
+	Promoted string `json:"promoted,omitempty"`
+	// RejoinedAs is the role the old primary came back in once healed
+	// ("replica" when it was demoted, as it should be).
+	RejoinedAs  string  `json:"rejoined_as,omitempty"`
 	PromotedAtS float64 `json:"promoted_at_s,omitempty"`
 	// Errors are the client-visible errors from the fault until recovery, by class.
 	Errors map[string]int64 `json:"errors,omitempty"`

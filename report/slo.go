@@ -60,15 +60,19 @@ func checkOne(c *Cell, o Objective) SLOResult {
 		if r.Limit == "" {
 			r.Limit = fmtUS(o.Value)
 		}
-		worst := 0.0
+		worst, never := 0.0, false
 		for _, f := range c.Faults {
 			v := f.UnavailableS
 			if o.Name == "recovery_max" {
 				v = f.RecoveredS
 			}
+			never = never || v < 0 // throughput never came back
 			worst = math.Max(worst, v)
 		}
 		r.Observed, r.Pass = fmtSeconds(worst), worst*1e6 <= o.Value
+		if never {
+			r.Observed, r.Pass = "never recovered", false
+		}
 	default:
 		if r.Limit == "" {
 			r.Limit = strconv.FormatFloat(o.Value, 'g', -1, 64)

@@ -33,9 +33,22 @@ func Text(w io.Writer, r *Result) error {
 		ew.line("")
 		ew.lines(comparison(r.Cells))
 	}
+	if r.Capacity != nil {
+		ew.line("")
+		textCapacity(ew, r.Capacity)
+	}
 	ew.line("")
 	ew.lines(verdictLines(r))
 	return ew.err
+}
+
+// textCapacity is a capacity search's curve as a table, then its highest
+// passing rate and its knee.
+func textCapacity(ew *errWriter, cp *Capacity) {
+	ew.lines(labelled("capacity", []string{"search by " + cp.Objective}))
+	ew.lines(alignTable("", capacityRows(cp, func(s string) string { return s }, passWord)))
+	ew.lines(labelled("max rate", maxRateText(cp)))
+	ew.lines(labelled("knee", kneeText(cp)))
 }
 
 // runFacts are the run-level facts after the scenario name.
@@ -246,16 +259,29 @@ func sortedErrorClasses(errs map[string]int64) []string {
 }
 
 func textFaults(ew *errWriter, faults []FaultResult) {
-	rows := [][]string{{"fault", "at", "healed", "unavailable", "recovered"}}
-	var failed []string
+	rows := [][]string{{"fault", "at", "healed", "unavailable", "recovered", "lost"}}
+	var failed, details []string
 	for _, f := range faults {
 		rows = append(rows, []string{faultName(f), fmtSeconds(f.AtS), healedAt(f),
-			fmtSeconds(f.UnavailableS), fmtSeconds(f.RecoveredS)})
+			fmtSeconds(f.UnavailableS), recoveredText(f), fmtCount(f.LostAcked)})
+		if f.Promoted != "" {
+			details = append(details, fmt.Sprintf("%s: promoted %s", faultName(f), promotedText(f)))
+		}
+		if len(f.Shards) > 0 {
+			var per []string
+			for _, s := range f.Shards {
+				per = append(per, fmt.Sprintf("shard %d %s", s.Shard, fmtSeconds(s.UnavailableS)))
+			}
+			details = append(details, fmt.Sprintf("%s: unavailable per shard: %s", faultName(f), strings.Join(per, ", ")))
+		}
 		if f.Error != "" {
 			failed = append(failed, fmt.Sprintf("%s at %s: %s", faultName(f), fmtSeconds(f.AtS), f.Error))
 		}
 	}
 	ew.lines(alignTable("", rows))
+	for _, s := range details {
+		ew.lines(wrapWords("  ", strings.Fields(s), " ", "    ", textWidth))
+	}
 	for _, s := range failed {
 		ew.lines(wrapWords("  fault error: ", strings.Fields(s), " ", "    ", textWidth))
 	}
@@ -271,6 +297,26 @@ func faultName(f FaultResult) string {
 }
 
 // healedAt is the heal time, or "-" for a fault nothing healed.
+// recoveredText says "never" for a throughput that did not come back.
+func recoveredText(f FaultResult) string {
+	if f.RecoveredS < 0 {
+		return "never"
+	}
+	return fmtSeconds(f.RecoveredS)
+}
+
+// promotedText names the new primary, when, and how the old one came back.
+func promotedText(f FaultResult) string {
+	if f.Promoted == "" {
+		return "-"
+	}
+	s := fmt.Sprintf("%s at %s", f.Promoted, fmtSeconds(f.PromotedAtS))
+	if f.RejoinedAs != "" {
+		s += ", old primary back as " + f.RejoinedAs
+	}
+	return s
+}
+
 func healedAt(f FaultResult) string {
 	if f.HealedAtS <= 0 {
 		return "-"

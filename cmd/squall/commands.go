@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/pflag"
+	"github.com/squall-bench/squall/chaos"
 	"github.com/squall-bench/squall/loadgen"
 	"github.com/squall-bench/squall/report"
 	"github.com/squall-bench/squall/runner"
@@ -30,7 +31,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	provider := fs.String("provider", "", "auto|docker|process|external (overrides target.provider)")
 	duration := fs.String("duration", "", "measured phase length, same as --set duration=D")
 	quiet := fs.Bool("quiet", false, "print only the final summary")
-	allowDestructive := fs.Bool("allow-destructive", false, "allow flushing or reconfiguring an external target")
+	allowDestructive := fs.Bool("allow-destructive", false, "allow faults (chaos) on an external target")
 	if err := fs.Parse(args); err != nil {
 		return exitWith(exitUsage, err)
 	}
@@ -46,12 +47,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *duration != "" {
 		all = append(all, "duration="+*duration)
 	}
-	sc, cells, err := load(fs.Arg(0), all)
+	sc, cells, err := load(fs.Arg(0), all, *provider)
 	if err != nil {
 		return err
 	}
-	if sc.Target.Provider == "external" && !*allowDestructive {
-		return usagef("target.provider external: squall deletes and writes its squall:* keys on your server; pass --allow-destructive to accept that")
+	if isExternal(sc, *provider) && len(sc.Chaos) > 0 && !*allowDestructive {
+		return usagef("%s: chaos on an external target pauses, fails over or reconfigures your servers; pass --allow-destructive to accept that", sc.Source)
 	}
 	res, dir, runErr := runner.Run(ctx, sc, cells, runner.Options{
 		Out: *out, Provider: *provider, Quiet: *quiet, Version: version(), Stdout: stdout, Stderr: stderr,
@@ -73,9 +74,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 }
 
+// isExternal reports whether the run targets the user's own servers.
+func isExternal(sc *scenarios.Scenario, provider string) bool {
+	return provider == "external" || (provider == "" && sc.Target.Provider == "external")
+}
+
 // load parses a scenario and checks what only the load generator knows
 // (pattern options), mapping every problem to exit code 2.
-func load(ref string, sets []string) (*scenarios.Scenario, []scenarios.Cell, error) {
+func load(ref string, sets []string, provider string) (*scenarios.Scenario, []scenarios.Cell, error) {
 	sc, cells, err := scenarios.Load(ref, sets)
 	if err != nil {
 		return nil, nil, exitWith(exitUsage, err)
@@ -89,25 +95,25 @@ func load(ref string, sets []string) (*scenarios.Scenario, []scenarios.Cell, err
 			}
 			return nil, nil, usagef("%s: workload: %v", where, err)
 		}
-		if c.Scenario.Target.Provider == "docker" || c.Scenario.Target.Topology != "standalone" {
-			// Checked here so that validate says it before a run stands anything up.
-			if msg := unsupported(c.Scenario); msg != "" {
-				return nil, nil, usagef("%s: %s", sc.Source, msg)
+		t := c.Scenario.Target
+		if provider != "" {
+			t.Provider = provider
+		}
+		steps := make([]chaos.Step, len(c.Scenario.Chaos))
+		for i, f := range c.Scenario.Chaos {
+			steps[i] = chaos.Step{Action: f.Action, Target: f.Target, Params: f.Params, Duration: f.Duration.D()}
+		}
+		bad := chaos.Check(steps, chaos.Shape{Provider: t.Provider, Topology: t.Topology, Replicas: t.Replicas, Sentinels: t.Sentinels})
+		for i := range steps {
+			if msg, ok := bad[i]; ok {
+				if len(cells) > 1 {
+					msg += " (matrix cell " + c.Name + ")"
+				}
+				return nil, nil, exitWith(exitUsage, c.Scenario.Errorf(fmt.Sprintf("chaos.%d.action", i), "%s %s: %s", steps[i].Action, steps[i].Target, msg))
 			}
 		}
 	}
 	return sc, cells, nil
-}
-
-// unsupported names scenario features this build cannot run yet.
-func unsupported(s *scenarios.Scenario) string {
-	if s.Target.Topology != "standalone" {
-		return fmt.Sprintf("target.topology %s is not supported by this build yet", s.Target.Topology)
-	}
-	if s.Target.Provider == "docker" {
-		return "target.provider docker is not supported by this build yet"
-	}
-	return ""
 }
 
 func cmdValidate(_ context.Context, args []string, stdout, stderr io.Writer) error {
@@ -121,7 +127,7 @@ func cmdValidate(_ context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	var bad []string
 	for _, ref := range fs.Args() {
-		sc, cells, err := load(ref, *sets)
+		sc, cells, err := load(ref, *sets, "")
 		if err != nil {
 			bad = append(bad, err.Error())
 			continue
@@ -147,7 +153,7 @@ func cmdList(_ context.Context, args []string, stdout, _ io.Writer) error {
 
 func cmdReport(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flags("report", stderr)
-	format := fs.String("format", "text", "text|md|json")
+	format := fs.String("format", "text", "text|md|json|html (html: RUN_DIR must be the run directory)")
 	if err := fs.Parse(args); err != nil {
 		return exitWith(exitUsage, err)
 	}
@@ -158,7 +164,7 @@ func cmdReport(_ context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return exitWith(exitUsage, err)
 	}
-	if err := report.Render(stdout, res, *format); err != nil {
+	if err := report.RenderDir(stdout, fs.Arg(0), res, *format); err != nil {
 		return exitWith(exitUsage, err)
 	}
 	return nil

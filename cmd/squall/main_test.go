@@ -44,6 +44,8 @@ func TestUsageAndUnknownCommand(t *testing.T) {
 		{[]string{"run", "quickstart", "--provider", "cloud"}, exitUsage, "--provider"},
 		{[]string{"run", "no-such-scenario.yaml"}, exitUsage, "no-such-scenario"},
 		{[]string{"run", "quickstart", "--bogus"}, exitUsage, "bogus"},
+		{[]string{"validate", "partition-primary", "--set", "target.provider=process"}, exitUsage, "partition needs target.provider docker"},
+		{[]string{"validate", "quickstart", "--set", "chaos=[{at: 1s, action: failover, target: primary}]"}, exitUsage, "failover needs a replica"},
 		{[]string{"validate"}, exitUsage, "validate takes"},
 	} {
 		code, _, stderr := squall(context.Background(), tc.args...)
@@ -117,6 +119,25 @@ func TestRunQuickstartWritesRunDir(t *testing.T) {
 	assertNoLeftovers(t)
 }
 
+// The quickstart must work where no Docker engine answers: provider auto
+// falls back to local processes, and the result says so.
+func TestQuickstartWithoutDocker(t *testing.T) {
+	requireRedis(t)
+	t.Setenv("TMPDIR", t.TempDir())
+	t.Setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+	out := filepath.Join(t.TempDir(), "run")
+	code, stdout, stderr := squall(context.Background(), "run", "quickstart", "--duration", "1s",
+		"--set", "warmup=200ms", "--set", "drain=2s", "--set", "slo={lost_max: 0}", "--out", out, "--quiet")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	cell := readResult(t, out)["cells"].([]any)[0].(map[string]any)
+	if p := cell["target"].(map[string]any)["provider"]; p != "process" {
+		t.Errorf("provider %v, want process", p)
+	}
+	assertNoLeftovers(t)
+}
+
 // TestServerKilledMidRunExits3 kills redis-server under a running scenario:
 // the run must end with exit 3 and a clear message within seconds, keep
 // what it measured, and leave nothing behind.
@@ -129,10 +150,12 @@ func TestServerKilledMidRunExits3(t *testing.T) {
 		pid := waitForServerPid(t, 10*time.Second)
 		time.Sleep(1500 * time.Millisecond)
 		killed <- time.Now()
-		syscall.Kill(pid, syscall.SIGKILL)
+		if pid > 0 { // 0 would signal this test's own process group
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
 	}()
 	code, stdout, stderr := squall(context.Background(), "run", "quickstart", "--duration", "30s",
-		"--set", "warmup=0s", "--out", out, "--quiet")
+		"--provider", "process", "--set", "warmup=0s", "--out", out, "--quiet")
 	elapsed := time.Since(<-killed)
 	if code != exitInfra {
 		t.Fatalf("exit %d, want 3\n%s\n%s", code, stdout, stderr)

@@ -1,0 +1,311 @@
+package runner
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/squall-bench/squall/chaos"
+	"github.com/squall-bench/squall/compose"
+	"github.com/squall-bench/squall/loadgen"
+	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/scenarios"
+)
+
+// What a fault did to the pipeline is measured by sampling the load
+// generator's activity (last success, last failure, oldest write in
+// flight) every sampleEvery, for producers, consumers and each partition.
+
+const (
+	sampleEvery = 5 * time.Millisecond
+	// stallAfter is how long a write may wait for its reply before the
+	// producers count as stalled (a paused or partitioned primary answers
+	// nothing rather than failing).
+	stallAfter = 200 * time.Millisecond
+	// preFault is the window whose throughput a fault's recovery is judged against.
+	preFault = 5 * time.Second
+)
+
+// outages turns activity samples into intervals of unavailability: from
+// the first failed or stalled operation to the first success after it.
+type outages struct {
+	seenFail time.Duration
+	open     time.Duration // start of the outage in progress; -1: none
+	closed   [][2]time.Duration
+}
+
+func newOutages() *outages { return &outages{open: -1} }
+
+func (o *outages) observe(a loadgen.Activity, now time.Duration) {
+	bad := time.Duration(-1)
+	if a.LastFail > o.seenFail {
+		o.seenFail, bad = a.LastFail, a.LastFail
+	}
+	if a.BusySince > 0 && now-a.BusySince > stallAfter && (bad < 0 || a.BusySince < bad) {
+		bad = a.BusySince
+	}
+	if o.open < 0 && bad >= 0 {
+		o.open = bad
+	}
+	if o.open >= 0 && a.LastOK > o.open {
+		o.closed = append(o.closed, [2]time.Duration{o.open, a.LastOK})
+		o.open = -1
+	}
+}
+
+// first returns the first outage starting within [from, to), ending at end
+// if it is still open; ok is false when there is none.
+func (o *outages) first(from, to, end time.Duration) (start, stop time.Duration, ok bool) {
+	for _, c := range o.closed {
+		if c[0] >= from && c[0] < to {
+			return c[0], c[1], true
+		}
+	}
+	if o.open >= from && o.open < to {
+		return o.open, end, true
+	}
+	return 0, 0, false
+}
+
+// errSnap is the generator's error counts at one moment.
+type errSnap struct {
+	at   time.Duration
+	errs map[string]int64
+}
+
+// faultMonitor runs the injector and samples the generator while a cell
+// with a chaos schedule runs.
+type faultMonitor struct {
+	inj      *chaos.Injector
+	gen      *loadgen.Generator
+	epoch    time.Time
+	warmup   time.Duration
+	measured time.Duration
+	shardOf  []int // per partition: its cluster shard; nil unless cluster
+
+	mu         sync.Mutex
+	prod, cons *outages
+	parts      []*outages
+	errs       []errSnap
+	done       chan struct{}
+}
+
+func chaosSteps(s *scenarios.Scenario) []chaos.Step {
+	steps := make([]chaos.Step, len(s.Chaos))
+	for i, f := range s.Chaos {
+		steps[i] = chaos.Step{At: f.At.D(), Every: f.Every.D(), Duration: f.Duration.D(),
+			Action: f.Action, Target: f.Target, Params: f.Params}
+	}
+	return steps
+}
+
+// startFaults starts the schedule and the samplers; stop them with the
+// returned function, which also heals whatever is still broken.
+func startFaults(ctx context.Context, s *scenarios.Scenario, tg *compose.Target, rdb redis.UniversalClient,
+	gen *loadgen.Generator, col *report.Collector, epoch time.Time) (*faultMonitor, func() []error) {
+	begin := epoch.Add(s.Warmup.D())
+	m := &faultMonitor{gen: gen, epoch: epoch, warmup: s.Warmup.D(), measured: s.Duration.D(), prod: newOutages(), cons: newOutages(),
+		done: make(chan struct{})}
+	m.inj = chaos.New(tg, chaosSteps(s), s.Seed, begin, func(mk chaos.Mark) { col.Mark(mk.Label) })
+	keys := gen.Keys()
+	for range keys {
+		m.parts = append(m.parts, newOutages())
+	}
+	if cc, ok := rdb.(*redis.ClusterClient); ok {
+		m.shardOf = shardsOf(ctx, cc, tg, keys)
+	}
+	fctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { defer wg.Done(); m.inj.Run(fctx, s.Duration.D()) }()
+	go func() { defer wg.Done(); m.inj.Watch(fctx, 250*time.Millisecond) }()
+	go func() { defer wg.Done(); m.sample(fctx) }()
+	return m, func() []error {
+		cancel()
+		wg.Wait()
+		return m.inj.Heal(context.WithoutCancel(ctx))
+	}
+}
+
+// shardsOf maps each partition key to the shard of the primary serving it.
+func shardsOf(ctx context.Context, cc *redis.ClusterClient, tg *compose.Target, keys []string) []int {
+	out := make([]int, len(keys))
+	for i, k := range keys {
+		out[i] = -1
+		c, err := cc.MasterForKey(ctx, k)
+		if err != nil {
+			continue
+		}
+		addr := c.Options().Addr
+		for _, n := range tg.DataNodes() {
+			if n.Internal == addr || n.Addr == addr {
+				out[i] = n.Shard
+			}
+		}
+	}
+	return out
+}
+
+func (m *faultMonitor) sample(ctx context.Context) {
+	t := time.NewTicker(sampleEvery)
+	defer t.Stop()
+	lastErrs := time.Duration(-1)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := time.Since(m.epoch)
+		m.mu.Lock()
+		m.prod.observe(m.gen.Producers(), now)
+		m.cons.observe(m.gen.Consumers(), now)
+		for i, a := range m.gen.Partitions() {
+			m.parts[i].observe(a, now)
+		}
+		if now-lastErrs >= 100*time.Millisecond {
+			m.errs = append(m.errs, errSnap{at: now, errs: m.gen.Errors()})
+			lastErrs = now
+		}
+		m.mu.Unlock()
+	}
+}
+
+// errorsBetween returns the errors counted between two moments, by class.
+func (m *faultMonitor) errorsBetween(from, to time.Duration) map[string]int64 {
+	at := func(t time.Duration) map[string]int64 {
+		i := sort.Search(len(m.errs), func(i int) bool { return m.errs[i].at > t })
+		if i == 0 {
+			return map[string]int64{}
+		}
+		return m.errs[i-1].errs
+	}
+	a, b := at(from), at(to)
+	d := map[string]int64{}
+	for k, v := range b {
+		if n := v - a[k]; n > 0 {
+			d[k] = n
+		}
+	}
+	if len(d) == 0 {
+		return nil
+	}
+	return d
+}
+
+// results turns the fired faults into the cell's fault results; finished
+// is when the load ended (since the epoch), rows the cell's timeline.
+func (m *faultMonitor) results(finished time.Duration, rows []report.Second) []report.FaultResult {
+	fired := m.inj.Fired()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]report.FaultResult, 0, len(fired))
+	var windows [][2]time.Duration
+	for i, f := range fired {
+		at := m.warmup + f.At // since the epoch
+		next := finished
+		if i+1 < len(fired) && fired[i+1].At > f.At {
+			next = m.warmup + fired[i+1].At
+		}
+		r := report.FaultResult{Action: f.Step.Action, Target: f.Step.Target, Node: f.Node, Role: f.Role,
+			AtS: secs(f.At), Error: f.Err}
+		if f.HealedAt > 0 {
+			r.HealedAtS = secs(f.HealedAt)
+		}
+		if f.Promoted != "" {
+			r.Promoted, r.PromotedAtS, r.RejoinedAs = f.Promoted, secs(f.PromotedAt), f.Rejoined
+		}
+		const slack = 50 * time.Millisecond // a failure timestamped just before the fault's own clock read
+		end := at
+		if s, e, ok := m.prod.first(at-slack, next, finished); ok {
+			r.ProducersUnavailableS = secs(e - s)
+			end = max(end, e)
+		}
+		if s, e, ok := m.cons.first(at-slack, next, finished); ok {
+			r.ConsumersUnavailableS = secs(e - s)
+			end = max(end, e)
+		}
+		r.UnavailableS = max(r.ProducersUnavailableS, r.ConsumersUnavailableS)
+		if m.shardOf != nil {
+			worst := map[int]time.Duration{}
+			for p, o := range m.parts {
+				if s, e, ok := o.first(at-slack, next, finished); ok && m.shardOf[p] >= 0 {
+					worst[m.shardOf[p]] = max(worst[m.shardOf[p]], e-s)
+				}
+			}
+			shards := map[int]bool{}
+			for _, sh := range m.shardOf {
+				if sh >= 0 {
+					shards[sh] = true
+				}
+			}
+			for sh := range shards {
+				r.Shards = append(r.Shards, report.ShardAvailability{Shard: sh, UnavailableS: secs(worst[sh])})
+			}
+			sort.Slice(r.Shards, func(a, b int) bool { return r.Shards[a].Shard < r.Shards[b].Shard })
+		}
+		r.RecoveredS = recovered(rows, f.At, end-m.warmup, m.measured)
+		recEnd := end
+		if r.RecoveredS > 0 {
+			recEnd = max(recEnd, at+time.Duration(r.RecoveredS*float64(time.Second)))
+		}
+		r.Errors = m.errorsBetween(at-slack, recEnd)
+		from := at - time.Second // loss clusters right before the fault count too
+		if i > 0 {
+			from = max(from, m.warmup+fired[i-1].At) // but not the previous fault's
+		}
+		windows = append(windows, [2]time.Duration{from, recEnd})
+		out = append(out, r)
+	}
+	if lost := m.gen.LostIn(windows); lost != nil {
+		for i := range out {
+			out[i].LostAcked = lost[i]
+		}
+	}
+	return out
+}
+
+// recovered returns how long after the fault (at, since the measured
+// start) throughput was back within 10% of its level over the 5 s before,
+// judged on whole seconds from the end of the outage (outageEnd); 0 when
+// it never dropped, -1 when it never came back.
+func recovered(rows []report.Second, at, outageEnd, measured time.Duration) float64 {
+	var sum float64
+	n := 0
+	for _, r := range rows {
+		t := time.Duration(r.T * float64(time.Second))
+		if t <= at && t > at-preFault {
+			sum += float64(r.Acked)
+			n++
+		}
+	}
+	if n == 0 || sum == 0 {
+		return 0 // nothing to compare with (fault in the first second)
+	}
+	level := 0.9 * sum / float64(n)
+	dropped := outageEnd > at
+	for _, r := range rows {
+		t := time.Duration(r.T * float64(time.Second))
+		if t <= at {
+			continue
+		}
+		if t > measured+500*time.Millisecond {
+			break // the drain: producers have stopped
+		}
+		ok := float64(r.Acked) >= level
+		if !ok {
+			dropped = true
+		}
+		if ok && t >= outageEnd {
+			if !dropped {
+				return 0
+			}
+			return secs(t - at)
+		}
+	}
+	return -1
+}
+
+func secs(d time.Duration) float64 { return round3(d.Seconds()) }
