@@ -50,6 +50,9 @@ func runIncomplete(r *Result) bool {
 // runVerdict is the run's one-line outcome. A run that stopped short is not a
 // pass even if what it measured met every objective.
 func runVerdict(r *Result) (pass bool, line string) {
+	if r.Capacity != nil && len(r.Cells) > 0 && !runIncomplete(r) {
+		return capacityVerdict(r)
+	}
 	n, k := tallyObjectives(r)
 	switch {
 	case k > 0:
@@ -69,7 +72,7 @@ func runVerdict(r *Result) (pass bool, line string) {
 // verdictLines are the verdict and why the run stopped, if it did.
 func verdictLines(r *Result) []string {
 	_, v := runVerdict(r)
-	out := []string{v}
+	out := wrapWords("", strings.Fields(v), " ", "    ", textWidth)
 	switch {
 	case r.Interrupted:
 		out = append(out, wrapWords("INTERRUPTED: ", strings.Fields(interruption(r.Error)), " ", "    ", textWidth)...)

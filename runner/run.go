@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -46,29 +47,17 @@ func Run(ctx context.Context, sc *scenarios.Scenario, cells []scenarios.Cell, o 
 	if o.Stderr == nil {
 		o.Stderr = io.Discard
 	}
-	started := time.Now()
-	dir := o.Out
-	if dir == "" {
-		dir = filepath.Join("runs", started.Format("20060102-150405")+"-"+slug(sc.Name))
+	if capacitySearch(cells) != nil {
+		return runCapacity(ctx, sc, cells[0], o) // capacity.go: one cell per rate tried
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, "", fmt.Errorf("%w: run directory: %v", compose.ErrInfra, err)
-	}
-	if b, err := sc.MarshalResolved(); err == nil {
-		_ = os.WriteFile(filepath.Join(dir, "scenario.yaml"), b, 0o644)
-	}
-	res := &report.Result{
-		Schema:    report.Schema,
-		Version:   o.Version,
-		Scenario:  sc.Name,
-		StartedAt: started.UTC().Format(time.RFC3339),
-		Cells:     []report.Cell{},
+	res, dir, err := openRun(sc, o)
+	if err != nil {
+		return nil, "", err
 	}
 	var runErr error
 	for i, cell := range cells {
-		prefix := ""
+		prefix := report.CellFilePrefix(i, len(cells), cell.Name)
 		if len(cells) > 1 {
-			prefix = fmt.Sprintf("%02d-%s.", i+1, slug(cell.Name))
 			fmt.Fprintf(o.Stderr, "cell %d/%d: %s\n", i+1, len(cells), cell.Name)
 		}
 		rc, err := runCell(ctx, cell, o, dir, prefix)
@@ -82,7 +71,38 @@ func Run(ctx context.Context, sc *scenarios.Scenario, cells []scenarios.Cell, o 
 		}
 	}
 	res.Pass = runErr == nil && report.Verdict(res.Cells)
+	return res, dir, closeRun(dir, res, runErr, o)
+}
+
+// openRun makes the run directory, writes the resolved scenario into it and
+// returns the result to fill.
+func openRun(sc *scenarios.Scenario, o Options) (*report.Result, string, error) {
+	started := time.Now()
+	dir := o.Out
+	if dir == "" {
+		dir = filepath.Join("runs", started.Format("20060102-150405")+"-"+slug(sc.Name))
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, "", fmt.Errorf("%w: run directory: %v", compose.ErrInfra, err)
+	}
+	if b, err := sc.MarshalResolved(); err == nil {
+		_ = os.WriteFile(filepath.Join(dir, "scenario.yaml"), b, 0o644)
+	}
+	return &report.Result{
+		Schema:    report.Schema,
+		Version:   o.Version,
+		Scenario:  sc.Name,
+		StartedAt: started.UTC().Format(time.RFC3339),
+		Cells:     []report.Cell{},
+	}, dir, nil
+}
+
+// closeRun records why the run stopped, if it did, and writes result.json,
+// summary.md and report.html; it returns runErr, or the error writing the
+// result when there was none.
+func closeRun(dir string, res *report.Result, runErr error, o Options) error {
 	if runErr != nil {
+		res.Pass = false
 		res.Error = runErr.Error()
 		res.Interrupted = errors.Is(runErr, ErrInterrupted)
 	}
@@ -93,7 +113,10 @@ func Run(ctx context.Context, sc *scenarios.Scenario, cells []scenarios.Cell, o 
 		_ = report.Markdown(f, res)
 		f.Close()
 	}
-	return res, dir, runErr
+	if err := report.WriteHTMLReport(dir, res); err != nil {
+		fmt.Fprintf(o.Stderr, "writing report.html: %v\n", err)
+	}
+	return runErr
 }
 
 // runCell runs one cell with a fresh target.
@@ -179,13 +202,27 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 	defer cancel(nil)
 	go watch(runCtx, cancel, tg, gen, s, epoch)
 	clock := startClock(col, files.timeline, begin, s.Duration.D(), o)
+	var faults *faultMonitor
+	stopFaults := func() []error { return nil }
+	if len(s.Chaos) > 0 {
+		faults, stopFaults = startFaults(runCtx, s, tg, rdb, gen, col, epoch)
+		stopFaults = sync.OnceValue(stopFaults)
+		defer stopFaults() // heals on every path, panics included
+	}
 	out, genErr := gen.Run(runCtx, col, epoch)
+	for _, err := range stopFaults() {
+		rc.Notes = append(rc.Notes, "a fault could not be undone: "+err.Error())
+	}
 	clock.stop()
 	after, unanswered := commandCalls(context.WithoutCancel(ctx), tg)
 
 	measured := min(s.Duration.D(), max(0, out.SendEnd-s.Warmup.D()))
+	if faults != nil {
+		rc.Faults = faults.results(out.Finished, col.History())
+	}
 	fillCell(&rc, s, col, out, measured, clock.err())
 	rc.ServerCalls = diffCalls(before, after)
+
 	if len(unanswered) > 0 || len(s.Chaos) > 0 {
 		rc.Notes = append(rc.Notes, "server_calls sums INFO commandstats of the primaries the target started with; faults (restarts reset counters, failovers move writes to other nodes) make it a partial count")
 	}
@@ -237,7 +274,11 @@ func fillCell(rc *report.Cell, s *scenarios.Scenario, col *report.Collector, out
 		rc.Errors["backwards_reads"] = out.BackwardsReads
 		rc.Notes = append(rc.Notes, fmt.Sprintf("register: %d reads, %d stale (older than an acknowledged write), %d backwards (older than the reader had seen)", out.Reads, out.StaleReads, out.BackwardsReads))
 	}
-	if sd := rc.Latency.SendDelay; sd.Count > 0 && sd.P99 > 10_000 && !s.Workload.Rate.Max {
+	if sd := rc.Latency.SendDelay; sd.Count > 0 && sd.P99 > 10_000 && !s.Workload.Rate.Max && len(s.Chaos) > 0 {
+		rc.Notes = append(rc.Notes, fmt.Sprintf(
+			"producers were held up by the faults (send delay p99 %s, max %s): events due during an outage went out late, and their latency counts from when they were due",
+			us(sd.P99), us(sd.Max)))
+	} else if sd.Count > 0 && sd.P99 > 10_000 && !s.Workload.Rate.Max {
 		rc.Notes = append(rc.Notes, fmt.Sprintf(
 			"the generator fell behind its schedule (send delay p99 %s, max %s): %d producer connection(s) could not send %g events/s; latency figures include that queueing. Add producers or pipeline depth to tell a client limit from a server limit.",
 			us(sd.P99), us(sd.Max), s.Workload.Producers, s.Workload.Rate.PerSecond))

@@ -1,0 +1,64 @@
+package runner
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/scenarios"
+)
+
+// A 3-cell matrix makes one run directory: one result with every cell, each
+// cell's timeline and interval logs, and one report.html comparing them.
+func TestMatrixRunOneReport(t *testing.T) {
+	requireRedis(t)
+	sc, cells, err := scenarios.Parse("matrix.yaml", []byte(`
+warmup: 200ms
+duration: 2s
+drain: 2s
+target: {provider: process}
+workload: {pattern: list, producers: 1, consumers: 1, rate: 500, payload: 64}
+matrix:
+  workload.payload: [64, 512, 4096]
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	res, _, err := Run(context.Background(), sc, cells, Options{Out: dir, Quiet: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Cells) != 3 {
+		t.Fatalf("%d cells, want 3", len(res.Cells))
+	}
+	for i, c := range res.Cells {
+		if c.Events.Sent == 0 || c.Events.Lost != 0 || c.Events.Received != c.Events.Acked {
+			t.Errorf("cell %s: %+v", c.Name, c.Events)
+		}
+		for _, f := range []string{"timeline.csv", "publish.hlog", "end_to_end.hlog"} {
+			name := report.CellFilePrefix(i, len(cells), c.Name) + f
+			if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+				t.Errorf("missing %s", name)
+			}
+		}
+	}
+	html, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range res.Cells {
+		if !strings.Contains(string(html), c.Name) {
+			t.Errorf("report.html does not mention cell %s", c.Name)
+		}
+	}
+	if !strings.Contains(string(html), `<section class="matrix">`) {
+		t.Error("report.html has no comparison across cells")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "summary.md")); err != nil {
+		t.Error("no summary.md")
+	}
+}
