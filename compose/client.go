@@ -2,6 +2,7 @@ package compose
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"strings"
@@ -23,6 +24,7 @@ func (t *Target) Client(o ClientOptions) redis.UniversalClient {
 	}
 	u := &redis.UniversalOptions{
 		Password:        t.Spec.Password,
+		TLSConfig:       t.Spec.TLS,
 		Dialer:          t.dialer(o.DialTimeout),
 		DialTimeout:     o.DialTimeout,
 		ReadTimeout:     o.ReadTimeout,
@@ -58,7 +60,7 @@ func (t *Target) NodeClient(n *Node) *redis.Client {
 	if n.Kind == "sentinel" {
 		pw = ""
 	}
-	return adminClient(n.Addr, pw, t.dialer(2*time.Second))
+	return adminClient(n.Addr, pw, t.Spec.TLS, t.dialer(2*time.Second))
 }
 
 // HostAddr translates an address a node announces (Node.Internal) to the one
@@ -78,7 +80,17 @@ func (t *Target) dialer(timeout time.Duration) func(ctx context.Context, network
 	}
 	d := &net.Dialer{Timeout: timeout, KeepAlive: 5 * time.Minute}
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		return d.DialContext(ctx, network, t.HostAddr(addr))
+		host := t.HostAddr(addr)
+		if t.Spec.TLS == nil {
+			return d.DialContext(ctx, network, host)
+		}
+		// go-redis does TLS only in its own dialer, not in one it is given.
+		cfg := t.Spec.TLS.Clone()
+		if cfg.ServerName == "" {
+			cfg.ServerName, _, _ = net.SplitHostPort(host)
+		}
+		td := &tls.Dialer{NetDialer: d, Config: cfg}
+		return td.DialContext(ctx, network, host)
 	}
 }
 
@@ -159,7 +171,7 @@ func (t *Target) SentinelPrimary(ctx context.Context) (*Node, error) {
 	}
 	var lastErr error
 	for _, s := range t.Sentinels() {
-		c := redis.NewSentinelClient(&redis.Options{Addr: s.Addr, MaxRetries: -1, DisableIdentity: true,
+		c := redis.NewSentinelClient(&redis.Options{Addr: s.Addr, MaxRetries: -1, DisableIdentity: true, TLSConfig: t.Spec.TLS,
 			Dialer: t.dialer(2 * time.Second), ReadTimeout: 3 * time.Second})
 		addr, err := c.GetMasterAddrByName(ctx, t.masterName).Result()
 		c.Close()

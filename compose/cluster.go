@@ -153,7 +153,7 @@ func (t *Target) admin(n *Node) *redis.Client {
 	if n.Kind == "sentinel" {
 		pw = ""
 	}
-	return adminClient(n.Addr, pw, nil)
+	return adminClient(n.Addr, pw, t.Spec.TLS, nil)
 }
 
 // addSlots assigns [lo, hi] to a primary, with ADDSLOTS on servers older

@@ -17,9 +17,9 @@ import (
 func upExternal(ctx context.Context, spec Spec) (*Target, error) {
 	t := &Target{Spec: spec, Provider: "external", unexpected: make(chan error, 1), hostAddrs: map[string]string{}}
 	first := spec.Addrs[0]
-	info, err := infoFields(ctx, adminClient(first, "", nil), "server")
+	info, err := infoFields(ctx, adminClient(first, "", spec.TLS, nil), "server")
 	if err != nil && strings.Contains(err.Error(), "NOAUTH") {
-		info, err = infoFields(ctx, adminClient(first, spec.Password, nil), "server")
+		info, err = infoFields(ctx, adminClient(first, spec.Password, spec.TLS, nil), "server")
 	}
 	if err != nil {
 		return nil, infraErr("external target %s: INFO server: %v", first, err)
@@ -57,7 +57,7 @@ func upExternal(ctx context.Context, spec Spec) (*Target, error) {
 	if versionOf == nil {
 		versionOf = t.DataNodes()[0]
 	}
-	v, err := serverVersion(ctx, versionOf.Addr, spec.Password)
+	v, err := serverVersion(ctx, versionOf.Addr, spec.Password, spec.TLS)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func upExternal(ctx context.Context, spec Spec) (*Target, error) {
 // MasterName) and lists the sentinels and that master as nodes.
 func (t *Target) externalSentinel(ctx context.Context) error {
 	first := t.Spec.Addrs[0]
-	c := redis.NewSentinelClient(&redis.Options{Addr: first, MaxRetries: -1, DisableIdentity: true})
+	c := redis.NewSentinelClient(&redis.Options{Addr: first, MaxRetries: -1, DisableIdentity: true, TLSConfig: t.Spec.TLS})
 	defer c.Close()
 	masters, err := c.Masters(ctx).Result()
 	if err != nil {

@@ -5,6 +5,7 @@
 package compose
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"sort"
@@ -23,6 +24,7 @@ type Spec struct {
 	Image       string            // docker only (default DefaultImage)
 	Config      map[string]string // extra redis.conf directives
 	Addrs       []string          // external only
+	TLS         *tls.Config       // external only: connect over TLS
 	Password    string
 	RunID       string // labels containers and names temp dirs; random when empty
 

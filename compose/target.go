@@ -3,6 +3,7 @@ package compose
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -191,8 +192,8 @@ func (t *Target) reportUnexpected(err error) {
 }
 
 // serverVersion asks a node for its redis_version.
-func serverVersion(ctx context.Context, addr, password string) (string, error) {
-	info, err := infoFields(ctx, adminClient(addr, password, nil), "server")
+func serverVersion(ctx context.Context, addr, password string, tlsc *tls.Config) (string, error) {
+	info, err := infoFields(ctx, adminClient(addr, password, tlsc, nil), "server")
 	if err != nil {
 		return "", infraErr("INFO server on %s: %v", addr, err)
 	}
@@ -205,8 +206,8 @@ func serverVersion(ctx context.Context, addr, password string) (string, error) {
 // adminClient is a one-connection client for bring-up and checks: no
 // retries, short timeouts, so a dead node answers with an error quickly.
 // The caller closes it.
-func adminClient(addr, password string, dial func(context.Context, string, string) (net.Conn, error)) *redis.Client {
-	return redis.NewClient(&redis.Options{Addr: addr, Password: password, MaxRetries: -1, PoolSize: 1,
+func adminClient(addr, password string, tlsc *tls.Config, dial func(context.Context, string, string) (net.Conn, error)) *redis.Client {
+	return redis.NewClient(&redis.Options{Addr: addr, Password: password, MaxRetries: -1, PoolSize: 1, TLSConfig: tlsc,
 		DialTimeout: 2 * time.Second, ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second,
 		Dialer: dial, DisableIdentity: true, ContextTimeoutEnabled: true}) // a frozen node must not outlast the caller's deadline
 }

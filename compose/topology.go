@@ -31,7 +31,7 @@ func (t *Target) up(ctx context.Context) error {
 	for _, n := range t.Nodes {
 		t.hostAddrs[n.Internal] = n.Addr
 	}
-	v, err := serverVersion(ctx, t.Primary().Addr, t.Spec.Password)
+	v, err := serverVersion(ctx, t.Primary().Addr, t.Spec.Password, nil)
 	if err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func (t *Target) waitReplicas(ctx context.Context, primary *Node, replicas []*No
 	}
 	return waitFor(ctx, bringUpTimeout, "replicas of "+primary.Name+" in sync", func() (bool, string) {
 		for _, r := range replicas {
-			info, err := infoFields(ctx, adminClient(r.Addr, t.Spec.Password, nil), "replication")
+			info, err := infoFields(ctx, adminClient(r.Addr, t.Spec.Password, nil, nil), "replication")
 			if err != nil {
 				return false, r.Name + ": " + err.Error()
 			}
@@ -108,7 +108,7 @@ func (t *Target) waitReplicas(ctx context.Context, primary *Node, replicas []*No
 				return false, r.Name + " master_link_status:" + info["master_link_status"]
 			}
 		}
-		info, err := infoFields(ctx, adminClient(primary.Addr, t.Spec.Password, nil), "replication")
+		info, err := infoFields(ctx, adminClient(primary.Addr, t.Spec.Password, nil, nil), "replication")
 		if err != nil {
 			return false, primary.Name + ": " + err.Error()
 		}

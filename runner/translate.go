@@ -1,6 +1,8 @@
 package runner
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"os"
 	"time"
@@ -37,6 +39,13 @@ func TargetSpec(s *scenarios.Scenario, provider, runID string) (compose.Spec, er
 	for k, v := range t.Config {
 		spec.Config[k] = fmt.Sprint(v)
 	}
+	if t.TLS.On() {
+		c, err := tlsConfig(t.TLS)
+		if err != nil {
+			return spec, err
+		}
+		spec.TLS = c
+	}
 	if t.PasswordEnv != "" {
 		pw, ok := os.LookupEnv(t.PasswordEnv)
 		if !ok {
@@ -45,6 +54,29 @@ func TargetSpec(s *scenarios.Scenario, provider, runID string) (compose.Spec, er
 		spec.Password = pw
 	}
 	return spec, nil
+}
+
+// tlsConfig builds the client side of TLS from the scenario's files.
+func tlsConfig(t scenarios.TLS) (*tls.Config, error) {
+	c := &tls.Config{ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify, MinVersion: tls.VersionTLS12}
+	if t.CAFile != "" {
+		pem, err := os.ReadFile(t.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("target.tls.ca_file: %w", err)
+		}
+		c.RootCAs = x509.NewCertPool()
+		if !c.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("target.tls.ca_file: %s holds no PEM certificate", t.CAFile)
+		}
+	}
+	if t.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("target.tls.cert_file/key_file: %w", err)
+		}
+		c.Certificates = []tls.Certificate{cert}
+	}
+	return c, nil
 }
 
 func clientOptions(s *scenarios.Scenario) compose.ClientOptions {

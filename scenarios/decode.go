@@ -95,6 +95,13 @@ func (d *decoder) value(n *yaml.Node, path string, at pos, v reflect.Value) {
 		if i, ok := d.integer(n, path, at); ok {
 			v.SetInt(i)
 		}
+	case reflect.Bool:
+		var b bool
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" || n.Decode(&b) != nil {
+			d.fail(at, path, "expected true or false, got %s", describe(n))
+			return
+		}
+		v.SetBool(b)
 	case reflect.Slice:
 		if isNull(n) {
 			return

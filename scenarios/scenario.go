@@ -35,8 +35,25 @@ type Target struct {
 	Config      map[string]any `yaml:"config"`      // extra redis.conf directives
 	Addrs       []string       `yaml:"addrs"`       // external only
 	PasswordEnv string         `yaml:"password_env"`
+	TLS         TLS            `yaml:"tls"`      // external only
 	Sentinel    SentinelTuning `yaml:"sentinel"` // sentinel topology only
 	Cluster     ClusterTuning  `yaml:"cluster"`  // cluster topology only
+}
+
+// TLS is how squall connects to an external target over TLS; it is on
+// when Enabled or any file is given.
+type TLS struct {
+	Enabled            bool   `yaml:"enabled"`
+	CAFile             string `yaml:"ca_file"`   // PEM CA bundle to verify the server; "" uses the system's
+	CertFile           string `yaml:"cert_file"` // client certificate (PEM), when the server asks for one
+	KeyFile            string `yaml:"key_file"`
+	ServerName         string `yaml:"server_name"` // name to verify instead of the address's host
+	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
+}
+
+// On reports whether TLS is asked for.
+func (t TLS) On() bool {
+	return t.Enabled || t.CAFile != "" || t.CertFile != "" || t.KeyFile != "" || t.ServerName != "" || t.InsecureSkipVerify
 }
 
 // SentinelTuning sets how fast Sentinel declares a primary down and fails

@@ -1,9 +1,11 @@
 package scenarios
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -129,6 +131,36 @@ func (v *validator) target() {
 		v.errf("target.sentinels", "sentinel needs sentinels >= 1, got %d", t.Sentinels)
 	case t.Sentinels < 0:
 		v.errf("target.sentinels", "sentinels must be >= 0, got %d", t.Sentinels)
+	}
+	if t.TLS.On() {
+		switch {
+		case t.Provider != "external":
+			v.errf("target.tls", "tls is for the external provider; squall stands up provider %s without TLS", t.Provider)
+		case (t.TLS.CertFile == "") != (t.TLS.KeyFile == ""):
+			v.errf("target.tls", "cert_file and key_file go together: a client certificate needs its key")
+		}
+		for _, f := range []struct{ path, file string }{
+			{"target.tls.ca_file", t.TLS.CAFile}, {"target.tls.cert_file", t.TLS.CertFile}, {"target.tls.key_file", t.TLS.KeyFile},
+		} {
+			if f.file == "" {
+				continue
+			}
+			if _, err := os.Stat(f.file); err != nil {
+				v.errf(f.path, "cannot read %s: %v", quote(f.file), errors.Unwrap(err))
+			}
+		}
+	}
+	for _, d := range []struct {
+		path string
+		v    Duration
+	}{
+		{"target.sentinel.down_after", t.Sentinel.DownAfter},
+		{"target.sentinel.failover_timeout", t.Sentinel.FailoverTimeout},
+		{"target.cluster.node_timeout", t.Cluster.NodeTimeout},
+	} {
+		if d.v < Duration(100*time.Millisecond) {
+			v.errf(d.path, "%s must be >= 100ms, got %s", d.path[strings.LastIndexByte(d.path, '.')+1:], d.v.D())
+		}
 	}
 	if t.Image == "" && t.Provider != "external" {
 		v.errf("target.image", "image must not be empty")
