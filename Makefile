@@ -22,5 +22,11 @@ test: redis
 redis:
 	@scripts/ensure-redis.sh
 
+# squall side by side with redis-benchmark on one local redis-server (~4 min);
+# the table is README's "Performance" section. scripts/bench also has
+# --pacing (open-loop rate accuracy) and --soak 10m (memory over a long run).
+bench: redis build
+	$(GO) run ./scripts/bench --squall $(BIN)
+
 clean:
 	rm -rf bin runs

@@ -132,6 +132,11 @@ func cmdValidate(_ context.Context, args []string, stdout, stderr io.Writer) err
 			bad = append(bad, err.Error())
 			continue
 		}
+		if rs := sc.Workload.Rate.Search; rs != nil {
+			fmt.Fprintf(stdout, "%s: ok (%s, capacity search: up to %d rates from %g to %g events/s by %s)\n",
+				ref, sc.Name, rs.Steps, rs.From, rs.To, rs.Objective)
+			continue
+		}
 		fmt.Fprintf(stdout, "%s: ok (%s, %d cell(s))\n", ref, sc.Name, len(cells))
 	}
 	if len(bad) > 0 {
