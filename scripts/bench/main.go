@@ -1,0 +1,100 @@
+// Command bench measures squall's load generator side by side with
+// redis-benchmark on one local redis-server, and checks its pacing and its
+// memory over a long run.
+//
+//	go run ./scripts/bench [--squall bin/squall] [--seconds 4] [--rounds 2]   # the comparison table (~4 min)
+//	go run ./scripts/bench --pacing                              # open-loop rate accuracy and pacer CPU (~30 s)
+//	go run ./scripts/bench --soak 10m                            # RSS after 1 minute and at the end, at 50,000 events/s
+//
+// It starts redis-server on a free 127.0.0.1 port with persistence off, in a
+// temp dir; both are gone when it exits, also on Ctrl-C (and the server
+// dies with it even when it is killed). The comparison alternates the tools
+// on each piece of work, --rounds times, and prints a Markdown table with
+// each tool's best round (other load on the machine only ever slows a run
+// down): ops/s of each, their ratio, each tool's client CPU per operation
+// (user+sys from rusage) and squall's peak RSS.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Stdout, os.Stderr, os.Args[1:])
+	switch {
+	case err != nil && ctx.Err() != nil:
+		fmt.Fprintln(os.Stderr, "bench: interrupted; the server is stopped and the temp dir removed")
+		os.Exit(130)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// options are the command line.
+type options struct {
+	squall  string
+	seconds int
+	rounds  int
+	pacing  bool
+	soak    time.Duration
+	keep    bool
+}
+
+func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
+	var o options
+	fs := pflag.NewFlagSet("bench", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.squall, "squall", "", "squall binary (default: build one into the temp dir)")
+	fs.IntVar(&o.seconds, "seconds", 4, "measured seconds per run")
+	fs.IntVar(&o.rounds, "rounds", 2, "runs of each tool per piece of work, alternating; the table keeps each tool's best")
+	fs.BoolVar(&o.pacing, "pacing", false, "check the open-loop pacer from 100/s to 200,000/s instead")
+	fs.DurationVar(&o.soak, "soak", 0, "run squall at 50,000 events/s for this long and compare its RSS after 1 minute with the end")
+	fs.BoolVar(&o.keep, "keep", false, "keep the temp dir (run directories, server log)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if o.seconds < 1 || o.rounds < 1 {
+		return errors.New("--seconds and --rounds must be at least 1")
+	}
+	dir, err := os.MkdirTemp("", "squall-bench-")
+	if err != nil {
+		return err
+	}
+	if o.keep {
+		fmt.Fprintf(stderr, "keeping %s\n", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+	if o.squall == "" {
+		o.squall = dir + "/squall"
+		fmt.Fprintln(stderr, "building squall...")
+		if err := command(ctx, "go", "build", "-o", o.squall, "github.com/squall-bench/squall/cmd/squall").Run(); err != nil {
+			return fmt.Errorf("building squall: %w", err)
+		}
+	}
+	srv, err := startServer(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	b := &bench{o: o, dir: dir, srv: srv, stderr: stderr}
+	switch {
+	case o.soak > 0:
+		return b.soakRun(ctx, stdout)
+	case o.pacing:
+		return b.pacingRun(ctx, stdout)
+	}
+	return b.compare(ctx, stdout)
+}
