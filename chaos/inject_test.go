@@ -2,39 +2,24 @@ package chaos
 
 import (
 	"context"
+	"github.com/squall-bench/squall/internal/testenv"
 	"os"
-	"os/exec"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/squall-bench/squall/compose"
 )
 
-type quiet struct{}
-
-func (quiet) Printf(context.Context, string, ...any) {}
-
 func TestMain(m *testing.M) {
-	redis.SetLogger(quiet{}) // go-redis logs every redial of a node the test killed
+	testenv.QuietRedisLogs() // go-redis logs every redial of a node the test killed
 	os.Exit(m.Run())
-}
-
-func requireRedis(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("SQUALL_REQUIRE_REDIS") != "" {
-			t.Fatal("redis-server not in PATH but SQUALL_REQUIRE_REDIS is set")
-		}
-		t.Skip("redis-server not in PATH (apt-get install -y redis-server)")
-	}
 }
 
 // The injectors against real processes: a primary and a replica. Each
 // fault is checked by asking Redis, not by trusting the injector.
 func TestInjectorOnProcesses(t *testing.T) {
-	requireRedis(t)
+	testenv.RequireRedis(t)
 	ctx := context.Background()
 	tg, err := compose.Up(ctx, compose.Spec{Provider: "process", Topology: "standalone", Replicas: 1, Persistence: "none"})
 	if err != nil {
@@ -124,7 +109,7 @@ func TestInjectorOnProcesses(t *testing.T) {
 // A planned failover on each replicated topology: the injector asks for it
 // and Watch sees a replica of the same shard become primary.
 func TestFailoverIsWatched(t *testing.T) {
-	requireRedis(t)
+	testenv.RequireRedis(t)
 	for _, spec := range []compose.Spec{
 		{Provider: "process", Topology: "standalone", Replicas: 1},
 		{Provider: "process", Topology: "sentinel", Replicas: 1, Sentinels: 3,
@@ -168,7 +153,7 @@ func TestFailoverIsWatched(t *testing.T) {
 // debug-sleep stalls the server for its duration; client-pause, bgsave and
 // restart run after it without error.
 func TestStallSaveRestart(t *testing.T) {
-	requireRedis(t)
+	testenv.RequireRedis(t)
 	ctx := context.Background()
 	tg, err := compose.Up(ctx, compose.Spec{Provider: "process", Topology: "standalone", Persistence: "rdb"})
 	if err != nil {

@@ -3,8 +3,8 @@ package compose
 import (
 	"context"
 	"fmt"
+	"github.com/squall-bench/squall/internal/testenv"
 	"os"
-	"os/exec"
 	"slices"
 	"testing"
 	"time"
@@ -17,7 +17,7 @@ import (
 // is left: the equivalent of `docker ps -a --filter label=squall=1` being
 // empty.
 func TestMain(m *testing.M) {
-	redis.SetLogger(quiet{}) // go-redis logs every redial; the tests say what failed
+	testenv.QuietRedisLogs() // go-redis logs every redial; the tests say what failed
 	code := m.Run()
 	if code == 0 && DockerAvailable(context.Background()) == nil {
 		pool, _ := dockerPool(context.Background())
@@ -34,30 +34,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// requireRedis skips when redis-server is absent; CI sets SQUALL_REQUIRE_REDIS
-// so that a missing install fails instead of silently skipping.
-func requireRedis(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("SQUALL_REQUIRE_REDIS") != "" {
-			t.Fatal("redis-server not in PATH but SQUALL_REQUIRE_REDIS is set")
-		}
-		t.Skip("redis-server not in PATH (apt-get install -y redis-server)")
-	}
-}
-
-// requireDocker skips when no Docker engine answers; CI sets
-// SQUALL_REQUIRE_DOCKER so that a missing engine fails instead.
-func requireDocker(t *testing.T) {
-	t.Helper()
-	if err := DockerAvailable(context.Background()); err != nil {
-		if os.Getenv("SQUALL_REQUIRE_DOCKER") != "" {
-			t.Fatalf("SQUALL_REQUIRE_DOCKER is set but %v", err)
-		}
-		t.Skipf("skipping the docker provider: %v (set SQUALL_REQUIRE_DOCKER=1 to make this a failure)", err)
-	}
-}
-
 // eachProvider runs f as a parallel subtest per provider: process always,
 // docker when an engine answers. Every docker target still needs a
 // redis-server on the host here, to build the image from.
@@ -66,9 +42,9 @@ func eachProvider(t *testing.T, f func(t *testing.T, provider string)) {
 	for _, p := range []string{"process", "docker"} {
 		t.Run(p, func(t *testing.T) {
 			t.Parallel()
-			requireRedis(t)
+			testenv.RequireRedis(t)
 			if p == "docker" {
-				requireDocker(t)
+				testenv.RequireDocker(t, DockerAvailable)
 			}
 			f(t, p)
 		})
@@ -204,7 +180,3 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() er
 		time.Sleep(50 * time.Millisecond)
 	}
 }
-
-type quiet struct{}
-
-func (quiet) Printf(context.Context, string, ...any) {}

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"github.com/squall-bench/squall/internal/testenv"
 	"io"
 	"os/exec"
 	"path/filepath"
@@ -32,7 +33,7 @@ func TestSplitImage(t *testing.T) {
 // TestHostImageContext checks the build context holds the binary, every
 // library ldd names at the same path, and a FROM scratch Dockerfile.
 func TestHostImageContext(t *testing.T) {
-	requireRedis(t)
+	testenv.RequireRedis(t)
 	bin, _ := exec.LookPath("redis-server")
 	real, _ := filepath.EvalSymlinks(bin)
 	libs, err := sharedLibs(real)
@@ -72,8 +73,8 @@ func TestHostImageContext(t *testing.T) {
 // TestBuildHostImage builds the host image under a throwaway tag (the real
 // one is reused by every docker target) and runs a server from it.
 func TestBuildHostImage(t *testing.T) {
-	requireRedis(t)
-	requireDocker(t)
+	testenv.RequireRedis(t)
+	testenv.RequireDocker(t, DockerAvailable)
 	t.Parallel()
 	ctx := context.Background()
 	pool, err := dockerPool(ctx)

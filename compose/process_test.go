@@ -3,6 +3,7 @@ package compose
 import (
 	"context"
 	"errors"
+	"github.com/squall-bench/squall/internal/testenv"
 	"os"
 	"testing"
 	"time"
@@ -11,7 +12,7 @@ import (
 )
 
 func TestProcessStandalonePersistence(t *testing.T) {
-	requireRedis(t)
+	testenv.RequireRedis(t)
 	for _, mode := range []string{"none", "rdb", "aof-everysec", "aof-always", "aof-no", "rdb+aof-everysec"} {
 		t.Run(mode, func(t *testing.T) {
 			ctx := context.Background()
@@ -51,7 +52,7 @@ func TestProcessStandalonePersistence(t *testing.T) {
 }
 
 func TestProcessUnexpectedExit(t *testing.T) {
-	requireRedis(t)
+	testenv.RequireRedis(t)
 	ctx := context.Background()
 	tg, err := Up(ctx, Spec{Provider: "process", Topology: "standalone", Persistence: "none", RunID: "test"})
 	if err != nil {
@@ -71,7 +72,7 @@ func TestProcessUnexpectedExit(t *testing.T) {
 }
 
 func TestProcessBadConfigFailsClearly(t *testing.T) {
-	requireRedis(t)
+	testenv.RequireRedis(t)
 	_, err := Up(context.Background(), Spec{Provider: "process", Topology: "standalone", Persistence: "none", RunID: "test",
 		Config: map[string]string{"no-such-directive": "1"}})
 	if !errors.Is(err, ErrInfra) {

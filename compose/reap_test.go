@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/squall-bench/squall/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,11 +36,11 @@ func TestHelperSquall(t *testing.T) {
 // that the next run removes what it left and says so. Not parallel: every Up
 // reaps, and would take the leftovers from under this test.
 func TestKilledSquallIsReaped(t *testing.T) {
-	requireRedis(t)
+	testenv.RequireRedis(t)
 	for _, provider := range []string{"process", "docker"} {
 		t.Run(provider, func(t *testing.T) {
 			if provider == "docker" {
-				requireDocker(t)
+				testenv.RequireDocker(t, DockerAvailable)
 			}
 			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperSquall$", "-test.v")
 			cmd.Env = append(os.Environ(), "SQUALL_TEST_HELPER="+provider)
@@ -149,8 +150,8 @@ func TestKilledSquallIsReaped(t *testing.T) {
 // alive, detached (squall target up) or on another host, and removes one
 // whose owner is gone.
 func TestReapSparesTheLiving(t *testing.T) {
-	requireRedis(t)
-	requireDocker(t)
+	testenv.RequireRedis(t)
+	testenv.RequireDocker(t, DockerAvailable)
 	ctx := context.Background()
 	pool, err := dockerPool(ctx)
 	if err != nil {

@@ -3,6 +3,7 @@ package compose
 import (
 	"context"
 	"fmt"
+	"github.com/squall-bench/squall/internal/testenv"
 	"strings"
 	"testing"
 	"time"
@@ -184,7 +185,7 @@ func TestCluster(t *testing.T) {
 // TestExternal describes a running target from its addresses alone, and
 // leaves it untouched on Close.
 func TestExternal(t *testing.T) {
-	requireRedis(t)
+	testenv.RequireRedis(t)
 	t.Parallel()
 	ctx := context.Background()
 	for _, topo := range []string{"standalone", "sentinel", "cluster"} {

@@ -2,8 +2,7 @@ package loadgen
 
 import (
 	"context"
-	"os"
-	"os/exec"
+	"github.com/squall-bench/squall/internal/testenv"
 	"testing"
 	"time"
 
@@ -15,12 +14,7 @@ import (
 // benchmark.
 func startRedis(tb testing.TB) (*compose.Target, redis.UniversalClient) {
 	tb.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("SQUALL_REQUIRE_REDIS") != "" {
-			tb.Fatal("redis-server not in PATH but SQUALL_REQUIRE_REDIS is set")
-		}
-		tb.Skip("redis-server not in PATH (apt-get install -y redis-server)")
-	}
+	testenv.RequireRedis(tb)
 	ctx := context.Background()
 	tg, err := compose.Up(ctx, compose.Spec{Provider: "process", Topology: "standalone", Persistence: "none", RunID: "loadgen-test"})
 	if err != nil {

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"errors"
+	"github.com/squall-bench/squall/internal/testenv"
 	"reflect"
 	"strconv"
 	"testing"
@@ -97,7 +98,7 @@ func TestCapacityKnee(t *testing.T) {
 // e2e_p99 5ms (or the last is reached), and the curve, the highest passing
 // rate and the knee come out of it.
 func TestCapacitySearch(t *testing.T) {
-	requireRedis(t)
+	testenv.RequireRedis(t)
 	const yaml = `
 warmup: 500ms
 duration: 2s

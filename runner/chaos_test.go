@@ -2,13 +2,12 @@ package runner
 
 import (
 	"context"
+	"github.com/squall-bench/squall/internal/testenv"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/squall-bench/squall/compose"
 	"github.com/squall-bench/squall/report"
 	"github.com/squall-bench/squall/scenarios"
@@ -18,34 +17,9 @@ import (
 // containers when a Docker engine answers) and check what the run reports
 // against what the fault must have done.
 
-type quiet struct{}
-
-func (quiet) Printf(context.Context, string, ...any) {}
-
 func TestMain(m *testing.M) {
-	redis.SetLogger(quiet{})
+	testenv.QuietRedisLogs()
 	os.Exit(m.Run())
-}
-
-func requireRedis(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("SQUALL_REQUIRE_REDIS") != "" {
-			t.Fatal("redis-server not in PATH but SQUALL_REQUIRE_REDIS is set")
-		}
-		t.Skip("redis-server not in PATH (apt-get install -y redis-server)")
-	}
-}
-
-func requireDocker(t *testing.T) {
-	t.Helper()
-	requireRedis(t) // the image is built from the host's redis-server
-	if err := compose.DockerAvailable(context.Background()); err != nil {
-		if os.Getenv("SQUALL_REQUIRE_DOCKER") != "" {
-			t.Fatalf("SQUALL_REQUIRE_DOCKER is set but %v", err)
-		}
-		t.Skipf("no Docker engine: %v (set SQUALL_REQUIRE_DOCKER=1 to make this a failure)", err)
-	}
 }
 
 // run parses a scenario, runs every cell and returns the result.
@@ -92,9 +66,9 @@ matrix:
 	for _, provider := range []string{"process", "docker"} {
 		t.Run(provider, func(t *testing.T) {
 			if provider == "docker" {
-				requireDocker(t)
+				testenv.RequireDocker(t, compose.DockerAvailable)
 			}
-			requireRedis(t)
+			testenv.RequireRedis(t)
 			res := run(t, yaml, "target.provider="+provider)
 			always, none := res.Cells[0], res.Cells[1]
 			if always.Events.Lost > 2 {
@@ -120,7 +94,7 @@ matrix:
 // promoted and named, and the outage is at least down_after and not much
 // longer than down_after plus election and reconfiguration.
 func TestSentinelPrimaryKill(t *testing.T) {
-	requireDocker(t)
+	testenv.RequireDocker(t, compose.DockerAvailable)
 	res := run(t, `
 warmup: 1s
 duration: 14s
@@ -153,7 +127,7 @@ chaos:
 // A cluster primary kill: the shard's replica takes over, and the other
 // shards' keys keep flowing through the window.
 func TestClusterPrimaryKill(t *testing.T) {
-	requireDocker(t)
+	testenv.RequireDocker(t, compose.DockerAvailable)
 	res := run(t, `
 warmup: 1s
 duration: 14s
@@ -192,7 +166,7 @@ chaos:
 // never reached the replica are reported lost. Sentinel demotes the woken
 // primary at its next INFO poll of it, up to 10 s later, hence the length.
 func TestPausePrimaryFailsOver(t *testing.T) {
-	requireDocker(t)
+	testenv.RequireDocker(t, compose.DockerAvailable)
 	res := run(t, `
 warmup: 1s
 duration: 20s
@@ -225,7 +199,7 @@ chaos:
 // An interrupted run still heals its faults: a primary paused for an hour
 // is resumed at teardown, and the run reports the interruption.
 func TestInterruptHealsFaults(t *testing.T) {
-	requireRedis(t)
+	testenv.RequireRedis(t)
 	sc, cells, err := scenarios.Parse("interrupt.yaml", []byte(`
 warmup: 0s
 duration: 30s

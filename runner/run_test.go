@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"github.com/squall-bench/squall/internal/testenv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +15,7 @@ import (
 // A 3-cell matrix makes one run directory: one result with every cell, each
 // cell's timeline and interval logs, and one report.html comparing them.
 func TestMatrixRunOneReport(t *testing.T) {
-	requireRedis(t)
+	testenv.RequireRedis(t)
 	sc, cells, err := scenarios.Parse("matrix.yaml", []byte(`
 warmup: 200ms
 duration: 2s

@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
+	"github.com/squall-bench/squall/internal/testenv"
 	"math/big"
 	"net"
 	"os"
@@ -24,7 +25,7 @@ import (
 // through it with target.tls, and without it fails as an infrastructure
 // error instead of hanging.
 func TestExternalTLS(t *testing.T) {
-	requireRedis(t)
+	testenv.RequireRedis(t)
 	dir := t.TempDir()
 	ca, cert, key := writeTLSFiles(t, dir)
 	port := freeTCPPort(t)

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/squall-bench/squall/internal/testenv"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,16 +13,6 @@ import (
 	"testing"
 	"time"
 )
-
-func requireRedis(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("SQUALL_REQUIRE_REDIS") != "" {
-			t.Fatal("redis-server not in PATH but SQUALL_REQUIRE_REDIS is set")
-		}
-		t.Skip("redis-server not in PATH (apt-get install -y redis-server)")
-	}
-}
 
 // squall runs the CLI in-process and returns its exit code and output.
 func squall(ctx context.Context, args ...string) (int, string, string) {
@@ -94,7 +84,7 @@ func readResult(t *testing.T, dir string) map[string]any {
 }
 
 func TestRunQuickstartWritesRunDir(t *testing.T) {
-	requireRedis(t)
+	testenv.RequireRedis(t)
 	t.Setenv("TMPDIR", t.TempDir())
 	out := filepath.Join(t.TempDir(), "run")
 	code, stdout, stderr := squall(context.Background(), "run", "quickstart", "--duration", "2s",
@@ -122,7 +112,7 @@ func TestRunQuickstartWritesRunDir(t *testing.T) {
 // The quickstart must work where no Docker engine answers: provider auto
 // falls back to local processes, and the result says so.
 func TestQuickstartWithoutDocker(t *testing.T) {
-	requireRedis(t)
+	testenv.RequireRedis(t)
 	t.Setenv("TMPDIR", t.TempDir())
 	t.Setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
 	out := filepath.Join(t.TempDir(), "run")
@@ -142,7 +132,7 @@ func TestQuickstartWithoutDocker(t *testing.T) {
 // the run must end with exit 3 and a clear message within seconds, keep
 // what it measured, and leave nothing behind.
 func TestServerKilledMidRunExits3(t *testing.T) {
-	requireRedis(t)
+	testenv.RequireRedis(t)
 	t.Setenv("TMPDIR", t.TempDir())
 	out := filepath.Join(t.TempDir(), "run")
 	killed := make(chan time.Time, 1)
@@ -174,7 +164,7 @@ func TestServerKilledMidRunExits3(t *testing.T) {
 }
 
 func TestInterruptedRunExits130WithPartialResults(t *testing.T) {
-	requireRedis(t)
+	testenv.RequireRedis(t)
 	t.Setenv("TMPDIR", t.TempDir())
 	out := filepath.Join(t.TempDir(), "run")
 	ctx, cancel := context.WithCancel(context.Background())
