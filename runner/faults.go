@@ -245,6 +245,12 @@ func (m *faultMonitor) results(finished time.Duration, rows []report.Second) []r
 				r.Shards = append(r.Shards, report.ShardAvailability{Shard: sh, UnavailableS: secs(worst[sh])})
 			}
 			sort.Slice(r.Shards, func(a, b int) bool { return r.Shards[a].Shard < r.Shards[b].Shard })
+			// Producers write to every shard in turn, so one that still
+			// answers hides a dead one from the per-side figures: the
+			// headline is the worst shard's.
+			for _, sh := range r.Shards {
+				r.UnavailableS = max(r.UnavailableS, sh.UnavailableS)
+			}
 		}
 		r.RecoveredS = recovered(rows, f.At, end-m.warmup, m.measured)
 		recEnd := end
