@@ -64,7 +64,10 @@ func (b *bench) compare(ctx context.Context, stdout io.Writer) error {
 	xadd := map[int]row{}
 	turn := 0
 	for _, w := range works() {
-		for _, pipeline := range []int{1, 16} {
+		if b.o.only != "" && !strings.Contains(strings.ToLower(w.label), strings.ToLower(b.o.only)) {
+			continue
+		}
+		for _, pipeline := range b.o.pipes {
 			r := row{work: w.label, pipeline: pipeline}
 			if w.goal {
 				r.goal = 1.0
@@ -112,7 +115,10 @@ func (b *bench) compare(ctx context.Context, stdout io.Writer) error {
 			rows = append(rows, r)
 		}
 	}
-	for _, pipeline := range []int{1, 16} {
+	for _, pipeline := range b.o.pipes {
+		if b.o.only != "" {
+			break
+		}
 		r := row{work: "stream end-to-end: received/s vs XADD", pipeline: pipeline, rb: xadd[pipeline].rb, rbCPU: xadd[pipeline].rbCPU,
 			rbSrv: xadd[pipeline].rbSrv, goal: 0.5}
 		for round := 0; round < b.o.rounds; round++ {

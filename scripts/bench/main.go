@@ -50,6 +50,8 @@ type options struct {
 	pacing  bool
 	soak    time.Duration
 	keep    bool
+	only    string
+	pipes   []int
 }
 
 func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
@@ -62,6 +64,8 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs.BoolVar(&o.pacing, "pacing", false, "check the open-loop pacer from 100/s to 200,000/s instead")
 	fs.DurationVar(&o.soak, "soak", 0, "run squall at 50,000 events/s for this long and compare its RSS after 1 minute with the end")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temp dir (run directories, server log)")
+	fs.StringVar(&o.only, "only", "", "run only the works whose label contains this (case-insensitive, e.g. set), and skip the end-to-end rows")
+	fs.IntSliceVar(&o.pipes, "pipeline", []int{1, 16}, "pipeline depths to run")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
