@@ -83,7 +83,6 @@ type wireConn struct {
 	nc   net.Conn
 	rd   *bufio.Reader
 	used time.Time // when the last reply was read
-	br   *blockReader
 }
 
 // idleCheck is how long a connection may sit idle before exec checks, with
@@ -110,7 +109,6 @@ func (c *wireConn) exec(b *Batch, res []reply) {
 		fail(res, err)
 		return
 	}
-	expAfterWrite()
 	if err := c.replies(res); err != nil {
 		c.close()
 		return
@@ -123,7 +121,7 @@ func (c *wireConn) exec(b *Batch, res []reply) {
 // an error the connection is closed; a failure to connect comes back as a
 // dial error (nothing was sent).
 func (c *wireConn) send(p []byte, block time.Duration) error {
-	if c.nc != nil && !expNoCheck && time.Since(c.used) > idleCheck && connCheck(c.nc) != nil {
+	if c.nc != nil && time.Since(c.used) > idleCheck && connCheck(c.nc) != nil {
 		c.close()
 	}
 	if c.nc == nil {
@@ -139,7 +137,7 @@ func (c *wireConn) send(p []byte, block time.Duration) error {
 }
 
 func (c *wireConn) write(p []byte, block time.Duration) error {
-	if d := c.opt.WriteTimeout; d > 0 && !expNoDL { // go-redis: ≤ 0 is no timeout
+	if d := c.opt.WriteTimeout; d > 0 { // go-redis: ≤ 0 is no timeout
 		if err := c.nc.SetWriteDeadline(time.Now().Add(d)); err != nil {
 			return err
 		}
@@ -147,11 +145,7 @@ func (c *wireConn) write(p []byte, block time.Duration) error {
 	if _, err := c.nc.Write(p); err != nil {
 		return err
 	}
-	if c.br != nil {
-		c.br.tmo = c.opt.ReadTimeout + block
-		return nil
-	}
-	if d := c.opt.ReadTimeout; d > 0 && !expNoDL {
+	if d := c.opt.ReadTimeout; d > 0 {
 		return c.nc.SetReadDeadline(time.Now().Add(d + block))
 	}
 	return nil
@@ -193,22 +187,10 @@ func (c *wireConn) dial() error {
 	if err != nil {
 		return dialError(o, err)
 	}
-	var src io.Reader = nc
-	c.br = nil
-	if wireExp == "block" {
-		br, err := makeBlocking(nc)
-		if err != nil {
-			_ = nc.Close()
-			return dialError(o, err)
-		}
-		if br != nil {
-			c.br, src = br, br
-		}
-	}
 	if c.rd == nil {
-		c.rd = bufio.NewReaderSize(src, 16<<10)
+		c.rd = bufio.NewReaderSize(nc, 16<<10)
 	} else {
-		c.rd.Reset(src)
+		c.rd.Reset(nc)
 	}
 	c.nc = nc
 	var hello Batch

@@ -3,6 +3,7 @@
 // memory over a long run.
 //
 //	go run ./scripts/bench [--squall bin/squall] [--seconds 4] [--rounds 2]   # the comparison table (~4 min)
+//	go run ./scripts/bench --only set --pipeline 16 --rounds 6       # only the SET rows at pipeline 16, no end-to-end rows
 //	go run ./scripts/bench --pacing                              # open-loop rate accuracy and pacer CPU (~30 s)
 //	go run ./scripts/bench --soak 10m                            # RSS after 1 minute and at the end, at 50,000 events/s
 //
