@@ -336,13 +336,9 @@ func (c *chart) dots(class string, pts []xy, titles []string) {
 // band shades x0..x1 (data units) over the full plot height, with a label
 // at the top placed in the first row where it does not overlap another.
 func (c *chart) band(class string, x0, x1 float64, label, tip string) {
-	a, ok1 := c.x.pos(x0)
-	b, ok2 := c.x.pos(x1)
-	if !ok1 || !ok2 {
+	a, b, ok := c.span(x0, x1)
+	if !ok {
 		return
-	}
-	if b < a {
-		a, b = b, a
 	}
 	c.printf(&c.bg, `<rect class="band %s" x="%s" y="%s" width="%s" height="%s"><title>%s</title></rect>`,
 		class, num(a), num(c.py1()), num(math.Max(b-a, 1)), num(c.py0()-c.py1()), html.EscapeString(tip))
@@ -397,15 +393,22 @@ row:
 	}
 }
 
-// strip draws a thin bar along the bottom of the plot area from x0 to x1.
-func (c *chart) strip(class string, x0, x1 float64, tip string) {
+// span maps x0..x1 (data units) to pixels, left to right; ok is false when
+// either end cannot be placed.
+func (c *chart) span(x0, x1 float64) (a, b float64, ok bool) {
 	a, ok1 := c.x.pos(x0)
 	b, ok2 := c.x.pos(x1)
-	if !ok1 || !ok2 {
-		return
-	}
 	if b < a {
 		a, b = b, a
+	}
+	return a, b, ok1 && ok2
+}
+
+// strip draws a thin bar along the bottom of the plot area from x0 to x1.
+func (c *chart) strip(class string, x0, x1 float64, tip string) {
+	a, b, ok := c.span(x0, x1)
+	if !ok {
+		return
 	}
 	c.printf(&c.fg, `<rect class="%s" x="%s" y="%s" width="%s" height="4"><title>%s</title></rect>`,
 		class, num(a), num(c.py0()-4), num(math.Max(b-a, 1.5)), html.EscapeString(tip))
