@@ -91,6 +91,7 @@ type worker struct {
 	foreign  int64
 	underRep int64        // measured events WAIT left under-replicated
 	lastOK   atomic.Int64 // ns since epoch of the last successful operation
+	okStart  atomic.Int64 // ns since epoch that operation was sent (or the read began)
 	lastFail atomic.Int64 // ns since epoch of the last failed operation
 	busy     atomic.Int64 // producers: ns since epoch the operation in flight was sent; 0 when idle
 	_        [40]byte
@@ -99,8 +100,8 @@ type worker struct {
 // partState is when writes to one partition (key) last succeeded and
 // failed; cluster faults hit some partitions and not others.
 type partState struct {
-	lastOK, lastFail atomic.Int64
-	_                [48]byte
+	lastOK, lastFail, okStart atomic.Int64
+	_                         [40]byte
 }
 
 // Activity is when one side of the pipeline (or one partition) last
@@ -109,6 +110,10 @@ type partState struct {
 // A chaos monitor samples it to measure unavailability.
 type Activity struct {
 	LastOK, LastFail, BusySince time.Duration
+	// OKStart is when the last successful operation was sent: an outage
+	// ends with a success of an operation sent after it began, not with
+	// the late reply to one sent before.
+	OKStart time.Duration
 }
 
 // New prepares a generator and validates the pattern's options.
@@ -211,7 +216,9 @@ func (g *Generator) Consumers() Activity { return activity(g.workers[g.cfg.Produ
 func (g *Generator) Partitions() []Activity {
 	out := make([]Activity, len(g.parts))
 	for i := range g.parts {
-		out[i] = Activity{LastOK: time.Duration(g.parts[i].lastOK.Load()), LastFail: time.Duration(g.parts[i].lastFail.Load())}
+		p := &g.parts[i]
+		out[i] = Activity{LastOK: time.Duration(p.lastOK.Load()), LastFail: time.Duration(p.lastFail.Load()),
+			OKStart: time.Duration(p.okStart.Load())}
 	}
 	return out
 }
@@ -220,6 +227,7 @@ func activity(ws []*worker) Activity {
 	var a Activity
 	for _, w := range ws {
 		a.LastOK = max(a.LastOK, time.Duration(w.lastOK.Load()))
+		a.OKStart = max(a.OKStart, time.Duration(w.okStart.Load()))
 		a.LastFail = max(a.LastFail, time.Duration(w.lastFail.Load()))
 		if b := time.Duration(w.busy.Load()); b > 0 && (a.BusySince == 0 || b < a.BusySince) {
 			a.BusySince = b
@@ -444,8 +452,10 @@ func (g *Generator) open(stop context.Context, r Reader, w *worker) bool {
 	}
 	backoff := 10 * time.Millisecond
 	for stop.Err() == nil {
+		start := g.now()
 		err := o.Open(stop)
 		if err == nil {
+			w.okStart.Store(start)
 			w.lastOK.Store(g.now())
 			return true
 		}
@@ -472,11 +482,13 @@ func (g *Generator) open(stop context.Context, r Reader, w *worker) bool {
 func (g *Generator) readUntil(stop context.Context, r Reader, got Got, crashed *bool, w *worker) {
 	backoff := time.Millisecond
 	for stop.Err() == nil && !*crashed {
+		start := g.now()
 		err := r.Read(context.Background(), got)
 		if *crashed {
 			return
 		}
 		if err == nil {
+			w.okStart.Store(start)
 			w.lastOK.Store(g.now())
 			backoff = time.Millisecond
 			continue

@@ -209,6 +209,7 @@ func (p *producer) send(n int) {
 			acked++
 			if p.okAt[e.Partition] != ackAt {
 				p.okAt[e.Partition] = ackAt
+				g.parts[e.Partition].okStart.Store(sendAt)
 				g.parts[e.Partition].lastOK.Store(ackAt)
 			}
 		} else {
@@ -243,6 +244,7 @@ func (p *producer) send(n int) {
 		w.rec.Error(failed)
 	}
 	if acked > 0 {
+		w.okStart.Store(sendAt)
 		w.lastOK.Store(ackAt)
 	}
 	if failed > 0 {

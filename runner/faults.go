@@ -29,7 +29,9 @@ const (
 )
 
 // outages turns activity samples into intervals of unavailability: from
-// the first failed or stalled operation to the first success after it.
+// the first failed or stalled operation to the first success of an
+// operation sent after it (a reply to one sent before, arriving late, does
+// not end the outage).
 type outages struct {
 	seenFail time.Duration
 	open     time.Duration // start of the outage in progress; -1: none
@@ -49,7 +51,7 @@ func (o *outages) observe(a loadgen.Activity, now time.Duration) {
 	if o.open < 0 && bad >= 0 {
 		o.open = bad
 	}
-	if o.open >= 0 && a.LastOK > o.open {
+	if o.open >= 0 && a.OKStart >= o.open && a.LastOK > o.open { // an operation sent after the outage began succeeded
 		o.closed = append(o.closed, [2]time.Duration{o.open, a.LastOK})
 		o.open = -1
 	}
