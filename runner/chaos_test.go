@@ -125,14 +125,17 @@ chaos:
 }
 
 // A cluster primary kill: the shard's replica takes over, and the other
-// shards' keys keep flowing through the window.
+// shards' keys keep flowing through the window. That needs
+// cluster-require-full-coverage no: with Redis's default, every shard
+// answers CLUSTERDOWN once the dead primary's slots are uncovered.
 func TestClusterPrimaryKill(t *testing.T) {
 	testenv.RequireDocker(t, compose.DockerAvailable)
 	res := run(t, `
 warmup: 1s
 duration: 14s
 drain: 5s
-target: {provider: docker, topology: cluster, shards: 3, replicas: 1, persistence: none, cluster: {node_timeout: 2s}}
+target: {provider: docker, topology: cluster, shards: 3, replicas: 1, persistence: none, cluster: {node_timeout: 2s},
+  config: {cluster-require-full-coverage: "no"}}
 workload: {pattern: stream, producers: 3, consumers: 3, rate: 1500, payload: 64, keys: 6, pipeline: 1}
 client: {read_timeout: 1s, write_timeout: 1s}
 chaos:
@@ -155,7 +158,7 @@ chaos:
 		switch {
 		case s.Shard == hit && s.UnavailableS < 1:
 			t.Errorf("shard %d (killed primary) unavailable %.2fs; want >= 1s", s.Shard, s.UnavailableS)
-		case s.Shard != hit && s.UnavailableS > 1:
+		case s.Shard != hit && s.UnavailableS > 0.5:
 			t.Errorf("shard %d (untouched) unavailable %.2fs; its keys should keep flowing", s.Shard, s.UnavailableS)
 		}
 	}
