@@ -41,36 +41,20 @@ func (l *list) Queue(b *Batch, e Envelope, ev []byte) {
 }
 
 func (l *list) NewReader(env *Env, id int, _ string) Reader {
-	parts := partitionsFor(id, env.Consumers, len(env.Keys))
-	keys := make([]string, len(parts))
-	for i, p := range parts {
-		keys[i] = env.Keys[p]
-	}
 	pop := "brpop"
 	if l.right {
 		pop = "blpop"
 	}
-	args := make([]any, len(keys)+2)
-	args[0], args[len(args)-1] = pop, secs(l.block)
-	return &listReader{l: l, keys: keys, args: args}
+	return &listReader{l: l, pop: newBlockingPop(env, id, pop, l.block)}
 }
 
 type listReader struct {
-	l    *list
-	keys []string
-	args []any // pop key... timeout; keys rotated each call so no partition starves
-	turn int
+	l   *list
+	pop *blockingPop
 }
 
 func (r *listReader) Read(ctx context.Context, got Got) error {
-	n := len(r.keys)
-	for i := range r.keys {
-		r.args[1+i] = r.keys[(r.turn+i)%n]
-	}
-	r.turn++
-	cmd := redis.NewStringSliceCmd(ctx, r.args...)
-	_ = r.l.env.Client.Process(ctx, cmd)
-	v, err := cmd.Result()
+	v, err := r.pop.pop(ctx, r.l.env.Client)
 	if err == redis.Nil {
 		return nil
 	}

@@ -34,33 +34,18 @@ func eventKey(base string, e *Envelope) string {
 // partitions' lists, then fetch (and delete) the event it names.
 type notifyReader struct {
 	client redis.UniversalClient
-	args   []any // blpop key... timeout
-	keys   []string
-	turn   int
+	pop    *blockingPop
 	// fetch reads and deletes the event stored at key, returning "" and
 	// redis.Nil when it is gone (expired, or never written).
 	fetch func(ctx context.Context, key string) (string, error)
 }
 
 func newNotifyReader(env *Env, id int, block time.Duration, fetch func(context.Context, string) (string, error)) *notifyReader {
-	r := &notifyReader{client: env.Client, fetch: fetch}
-	for _, p := range partitionsFor(id, env.Consumers, len(env.Keys)) {
-		r.keys = append(r.keys, env.Keys[p])
-	}
-	r.args = make([]any, len(r.keys)+2)
-	r.args[0], r.args[len(r.args)-1] = "blpop", secs(block)
-	return r
+	return &notifyReader{client: env.Client, fetch: fetch, pop: newBlockingPop(env, id, "blpop", block)}
 }
 
 func (r *notifyReader) Read(ctx context.Context, got Got) error {
-	n := len(r.keys)
-	for i := range r.keys {
-		r.args[1+i] = r.keys[(r.turn+i)%n]
-	}
-	r.turn++
-	cmd := redis.NewStringSliceCmd(ctx, r.args...)
-	_ = r.client.Process(ctx, cmd)
-	v, err := cmd.Result()
+	v, err := r.pop.pop(ctx, r.client)
 	if err == redis.Nil {
 		return nil
 	}
@@ -78,4 +63,34 @@ func (r *notifyReader) Read(ctx context.Context, got Got) error {
 	}
 	got(raw, 0)
 	return nil
+}
+
+// blockingPop is one consumer's BLPOP/BRPOP over its partitions' lists,
+// rotating the keys each call so that no partition starves.
+type blockingPop struct {
+	keys []string
+	args []any // pop key... timeout
+	turn int
+}
+
+func newBlockingPop(env *Env, id int, cmd string, block time.Duration) *blockingPop {
+	b := &blockingPop{}
+	for _, p := range partitionsFor(id, env.Consumers, len(env.Keys)) {
+		b.keys = append(b.keys, env.Keys[p])
+	}
+	b.args = make([]any, len(b.keys)+2)
+	b.args[0], b.args[len(b.args)-1] = cmd, secs(block)
+	return b
+}
+
+// pop blocks until one of the lists has an element: [key, element].
+func (b *blockingPop) pop(ctx context.Context, c redis.UniversalClient) ([]string, error) {
+	n := len(b.keys)
+	for i := range b.keys {
+		b.args[1+i] = b.keys[(b.turn+i)%n]
+	}
+	b.turn++
+	cmd := redis.NewStringSliceCmd(ctx, b.args...)
+	_ = c.Process(ctx, cmd)
+	return cmd.Result()
 }
