@@ -210,6 +210,9 @@ func (st *status) add(s report.Second, final bool) {
 		if final {
 			st.finish()
 		}
+	case final && dt < 0.5 && st.unprinted == nil:
+		// A sliver after the last whole second, already reported: its
+		// per-second rates would mislead, and the summary follows.
 	case final || s.T-st.lastPlain >= plainEvery.Seconds()-0.5:
 		fmt.Fprintln(st.w, st.plainLine(s, dt))
 		st.lastPlain = s.T

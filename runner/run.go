@@ -165,7 +165,7 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 		fmt.Fprintf(o.Stderr, "removed a leftover of an earlier, killed run: %s\n", r)
 	}
 	if tg.ImageNote != "" && !o.Quiet {
-		fmt.Fprintf(o.Stderr, "image: %s\n", tg.ImageNote)
+		fmt.Fprintf(o.Stderr, "image: %s\n", shortNote(tg.ImageNote))
 	}
 	for _, n := range tg.Nodes {
 		rc.Target.Nodes = append(rc.Target.Nodes, report.NodeInfo{Name: n.Name, Role: n.Role, Addr: n.Addr, Shard: n.Shard})
@@ -372,6 +372,15 @@ func diffCalls(before, after map[string]int64) map[string]int64 {
 		}
 	}
 	return d
+}
+
+// shortNote keeps an image note's first sentence for the terminal, without
+// the registry's error text; result.json keeps the whole note.
+func shortNote(note string) string {
+	if i := strings.Index(note, " (API error"); i >= 0 {
+		return note[:i] + " (the registry's answer is in result.json)"
+	}
+	return note
 }
 
 var slugRe = regexp.MustCompile(`[^A-Za-z0-9._=-]+`)

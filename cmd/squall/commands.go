@@ -60,7 +60,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if res != nil {
 		fmt.Fprintln(stdout)
 		_ = report.Text(stdout, res)
-		fmt.Fprintf(stdout, "\nresults: %s\n", dir)
+		fmt.Fprintf(stdout, "\nresults: %s  (report.html to open in a browser; result.json, summary.md, timeline.csv, *.hlog)\n", dir)
 	}
 	switch {
 	case runErr == nil && res.Pass:
