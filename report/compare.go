@@ -487,6 +487,9 @@ func setupChanges(b, c *Cell) []string {
 	diff("keys", strconv.Itoa(bw.Keys), strconv.Itoa(cw.Keys))
 	diff("pipeline", strconv.Itoa(bw.Pipeline), strconv.Itoa(cw.Pipeline))
 	diff("duration", fmtSeconds(b.DurationS), fmtSeconds(c.DurationS))
+	if b.Client.CPUs > 0 && c.Client.CPUs > 0 {
+		diff("generator cores", strconv.Itoa(b.Client.CPUs), strconv.Itoa(c.Client.CPUs))
+	}
 	return out
 }
 

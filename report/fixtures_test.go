@@ -50,7 +50,7 @@ func failoverResult() *Result {
 			}},
 		Workload: WorkloadInfo{Pattern: "stream", Producers: 4, Consumers: 4, Rate: 20000, Payload: "64-4096",
 			Keys: 8, Pipeline: 1},
-		Client:     ClientInfo{Library: "github.com/redis/go-redis/v9 9.23.0", DialTimeoutS: 5, ReadTimeoutS: 3, WriteTimeoutS: 3, MaxRetries: 3},
+		Client:     ClientInfo{Library: "github.com/redis/go-redis/v9 9.23.0", DialTimeoutS: 5, ReadTimeoutS: 3, WriteTimeoutS: 3, MaxRetries: 3, CPUs: 1, CPUsNote: "auto: 1 of 2 cores, one left to the Redis primary on this machine"},
 		DurationS:  60,
 		Throughput: Throughput{SentPerS: 19998.7, AckedPerS: 19861.25, ReceivedPerS: 19852.4},
 		Latency: Latencies{

@@ -965,6 +965,9 @@ func (p *page) setup(c *Cell) {
 	dl("client", cl.Library)
 	dl("timeouts", fmt.Sprintf("dial %s · read %s · write %s", fmtSeconds(cl.DialTimeoutS), fmtSeconds(cl.ReadTimeoutS), fmtSeconds(cl.WriteTimeoutS)))
 	dl("max retries", strconv.Itoa(cl.MaxRetries))
+	if cl.CPUs > 0 {
+		dl("generator cores", fmt.Sprintf("%d (%s)", cl.CPUs, cl.CPUsNote))
+	}
 	p.printf(`</dl>`)
 	if len(c.ServerCalls) > 0 {
 		keys := make([]string, 0, len(c.ServerCalls))

@@ -104,6 +104,11 @@ type ClientInfo struct {
 	ReadTimeoutS  float64 `json:"read_timeout_s"`
 	WriteTimeoutS float64 `json:"write_timeout_s"`
 	MaxRetries    int     `json:"max_retries"`
+	// CPUs is the cores the generator ran on (GOMAXPROCS), and CPUsNote
+	// why: by default it leaves a core to each Redis primary on the same
+	// machine.
+	CPUs     int    `json:"cpus,omitempty"`
+	CPUsNote string `json:"cpus_note,omitempty"`
 }
 
 // Throughput is events per second over the measured phase.

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -145,6 +146,9 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 	if err != nil {
 		return rc, err
 	}
+	cpus, why := generatorCPUs(s, provider)
+	rc.Client.CPUs, rc.Client.CPUsNote = cpus, why
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cpus))
 	runTag := rand.Uint32()
 	spec, err := TargetSpec(s, provider, fmt.Sprintf("%08x", runTag))
 	if err != nil {

@@ -2,12 +2,13 @@ package runner
 
 import (
 	"context"
-	"github.com/squall-bench/squall/internal/testenv"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/squall-bench/squall/internal/testenv"
 	"github.com/squall-bench/squall/report"
 	"github.com/squall-bench/squall/scenarios"
 )
@@ -29,16 +30,24 @@ matrix:
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
+	procs := runtime.GOMAXPROCS(0)
 	res, _, err := Run(context.Background(), sc, cells, Options{Out: dir, Quiet: true})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if now := runtime.GOMAXPROCS(0); now != procs {
+		t.Errorf("GOMAXPROCS %d after the run, %d before: the cell's generator cores were not given back", now, procs)
+	}
+	wantCPUs, _ := generatorCPUs(cells[0].Scenario, "process")
 	if len(res.Cells) != 3 {
 		t.Fatalf("%d cells, want 3", len(res.Cells))
 	}
 	for i, c := range res.Cells {
 		if c.Events.Sent == 0 || c.Events.Lost != 0 || c.Events.Received != c.Events.Acked {
 			t.Errorf("cell %s: %+v", c.Name, c.Events)
+		}
+		if c.Client.CPUs != wantCPUs || c.Client.CPUsNote == "" {
+			t.Errorf("cell %s: generator cores %d (%q), want %d with a note", c.Name, c.Client.CPUs, c.Client.CPUsNote, wantCPUs)
 		}
 		for _, f := range []string{"timeline.csv", "publish.hlog", "end_to_end.hlog"} {
 			name := report.CellFilePrefix(i, len(cells), c.Name) + f

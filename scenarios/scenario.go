@@ -87,6 +87,10 @@ type Client struct {
 	ReadTimeout  Duration `yaml:"read_timeout"`
 	WriteTimeout Duration `yaml:"write_timeout"`
 	MaxRetries   int      `yaml:"max_retries"` // retries after a failure; 0: none (go-redis spells that -1)
+	// CPUs caps the cores squall's own goroutines run on (GOMAXPROCS)
+	// during a cell; 0 (auto) leaves one core per Redis primary the run
+	// starts on this machine.
+	CPUs int `yaml:"cpus"`
 }
 
 // Fault is one step of the chaos schedule.

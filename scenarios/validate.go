@@ -315,6 +315,9 @@ func (v *validator) client() {
 	if c.MaxRetries < 0 {
 		v.errf("client.max_retries", "max_retries must be >= 0 (0: no retries), got %d", c.MaxRetries)
 	}
+	if c.CPUs < 0 {
+		v.errf("client.cpus", "cpus must be >= 0 (0: auto), got %d", c.CPUs)
+	}
 }
 
 func (v *validator) chaos() {

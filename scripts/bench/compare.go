@@ -130,6 +130,7 @@ func (b *bench) compare(ctx context.Context, stdout io.Writer) error {
 		rows = append(rows, r)
 	}
 	printTable(stdout, rows)
+	fmt.Fprintf(stdout, "\nsquall's generator cores: %s; redis-benchmark runs its default single thread.\n", b.cores)
 	return nil
 }
 

@@ -53,6 +53,7 @@ type options struct {
 	keep    bool
 	only    string
 	pipes   []int
+	cpus    int
 }
 
 func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
@@ -67,6 +68,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs.BoolVar(&o.keep, "keep", false, "keep the temp dir (run directories, server log)")
 	fs.StringVar(&o.only, "only", "", "run only the works whose label contains this (case-insensitive, e.g. set), and skip the end-to-end rows")
 	fs.IntSliceVar(&o.pipes, "pipeline", []int{1, 16}, "pipeline depths to run")
+	fs.IntVar(&o.cpus, "cpus", 0, "cores squall's generator runs on (client.cpus; 0: squall's default, one core left to the server)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

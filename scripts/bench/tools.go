@@ -24,6 +24,7 @@ type bench struct {
 	srv    *server
 	stderr io.Writer
 	runs   int
+	cores  string // the generator cores squall's last run reported
 }
 
 // command returns cmd bound to ctx that dies with this process.
@@ -113,6 +114,10 @@ type sqResult struct {
 		} `json:"events"`
 		Errors      map[string]int64 `json:"errors"`
 		ServerCalls map[string]int64 `json:"server_calls"`
+		Client      struct {
+			CPUs     int    `json:"cpus"`
+			CPUsNote string `json:"cpus_note"`
+		} `json:"client"`
 	} `json:"cells"`
 
 	dir        string
@@ -160,6 +165,9 @@ func (b *bench) squall(ctx context.Context, writeCmd string, during func(pid int
 	for _, s := range sets {
 		args = append(args, "--set", s)
 	}
+	if b.o.cpus > 0 {
+		args = append(args, "--set", fmt.Sprintf("client.cpus=%d", b.o.cpus))
+	}
 	before, err := b.srv.usage(ctx, writeCmd)
 	if err != nil {
 		return nil, err
@@ -203,6 +211,8 @@ func (b *bench) squall(ctx context.Context, writeCmd string, during func(pid int
 	if len(r.Cells) != 1 || r.Cells[0].Error != "" {
 		return nil, fmt.Errorf("squall run in %s failed: %s", out, data)
 	}
+	cl := r.Cells[0].Client
+	b.cores = fmt.Sprintf("%d (%s)", cl.CPUs, cl.CPUsNote)
 	if f, err := os.Open(filepath.Join(out, "timeline.csv")); err == nil {
 		r.timeline, _ = csv.NewReader(f).ReadAll()
 		f.Close()

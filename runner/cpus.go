@@ -1,0 +1,94 @@
+package runner
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"runtime"
+
+	"github.com/squall-bench/squall/scenarios"
+)
+
+// startProcs is the cores Go gave squall at start: GOMAXPROCS from the
+// environment, else the CPUs the process may use (cgroup limits included).
+var startProcs = runtime.GOMAXPROCS(0)
+
+// generatorCPUs decides how many cores the load generator's goroutines run
+// on during a cell (GOMAXPROCS), and says why.
+//
+// Redis executes commands on one thread, so a primary on this machine needs
+// a core of its own. A Go process given every core keeps idle threads
+// spinning for work and takes that core from the server: on two cores,
+// squall with GOMAXPROCS=2 drove a local server at 0.79–0.86 of
+// redis-benchmark's SET rate at pipeline 16, and 0.92–0.97 with
+// GOMAXPROCS=1 (scripts/bench). So by default squall leaves one core per
+// primary the target runs on this machine, and keeps at least one.
+func generatorCPUs(s *scenarios.Scenario, provider string) (int, string) {
+	if n := s.Client.CPUs; n > 0 {
+		return n, "client.cpus"
+	}
+	if os.Getenv("GOMAXPROCS") != "" {
+		return startProcs, "GOMAXPROCS from the environment"
+	}
+	primaries := 1
+	if s.Target.Topology == "cluster" {
+		primaries = max(1, s.Target.Shards)
+	}
+	if !onThisMachine(s, provider) {
+		return startProcs, fmt.Sprintf("auto: all %d cores (the target is not on this machine)", startProcs)
+	}
+	n := max(1, startProcs-primaries)
+	whose := "the Redis primary"
+	if primaries > 1 {
+		whose = fmt.Sprintf("each of the %d Redis primaries", primaries)
+	}
+	return n, fmt.Sprintf("auto: %d of %d cores, one left to %s on this machine", n, startProcs, whose)
+}
+
+// onThisMachine reports whether the target's servers share this machine's
+// cores: local processes, containers of a local Docker engine, or an
+// external target at loopback addresses.
+func onThisMachine(s *scenarios.Scenario, provider string) bool {
+	switch provider {
+	case "process":
+		return true
+	case "docker":
+		return dockerLocal(os.Getenv("DOCKER_HOST"))
+	}
+	for _, a := range s.Target.Addrs {
+		if !loopback(a) {
+			return false
+		}
+	}
+	return len(s.Target.Addrs) > 0
+}
+
+// dockerLocal reports whether DOCKER_HOST (empty: the default socket) names
+// an engine on this machine.
+func dockerLocal(host string) bool {
+	if host == "" {
+		return true
+	}
+	u, err := url.Parse(host)
+	if err != nil {
+		return false
+	}
+	if u.Scheme == "unix" || u.Scheme == "npipe" {
+		return true
+	}
+	return loopback(u.Host)
+}
+
+// loopback reports whether host[:port] is a loopback address or localhost.
+func loopback(addr string) bool {
+	host := addr
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		host = h
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
