@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime"
 	"slices"
 	"time"
 
@@ -109,6 +110,12 @@ func (c *wireConn) exec(b *Batch, res []reply) {
 		fail(res, err)
 		return
 	}
+	// Let the other producers write before reading: by the time this one
+	// reads, its replies are most likely in, so the read neither fails with
+	// EAGAIN nor parks the goroutine on the netpoller. Measured with
+	// scripts/bench on 2 cores: SET at pipeline 16 rose from 0.90–0.97 to
+	// 0.95–1.00 of redis-benchmark's rate, at pipeline 1 from 1.37 to 1.55.
+	runtime.Gosched()
 	if err := c.replies(res); err != nil {
 		c.close()
 		return
