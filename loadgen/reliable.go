@@ -169,20 +169,7 @@ func (r *reliableReader) Read(ctx context.Context, got Got) error {
 	}
 	c := r.l.env.Client
 	if len(r.parts) == 1 {
-		p := r.parts[0]
-		cmd := redis.NewStringCmd(ctx, "blmove", p.src, p.proc, "RIGHT", "LEFT", secs(r.l.block))
-		_ = c.Process(ctx, cmd)
-		v, err := cmd.Result()
-		if err == redis.Nil {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if !got(v, 0) {
-			return nil // crashed: v stays in the processing list
-		}
-		return c.LRem(ctx, p.proc, 1, v).Err()
+		return r.blockingMove(ctx, got, r.parts[0], r.l.block)
 	}
 	// Several partitions: take one event from each in one round trip.
 	pipe := c.Pipeline()
@@ -224,7 +211,13 @@ func (r *reliableReader) Read(ctx context.Context, got Got) error {
 	// All empty: block on one partition in turn, briefly.
 	p := r.parts[r.turn%len(r.parts)]
 	r.turn++
-	wait := max(r.l.block/time.Duration(len(r.parts)), 10*time.Millisecond)
+	return r.blockingMove(ctx, got, p, max(r.l.block/time.Duration(len(r.parts)), 10*time.Millisecond))
+}
+
+// blockingMove waits up to wait for one event on p, moves it to p's
+// processing list, hands it to got and, once processed, removes it there.
+func (r *reliableReader) blockingMove(ctx context.Context, got Got, p reliablePart, wait time.Duration) error {
+	c := r.l.env.Client
 	cmd := redis.NewStringCmd(ctx, "blmove", p.src, p.proc, "RIGHT", "LEFT", secs(wait))
 	_ = c.Process(ctx, cmd)
 	v, err := cmd.Result()
@@ -235,7 +228,7 @@ func (r *reliableReader) Read(ctx context.Context, got Got) error {
 		return err
 	}
 	if !got(v, 0) {
-		return nil
+		return nil // crashed: v stays in the processing list
 	}
 	return c.LRem(ctx, p.proc, 1, v).Err()
 }
