@@ -21,7 +21,7 @@ import (
 // overrides only the metrics it names. p999 and unacked are shown but not
 // gated by default: the far tail and the count of timeouts jitter too much
 // between CI runs.
-const DefaultToleranceSpec = "throughput=5%,p50=10%,p99=10%,lost=0,duplicated=0,unavailable=20%,recovered=20%"
+const DefaultToleranceSpec = "throughput=5%,p50=10%,p99=10%,lost=0,duplicated=0,unavailable=20%,recovered=20%,max_rate=10%"
 
 // Noise floors: with a percentage tolerance a change smaller than these
 // never regresses (nor counts as better), since a 10% change of a 100µs p50
@@ -113,6 +113,40 @@ var compareMetrics = []metricDef{
 	faultMetric("recovered", func(f FaultResult) float64 { return f.RecoveredS }),
 }
 
+// capacityMetrics compare two capacity searches (workload.rate: {search:
+// ...}) as a whole: a search that now stops at a lower rate is the
+// regression a capacity gate is for, while the cells of the rates only one
+// search tried show as added or removed. max_rate is gated (one geometric
+// step down is far beyond its 10%); the knee, a judgement of the curve's
+// shape, is shown.
+var capacityMetrics = []metricDef{
+	{name: "max_rate", unit: unitRate, higher: true},
+	{name: "knee_rate", unit: unitRate, higher: true},
+}
+
+// capacityValue reads a capacity metric from a search's outcome.
+func capacityValue(name string, c *Capacity) float64 {
+	if name == "knee_rate" {
+		return c.KneeRate
+	}
+	return c.MaxRate
+}
+
+// CapacityCell names the comparison of two capacity searches as a whole.
+const CapacityCell = "capacity search"
+
+// compareCapacity compares two searches' highest passing rate and knee.
+func compareCapacity(b, c *Capacity, tol Tolerances) CellComparison {
+	cc := CellComparison{Name: CapacityCell, Status: CellCompared}
+	if b.Objective != c.Objective {
+		cc.Setup = append(cc.Setup, fmt.Sprintf("objective %s → %s", orDash(b.Objective), orDash(c.Objective)))
+	}
+	for _, m := range capacityMetrics {
+		cc.Metrics = append(cc.Metrics, judge(m, capacityValue(m.name, b), capacityValue(m.name, c), true, true, tol.For(m.name)))
+	}
+	return cc
+}
+
 // metricGroups are --tolerance keys that stand for several metrics.
 var metricGroups = map[string][]string{
 	"p50":     {"publish_p50", "e2e_p50"},
@@ -125,9 +159,11 @@ var metricGroups = map[string][]string{
 }
 
 func metricByName(name string) (metricDef, bool) {
-	for _, m := range compareMetrics {
-		if m.name == name {
-			return m, true
+	for _, list := range [][]metricDef{compareMetrics, capacityMetrics} {
+		for _, m := range list {
+			if m.name == name {
+				return m, true
+			}
 		}
 	}
 	return metricDef{}, false
@@ -210,7 +246,7 @@ func ParseTolerances(spec string) (Tolerances, error) {
 // toleranceKeys are every accepted --tolerance key, for error messages.
 func toleranceKeys() []string {
 	var keys []string
-	for _, m := range compareMetrics {
+	for _, m := range append(compareMetrics, capacityMetrics...) {
 		keys = append(keys, m.name)
 	}
 	var groups []string
@@ -414,6 +450,9 @@ func (c *Comparison) Matched() int {
 // their cell names differ (a renamed scenario).
 func Compare(base, cur *Result, tol Tolerances) *Comparison {
 	cmp := &Comparison{Baseline: runInfo(base), New: runInfo(cur), Tolerances: tol}
+	if base.Capacity != nil && cur.Capacity != nil {
+		cmp.Cells = append(cmp.Cells, compareCapacity(base.Capacity, cur.Capacity, tol))
+	}
 	pair := map[int]int{} // base index → cur index
 	if len(base.Cells) == 1 && len(cur.Cells) == 1 {
 		pair[0] = 0

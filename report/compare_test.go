@@ -61,6 +61,58 @@ func compareInterrupted() *Comparison {
 	return cmp
 }
 
+// compareCapacitySearch is a capacity search that now stops one step
+// lower: 32,000/s misses e2e_p99 and 64,000/s is never tried.
+func compareCapacitySearch() *Comparison {
+	cmp := Compare(capacityResult(), capacityDropped(), DefaultTolerances())
+	cmp.Baseline.Label, cmp.New.Label = "baseline", "new"
+	return cmp
+}
+
+// capacityDropped is capacityResult one step lower.
+func capacityDropped() *Result {
+	cur := capacityResult()
+	cur.StartedAt = "2025-11-25T10:00:00Z"
+	cur.Cells = cur.Cells[:5]
+	c := &cur.Cells[4]
+	c.Latency.EndToEnd.P99 = 12_500
+	c.SLO = CheckSLO(c, []Objective{{Name: "e2e_p99", Limit: "10ms", Value: 10_000}})
+	c.Pass = allPass(c.SLO)
+	cur.Capacity.Points = cur.Capacity.Points[:5]
+	cur.Capacity.Points[4].P99us, cur.Capacity.Points[4].Pass = 12_500, false
+	cur.Capacity.MaxRate, cur.Capacity.KneeRate = 16000, 8000
+	cur.Pass = CapacityPass(cur)
+	return cur
+}
+
+func TestCompareCapacitySearch(t *testing.T) {
+	c := compareCapacitySearch()
+	if !c.Regressed() {
+		t.Fatal("a search that stops a step lower should regress")
+	}
+	first := c.Cells[0]
+	if first.Name != CapacityCell || len(first.Metrics) != 2 {
+		t.Fatalf("first cell %q with %d metrics, want %q with max_rate and knee_rate", first.Name, len(first.Metrics), CapacityCell)
+	}
+	if m := first.Metrics[0]; m.Name != "max_rate" || !m.Regressed() {
+		t.Errorf("max_rate: %+v, want regressed", m)
+	}
+	if m := first.Metrics[1]; m.Name != "knee_rate" || m.Verdict != VerdictUngated {
+		t.Errorf("knee_rate: %+v, want shown, not gated", m)
+	}
+	same := Compare(capacityResult(), capacityResult(), DefaultTolerances())
+	if same.Regressed() {
+		t.Error("a search compared with itself regressed")
+	}
+	tol, err := ParseTolerances("max_rate=off")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := Compare(capacityResult(), capacityDropped(), tol).Cells[0].Metrics[0]; m.Regressed() {
+		t.Errorf("max_rate=off still gates: %+v", m)
+	}
+}
+
 func renderCmp(t *testing.T, c *Comparison, format string) []byte {
 	t.Helper()
 	var b bytes.Buffer
@@ -83,6 +135,8 @@ func TestCompareGolden(t *testing.T) {
 		{"compare-md-matrix.golden", "md", compareMatrix()},
 		{"compare-junit-failover.golden", "junit", failover},
 		{"compare-junit-interrupted.golden", "junit", compareInterrupted()},
+		{"compare-text-capacity.golden", "text", compareCapacitySearch()},
+		{"compare-md-capacity.golden", "md", compareCapacitySearch()},
 	} {
 		t.Run(tc.name, func(t *testing.T) { golden(t, tc.name, renderCmp(t, tc.c, tc.format)) })
 	}
