@@ -124,12 +124,13 @@ var capacityMetrics = []metricDef{
 	{name: "knee_rate", unit: unitRate, higher: true},
 }
 
-// capacityValue reads a capacity metric from a search's outcome.
-func capacityValue(name string, c *Capacity) float64 {
+// capacityValue reads a capacity metric from a search's outcome; a knee of
+// 0 means latency never climbed steeply over the rates tried: no figure.
+func capacityValue(name string, c *Capacity) (float64, bool) {
 	if name == "knee_rate" {
-		return c.KneeRate
+		return c.KneeRate, c.KneeRate > 0
 	}
-	return c.MaxRate
+	return c.MaxRate, true
 }
 
 // CapacityCell names the comparison of two capacity searches as a whole.
@@ -142,7 +143,9 @@ func compareCapacity(b, c *Capacity, tol Tolerances) CellComparison {
 		cc.Setup = append(cc.Setup, fmt.Sprintf("objective %s → %s", orDash(b.Objective), orDash(c.Objective)))
 	}
 	for _, m := range capacityMetrics {
-		cc.Metrics = append(cc.Metrics, judge(m, capacityValue(m.name, b), capacityValue(m.name, c), true, true, tol.For(m.name)))
+		bv, hasB := capacityValue(m.name, b)
+		nv, hasN := capacityValue(m.name, c)
+		cc.Metrics = append(cc.Metrics, judge(m, bv, nv, hasB, hasN, tol.For(m.name)))
 	}
 	return cc
 }
