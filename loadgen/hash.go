@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -12,19 +13,29 @@ import (
 // a record is created, read whole and deleted as one key). A producer HSETs
 // BASE:event:ID with two fields, head (the 32-byte envelope) and body (the
 // payload padding), and RPUSHes ID to the list BASE in one pipeline; the
-// event is acked only when both succeed. A consumer BLPOPs an id, then
-// HGETALL and DEL of the record in one round trip. Delivery is
-// at-most-once: the popped id is the claim. Options: block (default 100ms).
+// event is acked only when both succeed. A consumer pops up to batch ids
+// (BLMPOP; BLPOP before Redis 7.0), then HGETALL and DEL of each record, all
+// in one round trip. Delivery is at-most-once: the popped id is the claim.
+// Options: batch (default 64), block (default 100ms).
 type hash struct {
 	env   *Env
 	block time.Duration
+	batch int // ids per pop asked for
+	pop   int // ... on this server (Setup)
 }
 
 func newHash(env *Env, o *Options) (Pattern, error) {
-	return &hash{env: env, block: o.Duration("block", blockDefault)}, nil
+	h := &hash{env: env, block: o.Duration("block", blockDefault), batch: o.Int("batch", 64), pop: 1}
+	if h.batch < 1 || h.batch > 1000 {
+		return nil, fmt.Errorf("batch must be between 1 and 1000")
+	}
+	return h, nil
 }
 
-func (h *hash) Setup(ctx context.Context, env *Env) error { return clearKeys(ctx, env) }
+func (h *hash) Setup(ctx context.Context, env *Env) error {
+	h.pop = popBatch(ctx, env.Client, h.batch)
+	return clearKeys(ctx, env)
+}
 
 func (h *hash) Groups(int) int { return 1 }
 
@@ -36,18 +47,19 @@ func (h *hash) Queue(b *Batch, e Envelope, ev []byte) {
 }
 
 func (h *hash) NewReader(env *Env, id int, _ string) Reader {
-	c := env.Client
-	pipe := c.Pipeline()
-	return newNotifyReader(env, id, h.block, func(ctx context.Context, key string) (string, error) {
+	return newNotifyReader(env, id, h.block, h.pop, func(ctx context.Context, pipe redis.Pipeliner, key string) func() (string, error) {
 		get := pipe.HGetAll(ctx, key)
 		pipe.Del(ctx, key)
-		if _, err := pipe.Exec(ctx); err != nil {
-			return "", err
+		return func() (string, error) {
+			rec, err := get.Result()
+			if err != nil {
+				return "", err
+			}
+			head, ok := rec["head"]
+			if !ok {
+				return "", redis.Nil
+			}
+			return head, nil
 		}
-		head, ok := get.Val()["head"]
-		if !ok {
-			return "", redis.Nil
-		}
-		return head, nil
 	})
 }

@@ -2,31 +2,43 @@ package loadgen
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// list is a work queue on Redis lists: producers LPUSH, consumers BRPOP
-// (FIFO), each consumer on its share of the partitions. Delivery is
-// at-most-once: the pop is the acknowledgement, so an event popped by a
-// consumer that then crashes is gone. Options: push (lpush|rpush; the pop
-// side is the other end), block (BRPOP wait, default 100ms).
+// list is a work queue on Redis lists: producers LPUSH, consumers pop from
+// the other end (FIFO), each consumer on its share of the partitions, up to
+// batch events per pop (BLMPOP ... COUNT; BRPOP before Redis 7.0). Delivery
+// is at-most-once: the pop is the acknowledgement, so what a consumer popped
+// and had not processed when it crashed is gone. Options: push
+// (lpush|rpush; the pop side is the other end), batch (default 64), block
+// (pop wait, default 100ms).
 type list struct {
 	env   *Env
 	right bool // RPUSH + BLPOP instead of LPUSH + BRPOP
 	block time.Duration
+	batch int // asked for
+	pop   int // per pop on this server (Setup): batch, or 1 before 7.0
 }
 
 func newList(env *Env, o *Options) (Pattern, error) {
-	return &list{
+	l := &list{
 		env:   env,
 		right: o.String("push", "lpush", "lpush", "rpush") == "rpush",
 		block: o.Duration("block", blockDefault),
-	}, nil
+		batch: o.Int("batch", 64),
+		pop:   1,
+	}
+	if l.batch < 1 || l.batch > 1000 {
+		return nil, fmt.Errorf("batch must be between 1 and 1000")
+	}
+	return l, nil
 }
 
 func (l *list) Setup(ctx context.Context, env *Env) error {
+	l.pop = popBatch(ctx, env.Client, l.batch)
 	return delKeys(ctx, env.Client, env.Keys)
 }
 
@@ -45,22 +57,25 @@ func (l *list) NewReader(env *Env, id int, _ string) Reader {
 	if l.right {
 		pop = "blpop"
 	}
-	return &listReader{l: l, pop: newBlockingPop(env, id, pop, l.block)}
+	return &listReader{pop: newBlockingPop(env, id, pop, l.block, l.pop)}
 }
 
 type listReader struct {
-	l   *list
 	pop *blockingPop
 }
 
 func (r *listReader) Read(ctx context.Context, got Got) error {
-	v, err := r.pop.pop(ctx, r.l.env.Client)
+	_, events, err := r.pop.pop(ctx)
 	if err == redis.Nil {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	got(v[1], 0) // [key, value]; popped is acknowledged, even by a crashing consumer
+	for _, ev := range events {
+		if !got(ev, 0) {
+			return nil // crashed: popped is acknowledged, processed or not
+		}
+	}
 	return nil
 }

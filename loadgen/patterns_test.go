@@ -61,6 +61,20 @@ var patternCases = []patternCase{
 	{"string-register", "string", map[string]any{"mode": "register", "entities": 8}, []string{"set"}, observeOnly},
 	{"hash", "hash", nil, []string{"hset", "rpush"}, queue},
 	{"list-wait-0", "list", map[string]any{"wait": map[string]any{"replicas": 0, "timeout": "100ms"}}, []string{"lpush"}, queue},
+	{"list-batch-1", "list", map[string]any{"batch": 1}, []string{"lpush"}, queue},
+	{"list-reliable-batch-1", "list-reliable", map[string]any{"batch": 1}, []string{"lpush"}, queue},
+	{"zset-batch-1", "zset", map[string]any{"batch": 1}, []string{"zadd"}, queue},
+	{"string-batch-1", "string", map[string]any{"batch": 1}, []string{"set", "rpush"}, queue},
+	{"hash-batch-1", "hash", map[string]any{"batch": 1}, []string{"hset", "rpush"}, queue},
+}
+
+// consumerPops are the pop commands the consumers of these cases must use
+// on Redis ≥ 7.0: a multi-pop by default, a single pop with batch 1.
+var consumerPops = map[string]string{
+	"list": "blmpop", "list-batch-1": "brpop",
+	"zset": "bzmpop", "zset-batch-1": "bzpopmin",
+	"string": "blmpop", "string-batch-1": "blpop",
+	"hash": "blmpop", "hash-batch-1": "blpop",
 }
 
 // TestPatternsNoFault: for every pattern, a run without faults loses
@@ -72,7 +86,8 @@ func TestPatternsNoFault(t *testing.T) {
 	for _, tc := range patternCases {
 		t.Run(tc.name, func(t *testing.T) {
 			before := map[string]int64{}
-			for _, c := range tc.writes {
+			pop := consumerPops[tc.name]
+			for _, c := range append(tc.writes, pop) {
 				before[c] = calls(t, rdb, c)
 			}
 			const consumers = 2
@@ -93,6 +108,11 @@ func TestPatternsNoFault(t *testing.T) {
 			for _, c := range tc.writes {
 				if n := calls(t, rdb, c) - before[c]; n != ev.Sent {
 					t.Errorf("Redis counted %d %s calls, squall sent %d events", n, c, ev.Sent)
+				}
+			}
+			if pop != "" {
+				if n := calls(t, rdb, pop) - before[pop]; n == 0 {
+					t.Errorf("Redis counted no %s: the consumers should pop with it", pop)
 				}
 			}
 			if h := col.Totals()[report.EndToEnd]; h.TotalCount() != ev.Received {
@@ -287,5 +307,29 @@ func TestValidateOptions(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s %v: got %v, want an error mentioning %q", tc.pattern, tc.opts, err, tc.want)
 		}
+	}
+}
+
+// TestConsumersPopInBatches: under a backlog (rate max), consumers of the
+// queue patterns take many events per pop, as a production consumer would,
+// so that the consumer is not what limits an end-to-end figure.
+func TestConsumersPopInBatches(t *testing.T) {
+	_, rdb := startRedis(t)
+	for _, tc := range []struct{ pattern, pop string }{
+		{"list", "blmpop"}, {"zset", "bzmpop"}, {"string", "blmpop"}, {"hash", "blmpop"},
+	} {
+		t.Run(tc.pattern, func(t *testing.T) {
+			before := calls(t, rdb, tc.pop)
+			cfg := loadgen.Config{Pattern: tc.pattern, Producers: 4, Consumers: 1, Keys: 1, Pipeline: 16,
+				PayloadMin: 64, PayloadMax: 64, KeyPrefix: "pb:", Duration: 300 * time.Millisecond, Drain: 5 * time.Second, Run: 13}
+			out, _ := runGen(t, rdb, cfg, nil)
+			pops := calls(t, rdb, tc.pop) - before
+			if out.Events.Lost != 0 || out.Events.Received == 0 {
+				t.Fatalf("events %+v: want everything received", out.Events)
+			}
+			if per := float64(out.Events.Received) / float64(pops); per < 4 {
+				t.Errorf("%d %s calls for %d events: %.1f events per pop, want many under a backlog", pops, tc.pop, out.Events.Received, per)
+			}
+		})
 	}
 }

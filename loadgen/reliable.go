@@ -20,19 +20,24 @@ import (
 // Keys of partition i share the hash tag of its list L, so they live in one
 // cluster slot: the processing lists L:processing:NAME, the heartbeats
 // L:alive:NAME (SET … PX claim_idle, refreshed every claim_idle/4), and the
-// registry of consumers L:consumers (a set). A consumer with several
-// partitions moves one event from each per read (a pipeline of LMOVE) and
-// blocks on one in turn only when all are empty.
-// Options: block (default 100ms), claim_idle (default 5s, at least 4 ×
-// block).
+// registry of consumers L:consumers (a set). A consumer moves up to batch
+// events per read, spread over its partitions, in one pipeline of LMOVE,
+// and blocks on one partition in turn (BLMOVE) only when all are empty.
+// Options: batch (default 64), block (default 100ms), claim_idle (default
+// 5s, at least 4 × block).
 type reliableList struct {
 	env       *Env
 	block     time.Duration
 	claimIdle time.Duration
+	batch     int
 }
 
 func newReliableList(env *Env, o *Options) (Pattern, error) {
-	l := &reliableList{env: env, block: o.Duration("block", blockDefault), claimIdle: o.Duration("claim_idle", 5*time.Second)}
+	l := &reliableList{env: env, block: o.Duration("block", blockDefault), claimIdle: o.Duration("claim_idle", 5*time.Second),
+		batch: o.Int("batch", 64)}
+	if l.batch < 1 || l.batch > 1000 {
+		return nil, fmt.Errorf("batch must be between 1 and 1000")
+	}
 	if l.claimIdle < 4*l.block {
 		return nil, fmt.Errorf("claim_idle (%s) must be at least 4 × block (%s): heartbeats are refreshed between blocking reads", l.claimIdle, l.block)
 	}
@@ -76,7 +81,9 @@ type reliableReader struct {
 	lastBeat  time.Time
 	lastScan  time.Time
 	moved     []*redis.StringCmd
-	processed []int // indexes into parts of events processed this read
+	each      int   // LMOVEs per partition in the next read
+	from      []int // per element of moved, its index in parts
+	processed []int // indexes into moved of events processed this read
 }
 
 // Open registers the consumer and re-queues what dead consumers (and a
@@ -167,15 +174,20 @@ func (r *reliableReader) Read(ctx context.Context, got Got) error {
 			return err
 		}
 	}
+	// Take up to batch events, spread over the partitions, in one round
+	// trip of LMOVEs (there is no multi-element LMOVE). How many to ask
+	// each partition for adapts: it doubles while every LMOVE finds an
+	// event and halves when most come back empty, so a light load does not
+	// cost the server a batch of empty LMOVEs per event.
 	c := r.l.env.Client
-	if len(r.parts) == 1 {
-		return r.blockingMove(ctx, got, r.parts[0], r.l.block)
-	}
-	// Several partitions: take one event from each in one round trip.
 	pipe := c.Pipeline()
-	r.moved = r.moved[:0]
-	for _, p := range r.parts {
-		r.moved = append(r.moved, pipe.LMove(ctx, p.src, p.proc, "RIGHT", "LEFT"))
+	r.moved, r.from = r.moved[:0], r.from[:0]
+	r.each = min(max(1, r.each), max(1, r.l.batch/len(r.parts)))
+	for i, p := range r.parts {
+		for range r.each {
+			r.moved = append(r.moved, pipe.LMove(ctx, p.src, p.proc, "RIGHT", "LEFT"))
+			r.from = append(r.from, i)
+		}
 	}
 	_, _ = pipe.Exec(ctx)
 	r.processed = r.processed[:0]
@@ -196,9 +208,15 @@ func (r *reliableReader) Read(ctx context.Context, got Got) error {
 		}
 		r.processed = append(r.processed, i)
 	}
+	switch found := len(r.processed); {
+	case found == len(r.moved):
+		r.each *= 2
+	case 2*found < len(r.moved):
+		r.each /= 2
+	}
 	if len(r.processed) > 0 {
 		for _, i := range r.processed {
-			pipe.LRem(ctx, r.parts[i].proc, 1, r.moved[i].Val())
+			pipe.LRem(ctx, r.parts[r.from[i]].proc, 1, r.moved[i].Val())
 		}
 		if _, err := pipe.Exec(ctx); err != nil {
 			return err

@@ -15,10 +15,11 @@ import (
 // mode queue (default): events as individual string keys. A producer SETs
 // BASE:event:ID (with PX ttl when ttl is set) and RPUSHes ID to the list
 // BASE in one pipeline; the event is acked only when both succeed. A
-// consumer BLPOPs an id and GETDELs (Redis ≥ 6.2) its key. Delivery is
+// consumer pops up to batch ids (BLMPOP; BLPOP before Redis 7.0) and
+// GETDELs (Redis ≥ 6.2) their keys in one round trip. Delivery is
 // at-most-once: the popped id is the claim, and an event whose key expired
-// before it was consumed is lost. Options: ttl (default none), block
-// (default 100ms).
+// before it was consumed is lost. Options: ttl (default none), batch
+// (default 64), block (default 100ms).
 //
 // mode register: a key per entity holding the latest value, as a cache or
 // state register. Entity n (options.entities, default 64, at least one per
@@ -39,7 +40,8 @@ type str struct {
 	register bool
 	entities []string        // register: entity keys
 	latest   []atomic.Uint64 // register: per entity, seq+1 of the latest acknowledged write
-	batch    int
+	batch    int             // queue: ids per pop asked for; register: entities per read
+	pop      int             // queue: ids per pop on this server (Setup)
 	poll     time.Duration
 }
 
@@ -48,8 +50,12 @@ func newString(env *Env, o *Options) (Pattern, error) {
 	if !s.register {
 		s.ttl = o.Duration("ttl", 0)
 		s.block = o.Duration("block", blockDefault)
+		s.batch, s.pop = o.Int("batch", 64), 1
 		if s.ttl > 0 && s.ttl < time.Millisecond {
 			return nil, fmt.Errorf("ttl must be at least 1ms")
+		}
+		if s.batch < 1 || s.batch > 1000 {
+			return nil, fmt.Errorf("batch must be between 1 and 1000")
 		}
 		return s, nil
 	}
@@ -75,6 +81,7 @@ func (s *str) Setup(ctx context.Context, env *Env) error {
 		if err := requireVersion(ctx, env.Client, 6, 2, "pattern string (GETDEL)"); err != nil {
 			return err
 		}
+		s.pop = popBatch(ctx, env.Client, s.batch)
 	}
 	return clearKeys(ctx, env)
 }
@@ -121,9 +128,8 @@ func (s *str) NewReader(env *Env, id int, _ string) Reader {
 		return &registerReader{s: s, seen: make([]uint64, len(s.entities)), pipe: env.Client.Pipeline(),
 			want: make([]uint64, s.batch), turn: id * s.batch % len(s.entities)}
 	}
-	c := env.Client
-	return newNotifyReader(env, id, s.block, func(ctx context.Context, key string) (string, error) {
-		return c.GetDel(ctx, key).Result()
+	return newNotifyReader(env, id, s.block, s.pop, func(ctx context.Context, pipe redis.Pipeliner, key string) func() (string, error) {
+		return pipe.GetDel(ctx, key).Result
 	})
 }
 

@@ -13,7 +13,8 @@ import (
 // zset is a delayed (or priority) queue on sorted sets: producers ZADD each
 // event with its due time as the score (Unix milliseconds, fractional:
 // intended send time + delay), consumers claim the events that are due
-// atomically. Without a delay they BZPOPMIN; with one, a Lua script
+// atomically. Without a delay they pop up to batch members (BZMPOP;
+// BZPOPMIN before Redis 7.0); with one, a Lua script
 // (EVALSHA) takes up to batch members scoring at most "now" with
 // ZRANGEBYSCORE and ZREMs them in one step, and reports the next due time
 // so the consumer sleeps just until then (at most poll). Delivery is
@@ -28,6 +29,7 @@ type zset struct {
 	env         *Env
 	lo, hi      time.Duration
 	batch       int
+	pop         int // without a delay: members per pop on this server (Setup)
 	block, poll time.Duration
 	delayed     bool
 }
@@ -51,7 +53,7 @@ return nxt
 `)
 
 func newZSet(env *Env, o *Options) (Pattern, error) {
-	z := &zset{env: env, batch: o.Int("batch", 64), block: o.Duration("block", blockDefault), poll: o.Duration("poll", pollDefault)}
+	z := &zset{env: env, batch: o.Int("batch", 64), pop: 1, block: o.Duration("block", blockDefault), poll: o.Duration("poll", pollDefault)}
 	z.lo, z.hi = o.DurationRange("delay", 0)
 	z.delayed = z.hi > 0
 	if z.batch < 1 || z.batch > 1000 {
@@ -68,6 +70,7 @@ func (z *zset) Setup(ctx context.Context, env *Env) error {
 		return err
 	}
 	if !z.delayed {
+		z.pop = popBatch(ctx, env.Client, z.batch)
 		return nil
 	}
 	return loadScript(ctx, env.Client, claimDue)
@@ -116,48 +119,40 @@ func (z *zset) Queue(b *Batch, e Envelope, ev []byte) {
 
 func (z *zset) NewReader(env *Env, id int, _ string) Reader {
 	r := &zsetReader{z: z}
+	if !z.delayed {
+		r.pop = newBlockingPop(env, id, "bzpopmin", z.block, z.pop)
+		return r
+	}
 	for _, p := range partitionsFor(id, env.Consumers, len(env.Keys)) {
 		r.keys = append(r.keys, env.Keys[p])
 	}
-	r.popArgs = make([]any, len(r.keys)+2)
-	r.popArgs[0], r.popArgs[len(r.popArgs)-1] = "bzpopmin", secs(z.block)
-	copy(r.popArgs[1:], toAny(r.keys))
 	r.batch = strconv.Itoa(z.batch)
 	return r
 }
 
-func toAny(s []string) []any {
-	a := make([]any, len(s))
-	for i, v := range s {
-		a[i] = v
-	}
-	return a
-}
-
 type zsetReader struct {
-	z       *zset
-	keys    []string
-	popArgs []any
-	batch   string
-	cmds    []*redis.Cmd
-	pipe    redis.Pipeliner
+	z     *zset
+	pop   *blockingPop // without a delay
+	keys  []string     // with one
+	batch string
+	cmds  []*redis.Cmd
+	pipe  redis.Pipeliner
 }
 
 func (r *zsetReader) Read(ctx context.Context, got Got) error {
 	c := r.z.env.Client
 	if !r.z.delayed {
-		cmd := redis.NewSliceCmd(ctx, r.popArgs...)
-		_ = c.Process(ctx, cmd)
-		v, err := cmd.Result()
+		_, members, err := r.pop.pop(ctx)
 		if err == redis.Nil {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if len(v) == 3 { // key, member, score; due = intended send time
-			m, _ := v[1].(string)
-			got(m, 0)
+		for _, m := range members { // due = intended send time
+			if !got(m, 0) {
+				return nil // crashed: the rest of the pop is lost
+			}
 		}
 		return nil
 	}
