@@ -71,6 +71,7 @@ type Generator struct {
 	epoch   time.Time
 	groups  int
 	kills   []atomic.Int64 // per consumer: 0, or a pending kill (see KillConsumer)
+	routes  *slotRoutes    // on a cluster: the slot map the producers share
 
 	workers []*worker
 	parts   []partState
@@ -137,6 +138,9 @@ func New(cfg Config, rdb redis.UniversalClient) (*Generator, error) {
 	g := &Generator{cfg: cfg, env: env, pattern: b.Pattern, wait: b.wait, groups: groups,
 		kills: make([]atomic.Int64, cfg.Consumers), ledger: NewLedger(cfg.Producers, groups),
 		parts: make([]partState, cfg.Keys)}
+	if cc, ok := rdb.(*redis.ClusterClient); ok {
+		g.routes = &slotRoutes{client: cc}
+	}
 	// Workers exist from the start so that monitors (LastSuccess, Activity)
 	// may read them while Run starts up.
 	for i := 0; i < cfg.Producers+cfg.Consumers; i++ {

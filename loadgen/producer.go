@@ -62,7 +62,7 @@ func (g *Generator) newProducer(id int, w *worker) *producer {
 		rng:    rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(id))),
 		open:   cfg.Rate > 0,
 		end:    int64(cfg.Warmup + cfg.Duration),
-		out:    newSender(g.env.Client),
+		out:    newSender(g.env.Client, g.routes, g.wait.replicas > 0),
 		wait:   g.wait.replicas > 0,
 		bufs:   make([][]byte, cfg.Pipeline),
 		envs:   make([]Envelope, cfg.Pipeline),

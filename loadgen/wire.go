@@ -31,12 +31,22 @@ type reply struct {
 
 // newSender returns a producer's sender. On a standalone server each
 // producer writes on a connection of its own (wireConn): RESP straight from
-// the batch, replies read without allocating. Cluster and Sentinel clients
-// route commands and follow failovers themselves, so there batches go
-// through the client's pipeline (clientSender).
-func newSender(c redis.UniversalClient) sender {
-	if sc, ok := c.(*redis.Client); ok && directOK(sc.Options()) {
-		return &wireConn{opt: sc.Options()}
+// the batch, replies read without allocating. On a cluster it does the same
+// on a connection per primary, routing by the slot map routes holds
+// (clusterSender), except when a round trip ends with WAIT, which must
+// follow the writes on each node. Sentinel clients follow failovers
+// themselves, so there batches go through the client's pipeline
+// (clientSender).
+func newSender(c redis.UniversalClient, routes *slotRoutes, wait bool) sender {
+	switch c := c.(type) {
+	case *redis.Client:
+		if directOK(c.Options()) {
+			return &wireConn{opt: c.Options()}
+		}
+	case *redis.ClusterClient:
+		if routes != nil && !wait && clusterDirectOK(c.Options()) {
+			return newClusterSender(c, routes)
+		}
 	}
 	return &clientSender{pipe: c.Pipeline()}
 }

@@ -13,23 +13,47 @@ import (
 	"github.com/squall-bench/squall/report"
 )
 
-// TestSenderChoice: producers write on their own connections only to a
-// plain standalone client; Sentinel and cluster clients, and clients with
-// connect hooks, go through go-redis.
+// TestSenderChoice: producers write on their own connections to a plain
+// standalone client, and to a cluster's primaries unless WAIT follows each
+// round trip; Sentinel clients, and clients with connect hooks, go through
+// go-redis.
 func TestSenderChoice(t *testing.T) {
 	plain := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
 	hooked := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", OnConnect: func(context.Context, *redis.Conn) error { return nil }})
 	failover := redis.NewFailoverClient(&redis.FailoverOptions{MasterName: "m", SentinelAddrs: []string{"127.0.0.1:1"}})
 	cluster := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{"127.0.0.1:1"}})
-	for _, c := range []redis.UniversalClient{plain, hooked, failover, cluster} {
+	hookedCluster := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{"127.0.0.1:1"}, OnConnect: func(context.Context, *redis.Conn) error { return nil }})
+	for _, c := range []redis.UniversalClient{plain, hooked, failover, cluster, hookedCluster} {
 		defer c.Close()
 	}
-	if _, ok := newSender(plain).(*wireConn); !ok {
+	routes := &slotRoutes{client: cluster}
+	if _, ok := newSender(plain, nil, false).(*wireConn); !ok {
 		t.Error("plain standalone client: want a wireConn")
 	}
-	for name, c := range map[string]redis.UniversalClient{"hooked": hooked, "failover": failover, "cluster": cluster} {
-		if _, ok := newSender(c).(*clientSender); !ok {
+	if _, ok := newSender(cluster, routes, false).(*clusterSender); !ok {
+		t.Error("cluster client: want a clusterSender")
+	}
+	for name, c := range map[string]redis.UniversalClient{"hooked": hooked, "failover": failover, "cluster with WAIT": cluster, "hooked cluster": hookedCluster} {
+		if _, ok := newSender(c, routes, name == "cluster with WAIT").(*clientSender); !ok {
 			t.Errorf("%s client: want a clientSender", name)
+		}
+	}
+}
+
+// TestKeySlot: the slots Redis Cluster documents for plain keys and hash
+// tags.
+func TestKeySlot(t *testing.T) {
+	for key, want := range map[string]int{
+		"":                        0,
+		"foo":                     12182,
+		"123456789":               12739, // CRC16/XMODEM check value 0x31C3
+		"{user1000}.following":    keySlot([]byte("user1000")),
+		"foo{}{bar}":              keySlot([]byte("foo{}{bar}")), // empty tag: the whole key
+		"foo{{bar}}zap":           keySlot([]byte("{bar")),
+		"squall:{list:3}:event:1": keySlot([]byte("list:3")),
+	} {
+		if got := keySlot([]byte(key)); got != want {
+			t.Errorf("keySlot(%q) = %d, want %d", key, got, want)
 		}
 	}
 }
@@ -115,7 +139,7 @@ func TestClientSenderPath(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := newSender(rdb).(*clientSender); !ok {
+		if _, ok := newSender(rdb, nil, false).(*clientSender); !ok {
 			t.Fatal("want the go-redis path")
 		}
 		if err := g.Setup(context.Background()); err != nil {
