@@ -2,12 +2,12 @@ package loadgen
 
 import (
 	"context"
-	"github.com/squall-bench/squall/internal/testenv"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/squall-bench/squall/compose"
+	"github.com/squall-bench/squall/internal/testenv"
 )
 
 // startRedis stands up a real standalone redis-server for one test or
