@@ -333,3 +333,37 @@ func TestConsumersPopInBatches(t *testing.T) {
 		})
 	}
 }
+
+// TestQueuedCountsWhatWaits: with nobody consuming, every event a queue
+// pattern acknowledged is still in Redis, and Queued counts exactly those;
+// patterns that keep no events say so.
+func TestQueuedCountsWhatWaits(t *testing.T) {
+	_, rdb := startRedis(t)
+	for _, tc := range patternCases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := loadgen.Config{Pattern: tc.pattern, Producers: 2, Consumers: 0, Keys: 3, Pipeline: 4, Rate: 2000,
+				PayloadMin: 64, PayloadMax: 64, Options: tc.opts, KeyPrefix: "qd:", Duration: 200 * time.Millisecond, Run: 14}
+			g, err := loadgen.New(cfg, rdb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			if err := g.Setup(ctx); err != nil {
+				t.Fatal(err)
+			}
+			epoch := time.Now()
+			out, err := g.Run(ctx, report.NewCollector(epoch), epoch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, ok := g.Queued(ctx)
+			keeps := tc.receivers(2) == 1 // queues; fan-out and the register keep nothing to count
+			if ok != keeps {
+				t.Fatalf("Queued ok = %v, want %v", ok, keeps)
+			}
+			if ok && n != out.Events.Acked {
+				t.Errorf("Queued = %d, want the %d acked events nobody consumed", n, out.Events.Acked)
+			}
+		})
+	}
+}

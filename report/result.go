@@ -57,6 +57,11 @@ type Cell struct {
 	// ServerCalls is what Redis itself counted (INFO commandstats calls)
 	// during the cell, warmup included, for checking squall's own counts.
 	ServerCalls map[string]int64 `json:"server_calls,omitempty"`
+	// QueuedAtEnd is, when acknowledged events were still missing after the
+	// drain, how many events the pipeline's keys still held then (LLEN,
+	// ZCARD, SCARD, a stream group's lag): consumer lag, not loss. Absent
+	// when everything arrived or the pattern keeps no events.
+	QueuedAtEnd *int64 `json:"queued_at_end,omitempty"`
 	// Notes are plain-language findings, e.g. "the generator fell behind".
 	Notes []string `json:"notes,omitempty"`
 	Error string   `json:"error,omitempty"`

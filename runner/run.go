@@ -214,6 +214,13 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 		defer stopFaults() // heals on every path, panics included
 	}
 	out, genErr := gen.Run(runCtx, col, epoch)
+	if s.Workload.Consumers > 0 && !out.Drained && out.Events.Lost > 0 {
+		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		if n, ok := gen.Queued(qctx); ok {
+			rc.QueuedAtEnd = &n
+		}
+		cancel()
+	}
 	for _, err := range stopFaults() {
 		rc.Notes = append(rc.Notes, "a fault could not be undone: "+err.Error())
 	}
@@ -288,7 +295,15 @@ func fillCell(rc *report.Cell, s *scenarios.Scenario, col *report.Collector, out
 			us(sd.P99), us(sd.Max), s.Workload.Producers, s.Workload.Rate.PerSecond))
 	}
 	if s.Workload.Consumers > 0 && !out.Drained && ev.Lost > 0 {
-		rc.Notes = append(rc.Notes, fmt.Sprintf("%d acknowledged events had not arrived when the drain (%s) ended; they count as lost", ev.Lost, s.Drain.D()))
+		note := fmt.Sprintf("%d acknowledged events had not arrived when the drain (%s) ended; they count as lost", ev.Lost, s.Drain.D())
+		if q := rc.QueuedAtEnd; q != nil && *q > 0 {
+			note += fmt.Sprintf(". Redis still held %d events in the pipeline's keys then (warmup events included), so up to that many of them are consumer lag, not loss", *q)
+			if gone := ev.Lost - *q; gone > 0 {
+				note += fmt.Sprintf("; at least %d are gone", gone)
+			}
+			note += ". More consumers, a larger options.batch or a longer drain tell the two apart"
+		}
+		rc.Notes = append(rc.Notes, note)
 	}
 	if s.Workload.Rate.Max {
 		rc.Notes = append(rc.Notes, "closed loop (rate: max): latency is service time from the actual send; the send rate adapted to the server")

@@ -72,3 +72,34 @@ matrix:
 		t.Error("no summary.md")
 	}
 }
+
+// A consumer that cannot keep up leaves acknowledged events in Redis when
+// the drain ends: they count as lost, and the cell says how many Redis
+// still held, so that lag is not read as data loss.
+func TestQueuedAtEndTellsLagFromLoss(t *testing.T) {
+	testenv.RequireRedis(t)
+	sc, cells, err := scenarios.Parse("lag.yaml", []byte(`
+warmup: 200ms
+duration: 1s
+drain: 200ms
+target: {provider: process}
+workload: {pattern: list, producers: 4, consumers: 1, rate: max, pipeline: 16, payload: 64, keys: 2, options: {batch: 1}}
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, _, err := Run(context.Background(), sc, cells, Options{Out: t.TempDir(), Quiet: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Cells[0]
+	if c.Events.Lost == 0 || c.QueuedAtEnd == nil {
+		t.Fatalf("lost %d, queued_at_end %v: want a consumer that fell behind, and what Redis still held", c.Events.Lost, c.QueuedAtEnd)
+	}
+	if *c.QueuedAtEnd < c.Events.Lost {
+		t.Errorf("queued_at_end %d < lost %d: with no fault every missing event should still be in Redis", *c.QueuedAtEnd, c.Events.Lost)
+	}
+	if note := strings.Join(c.Notes, "\n"); !strings.Contains(note, "consumer lag, not loss") {
+		t.Errorf("notes do not tell lag from loss:\n%s", note)
+	}
+}

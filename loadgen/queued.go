@@ -1,0 +1,107 @@
+package loadgen
+
+import (
+	"context"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// A queue keeps events in Redis until a consumer takes them. When a run
+// ends with acknowledged events never received, what the queue still holds
+// tells consumer lag (the events are there, the consumers fell behind)
+// from loss (they are gone).
+type queue interface {
+	// queued counts the events still waiting in the pattern's keys, warmup
+	// events included; false when the pattern keeps none (pub/sub, the
+	// string register).
+	queued(ctx context.Context, c redis.UniversalClient, keys []string) (int64, bool, error)
+}
+
+// Queued returns how many events were still waiting in the pipeline's keys,
+// and false when the pattern does not keep events or Redis did not answer.
+func (g *Generator) Queued(ctx context.Context) (int64, bool) {
+	q, ok := g.pattern.(queue)
+	if !ok {
+		return 0, false
+	}
+	n, ok, err := q.queued(ctx, g.env.Client, g.env.Keys)
+	return n, ok && err == nil
+}
+
+// sumLens pipelines one length command per key and sums the replies.
+func sumLens(ctx context.Context, c redis.UniversalClient, keys []string, length func(redis.Pipeliner, string) *redis.IntCmd) (int64, bool, error) {
+	cmds := make([]*redis.IntCmd, len(keys))
+	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			cmds[i] = length(p, k)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	var n int64
+	for _, cmd := range cmds {
+		n += cmd.Val()
+	}
+	return n, true, nil
+}
+
+func llen(p redis.Pipeliner, k string) *redis.IntCmd { return p.LLen(context.Background(), k) }
+
+// Lists, and the notification lists of the string and hash patterns, hold
+// an event (or its id) per element; sorted sets and sets a member each.
+func (*list) queued(ctx context.Context, c redis.UniversalClient, keys []string) (int64, bool, error) {
+	return sumLens(ctx, c, keys, llen)
+}
+
+func (*reliableList) queued(ctx context.Context, c redis.UniversalClient, keys []string) (int64, bool, error) {
+	return sumLens(ctx, c, keys, llen)
+}
+
+func (*hash) queued(ctx context.Context, c redis.UniversalClient, keys []string) (int64, bool, error) {
+	return sumLens(ctx, c, keys, llen)
+}
+
+func (s *str) queued(ctx context.Context, c redis.UniversalClient, keys []string) (int64, bool, error) {
+	if s.register {
+		return 0, false, nil
+	}
+	return sumLens(ctx, c, keys, llen)
+}
+
+func (*zset) queued(ctx context.Context, c redis.UniversalClient, keys []string) (int64, bool, error) {
+	return sumLens(ctx, c, keys, func(p redis.Pipeliner, k string) *redis.IntCmd { return p.ZCard(context.Background(), k) })
+}
+
+func (*set) queued(ctx context.Context, c redis.UniversalClient, keys []string) (int64, bool, error) {
+	return sumLens(ctx, c, keys, func(p redis.Pipeliner, k string) *redis.IntCmd { return p.SCard(context.Background(), k) })
+}
+
+// A stream keeps its entries; what the group has not yet read is its lag
+// (XINFO GROUPS, Redis ≥ 7.0).
+func (s *stream) queued(ctx context.Context, c redis.UniversalClient, keys []string) (int64, bool, error) {
+	if v, err := serverVersion(ctx, c); err != nil || !versionAtLeast(v, 7, 0) {
+		return 0, false, nil // before 7.0 XINFO GROUPS has no lag
+	}
+	var n int64
+	for _, k := range keys {
+		groups, err := c.XInfoGroups(ctx, k).Result()
+		if err != nil {
+			return 0, false, err
+		}
+		found := false
+		for _, g := range groups {
+			if g.Name == s.group {
+				if g.Lag < 0 {
+					return 0, false, nil // Redis could not tell (entries deleted or trimmed)
+				}
+				n, found = n+g.Lag, true
+			}
+		}
+		if !found {
+			return 0, false, nil
+		}
+	}
+	return n, true, nil
+}
