@@ -364,7 +364,7 @@ func (p *page) cell(r *Result, i int, cd CellData) {
 			p.printf(`<div class="banner fail"><b>Error:</b> %s</div>`, esc(c.Error))
 		}
 	}
-	if alarms := deliveryAlarms(c.Events); len(alarms) > 0 && (c.Workload.Consumers > 0 || c.Events.Received > 0) {
+	if alarms := deliveryAlarms(c); len(alarms) > 0 && (c.Workload.Consumers > 0 || c.Events.Received > 0) {
 		for i := range alarms {
 			alarms[i] = esc(alarms[i])
 		}

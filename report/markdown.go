@@ -70,7 +70,7 @@ func mdCell(ew *errWriter, r *Result, c *Cell) {
 	}
 	ew.line("")
 	ew.lines(mdTable([][]string{names, vals}, strings.Repeat("r", len(names))))
-	for _, a := range deliveryAlarms(e) {
+	for _, a := range deliveryAlarms(c) {
 		ew.printf("\n⚠️ %s\n", mdText(a))
 	}
 	if len(c.Errors) > 0 {

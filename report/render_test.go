@@ -178,3 +178,28 @@ func TestTextProducerOnlyAndCellError(t *testing.T) {
 		t.Errorf("producer-only cell shows consumer figures:\n%s", out)
 	}
 }
+
+// TestDeliveryAlarms: a loss is spelled out, and a backlog Redis still held
+// when the drain ended is named beside it.
+func TestDeliveryAlarms(t *testing.T) {
+	queued := func(n int64) *int64 { return &n }
+	for _, tc := range []struct {
+		name string
+		c    Cell
+		want []string
+	}{
+		{"nothing wrong", Cell{Events: Events{Sent: 10, Acked: 10, Received: 10}}, nil},
+		{"lost", Cell{Events: Events{Lost: 1130}}, []string{"LOST: 1,130 acknowledged events never reached a consumer"}},
+		{"lost, none waiting", Cell{Events: Events{Lost: 1}, QueuedAtEnd: queued(0)}, []string{"LOST: 1 acknowledged event never reached a consumer"}},
+		{"lag", Cell{Events: Events{Lost: 5000, Duplicated: 2}, QueuedAtEnd: queued(6200)}, []string{
+			"LOST: 5,000 acknowledged events never reached a consumer before the drain ended; Redis still held 6,200 then (consumer lag, not necessarily loss)",
+			"DUPLICATED: 2 events were received more than once"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := deliveryAlarms(&tc.c)
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("deliveryAlarms =\n%q\nwant\n%q", got, tc.want)
+			}
+		})
+	}
+}

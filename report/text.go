@@ -208,17 +208,24 @@ func textEvents(ew *errWriter, c *Cell) {
 		"recovered " + fmtCount(e.Recovered), "duplicated " + fmtCount(e.Duplicated),
 		"reordered " + fmtCount(e.Reordered),
 	}, "  ", indent, textWidth))
-	for _, s := range deliveryAlarms(e) {
+	for _, s := range deliveryAlarms(c) {
 		ew.lines(wrapWords(indent, strings.Fields(s), " ", indent, textWidth))
 	}
 }
 
 // deliveryAlarms spell out the counts that mean the pipeline broke its
 // promise, so they are not missed in a row of zeros.
-func deliveryAlarms(e Events) []string {
+// A backlog Redis still held when the drain ended is named beside the loss
+// it may explain.
+func deliveryAlarms(c *Cell) []string {
+	e := c.Events
 	var out []string
 	if e.Lost > 0 {
-		out = append(out, fmt.Sprintf("LOST: %s acknowledged %s never reached a consumer", fmtCount(e.Lost), pluralize(e.Lost, "event", "events")))
+		a := fmt.Sprintf("LOST: %s acknowledged %s never reached a consumer", fmtCount(e.Lost), pluralize(e.Lost, "event", "events"))
+		if q := c.QueuedAtEnd; q != nil && *q > 0 {
+			a += fmt.Sprintf(" before the drain ended; Redis still held %s then (consumer lag, not necessarily loss)", fmtCount(*q))
+		}
+		out = append(out, a)
 	}
 	if e.Duplicated > 0 {
 		out = append(out, fmt.Sprintf("DUPLICATED: %s %s received more than once", fmtCount(e.Duplicated), pluralize(e.Duplicated, "event was", "events were")))
