@@ -137,10 +137,7 @@ func (s *clusterSender) exec(b *Batch, res []reply) {
 	s.used = 0
 	i := 0
 	forEachCmd(b.wire(), func(cmd, key []byte) {
-		g := s.group(m[keySlot(key)])
-		g.b.buf = append(g.b.buf, cmd...)
-		g.b.cmds++
-		g.idx = append(g.idx, i)
+		s.group(m[keySlot(key)]).add(cmd, i)
 		i++
 	})
 	refresh := s.roundTrip(res)
@@ -157,6 +154,13 @@ var (
 	errNoSlotMap = errors.New("no slot map: CLUSTER SLOTS did not answer")
 	errNoPrimary = errors.New("no primary serves the slot (cluster down or slot map out of date)")
 )
+
+// add appends command i of the round trip (its RESP encoding) to g.
+func (g *nodeBatch) add(cmd []byte, i int) {
+	g.b.buf = append(g.b.buf, cmd...)
+	g.b.cmds++
+	g.idx = append(g.idx, i)
+}
 
 // group returns the round trip's batch for addr, starting it if needed.
 func (s *clusterSender) group(addr string) *nodeBatch {
@@ -243,10 +247,7 @@ func (s *clusterSender) redirect(b *Batch, res []reply) bool {
 	i := 0
 	forEachCmd(b.wire(), func(cmd, _ []byte) {
 		if addr, ok := movedTo(res[i].err); ok {
-			g := s.group(addr)
-			g.b.buf = append(g.b.buf, cmd...)
-			g.b.cmds++
-			g.idx = append(g.idx, i)
+			s.group(addr).add(cmd, i)
 		}
 		i++
 	})
