@@ -9,7 +9,7 @@ import (
 
 // TimelineColumns is timeline.csv's header.
 var TimelineColumns = []string{
-	"t_s", "sent", "acked", "received", "errors",
+	"t_s", "interval_s", "sent", "acked", "received", "errors",
 	"publish_p50_us", "publish_p99_us", "publish_max_us",
 	"e2e_p50_us", "e2e_p99_us", "e2e_max_us", "faults",
 }
@@ -35,7 +35,7 @@ func (t *TimelineWriter) Write(s Second) error {
 	}
 	i := func(v int64) string { return strconv.FormatInt(v, 10) }
 	row := []string{
-		strconv.FormatFloat(s.T, 'f', 3, 64),
+		strconv.FormatFloat(s.T, 'f', 3, 64), strconv.FormatFloat(s.Dt, 'f', 3, 64),
 		i(s.Sent), i(s.Acked), i(s.Received), i(s.Errors),
 		i(s.Publish.P50), i(s.Publish.P99), i(s.Publish.Max),
 		i(s.EndToEnd.P50), i(s.EndToEnd.P99), i(s.EndToEnd.Max),

@@ -52,14 +52,14 @@ func failoverResult() *Result {
 			Keys: 8, Pipeline: 1},
 		Client:     ClientInfo{Library: "github.com/redis/go-redis/v9 9.23.0", DialTimeoutS: 5, ReadTimeoutS: 3, WriteTimeoutS: 3, MaxRetries: 3, CPUs: 1, CPUsNote: "auto: 1 of 2 cores, one left to the Redis primary on this machine"},
 		DurationS:  60,
-		Throughput: Throughput{SentPerS: 19998.7, AckedPerS: 19861.25, ReceivedPerS: 19852.4},
+		Throughput: Throughput{OfferedPerS: 20000, SentPerS: 19998.7, AckedPerS: 19861.25, ReceivedPerS: 19852.4},
 		Latency: Latencies{
 			Publish:   Summary{Count: 1191675, Min: 88, Mean: 40211.7, P50: 412, P90: 1240, P99: 6_210_000, P999: 7_980_000, Max: 8_412_000},
 			EndToEnd:  Summary{Count: 1191144, Min: 140, Mean: 51230.2, P50: 655, P90: 2_410, P99: 6_850_000, P999: 8_120_000, Max: 9_870_000},
 			SendDelay: Summary{Count: 1199922, Min: 0, Mean: 19.5, P50: 9, P90: 24, P99: 96, P999: 999_700, Max: 1_204_000},
 		},
-		Events: Events{Sent: 1199922, Acked: 1191675, Failed: 7621, Indeterminate: 626, Received: 1191144,
-			Lost: 1130, Recovered: 599, Duplicated: 37, Reordered: 12},
+		Events: Events{Sent: 1199922, Dropped: 78, Acked: 1191675, Failed: 7621, Indeterminate: 626, Received: 1191144,
+			Lost: 1130, Stranded: 0, Recovered: 599, Duplicated: 37, DuplicateDeliveries: 41, Reordered: 12},
 		Errors: map[string]int64{"timeout": 598, "connection": 28, "readonly": 7621},
 		Faults: []FaultResult{
 			{Action: "kill", Target: "primary", Node: "redis-1", Role: "primary", AtS: 20, HealedAtS: 0, UnavailableS: 6.21, RecoveredS: 7.9,
@@ -70,6 +70,7 @@ func failoverResult() *Result {
 		},
 		ServerCalls: map[string]int64{"xadd": 1210004, "xreadgroup": 98211, "xack": 1191144},
 		QueuedAtEnd: new(int64), // every missing event is gone, none waiting
+		Saturation:  &Saturation{CarriedRatio: 0.993, Limit: "redis", RedisCPU: 0.97, ClientCPU: 0.41, ClientCores: 1},
 		Notes: []string{
 			"1,130 acknowledged events were written to the old primary after the replica's last sync and were lost in the failover; with asynchronous replication this is expected Redis behaviour, measured here.",
 			"the generator fell behind its schedule (send delay p99.9 1s): latency figures include that queueing.",

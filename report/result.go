@@ -59,9 +59,12 @@ type Cell struct {
 	ServerCalls map[string]int64 `json:"server_calls,omitempty"`
 	// QueuedAtEnd is, when acknowledged events were still missing after the
 	// drain, how many events the pipeline's keys still held then (LLEN,
-	// ZCARD, SCARD, a stream group's lag): consumer lag, not loss. Absent
+	// ZCARD, SCARD, a stream group's lag), warmup events included. Absent
 	// when everything arrived or the pattern keeps no events.
 	QueuedAtEnd *int64 `json:"queued_at_end,omitempty"`
+	// Saturation is set when the cell carried less than it was offered:
+	// how much less, and what most likely limited it.
+	Saturation *Saturation `json:"saturation,omitempty"`
 	// Notes are plain-language findings, e.g. "the generator fell behind".
 	Notes []string `json:"notes,omitempty"`
 	Error string   `json:"error,omitempty"`
@@ -116,11 +119,34 @@ type ClientInfo struct {
 	CPUsNote string `json:"cpus_note,omitempty"`
 }
 
-// Throughput is events per second over the measured phase.
+// Throughput is what was carried inside the measured window: operations
+// that completed in it (sent, acknowledged, received), by when they
+// completed, divided by its length. OfferedPerS is what the schedule asked
+// for (0 in closed loop, rate: max).
 type Throughput struct {
+	OfferedPerS  float64 `json:"offered_per_s"`
 	SentPerS     float64 `json:"sent_per_s"`
 	AckedPerS    float64 `json:"acked_per_s"`
 	ReceivedPerS float64 `json:"received_per_s"`
+}
+
+// Saturation says that a cell carried less than it was offered and what
+// most likely limited it.
+type Saturation struct {
+	// CarriedRatio is carried over offered throughput (acked, or received
+	// when the cell has consumers).
+	CarriedRatio float64 `json:"carried_ratio"`
+	// Limit is "redis" (its main thread was busy), "generator" (squall's
+	// own cores were busy) or "concurrency" (every producer connection was
+	// waiting on a reply: producers × pipeline in flight were too few for
+	// the rate at this latency).
+	Limit string `json:"limit"`
+	// RedisCPU is the busiest primary's CPU over the measured window, in
+	// cores (-1: unknown); ClientCPU is squall's, in cores, out of
+	// ClientCores.
+	RedisCPU    float64 `json:"redis_cpu"`
+	ClientCPU   float64 `json:"client_cpu"`
+	ClientCores int     `json:"client_cores"`
 }
 
 // Latencies are the three recorded latency kinds, in microseconds.
@@ -142,17 +168,31 @@ type Summary struct {
 	Max   int64   `json:"max"`
 }
 
-// Events is the delivery accounting of the measured phase.
+// Events is the delivery accounting of the events intended in the
+// measured phase.
 type Events struct {
-	Sent          int64 `json:"sent"`
+	Sent int64 `json:"sent"`
+	// Dropped are events that fell due in the measured phase but were never
+	// sent: the phase ended while the generator was behind its schedule.
+	// They are counted, never sent late (sent + dropped = offered).
+	Dropped       int64 `json:"dropped"`
 	Acked         int64 `json:"acked"`
 	Failed        int64 `json:"failed"`
 	Indeterminate int64 `json:"indeterminate"`
 	Received      int64 `json:"received"`
-	Lost          int64 `json:"lost"`
-	Recovered     int64 `json:"recovered"`
-	Duplicated    int64 `json:"duplicated"`
-	Reordered     int64 `json:"reordered"`
+	// Lost are events acknowledged, never received and no longer in Redis.
+	Lost int64 `json:"lost"`
+	// Stranded are events acknowledged, never received, and still in the
+	// pipeline's keys when the run ended (consumer lag, not loss).
+	Stranded  int64 `json:"stranded"`
+	Recovered int64 `json:"recovered"`
+	// Duplicated counts events received more than once;
+	// DuplicateDeliveries the deliveries beyond each event's first (an
+	// event that arrived three times is one duplicated event and two
+	// duplicate deliveries).
+	Duplicated          int64 `json:"duplicated"`
+	DuplicateDeliveries int64 `json:"duplicate_deliveries"`
+	Reordered           int64 `json:"reordered"`
 }
 
 // FaultResult is what one injected fault did to the pipeline.
@@ -179,8 +219,10 @@ type FaultResult struct {
 	PromotedAtS float64 `json:"promoted_at_s,omitempty"`
 	// Errors are the client-visible errors from the fault until recovery, by class.
 	Errors map[string]int64 `json:"errors,omitempty"`
-	// LostAcked counts events acknowledged between the fault (minus one
-	// second) and recovery that were later lost.
+	// LostAcked counts the lost events (acknowledged, never received, gone
+	// from Redis) this fault accounts for: those still unreceived when it
+	// struck and not already counted by an earlier fault; the last fault
+	// also takes what was acknowledged after it fired.
 	LostAcked int64 `json:"lost_acked"`
 	// Shards is per-shard availability for cluster targets.
 	Shards []ShardAvailability `json:"shards,omitempty"`

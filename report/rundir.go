@@ -99,6 +99,14 @@ func parseSecond(rec []string, col map[string]int) (Second, error) {
 		return s, fmt.Errorf("t_s: %q is not a number", field("t_s"))
 	}
 	s.T = t
+	s.Dt = 1 // files written before interval_s existed had whole seconds
+	if v := field("interval_s"); v != "" {
+		dt, err := strconv.ParseFloat(v, 64)
+		if err != nil || !finite(dt) || dt < 0 {
+			return s, fmt.Errorf("interval_s: %q is not a number", v)
+		}
+		s.Dt = dt
+	}
 	n := func(name string) int64 {
 		v := field(name)
 		if v == "" {
