@@ -12,6 +12,7 @@ import (
 type sendLog struct {
 	first, next   uint64 // measured sequence numbers are [first, next)
 	measuring     bool
+	dropped       uint64 // due in the measured phase, never sent (open loop)
 	failed, indet seqSet // not acknowledged: definitely not written / unknown
 }
 
@@ -94,6 +95,7 @@ func (l *Ledger) Reconcile() report.Events {
 		sent := int64(s.next - s.first)
 		failed, indet := int64(s.failed.count()), int64(s.indet.count())
 		ev.Sent += sent
+		ev.Dropped += int64(s.dropped)
 		ev.Failed += failed
 		ev.Indeterminate += indet
 		ev.Acked += sent - failed - indet

@@ -258,7 +258,10 @@ func TestWaitWithoutReplicas(t *testing.T) {
 	ev := out.Events
 	waits := calls(t, rdb, "wait") - before
 	t.Logf("%+v under-replicated %d errors %v; WAIT calls %d", ev, out.UnderReplicated, out.Errors, waits)
-	if ev.Sent < 350 || ev.Acked != 0 || ev.Indeterminate != ev.Sent || out.UnderReplicated != ev.Sent {
+	// A WAIT that times out returns at Redis's next cron tick (hz 10:
+	// ~100 ms), so the producers carry far less than the 400 events due;
+	// they stop on time all the same, and the rest count as dropped.
+	if ev.Sent < 20 || ev.Sent+ev.Dropped != 400 || ev.Acked != 0 || ev.Indeterminate != ev.Sent || out.UnderReplicated != ev.Sent {
 		t.Errorf("events %+v, under-replicated %d: want every write under-replicated, none acked", ev, out.UnderReplicated)
 	}
 	if out.Errors["under_replicated"] != ev.Sent {
