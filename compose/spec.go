@@ -286,3 +286,34 @@ func sentinelConf(spec Spec, p place, primaryInternal string) []string {
 }
 
 func quote(s string) string { return fmt.Sprintf("%q", s) }
+
+// NodeNames lists the names the nodes of a target will have, so that a
+// fault aimed at node:NAME is checked before anything starts. Standalone
+// and Sentinel targets name data nodes redis-0 (the first primary) to
+// redis-R and Sentinels sentinel-0 on; a cluster numbers its primaries
+// first, then each shard's replicas. An external target's names come from
+// its addresses: node-I for each, sentinel-I when they are Sentinels, and
+// primary for the master they monitor; which applies is only known once
+// connected, so every form is listed.
+func NodeNames(provider, topology string, shards, replicas, sentinels, addrs int) []string {
+	var names []string
+	add := func(prefix string, n int) {
+		for i := range n {
+			names = append(names, fmt.Sprintf("%s-%d", prefix, i))
+		}
+	}
+	switch {
+	case provider == "external":
+		add("node", addrs)
+		add("sentinel", addrs)
+		names = append(names, "primary")
+	case topology == "cluster":
+		add("redis", shards*(1+replicas))
+	case topology == "sentinel":
+		add("redis", 1+replicas)
+		add("sentinel", sentinels)
+	default:
+		add("redis", 1+replicas)
+	}
+	return names
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/squall-bench/squall/internal/testenv"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ func TestStandaloneWithReplicas(t *testing.T) {
 		if len(tg.Nodes) != 3 || tg.Primary() == nil || tg.Version == "" {
 			t.Fatalf("nodes %d, primary %v, version %q", len(tg.Nodes), tg.Primary(), tg.Version)
 		}
+		sameNames(t, tg, NodeNames(provider, "standalone", 0, 2, 0, 0))
 		rdb := tg.Client(testClientOptions)
 		defer rdb.Close()
 		writeRead(t, rdb, "standalone", 50)
@@ -49,6 +51,7 @@ func TestSentinel(t *testing.T) {
 		if len(tg.Sentinels()) != 3 || len(tg.DataNodes()) != 2 {
 			t.Fatalf("nodes: %d sentinels, %d data", len(tg.Sentinels()), len(tg.DataNodes()))
 		}
+		sameNames(t, tg, NodeNames(provider, "sentinel", 0, 1, 3, 0))
 		old := tg.Primary()
 		for _, s := range tg.Sentinels() {
 			c := redis.NewSentinelClient(&redis.Options{Addr: s.Addr})
@@ -117,6 +120,7 @@ func TestCluster(t *testing.T) {
 		if len(tg.Nodes) != 6 {
 			t.Fatalf("%d nodes, want 6", len(tg.Nodes))
 		}
+		sameNames(t, tg, NodeNames(provider, "cluster", 3, 1, 0, 0))
 		for _, n := range tg.Nodes {
 			c := tg.NodeClient(n)
 			info, err := c.ClusterInfo(ctx).Result()
@@ -204,6 +208,12 @@ func TestExternal(t *testing.T) {
 			if ext.Topology != topo || ext.Version != tg.Version {
 				t.Errorf("external detected %s %s, want %s %s", ext.Topology, ext.Version, topo, tg.Version)
 			}
+			names := NodeNames("external", topo, 0, 0, 0, len(addrs))
+			for _, n := range ext.Nodes {
+				if !slices.Contains(names, n.Name) {
+					t.Errorf("external node %s is not among NodeNames %v", n.Name, names)
+				}
+			}
 			rdb := ext.Client(testClientOptions)
 			writeRead(t, rdb, "external", 10)
 			rdb.Close()
@@ -244,5 +254,18 @@ func TestSpecErrorsBeforeStart(t *testing.T) {
 	}
 	if _, err := Resolve("kubernetes"); err == nil {
 		t.Error("Resolve accepted an unknown provider")
+	}
+}
+
+// sameNames checks that NodeNames, which validation uses to check
+// node:NAME targets before anything starts, names the nodes a target got.
+func sameNames(t *testing.T, tg *Target, want []string) {
+	t.Helper()
+	var got []string
+	for _, n := range tg.Nodes {
+		got = append(got, n.Name)
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("nodes %v, NodeNames says %v", got, want)
 	}
 }

@@ -95,7 +95,8 @@ type worker struct {
 	okStart  atomic.Int64 // ns since epoch that operation was sent (or the read began)
 	lastFail atomic.Int64 // ns since epoch of the last failed operation
 	busy     atomic.Int64 // producers: ns since epoch the operation in flight was sent; 0 when idle
-	_        [40]byte
+	waited   atomic.Int64 // producers: ns spent waiting for replies, summed over round trips
+	_        [32]byte
 }
 
 // partState is when writes to one partition (key) last succeeded and
@@ -207,6 +208,18 @@ func (g *Generator) Errors() map[string]int64 {
 		}
 	}
 	return sum.Map()
+}
+
+// ProducerWait returns how long the producers have waited for replies so
+// far, summed over producers: over a window, its growth divided by the
+// window and the producer count is the share of time a producer
+// connection had a round trip in flight.
+func (g *Generator) ProducerWait() time.Duration {
+	var sum int64
+	for _, w := range g.workers[:g.cfg.Producers] {
+		sum += w.waited.Load()
+	}
+	return time.Duration(sum)
 }
 
 // Producers returns the producers' activity.
@@ -388,6 +401,9 @@ func (g *Generator) consume(stop context.Context, id int, w *worker, ready func(
 			return
 		}
 		if e.Intended < measureFrom {
+			// A warmup event: not accounted or timed, but carried in the
+			// second it arrives (the timeline counts by arrival).
+			w.rec.Received(1)
 			return
 		}
 		if g.ledger.Deliver(group, e.Producer, e.Seq) {

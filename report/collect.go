@@ -65,13 +65,12 @@ func (c *Collector) LogTo(ws [NumKinds]io.Writer, comment string) error {
 	return nil
 }
 
-// Discard throws away everything recorded so far (the warmup) and makes
-// now the start of the next interval.
+// Discard starts the measured phase at now: the counts so far (the
+// warmup's) are left out of the timeline. Latency samples are not thrown
+// away: workers only record events intended in the measured phase, so any
+// sample already recorded belongs to it (one recorded in the moment
+// between the phase's start and this call included).
 func (c *Collector) Discard(now time.Time) {
-	c.drain()
-	for k := range c.interval {
-		c.interval[k].Reset()
-	}
 	c.mu.Lock()
 	for i, r := range c.recs {
 		c.last[i] = r.counts()
@@ -97,6 +96,7 @@ func (c *Collector) Tick(now time.Time) (Second, error) {
 	c.mu.Unlock()
 	s := Second{
 		T:        now.Sub(c.begin).Seconds(),
+		Dt:       now.Sub(c.prev).Seconds(),
 		Sent:     d.sent,
 		Acked:    d.acked,
 		Received: d.received,

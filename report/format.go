@@ -208,3 +208,7 @@ func (e *errWriter) lines(ls []string) {
 		e.line(l)
 	}
 }
+
+// FormatCount writes a count with thousands separators (1,234,567), as
+// every report does; notes written outside this package use it too.
+func FormatCount(n int64) string { return fmtCount(n) }

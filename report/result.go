@@ -137,9 +137,11 @@ type Saturation struct {
 	// when the cell has consumers).
 	CarriedRatio float64 `json:"carried_ratio"`
 	// Limit is "redis" (its main thread was busy), "generator" (squall's
-	// own cores were busy) or "concurrency" (every producer connection was
-	// waiting on a reply: producers × pipeline in flight were too few for
-	// the rate at this latency).
+	// own cores were busy), "faults" (neither was, and faults were
+	// scheduled), "concurrency" (the producer connections were waiting on
+	// replies: producers × pipeline in flight were too few for the rate at
+	// this latency) or "consumers" (Redis took the writes, the consumers
+	// did not keep up).
 	Limit string `json:"limit"`
 	// RedisCPU is the busiest primary's CPU over the measured window, in
 	// cores (-1: unknown); ClientCPU is squall's, in cores, out of

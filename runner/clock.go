@@ -65,12 +65,17 @@ func (cf *cellFiles) close() {
 
 // clock ticks the collector once a second from the start of the measured
 // phase until stopped, writing timeline rows and the live status. It is the
-// only caller of the collector's Tick.
+// only caller of the collector's Tick. One tick falls exactly at the end
+// of the measured phase, so the rows up to it are the measured window
+// (carried throughput is counted over them); drain rows follow a second
+// apart, and stopping always closes a last row, however short, so every
+// sample recorded reaches the totals.
 type clock struct {
 	done    chan struct{}
 	stopped chan struct{}
 	mu      sync.Mutex
 	werr    error
+	window  int // rows in the measured window; set when the goroutine ends
 }
 
 func startClock(col *report.Collector, tl *report.TimelineWriter, begin time.Time, duration time.Duration, o Options) *clock {
@@ -82,13 +87,15 @@ func startClock(col *report.Collector, tl *report.TimelineWriter, begin time.Tim
 	go func() {
 		defer close(c.stopped)
 		defer st.finish()
-		select { // the warmup: its samples are thrown away
+		select { // the warmup: its counts are left out of the timeline
 		case <-time.After(time.Until(begin)):
 			col.Discard(time.Now())
 		case <-c.done:
 			return
 		}
-		next := begin.Add(time.Second)
+		end := begin.Add(duration)
+		rows, measuring := 0, true
+		next := nextTick(begin, end, begin, measuring)
 		t := time.NewTimer(time.Until(next))
 		defer t.Stop()
 		for {
@@ -99,9 +106,6 @@ func startClock(col *report.Collector, tl *report.TimelineWriter, begin time.Tim
 				final = true
 			}
 			now := time.Now()
-			if final && now.Sub(next.Add(-time.Second)) < 50*time.Millisecond {
-				return // nothing worth a row since the last tick
-			}
 			row, err := col.Tick(now)
 			if err == nil {
 				err = tl.Write(row)
@@ -111,15 +115,33 @@ func startClock(col *report.Collector, tl *report.TimelineWriter, begin time.Tim
 				c.werr = err
 				c.mu.Unlock()
 			}
+			rows++
+			if measuring {
+				c.window = rows
+				measuring = !final && next.Before(end)
+			}
 			st.add(row, final)
 			if final {
 				return
 			}
-			next = next.Add(time.Second)
+			next = nextTick(begin, end, next, measuring)
 			t.Reset(time.Until(next))
 		}
 	}()
 	return c
+}
+
+// nextTick is the tick after prev: whole seconds from begin in the
+// measured phase, the phase's end itself, then whole seconds from the end.
+func nextTick(begin, end, prev time.Time, measuring bool) time.Time {
+	if !measuring {
+		return prev.Add(time.Second)
+	}
+	n := prev.Sub(begin)/time.Second + 1
+	if next := begin.Add(n * time.Second); next.Before(end) {
+		return next
+	}
+	return end
 }
 
 func (c *clock) stop() {
@@ -132,6 +154,11 @@ func (c *clock) err() error {
 	defer c.mu.Unlock()
 	return c.werr
 }
+
+// measuredRows is how many of the collector's rows make up the measured
+// window (all of them when the run stopped before the phase ended). Call
+// it after stop.
+func (c *clock) measuredRows() int { return c.window }
 
 // isTerminal reports whether w is a terminal that understands \r and
 // erase-line, so the status can be redrawn in place. A variable so tests

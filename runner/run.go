@@ -206,6 +206,7 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 	defer cancel(nil)
 	go watch(runCtx, cancel, tg, gen, s, epoch)
 	clock := startClock(col, files.timeline, begin, s.Duration.D(), o)
+	busy := sampleUsage(runCtx, tg, gen, begin, begin.Add(s.Duration.D()))
 	var faults *faultMonitor
 	stopFaults := func() []error { return nil }
 	if len(s.Chaos) > 0 {
@@ -227,11 +228,18 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 	clock.stop()
 	after, unanswered := commandCalls(context.WithoutCancel(ctx), tg)
 
-	measured := min(s.Duration.D(), max(0, out.SendEnd-s.Warmup.D()))
+	rows := col.History()
+	window := rows[:min(clock.measuredRows(), len(rows))]
 	if faults != nil {
-		rc.Faults = faults.results(out.Finished, col.History())
+		rc.Faults = faults.results(out.Finished, rows)
 	}
-	fillCell(&rc, s, col, out, measured, clock.err())
+	u, _ := <-busy
+	fillCell(&rc, s, col, out, window, u, clock.err())
+	if faults != nil {
+		r := faults.firedCheck(chaosSteps(s), s.Duration.D())
+		rc.SLO = append(rc.SLO, r)
+		rc.Pass = rc.Pass && r.Pass
+	}
 	rc.ServerCalls = diffCalls(before, after)
 
 	if len(unanswered) > 0 || len(s.Chaos) > 0 {
@@ -240,7 +248,7 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 	switch {
 	case genErr == nil:
 	case ctx.Err() != nil:
-		return rc, fmt.Errorf("%w: stopped after %.1fs of the measured phase; partial results kept", ErrInterrupted, measured.Seconds())
+		return rc, fmt.Errorf("%w: stopped after %.1fs of the measured phase; partial results kept", ErrInterrupted, rc.DurationS)
 	default:
 		return rc, genErr
 	}
@@ -249,16 +257,17 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 
 // fillCell turns the load's outcome and the recorded histograms into the
 // cell's figures, notes and verdict.
-func fillCell(rc *report.Cell, s *scenarios.Scenario, col *report.Collector, out *loadgen.Outcome, measured time.Duration, clockErr error) {
-	secs := measured.Seconds()
+func fillCell(rc *report.Cell, s *scenarios.Scenario, col *report.Collector, out *loadgen.Outcome, window []report.Second, u usage, clockErr error) {
+	secs, sent, acked, received := carried(window)
 	rc.DurationS = round3(secs)
 	ev := out.Events
+	if !s.Workload.Rate.Max {
+		rc.Throughput.OfferedPerS = round3(s.Workload.Rate.PerSecond)
+	}
 	if secs > 0 {
-		rc.Throughput = report.Throughput{
-			SentPerS:     round3(float64(ev.Sent) / secs),
-			AckedPerS:    round3(float64(ev.Acked) / secs),
-			ReceivedPerS: round3(float64(ev.Received) / secs),
-		}
+		rc.Throughput.SentPerS = round3(float64(sent) / secs)
+		rc.Throughput.AckedPerS = round3(float64(acked) / secs)
+		rc.Throughput.ReceivedPerS = round3(float64(received) / secs)
 	}
 	h := col.Totals()
 	rc.Latency = report.Latencies{
@@ -285,7 +294,14 @@ func fillCell(rc *report.Cell, s *scenarios.Scenario, col *report.Collector, out
 		rc.Errors["backwards_reads"] = out.BackwardsReads
 		rc.Notes = append(rc.Notes, fmt.Sprintf("register: %d reads, %d stale (older than an acknowledged write), %d backwards (older than the reader had seen)", out.Reads, out.StaleReads, out.BackwardsReads))
 	}
-	if sd := rc.Latency.SendDelay; sd.Count > 0 && sd.P99 > 10_000 && !s.Workload.Rate.Max && len(s.Chaos) > 0 {
+	sat, satNote := saturation(s, rc.Throughput, ev, u, rc.Client.CPUs)
+	rc.Saturation = sat
+	if sat != nil {
+		rc.Notes = append(rc.Notes, satNote)
+	}
+	if sd := rc.Latency.SendDelay; sat != nil {
+		// The saturation note says why the schedule was not kept.
+	} else if sd.Count > 0 && sd.P99 > 10_000 && !s.Workload.Rate.Max && len(s.Chaos) > 0 {
 		rc.Notes = append(rc.Notes, fmt.Sprintf(
 			"producers were held up by the faults (send delay p99 %s, max %s): events due during an outage went out late, and their latency counts from when they were due",
 			us(sd.P99), us(sd.Max)))
