@@ -35,6 +35,7 @@ func TestCheck(t *testing.T) {
 	process := Shape{Provider: "process", Topology: "standalone"}
 	cluster := Shape{Provider: "process", Topology: "cluster", Replicas: 1}
 	external := Shape{Provider: "external", Topology: "standalone"}
+	named := Shape{Provider: "process", Topology: "sentinel", Replicas: 1, Sentinels: 1, Nodes: []string{"redis-0", "redis-1", "sentinel-0"}}
 	for _, tc := range []struct {
 		name  string
 		step  Step
@@ -60,6 +61,9 @@ func TestCheck(t *testing.T) {
 		{"client-pause mode", Step{Action: "client-pause", Target: "primary", Duration: time.Second, Params: map[string]any{"mode": "reads"}}, process, "WRITE or ALL"},
 		{"config without params", Step{Action: "config", Target: "primary"}, process, "needs params"},
 		{"bgsave on a sentinel", Step{Action: "bgsave", Target: "sentinel"}, docker, "does not apply to a sentinel"},
+		{"a node that exists", Step{Action: "kill", Target: "node:redis-1"}, named, ""},
+		{"a node that does not exist", Step{Action: "kill", Target: "node:redis-7"}, named, "would never fire; its nodes are redis-0, redis-1, sentinel-0"},
+		{"node names unknown", Step{Action: "kill", Target: "node:anything"}, process, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Check([]Step{tc.step}, tc.shape)[0]

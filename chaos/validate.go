@@ -2,6 +2,7 @@ package chaos
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,9 @@ type Shape struct {
 	Topology  string // standalone, sentinel, cluster
 	Replicas  int
 	Sentinels int
+	// Nodes are the names the target's nodes will have (compose.NodeNames);
+	// a node:NAME target must be one of them. Nil skips the check.
+	Nodes []string
 }
 
 // nodeActions act on a node's process or container: squall never does that
@@ -46,6 +50,10 @@ func check(s Step, sh Shape) string {
 		if err := netemAvailable(); err != nil {
 			return fmt.Sprintf("%s needs tc netem: %v", s.Action, err)
 		}
+	}
+	if name, ok := strings.CutPrefix(s.Target, "node:"); ok && sh.Nodes != nil && !slices.Contains(sh.Nodes, name) {
+		return fmt.Sprintf("target node:%s: the target has no node %q, so the fault would never fire; its nodes are %s",
+			name, name, strings.Join(sh.Nodes, ", "))
 	}
 	switch s.Target {
 	case "sentinel":

@@ -229,3 +229,33 @@ chaos:
 		t.Errorf("error %q does not say interrupted", res.Error)
 	}
 }
+
+// TestUnfiredFaultFails: a fault aimed at a node that does not exist never
+// happens; validation rejects it before anything starts, and a run that
+// gets it anyway (here: Run called directly) fails instead of passing a
+// failover validation whose schedule did not execute.
+func TestUnfiredFaultFails(t *testing.T) {
+	testenv.RequireRedis(t)
+	const yaml = `
+warmup: 500ms
+duration: 2s
+drain: 1s
+target: {provider: process, topology: standalone}
+workload: {pattern: list, producers: 1, consumers: 1, rate: 500, payload: 64, keys: 1}
+chaos:
+  - {at: 500ms, action: pause, target: "node:redis-9", duration: 200ms}
+slo: {lost_max: 0}
+`
+	res := run(t, yaml)
+	c := res.Cells[0]
+	if res.Pass || c.Pass {
+		t.Fatalf("a run whose fault never fired passed: %+v", c.SLO)
+	}
+	last := c.SLO[len(c.SLO)-1]
+	if last.Name != "faults_fired" || last.Pass || last.Observed != "0 of 1" {
+		t.Errorf("verdict on the schedule %+v, want faults_fired failing with 0 of 1", last)
+	}
+	if len(c.Faults) != 1 || c.Faults[0].Error == "" {
+		t.Errorf("faults %+v, want the unfired one with its reason", c.Faults)
+	}
+}

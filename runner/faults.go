@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -317,3 +318,26 @@ func recovered(rows []report.Second, at, outageEnd, measured time.Duration) floa
 }
 
 func secs(d time.Duration) float64 { return round3(d.Seconds()) }
+
+// firedCheck is the verdict on the schedule itself: a failover validation
+// whose faults did not all happen proves nothing, so a shot that found no
+// node or whose action failed, or that never came (the run ended first),
+// fails the cell like a missed objective. measured is the measured phase's
+// planned length.
+func (m *faultMonitor) firedCheck(steps []chaos.Step, measured time.Duration) report.SLOResult {
+	planned := chaos.Expand(steps, measured)
+	ok := map[chaos.Shot]bool{}
+	for _, f := range m.inj.Fired() {
+		if good, seen := ok[f.Shot]; !seen || good {
+			ok[f.Shot] = f.Err == "" && f.Node != ""
+		}
+	}
+	n := 0
+	for _, good := range ok {
+		if good {
+			n++
+		}
+	}
+	return report.SLOResult{Name: "faults_fired", Limit: fmt.Sprintf("%d of %d", len(planned), len(planned)),
+		Observed: fmt.Sprintf("%d of %d", n, len(planned)), Pass: n == len(planned)}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/squall-bench/squall/chaos"
+	"github.com/squall-bench/squall/compose"
 	"github.com/squall-bench/squall/loadgen"
 	"github.com/squall-bench/squall/report"
 	"github.com/squall-bench/squall/runner"
@@ -103,7 +104,8 @@ func load(ref string, sets []string, provider string) (*scenarios.Scenario, []sc
 		for i, f := range c.Scenario.Chaos {
 			steps[i] = chaos.Step{Action: f.Action, Target: f.Target, Params: f.Params, Duration: f.Duration.D()}
 		}
-		bad := chaos.Check(steps, chaos.Shape{Provider: t.Provider, Topology: t.Topology, Replicas: t.Replicas, Sentinels: t.Sentinels})
+		bad := chaos.Check(steps, chaos.Shape{Provider: t.Provider, Topology: t.Topology, Replicas: t.Replicas, Sentinels: t.Sentinels,
+			Nodes: compose.NodeNames(t.Provider, t.Topology, t.Shards, t.Replicas, t.Sentinels, len(t.Addrs))})
 		for i := range steps {
 			if msg, ok := bad[i]; ok {
 				if len(cells) > 1 {

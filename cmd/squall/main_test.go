@@ -36,6 +36,7 @@ func TestUsageAndUnknownCommand(t *testing.T) {
 		{[]string{"run", "quickstart", "--bogus"}, exitUsage, "bogus"},
 		{[]string{"validate", "partition-primary", "--set", "target.provider=process"}, exitUsage, "partition needs target.provider docker"},
 		{[]string{"validate", "quickstart", "--set", "chaos=[{at: 1s, action: failover, target: primary}]"}, exitUsage, "failover needs a replica"},
+		{[]string{"validate", "quickstart", "--set", "chaos=[{at: 1s, action: kill, target: 'node:redis-3'}]"}, exitUsage, "no node \"redis-3\", so the fault would never fire; its nodes are redis-0"},
 		{[]string{"validate"}, exitUsage, "validate takes"},
 	} {
 		code, _, stderr := squall(context.Background(), tc.args...)
