@@ -163,22 +163,25 @@ func brief(h *hdrhistogram.Histogram) Brief {
 	if h.TotalCount() == 0 {
 		return Brief{}
 	}
-	return Brief{P50: h.ValueAtQuantile(50), P99: h.ValueAtQuantile(99), Max: h.Max()}
+	q := valuesAtQuantiles(h, []float64{50, 99})
+	return Brief{P50: q[0], P99: q[1], Max: h.Max()}
 }
 
-// Summarize returns a histogram's headline figures (ValueAtQuantile takes 0–100).
+// Summarize returns a histogram's headline figures, its percentiles by the
+// reference rank rule (see ValueAtQuantile).
 func Summarize(h *hdrhistogram.Histogram) Summary {
 	if h == nil || h.TotalCount() == 0 {
 		return Summary{}
 	}
+	q := valuesAtQuantiles(h, []float64{50, 90, 99, 99.9})
 	return Summary{
 		Count: h.TotalCount(),
 		Min:   h.Min(),
 		Mean:  float64(int64(h.Mean()*10)) / 10,
-		P50:   h.ValueAtQuantile(50),
-		P90:   h.ValueAtQuantile(90),
-		P99:   h.ValueAtQuantile(99),
-		P999:  h.ValueAtQuantile(99.9),
+		P50:   q[0],
+		P90:   q[1],
+		P99:   q[2],
+		P999:  q[3],
 		Max:   h.Max(),
 	}
 }

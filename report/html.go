@@ -730,7 +730,7 @@ func histogramPoints(h *hdrhistogram.Histogram, nines int) []xy {
 	for x := 0.0; x < last; x += step {
 		xs, qs = append(xs, x), append(qs, quantileOfNines(x))
 	}
-	vals := h.ValueAtPercentilesSlice(qs)
+	vals := valuesAtQuantiles(h, qs)
 	pts := make([]xy, 0, len(xs)+2)
 	for i, x := range xs {
 		v := float64(vals[i])

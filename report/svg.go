@@ -197,7 +197,7 @@ func ninesLabel(i int) string {
 	return "99." + strings.Repeat("9", i-2) + "%"
 }
 
-// quantileOfNines is the inverse of the nines axis, in ValueAtQuantile's 0–100.
+// quantileOfNines is the inverse of the nines axis, as a quantile in 0–100.
 func quantileOfNines(x float64) float64 { return 100 * (1 - math.Pow(10, -x)) }
 
 // fmtCompact writes an axis label for a count or rate: 950, 1.5k, 20k, 1.2M.
