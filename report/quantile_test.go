@@ -20,8 +20,8 @@ func histOf(n int) *hdrhistogram.Histogram {
 // the reference rule (ceiling) and hdrhistogram-go's (nearest) differ.
 func TestValueAtQuantileReferenceRule(t *testing.T) {
 	for _, tc := range []struct {
-		n        int
-		q        float64
+		n         int
+		q         float64
 		want, hdr int64 // the reference rule's value; hdrhistogram-go's
 	}{
 		{16, 90, 15, 14},    // 14.4 → rank 15 (nearest: 14)
