@@ -22,7 +22,7 @@ type Collector struct {
 	begin    time.Time // start of the measured phase
 	prev     time.Time // end of the previous interval
 	logs     [NumKinds]*hlogWriter
-	marks    []string // fault markers for the interval in progress
+	marks    []Marker // fault markers for the interval in progress
 	history  []Second // every row so far, for fault recovery analysis
 }
 
@@ -120,12 +120,20 @@ func (c *Collector) Tick(now time.Time) (Second, error) {
 	return s, err
 }
 
-// Mark adds a fault marker (a fault fired or healed) to the row of the
-// interval in progress; safe from any goroutine.
-func (c *Collector) Mark(label string) {
+// Mark adds a fault marker (a fault fired, healed, a replica promoted) that
+// happened at, since the start of the measured phase, to the row of the
+// interval in progress; safe from any goroutine. The marker keeps at, so an
+// event recorded after its interval closed still reads its own time.
+func (c *Collector) Mark(at time.Duration, label string) {
 	c.mu.Lock()
-	c.marks = append(c.marks, label)
+	c.marks = append(c.marks, Marker{AtS: markSeconds(at), Label: label})
 	c.mu.Unlock()
+}
+
+// markSeconds rounds to the millisecond exactly as the runner rounds a
+// fault's at_s, so a marker and its fault result hold the same float.
+func markSeconds(d time.Duration) float64 {
+	return float64(int64(d.Seconds()*1000+0.5)) / 1000
 }
 
 // History returns a copy of every row Tick has returned.
