@@ -34,8 +34,8 @@ func TestOneTimePerEvent(t *testing.T) {
 	md := string(render(t, markdownOf, r))
 	for _, re := range []struct {
 		where, src string
-		events    []string
-		re        *regexp.Regexp
+		events     []string
+		re         *regexp.Regexp
 	}{
 		{"text table", text, []string{"kill"}, regexp.MustCompile(`(?m)^kill primary \(redis-1\)\s+(\S+)`)},
 		{"text table", text, []string{"restart", "healed"}, regexp.MustCompile(`(?m)^restart killed \(redis-1\)\s+(\S+)\s+(\S+)`)},
