@@ -474,15 +474,15 @@ func barChart(class, title string, cats []string, series []barSeries, w float64,
 	}
 	var x axis = niceLinear(0, hi, 5, c.px0(), c.px1(), axisLabel)
 	if log {
-		// A decade below the smallest value, so the shortest bar has a
-		// body and not a sliver at the axis.
+		// Room below the smallest value (half a decade at least), so the
+		// shortest bar has a body and is not a sliver at the axis.
 		lo := math.Inf(1)
 		for _, v := range all {
 			if v > 0 {
 				lo = math.Min(lo, v)
 			}
 		}
-		x = niceLog(append(all, lo/10), c.px0(), c.px1(), axisLabel)
+		x = niceLog(append(all, lo/3), c.px0(), c.px1(), axisLabel)
 	}
 	c.x = x
 	for _, tk := range x.ticks() {
