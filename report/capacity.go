@@ -18,10 +18,10 @@ func CapacityPass(r *Result) bool {
 }
 
 // capacityVerdict is the one-line outcome of a completed capacity search.
-func capacityVerdict(r *Result) (bool, string) {
+func capacityVerdict(r *Result) (outcome, string) {
 	cp, first := r.Capacity, &r.Cells[0]
 	if CapacityPass(r) {
-		return true, fmt.Sprintf("PASS: capacity search: %s is the highest rate meeting %s",
+		return outcomePass, fmt.Sprintf("PASS: capacity search: %s is the highest rate meeting %s",
 			capacityRate(cp.MaxRate, "none"), cp.Objective)
 	}
 	rate := first.Workload.Rate
@@ -34,7 +34,7 @@ func capacityVerdict(r *Result) (bool, string) {
 			missed = append(missed, s.Name)
 		}
 	}
-	return false, fmt.Sprintf("FAIL: capacity search: the lowest rate, %s, missed %s", fmtRate(rate), strings.Join(missed, ", "))
+	return outcomeFail, fmt.Sprintf("FAIL: capacity search: the lowest rate, %s, missed %s", fmtRate(rate), strings.Join(missed, ", "))
 }
 
 // capacityPoints are the points in increasing offered rate (a bisecting

@@ -22,7 +22,7 @@ type Collector struct {
 	begin    time.Time // start of the measured phase
 	prev     time.Time // end of the previous interval
 	logs     [NumKinds]*hlogWriter
-	marks    []string // fault markers for the interval in progress
+	marks    []Marker // fault markers for the interval in progress
 	history  []Second // every row so far, for fault recovery analysis
 }
 
@@ -120,12 +120,20 @@ func (c *Collector) Tick(now time.Time) (Second, error) {
 	return s, err
 }
 
-// Mark adds a fault marker (a fault fired or healed) to the row of the
-// interval in progress; safe from any goroutine.
-func (c *Collector) Mark(label string) {
+// Mark adds a fault marker (a fault fired, healed, a replica promoted) that
+// happened at, since the start of the measured phase, to the row of the
+// interval in progress; safe from any goroutine. The marker keeps at, so an
+// event recorded after its interval closed still reads its own time.
+func (c *Collector) Mark(at time.Duration, label string) {
 	c.mu.Lock()
-	c.marks = append(c.marks, label)
+	c.marks = append(c.marks, Marker{AtS: markSeconds(at), Label: label})
 	c.mu.Unlock()
+}
+
+// markSeconds rounds to the millisecond exactly as the runner rounds a
+// fault's at_s, so a marker and its fault result hold the same float.
+func markSeconds(d time.Duration) float64 {
+	return float64(int64(d.Seconds()*1000+0.5)) / 1000
 }
 
 // History returns a copy of every row Tick has returned.
@@ -163,22 +171,25 @@ func brief(h *hdrhistogram.Histogram) Brief {
 	if h.TotalCount() == 0 {
 		return Brief{}
 	}
-	return Brief{P50: h.ValueAtQuantile(50), P99: h.ValueAtQuantile(99), Max: h.Max()}
+	q := valuesAtQuantiles(h, []float64{50, 99})
+	return Brief{P50: q[0], P99: q[1], Max: h.Max()}
 }
 
-// Summarize returns a histogram's headline figures (ValueAtQuantile takes 0–100).
+// Summarize returns a histogram's headline figures, its percentiles by the
+// reference rank rule (see ValueAtQuantile).
 func Summarize(h *hdrhistogram.Histogram) Summary {
 	if h == nil || h.TotalCount() == 0 {
 		return Summary{}
 	}
+	q := valuesAtQuantiles(h, []float64{50, 90, 99, 99.9})
 	return Summary{
 		Count: h.TotalCount(),
 		Min:   h.Min(),
 		Mean:  float64(int64(h.Mean()*10)) / 10,
-		P50:   h.ValueAtQuantile(50),
-		P90:   h.ValueAtQuantile(90),
-		P99:   h.ValueAtQuantile(99),
-		P999:  h.ValueAtQuantile(99.9),
+		P50:   q[0],
+		P90:   q[1],
+		P99:   q[2],
+		P999:  q[3],
 		Max:   h.Max(),
 	}
 }

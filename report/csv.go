@@ -39,13 +39,41 @@ func (t *TimelineWriter) Write(s Second) error {
 		i(s.Sent), i(s.Acked), i(s.Received), i(s.Errors),
 		i(s.Publish.P50), i(s.Publish.P99), i(s.Publish.Max),
 		i(s.EndToEnd.P50), i(s.EndToEnd.P99), i(s.EndToEnd.Max),
-		strings.Join(s.Faults, ";"),
+		markersField(s.Faults),
 	}
 	if err := t.w.Write(row); err != nil {
 		return err
 	}
 	t.w.Flush()
 	return t.w.Error()
+}
+
+// markersField writes a row's fault markers as "AT LABEL" joined by ";",
+// AT in seconds since the start of the measured phase to the millisecond
+// with an "s": "20.412s kill redis-1 (primary);25.917s failover: redis-2 promoted".
+func markersField(ms []Marker) string {
+	parts := make([]string, len(ms))
+	for i, m := range ms {
+		parts[i] = strconv.FormatFloat(m.AtS, 'f', 3, 64) + "s " + m.Label
+	}
+	return strings.Join(parts, ";")
+}
+
+// parseMarkers reads markersField's format. A marker without a time (a
+// file written before markers had one) is placed at the start of its row's
+// interval, the earliest it can have happened.
+func parseMarkers(field string, rowStart float64) []Marker {
+	var out []Marker
+	for _, part := range strings.Split(field, ";") {
+		m := Marker{AtS: rowStart, Label: part}
+		if at, label, ok := strings.Cut(part, " "); ok && strings.HasSuffix(at, "s") {
+			if v, err := strconv.ParseFloat(strings.TrimSuffix(at, "s"), 64); err == nil && finite(v) {
+				m = Marker{AtS: v, Label: label}
+			}
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 // Flush writes the header if no row has been written and flushes.

@@ -26,7 +26,7 @@ func TestTimelineGolden(t *testing.T) {
 	if len(rows) != 1+len(timelineFixture()) {
 		t.Fatalf("%d rows, want a header and %d", len(rows), len(timelineFixture()))
 	}
-	if got := rows[3][len(rows[3])-1]; got != "failover: redis-2 promoted;note, with comma" {
+	if got := rows[3][len(rows[3])-1]; got != "2.761s failover: redis-2 promoted;2.900s note, with comma" {
 		t.Errorf("faults column %q", got)
 	}
 }

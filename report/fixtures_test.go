@@ -62,11 +62,11 @@ func failoverResult() *Result {
 			Lost: 1130, Stranded: 0, Recovered: 599, Duplicated: 37, DuplicateDeliveries: 41, Reordered: 12},
 		Errors: map[string]int64{"timeout": 598, "connection": 28, "readonly": 7621},
 		Faults: []FaultResult{
-			{Action: "kill", Target: "primary", Node: "redis-1", Role: "primary", AtS: 20, HealedAtS: 0, UnavailableS: 6.21, RecoveredS: 7.9,
-				ProducersUnavailableS: 6.21, ConsumersUnavailableS: 5.8, Promoted: "redis-2", PromotedAtS: 25.9, RejoinedAs: "replica",
+			{Action: "kill", Target: "primary", Node: "redis-1", Role: "primary", AtS: 20.412, HealedAtS: 0, UnavailableS: 6.21, RecoveredS: 7.9,
+				ProducersUnavailableS: 6.21, ConsumersUnavailableS: 5.8, Promoted: "redis-2", PromotedAtS: 25.917, RejoinedAs: "replica",
 				Errors: map[string]int64{"connection": 28, "readonly": 7621}, LostAcked: 1130},
-			{Action: "restart", Target: "killed", Node: "redis-1", Role: "replica", AtS: 40, HealedAtS: 41.2, UnavailableS: 0, RecoveredS: 0},
-			{Action: "pause", Target: "replica", AtS: 50, Error: "no replica left to pause: redis-2 was promoted"},
+			{Action: "restart", Target: "killed", Node: "redis-1", Role: "replica", AtS: 40.006, HealedAtS: 41.238, UnavailableS: 0, RecoveredS: 0},
+			{Action: "pause", Target: "replica", AtS: 50.003, Error: "no replica left to pause: redis-2 was promoted"},
 		},
 		ServerCalls: map[string]int64{"xadd": 1210004, "xreadgroup": 98211, "xack": 1191144},
 		QueuedAtEnd: new(int64), // every missing event is gone, none waiting
@@ -100,8 +100,21 @@ func fullResult() *Result {
 	c.Target.Reaped = []string{"container squall-1f2e3d4c-redis-1 (run 1f2e3d4c)"}
 	c.Target.Nodes[0].Shard = 1
 	c.Faults[0].Shards = []ShardAvailability{{Shard: 1, UnavailableS: 6.21}}
+	// Cut short before the throughput came back: not "never recovered".
+	c.Faults[0].RecoveredS = -1
+	c.SLO = append(c.SLO, CheckSLO(c, []Objective{{Name: "recovery_max", Limit: "20s", Value: 20_000_000}})...)
 	r.Capacity = &Capacity{Objective: "e2e_p99 <= 50ms", MaxRate: 20000, KneeRate: 15000,
 		Points: []CapacityPoint{{Cell: "rate=20000", Rate: 20000, AckedPerS: 19861.25, P50us: 655, P99us: 6_850_000, Pass: true}}}
+	return r
+}
+
+// noObjectivesResult is failoverResult's run with no objectives set: it
+// lost 1,130 events, and nothing was judged.
+func noObjectivesResult() *Result {
+	r := failoverResult()
+	r.Cells[0].SLO = []SLOResult{}
+	r.Cells[0].Pass = true
+	r.Pass = true
 	return r
 }
 
@@ -143,15 +156,19 @@ func matrixResult() *Result {
 		Pass: Verdict(cells), Cells: cells}
 }
 
-// timelineFixture is a few seconds of a failover timeline.
+// timelineFixture is a few seconds of a failover timeline, ending with a
+// partial second.
 func timelineFixture() []Second {
 	return []Second{
-		{T: 1, Sent: 20000, Acked: 20000, Received: 19994, Publish: Brief{P50: 410, P99: 1210, Max: 3020}, EndToEnd: Brief{P50: 650, P99: 2390, Max: 5100}},
-		{T: 2.0004, Sent: 20001, Acked: 12003, Received: 11870, Errors: 620, Publish: Brief{P50: 455, P99: 990_000, Max: 1_002_000},
-			EndToEnd: Brief{P50: 700, P99: 995_000, Max: 1_010_000}, Faults: []string{"kill primary (redis-1)"}},
-		{T: 3, Sent: 19999, Acked: 0, Received: 0, Errors: 19999, Faults: []string{"failover: redis-2 promoted", "note, with comma"}},
-		{T: 4, Sent: 20000, Acked: 26110, Received: 26201, Publish: Brief{P50: 480, P99: 6_210_000, Max: 6_400_000},
+		{T: 1, Dt: 1, Sent: 20000, Acked: 20000, Received: 19994, Publish: Brief{P50: 410, P99: 1210, Max: 3020}, EndToEnd: Brief{P50: 650, P99: 2390, Max: 5100}},
+		{T: 2.0004, Dt: 1.0004, Sent: 20001, Acked: 12003, Received: 11870, Errors: 620, Publish: Brief{P50: 455, P99: 990_000, Max: 1_002_000},
+			EndToEnd: Brief{P50: 700, P99: 995_000, Max: 1_010_000}, Faults: []Marker{{AtS: 1.412, Label: "kill redis-1 (primary)"}}},
+		{T: 3, Dt: 0.9996, Sent: 19999, Acked: 0, Received: 0, Errors: 19999,
+			Faults: []Marker{{AtS: 2.761, Label: "failover: redis-2 promoted"}, {AtS: 2.9, Label: "note, with comma"}}},
+		{T: 4, Dt: 1, Sent: 20000, Acked: 26110, Received: 26201, Publish: Brief{P50: 480, P99: 6_210_000, Max: 6_400_000},
 			EndToEnd: Brief{P50: 720, P99: 6_350_000, Max: 6_500_000}},
+		{T: 4.3, Dt: 0.3, Sent: 6000, Acked: 6000, Received: 6010, Publish: Brief{P50: 470, P99: 1300, Max: 2900},
+			EndToEnd: Brief{P50: 690, P99: 2400, Max: 4800}},
 	}
 }
 

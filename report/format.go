@@ -62,6 +62,20 @@ func fmtUS(us float64) string {
 // fmtSeconds humanises a duration in seconds like fmtUS.
 func fmtSeconds(s float64) string { return fmtUS(s * 1e6) }
 
+// FormatMicros writes a duration given in microseconds as the reports do:
+// three significant digits in the largest unit that keeps it at least 1
+// (812µs, 1.24ms, 2.55s, 1m05s), never a raw float.
+func FormatMicros(us float64) string { return fmtUS(us) }
+
+// FormatAt writes when a fault event happened (seconds since the start of
+// the measured phase) in the one form every rendering uses for it, the
+// console's included: "20.4s", "3.02s", "1m41s".
+func FormatAt(s float64) string { return fmtAt(s) }
+
+// fmtAt is FormatAt: an event's time reads as a duration since the start
+// of the measured phase.
+func fmtAt(s float64) string { return fmtSeconds(s) }
+
 // sig3 rounds v (≥ 1) to three significant digits.
 func sig3(v float64) float64 {
 	switch {

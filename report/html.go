@@ -67,7 +67,7 @@ const (
 )
 
 func (p *page) doc(r *Result, d *RunData) {
-	pass, verdict := runVerdict(r)
+	o, verdict := runVerdict(r)
 	title := "squall · " + r.Scenario
 	p.printf("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n")
 	p.printf("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n")
@@ -77,8 +77,10 @@ func (p *page) doc(r *Result, d *RunData) {
 	facts := runFacts(r)
 	facts = append(facts, pluralCount(len(r.Cells), "cell", "cells"))
 	p.printf(`<p class="facts">%s</p>`, esc(strings.Join(facts, " · ")))
-	p.printf(`<div class="verdict %s"><span class="badge">%s</span>%s</div>`, passClass(pass), passWord(pass),
-		esc(strings.TrimPrefix(strings.TrimPrefix(verdict, "PASS: "), "FAIL: ")))
+	p.printf(`<div class="verdict %s"><span class="badge">%s</span>%s</div>`, o.class(), o.word(), esc(verdictText(o, verdict)))
+	if l := lossLine(r); l != "" {
+		p.printf(`<div class="banner fail loss"><b>%s</b></div>`, esc(l))
+	}
 	switch {
 	case r.Interrupted:
 		p.printf(`<div class="banner warn"><b>Interrupted:</b> %s</div>`, esc(interruption(r.Error)))
@@ -96,8 +98,9 @@ func (p *page) doc(r *Result, d *RunData) {
 	if r.Capacity != nil {
 		p.capacity(r.Capacity)
 	}
+	span := runTimeSpan(r, d)
 	for i := range r.Cells {
-		p.cell(r, i, d.cell(i))
+		p.cell(r, i, d.cell(i), span)
 	}
 	if d != nil && d.Scenario != "" {
 		p.printf(`<section class="scenario card"><details><summary>Resolved scenario (scenario.yaml)</summary><pre>%s</pre></details></section>`, esc(d.Scenario))
@@ -127,23 +130,22 @@ func pluralCount(n int, one, many string) string {
 	return strconv.Itoa(n) + " " + many
 }
 
-func passClass(ok bool) string {
-	if ok {
-		return "pass"
-	}
-	return "fail"
-}
-
-// statusPill is a cell's outcome as a coloured word.
+// statusPill is a cell's outcome as a coloured word (grey when it had no
+// objectives to judge).
 func statusPill(c *Cell) string {
-	s := cellStatus(c)
-	return `<span class="pill ` + strings.ToLower(s) + `">` + s + `</span>`
+	o := cellOutcome(c)
+	return `<span class="pill ` + o.class() + `">` + o.word() + `</span>`
 }
 
 // matrix writes the comparison table and the across-cell bar charts.
 func (p *page) matrix(r *Result) {
 	p.printf(`<section class="matrix"><h2>Comparison across %d cells</h2>`, len(r.Cells))
-	p.printf(`<div class="card"><table class="compare"><thead><tr><th>cell</th><th class="n">sent/s</th><th class="n">acked/s</th><th class="n">received/s</th><th class="n">publish p99</th><th class="n">e2e p99</th><th class="n">lost</th><th class="n">duplicated</th><th class="n">errors</th><th class="c">verdict</th></tr></thead><tbody>`)
+	offered := anyOffered(r.Cells)
+	p.printf(`<div class="card"><table class="compare"><thead><tr><th>cell</th>`)
+	if offered {
+		p.printf(`<th class="n">offered/s</th>`)
+	}
+	p.printf(`<th class="n">sent/s</th><th class="n">acked/s</th><th class="n">received/s</th><th class="n">publish p99</th><th class="n">e2e p99</th><th class="n">lost</th><th class="n">duplicated</th><th class="n">errors</th><th class="c">verdict</th></tr></thead><tbody>`)
 	names := make([]string, len(r.Cells))
 	for i := range r.Cells {
 		c := &r.Cells[i]
@@ -154,8 +156,12 @@ func (p *page) matrix(r *Result) {
 			recv, lost, dup = fmtNumber(c.Throughput.ReceivedPerS), fmtCount(c.Events.Lost), fmtCount(c.Events.Duplicated)
 			e2e = latencyCell(c.Latency.EndToEnd.Count, c.Latency.EndToEnd.P99)
 		}
-		p.printf(`<tr><td><a href="#cell-%d">%s</a></td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n%s">%s</td><td class="n%s">%s</td><td class="n">%s</td><td class="c">%s</td></tr>`,
-			i+1, esc(names[i]), fmtNumber(c.Throughput.SentPerS), fmtNumber(c.Throughput.AckedPerS), recv,
+		p.printf(`<tr><td><a href="#cell-%d">%s</a></td>`, i+1, esc(names[i]))
+		if offered {
+			p.printf(`<td class="n">%s</td>`, rateCell(c.Throughput.OfferedPerS))
+		}
+		p.printf(`<td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n%s">%s</td><td class="n%s">%s</td><td class="n">%s</td><td class="c">%s</td></tr>`,
+			fmtNumber(c.Throughput.SentPerS), fmtNumber(c.Throughput.AckedPerS), recv,
 			latencyCell(c.Latency.Publish.Count, c.Latency.Publish.P99), e2e,
 			alarmClass(consumers && c.Events.Lost > 0), lost, alarmClass(consumers && c.Events.Duplicated > 0), dup,
 			fmtCount(sumErrors(c.Errors)), statusPill(c))
@@ -178,13 +184,13 @@ func (p *page) matrix(r *Result) {
 			{"sent", "s-sent", sent, fmtRate},
 			{"acked", "s-acked", acked, fmtRate},
 			{"received", "s-received", recv, fmtRate},
-		}, halfW, fmtCompact), "")
-	p.figure("p99 latency by cell", "lower is better",
+		}, halfW, fmtCompact, false), "")
+	p.figure("p99 latency by cell", "log scale; lower is better",
 		legend([2]string{"s-publish", "publish p99"}, [2]string{"s-e2e", "end-to-end p99"}),
 		barChart("bars p99-by-cell", "p99 latency by cell", names, []barSeries{
 			{"publish p99", "s-publish", pub, fmtUS},
 			{"end-to-end p99", "s-e2e", e2e, fmtUS},
-		}, halfW, fmtUS), "")
+		}, halfW, fmtUS, true), "")
 	p.printf(`</div></section>`)
 }
 
@@ -193,6 +199,14 @@ func summaryP99(s Summary) float64 {
 		return math.NaN()
 	}
 	return float64(s.P99)
+}
+
+// rateCell is a per-second figure, or a dash when there is none (closed loop).
+func rateCell(v float64) string {
+	if v <= 0 {
+		return "–"
+	}
+	return fmtNumber(v)
 }
 
 func latencyCell(count, us int64) string {
@@ -251,6 +265,19 @@ func (p *page) capacity(cp *Capacity) {
 		lat = append(lat, float64(pt.P50us), float64(pt.P99us))
 	}
 	hiRate *= 1.08 // room beyond the last point and marker
+	// Rates that step geometrically (a search's default) read evenly only
+	// on a log axis; on a linear one the low rates crowd into the corner.
+	logRates := geometricRates(pts)
+	var rates []float64
+	for _, pt := range pts {
+		rates = append(rates, pt.Rate, pt.AckedPerS)
+	}
+	rateAxis := func(a, b float64) axis {
+		if logRates {
+			return niceLog(rates, a, b, fmtCompact)
+		}
+		return niceLinear(0, hiRate, 5, a, b, fmtCompact)
+	}
 	markers := func(c *chart) {
 		c.labelsLow = true // latency climbs and carried flattens at the top right
 		if cp.KneeRate > 0 {
@@ -279,9 +306,13 @@ func (p *page) capacity(cp *Capacity) {
 	}
 
 	lc := newChart("capacity-latency", "Latency vs offered rate", halfW, halfH)
-	lc.x = niceLinear(0, hiRate, 5, lc.px0(), lc.px1(), fmtCompact)
+	lc.x = rateAxis(lc.px0(), lc.px1())
 	lc.y = niceLog(lat, lc.py0(), lc.py1(), fmtUS)
-	lc.axes("offered events/s", "latency")
+	if logRates {
+		lc.axes("offered events/s (log)", "latency")
+	} else {
+		lc.axes("offered events/s", "latency")
+	}
 	markers(lc)
 	lc.line("s-p50", p50)
 	lc.line("s-p99", p99)
@@ -294,10 +325,19 @@ func (p *page) capacity(cp *Capacity) {
 	}
 
 	tc := newChart("capacity-throughput", "Carried vs offered rate", halfW, halfH)
-	tc.x = niceLinear(0, hiRate, 5, tc.px0(), tc.px1(), fmtCompact)
-	tc.y = niceLinear(0, hiRate, 5, tc.py0(), tc.py1(), fmtCompact)
-	tc.axes("offered events/s", "carried events/s")
-	tc.line("ideal", []xy{{0, 0}, {hiRate, hiRate}})
+	tc.x = rateAxis(tc.px0(), tc.px1())
+	tc.y = rateAxis(tc.py0(), tc.py1())
+	xTitle := "offered events/s"
+	if logRates {
+		xTitle += " (log)"
+	}
+	tc.axes(xTitle, "carried events/s")
+	ideal := []xy{{0, 0}, {hiRate, hiRate}}
+	if lg, ok := tc.x.(logAxis); ok {
+		lo, hi := math.Pow(10, float64(lg.lo)), math.Pow(10, float64(lg.hi))
+		ideal = []xy{{lo, lo}, {hi, hi}}
+	}
+	tc.line("ideal", ideal)
 	markers(tc)
 	tc.line("s-acked", carried)
 	ok, okT = passPts(carried, true)
@@ -327,6 +367,32 @@ func (p *page) capacity(cp *Capacity) {
 	p.printf(`</tbody></table></div></section>`)
 }
 
+// geometricRates reports whether a search's rates step by a factor rather
+// than by an amount: three or more positive rates spanning at least 4×
+// whose steps are more even in log than in linear terms.
+func geometricRates(pts []CapacityPoint) bool {
+	var rs []float64
+	for _, pt := range pts {
+		if pt.Rate > 0 && (len(rs) == 0 || pt.Rate > rs[len(rs)-1]) {
+			rs = append(rs, pt.Rate)
+		}
+	}
+	if len(rs) < 3 || rs[len(rs)-1] < 4*rs[0] {
+		return false
+	}
+	spread := func(f func(a, b float64) float64) float64 {
+		lo, hi := math.Inf(1), 0.0
+		for i := 1; i < len(rs); i++ {
+			d := f(rs[i-1], rs[i])
+			lo, hi = math.Min(lo, d), math.Max(hi, d)
+		}
+		return hi / lo
+	}
+	lin := spread(func(a, b float64) float64 { return b - a })
+	lg := spread(func(a, b float64) float64 { return math.Log(b / a) })
+	return lg < lin
+}
+
 func rateOrNone(v float64) string {
 	if v <= 0 {
 		return "none"
@@ -353,7 +419,7 @@ func (p *page) figure(title, sub, legendHTML, svg, noteHTML string) {
 }
 
 // cell writes one cell's section: header, key figures, charts and tables.
-func (p *page) cell(r *Result, i int, cd CellData) {
+func (p *page) cell(r *Result, i int, cd CellData, span float64) {
 	c := &r.Cells[i]
 	p.printf(`<section class="cell" id="cell-%d"><div class="cell-head"><h2>%s</h2>%s</div>`, i+1, esc(cellName(c)), statusPill(c))
 	p.printf(`<p class="facts">%s</p>%s`, esc(strings.Join(cellFacts(c), " · ")), paramsLine(c))
@@ -364,15 +430,24 @@ func (p *page) cell(r *Result, i int, cd CellData) {
 			p.printf(`<div class="banner fail"><b>Error:</b> %s</div>`, esc(c.Error))
 		}
 	}
-	if alarms := deliveryAlarms(c); len(alarms) > 0 && (c.Workload.Consumers > 0 || c.Events.Received > 0) {
-		for i := range alarms {
-			alarms[i] = esc(alarms[i])
+	consumers := hasConsumers(c)
+	if alarms := deliveryAlarms(c); len(alarms) > 0 && consumers {
+		p.printf(`<div class="banner fail">%s</div>`, strings.Join(escAll(alarms), "<br/>"))
+	}
+	var warns []string
+	if sat := saturationText(c); sat != "" {
+		warns = append(warns, "SATURATED: "+sat)
+	}
+	for _, w := range deliveryWarnings(c) {
+		if consumers || !strings.HasPrefix(w, "STRANDED") {
+			warns = append(warns, w)
 		}
-		p.printf(`<div class="banner fail">%s</div>`, strings.Join(alarms, "<br/>"))
+	}
+	if len(warns) > 0 {
+		p.printf(`<div class="banner warn">%s</div>`, strings.Join(escAll(warns), "<br/>"))
 	}
 	p.kpis(c)
 
-	consumers := c.Workload.Consumers > 0 || c.Events.Received > 0
 	tl := cd.Timeline
 	keys := [][2]string{{"s-sent", "sent"}, {"s-acked", "acked"}}
 	if consumers {
@@ -381,19 +456,11 @@ func (p *page) cell(r *Result, i int, cd CellData) {
 	if timelineHasErrors(tl) {
 		keys = append(keys, [2]string{"s-errors", "errors"})
 	}
-	if len(c.Faults) > 0 {
-		keys = append(keys, [2]string{"fault", "fault"})
-	}
-	for _, f := range c.Faults {
-		if f.UnavailableS > 0 {
-			keys = append(keys, [2]string{"unavail", "unavailable"})
-			break
-		}
-	}
+	keys = append(keys, faultKeys(c, tl)...)
 	p.figure("Throughput over time", "events per second, by when they happened",
-		legend(keys...), throughputChart(c, tl, consumers), markerList(tl))
+		legend(keys...), throughputChart(c, tl, consumers, span), markerList(tl))
 
-	lats := latencyTimelineCharts(c, tl, consumers)
+	lats := latencyTimelineCharts(c, tl, consumers, span)
 	p.printf(`<div class="grid2">`)
 	p.figure("Publish latency over time", "per second, log scale",
 		legend([2]string{"s-p50", "p50"}, [2]string{"s-p99", "p99"}, [2]string{"s-max", "max"}), lats[0], "")
@@ -433,20 +500,31 @@ func (p *page) cell(r *Result, i int, cd CellData) {
 
 // kpis is the row of headline figures at the top of a cell.
 func (p *page) kpis(c *Cell) {
-	consumers := c.Workload.Consumers > 0 || c.Events.Received > 0
+	consumers := hasConsumers(c)
 	type kpi struct{ k, v, cls string }
-	ks := []kpi{
-		{"sent/s", fmtNumber(c.Throughput.SentPerS), ""},
-		{"acked/s", fmtNumber(c.Throughput.AckedPerS), ""},
+	var ks []kpi
+	if c.Throughput.OfferedPerS > 0 {
+		ks = append(ks, kpi{"offered/s", fmtNumber(c.Throughput.OfferedPerS), ""})
 	}
+	ks = append(ks, kpi{"sent/s", fmtNumber(c.Throughput.SentPerS), ""},
+		kpi{"acked/s", fmtNumber(c.Throughput.AckedPerS), ""})
 	if consumers {
 		ks = append(ks, kpi{"received/s", fmtNumber(c.Throughput.ReceivedPerS), ""})
+	}
+	if s := c.Saturation; s != nil {
+		ks = append(ks, kpi{"carried", fmtPercent(s.CarriedRatio), " warn"})
 	}
 	ks = append(ks, kpi{"publish p99", latencyCell(c.Latency.Publish.Count, c.Latency.Publish.P99), ""})
 	if consumers {
 		ks = append(ks, kpi{"e2e p99", latencyCell(c.Latency.EndToEnd.Count, c.Latency.EndToEnd.P99), ""},
 			kpi{"lost", fmtCount(c.Events.Lost), alarmClass(c.Events.Lost > 0)},
 			kpi{"duplicated", fmtCount(c.Events.Duplicated), alarmClass(c.Events.Duplicated > 0)})
+		if c.Events.Stranded > 0 {
+			ks = append(ks, kpi{"stranded", fmtCount(c.Events.Stranded), " warn"})
+		}
+	}
+	if c.Events.Dropped > 0 {
+		ks = append(ks, kpi{"dropped", fmtCount(c.Events.Dropped), " warn"})
 	}
 	ks = append(ks, kpi{"errors", fmtCount(sumErrors(c.Errors)), warnClass(sumErrors(c.Errors) > 0)})
 	p.printf(`<div class="kpis">`)
@@ -454,6 +532,14 @@ func (p *page) kpis(c *Cell) {
 		p.printf(`<div class="kpi%s"><div class="k">%s</div><div class="v">%s</div></div>`, k.cls, esc(k.k), esc(k.v))
 	}
 	p.printf(`</div>`)
+}
+
+func escAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = esc(s)
+	}
+	return out
 }
 
 func warnClass(on bool) string {
@@ -472,14 +558,19 @@ func timelineHasErrors(tl []Second) bool {
 	return false
 }
 
-// intervals returns each row's length in seconds (the first from 0), so a
-// short last row (the stop) reads as a rate, not as a drop.
-func intervals(tl []Second) []float64 {
+// rowIntervals returns each row's length in seconds: its interval_s, or
+// for a timeline without one the time since the previous row (the first
+// from 0). Rates are counts over these, so a short last row (the stop)
+// reads as a rate, not as a drop.
+func rowIntervals(tl []Second) []float64 {
 	out := make([]float64, len(tl))
 	prev := 0.0
 	for i, s := range tl {
-		dt := s.T - prev
-		if !finite(dt) || dt < 0.05 || dt > 30 {
+		dt := s.Dt
+		if !(dt > 0) || !finite(dt) {
+			dt = s.T - prev
+		}
+		if !finite(dt) || dt < 0.001 || dt > 30 {
 			dt = 1
 		}
 		out[i] = dt
@@ -488,15 +579,28 @@ func intervals(tl []Second) []float64 {
 	return out
 }
 
-// timeSpan is the time axis: the timeline, the measured phase and every
-// fault must fit on it.
+// A row shorter than minRateInterval is too short to read as a rate and is
+// left out of the rate lines; one shorter than partialInterval is drawn,
+// normalised, and marked as partial.
+const (
+	minRateInterval = 0.2
+	partialInterval = 0.95
+)
+
+// timeSpan is how much time a cell's charts must show: the timeline, the
+// measured phase and every fault event.
 func timeSpan(c *Cell, tl []Second) float64 {
 	hi := c.DurationS
 	if n := len(tl); n > 0 {
 		hi = math.Max(hi, tl[n-1].T)
 	}
 	for _, f := range c.Faults {
-		hi = math.Max(hi, math.Max(f.AtS, f.HealedAtS))
+		hi = math.Max(hi, math.Max(f.AtS, math.Max(f.HealedAtS, f.PromotedAtS)))
+	}
+	for _, s := range tl {
+		for _, m := range s.Faults {
+			hi = math.Max(hi, m.AtS)
+		}
 	}
 	if !finite(hi) || hi <= 0 {
 		return 1
@@ -504,22 +608,97 @@ func timeSpan(c *Cell, tl []Second) float64 {
 	return hi
 }
 
-// timeAxis is the time axis of a cell's charts: the same span on all of
-// them, with about n ticks.
+// runTimeSpan is the time span every cell's charts share, the longest
+// cell's, so the cells of a matrix read against each other.
+func runTimeSpan(r *Result, d *RunData) float64 {
+	hi := 0.0
+	for i := range r.Cells {
+		if v := timeSpan(&r.Cells[i], d.cell(i).Timeline); finite(v) {
+			hi = math.Max(hi, v)
+		}
+	}
+	if hi <= 0 {
+		return 1
+	}
+	return hi
+}
+
+// timeAxis is the time axis of the charts, 0 to span, with about n ticks.
 // The axis ends where the data does, not at a round number, so the run
 // fills the width.
-func timeAxis(c *Cell, tl []Second, n int, a, b float64) linAxis {
-	hi := timeSpan(c, tl)
-	step := niceStep(hi, n)
+func timeAxis(span float64, n int, a, b float64) linAxis {
+	if !finite(span) || span <= 0 {
+		span = 1
+	}
+	step := niceStep(span, n)
 	if r := step / math.Pow(10, math.Floor(math.Log10(step))); r > 2.4 && r < 2.6 {
 		step *= 2 // 2.5s ticks read badly: 5s instead
 	}
-	return linAxis{lo: 0, hi: hi, step: step, a: a, b: b, label: fmtSeconds}
+	return linAxis{lo: 0, hi: span, step: step, a: a, b: b, label: fmtSeconds}
 }
 
-// decorate shades what a time chart needs as context: the drain after the
-// measured phase, each fault's window (or instant) and the timeline's
-// own fault markers.
+// faultKeys are the legend entries for what decorate draws on a cell's
+// time charts, each only when something of its kind is drawn.
+func faultKeys(c *Cell, tl []Second) [][2]string {
+	var window, instant, failed, promoted, healed, unavail bool
+	for _, f := range c.Faults {
+		switch {
+		case f.Error != "":
+			failed = true
+		case f.HealedAtS > f.AtS:
+			window, healed = true, true
+		default:
+			instant = true
+		}
+		promoted = promoted || (f.Promoted != "" && f.PromotedAtS > 0)
+		unavail = unavail || (f.Error == "" && f.UnavailableS > 0)
+	}
+	var keys [][2]string
+	if window {
+		keys = append(keys, [2]string{"fault", "fault window"})
+	}
+	if instant {
+		keys = append(keys, [2]string{"faultline", "fault"})
+	}
+	if failed {
+		keys = append(keys, [2]string{"faultline failed", "fault not injected"})
+	}
+	if promoted {
+		keys = append(keys, [2]string{"promoted", "replica promoted"})
+	}
+	if healed {
+		keys = append(keys, [2]string{"healed", "healed"})
+	}
+	if unavail {
+		keys = append(keys, [2]string{"unavail", "unavailable"})
+	}
+	if len(timelineMarkers(tl)) > 0 {
+		keys = append(keys, [2]string{"pinkey", "event (timeline.csv)"})
+	}
+	dts := rowIntervals(tl)
+	for i := range tl {
+		if dts[i] >= minRateInterval && dts[i] < partialInterval {
+			keys = append(keys, [2]string{"partialkey", "partial second, rate normalised"})
+			break
+		}
+	}
+	return keys
+}
+
+// timelineMarkers are every fault marker of the timeline, in time order.
+func timelineMarkers(tl []Second) []Marker {
+	var ms []Marker
+	for _, s := range tl {
+		ms = append(ms, s.Faults...)
+	}
+	sort.SliceStable(ms, func(i, j int) bool { return ms[i].AtS < ms[j].AtS })
+	return ms
+}
+
+// decorate draws what a time chart needs as context, each fault event at
+// its own time as result.json and timeline.csv hold it: the drain after the
+// measured phase, each fault's window (or instant), the promotion of a
+// replica and the heal as lines of their own, and a pin per timeline marker.
 func decorate(ch *chart, c *Cell, tl []Second, short bool) {
 	if n := len(tl); n > 0 && c.DurationS > 0 && tl[n-1].T > c.DurationS+0.5 {
 		ch.band("drain", c.DurationS, tl[n-1].T, "drain", "drain: producers stopped, consumers finishing")
@@ -528,7 +707,7 @@ func decorate(ch *chart, c *Cell, tl []Second, short bool) {
 	sort.SliceStable(faults, func(i, j int) bool { return faults[i].AtS < faults[j].AtS })
 	for _, f := range faults {
 		name := faultName(f)
-		tip := name + " at " + fmtSeconds(f.AtS)
+		tip := name + " at " + fmtAt(f.AtS)
 		label := name
 		if short {
 			label = f.Action
@@ -538,35 +717,44 @@ func decorate(ch *chart, c *Cell, tl []Second, short bool) {
 			continue
 		}
 		if f.HealedAtS > f.AtS {
-			ch.band("fault", f.AtS, f.HealedAtS, label, tip+", healed at "+fmtSeconds(f.HealedAtS))
+			ch.band("fault", f.AtS, f.HealedAtS, label, tip+", healed at "+fmtAt(f.HealedAtS))
+			ch.vline("healed", f.HealedAtS, "", "healed: "+name+" at "+fmtAt(f.HealedAtS))
 		} else {
 			ch.vline("fault", f.AtS, label, tip+" (not healed by a later action)")
 		}
 		if f.UnavailableS > 0 {
-			ch.strip("unavail", f.AtS, f.AtS+f.UnavailableS, fmt.Sprintf("%s: unavailable %s (producers %s, consumers %s)",
-				name, fmtSeconds(f.UnavailableS), fmtSeconds(f.ProducersUnavailableS), fmtSeconds(f.ConsumersUnavailableS)))
+			ch.strip("unavail", f.AtS, f.AtS+f.UnavailableS, fmt.Sprintf("%s: unavailable %s from %s (producers %s, consumers %s)",
+				name, fmtSeconds(f.UnavailableS), fmtAt(f.AtS), fmtSeconds(f.ProducersUnavailableS), fmtSeconds(f.ConsumersUnavailableS)))
+		}
+		if f.Promoted != "" && f.PromotedAtS > 0 {
+			pl := "promoted " + f.Promoted
+			if short {
+				pl = "promoted"
+			}
+			ch.vline("promoted", f.PromotedAtS, pl, "promoted "+f.Promoted+" at "+fmtAt(f.PromotedAtS)+" (after "+name+")")
 		}
 	}
-	dts := intervals(tl)
-	for i, s := range tl {
-		if len(s.Faults) > 0 {
-			ch.pin("fault", s.T-dts[i]/2, fmtSeconds(s.T)+": "+strings.Join(s.Faults, "; "))
-		}
+	for _, m := range timelineMarkers(tl) {
+		ch.pin("fault", m.AtS, fmtAt(m.AtS)+": "+m.Label)
 	}
 }
 
-func throughputChart(c *Cell, tl []Second, consumers bool) string {
+func throughputChart(c *Cell, tl []Second, consumers bool, span float64) string {
 	ch := newChart("throughput", "Throughput over time", wideW, chartH)
-	dts := intervals(tl)
+	dts := rowIntervals(tl)
 	sent, acked, recv, errs := make([]xy, len(tl)), make([]xy, len(tl)), make([]xy, len(tl)), make([]xy, len(tl))
+	var partial []int
 	hi := 0.0
 	for i, s := range tl {
 		dt, t := dts[i], s.T-dts[i]/2 // a row's rate is drawn mid-interval
-		if dt < 0.2 {
+		if dt < minRateInterval {
 			// A sliver of a second (the stop) is too short to read as a rate.
 			nan := xy{t, math.NaN()}
 			sent[i], acked[i], recv[i], errs[i] = nan, nan, nan, nan
 			continue
+		}
+		if dt < partialInterval {
+			partial = append(partial, i)
 		}
 		sent[i], acked[i] = xy{t, float64(s.Sent) / dt}, xy{t, float64(s.Acked) / dt}
 		recv[i], errs[i] = xy{t, float64(s.Received) / dt}, xy{t, float64(s.Errors) / dt}
@@ -576,7 +764,7 @@ func throughputChart(c *Cell, tl []Second, consumers bool) string {
 		}
 		hi = math.Max(hi, errs[i].y)
 	}
-	ch.x = timeAxis(c, tl, 10, ch.px0(), ch.px1())
+	ch.x = timeAxis(span, 10, ch.px0(), ch.px1())
 	ch.y = niceLinear(0, hi, 4, ch.py0(), ch.py1(), fmtCompact)
 	ch.axes("time since the measured phase began", "events/s")
 	decorate(ch, c, tl, false)
@@ -586,20 +774,40 @@ func throughputChart(c *Cell, tl []Second, consumers bool) string {
 	}
 	// Drawn so that equal lines all show: solid received under acked, the
 	// dashed sent on top.
-	if consumers {
-		ch.line("s-received", recv)
+	type rateSeries struct {
+		class, name string
+		pts         []xy
+		count       func(Second) int64
 	}
-	ch.line("s-acked", acked)
-	ch.line("s-sent", sent)
+	var series []rateSeries
+	if consumers {
+		series = append(series, rateSeries{"s-received", "received", recv, func(s Second) int64 { return s.Received }})
+	}
+	series = append(series, rateSeries{"s-acked", "acked", acked, func(s Second) int64 { return s.Acked }},
+		rateSeries{"s-sent", "sent", sent, func(s Second) int64 { return s.Sent }})
 	if timelineHasErrors(tl) {
-		ch.line("s-errors", errs)
+		series = append(series, rateSeries{"s-errors", "errors", errs, func(s Second) int64 { return s.Errors }})
+	}
+	for _, sr := range series {
+		ch.line(sr.class, sr.pts)
+	}
+	// A partial row is a rate over less than a second: drawn, but marked.
+	for _, sr := range series {
+		var pts []xy
+		var tips []string
+		for _, i := range partial {
+			pts = append(pts, sr.pts[i])
+			tips = append(tips, fmt.Sprintf("%s to %s, a partial second (%s): %s %s, %s",
+				fmtAt(tl[i].T-dts[i]), fmtAt(tl[i].T), fmtSeconds(dts[i]), fmtCount(sr.count(tl[i])), sr.name, fmtRate(sr.pts[i].y)))
+		}
+		ch.dots("partial "+sr.class, pts, tips)
 	}
 	return ch.svg()
 }
 
 // latencyTimelineCharts draws publish and end-to-end latency per second on
 // one shared log scale, so the two read against each other.
-func latencyTimelineCharts(c *Cell, tl []Second, consumers bool) [2]string {
+func latencyTimelineCharts(c *Cell, tl []Second, consumers bool, span float64) [2]string {
 	var all []float64
 	for _, s := range tl {
 		all = append(all, float64(s.Publish.P50), float64(s.Publish.P99), float64(s.Publish.Max))
@@ -616,14 +824,14 @@ func latencyTimelineCharts(c *Cell, tl []Second, consumers bool) [2]string {
 		{"latency end-to-end", "End-to-end latency over time", func(s Second) Brief { return s.EndToEnd }},
 	} {
 		ch := newChart(kind.class, kind.title, halfW, halfH)
-		ch.x = timeAxis(c, tl, 5, ch.px0(), ch.px1())
+		ch.x = timeAxis(span, 5, ch.px0(), ch.px1())
 		ch.y = niceLog(all, ch.py0(), ch.py1(), fmtUS)
 		ch.axes("time", "latency")
 		ch.labelRowsAllowed = 1
 		decorate(ch, c, tl, true)
 		p50, p99, mx := make([]xy, len(tl)), make([]xy, len(tl)), make([]xy, len(tl))
 		any := false
-		dts := intervals(tl)
+		dts := rowIntervals(tl)
 		for i, s := range tl {
 			b, t := kind.get(s), s.T-dts[i]/2
 			p50[i], p99[i], mx[i] = xy{t, float64(b.P50)}, xy{t, float64(b.P99)}, xy{t, float64(b.Max)}
@@ -730,7 +938,7 @@ func histogramPoints(h *hdrhistogram.Histogram, nines int) []xy {
 	for x := 0.0; x < last; x += step {
 		xs, qs = append(xs, x), append(qs, quantileOfNines(x))
 	}
-	vals := h.ValueAtPercentilesSlice(qs)
+	vals := valuesAtQuantiles(h, qs)
 	pts := make([]xy, 0, len(xs)+2)
 	for i, x := range xs {
 		v := float64(vals[i])
@@ -770,32 +978,37 @@ func (p *page) latencyTable(c *Cell) {
 func (p *page) eventsTable(c *Cell, consumers bool) {
 	e := c.Events
 	rows := []struct {
-		name    string
-		n       int64
-		meaning string
-		bad     bool
+		name     string
+		n        int64
+		meaning  string
+		bad      bool // an alarm when not zero
+		warn     bool // a warning when not zero
+		delivery bool // only measured with consumers
 	}{
-		{"sent", e.Sent, "events producers attempted", false},
-		{"acked", e.Acked, "Redis replied OK", false},
-		{"failed", e.Failed, "Redis replied an error: definitely not written", false},
-		{"indeterminate", e.Indeterminate, "no reply (timeout, connection lost): may or may not be written", false},
-		{"received", e.Received, "distinct events consumers got", false},
-		{"lost", e.Lost, "acked, never received", true},
-		{"recovered", e.Recovered, "not acked, but received", false},
-		{"duplicated", e.Duplicated, "received more than once", true},
-		{"reordered", e.Reordered, "out of order within one producer and partition", false},
+		{"sent", e.Sent, "events producers attempted", false, false, false},
+		{"dropped", e.Dropped, "due in the measured phase, never sent: the generator could not keep up", false, true, false},
+		{"acked", e.Acked, "Redis replied OK", false, false, false},
+		{"failed", e.Failed, "Redis replied an error: definitely not written", false, true, false},
+		{"indeterminate", e.Indeterminate, "no reply (timeout, connection lost): may or may not be written", false, true, false},
+		{"received", e.Received, "distinct events consumers got", false, false, true},
+		{"lost", e.Lost, "acked, never received, gone from Redis", true, false, true},
+		{"stranded", e.Stranded, "acked, not received, still in Redis when the run ended: consumer lag, not loss", false, true, true},
+		{"recovered", e.Recovered, "not acked, but received", false, false, true},
+		{"duplicated", e.Duplicated, "distinct events received more than once", true, false, true},
+		{"duplicate deliveries", e.DuplicateDeliveries, "deliveries beyond each event's first (an event received 3 times counts 2)", false, false, true},
+		{"reordered", e.Reordered, "out of order within one producer and partition", false, false, true},
 	}
 	p.printf(`<div class="card"><h3>Event accounting</h3><table class="events"><tbody>`)
-	for i, r := range rows {
+	for _, r := range rows {
 		v := fmtCount(r.n)
-		if i >= 4 && !consumers {
+		if r.delivery && !consumers {
 			v = "–"
 		}
 		cls := ""
 		switch {
 		case r.bad && r.n > 0 && consumers:
 			cls = " alarm"
-		case (r.name == "failed" || r.name == "indeterminate") && r.n > 0:
+		case r.warn && r.n > 0 && (consumers || !r.delivery):
 			cls = " warnval"
 		}
 		p.printf(`<tr><th>%s</th><td class="n%s">%s</td><td class="muted">%s</td></tr>`, r.name, cls, v, esc(r.meaning))
@@ -810,13 +1023,13 @@ func (p *page) eventsTable(c *Cell, consumers bool) {
 func (p *page) sloTable(c *Cell) {
 	p.printf(`<div class="card"><h3>Objectives</h3>`)
 	if len(c.SLO) == 0 {
-		p.printf(`<p class="muted">No objectives set.</p></div>`)
+		p.printf(`<p class="muted">No objectives set: nothing was judged.</p></div>`)
 		return
 	}
 	p.printf(`<table class="slo"><thead><tr><th>objective</th><th class="n">limit</th><th class="n">observed</th><th class="c">verdict</th></tr></thead><tbody>`)
 	for _, s := range c.SLO {
 		p.printf(`<tr><td><code>%s</code></td><td class="n">%s</td><td class="n">%s</td><td class="c"><span class="pill %s">%s</span></td></tr>`,
-			esc(s.Name), esc(s.Limit), esc(s.Observed), strings.ToLower(passWord(s.Pass)), passWord(s.Pass))
+			esc(s.Name), esc(s.Limit), esc(observedText(c, s)), strings.ToLower(passWord(s.Pass)), passWord(s.Pass))
 	}
 	p.printf(`</tbody></table></div>`)
 }
@@ -865,19 +1078,16 @@ func (p *page) faultsTable(c *Cell) {
 		if f.Role != "" {
 			node = strings.TrimSpace(node + " (" + f.Role + ")")
 		}
-		recovered := fmtSeconds(f.RecoveredS)
-		if f.RecoveredS < 0 {
-			recovered = "never"
-		}
+		recovered := recoveredText(c, f)
 		p.printf(`<tr><td class="nowrap"><b>%s</b></td><td>%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td>`,
-			esc(strings.TrimSpace(f.Action+" "+f.Target)), esc(dash(node)), fmtSeconds(f.AtS), esc(dash(strings.Trim(healedAt(f), "-"))),
+			esc(strings.TrimSpace(f.Action+" "+f.Target)), esc(dash(node)), fmtAt(f.AtS), esc(dash(strings.Trim(healedAt(f), "-"))),
 			fmtSeconds(f.UnavailableS), fmtSeconds(f.ProducersUnavailableS), fmtSeconds(f.ConsumersUnavailableS), recovered)
 		if promoted {
 			s := "–"
 			if f.Promoted != "" {
 				s = f.Promoted
 				if f.PromotedAtS > 0 {
-					s += " at " + fmtSeconds(f.PromotedAtS)
+					s += " at " + fmtAt(f.PromotedAtS)
 				}
 			}
 			p.printf(`<td>%s</td>`, esc(s))
@@ -984,14 +1194,12 @@ func (p *page) setup(c *Cell) {
 	p.printf(`</div></div>`)
 }
 
-// markerList spells out the timeline's fault markers under the chart,
-// since a pin's tooltip needs a mouse.
+// markerList spells out the timeline's fault markers under the chart, each
+// at its own time, since a pin's tooltip needs a mouse.
 func markerList(tl []Second) string {
 	var items []string
-	for _, s := range tl {
-		for _, f := range s.Faults {
-			items = append(items, `<li><span class="t">`+esc(fmtSeconds(s.T))+`</span> `+esc(f)+`</li>`)
-		}
+	for _, m := range timelineMarkers(tl) {
+		items = append(items, `<li><span class="t">`+esc(fmtAt(m.AtS))+`</span> `+esc(m.Label)+`</li>`)
 	}
 	if len(items) == 0 {
 		return ""
@@ -1006,7 +1214,7 @@ func markerList(tl []Second) string {
 
 // pageCSS is the whole style sheet: system fonts only, nothing fetched.
 const pageCSS = `
-:root{--fg:#1d2433;--muted:#667085;--line:#e4e7ec;--bg:#f5f6f8;--card:#fff;--pass:#067647;--passbg:#ecfdf3;--fail:#b42318;--failbg:#fef3f2;--warn:#b54708;--warnbg:#fffaeb}
+:root{--fg:#1d2433;--muted:#667085;--line:#e4e7ec;--bg:#f5f6f8;--card:#fff;--pass:#067647;--passbg:#ecfdf3;--fail:#b42318;--failbg:#fef3f2;--warn:#b54708;--warnbg:#fffaeb;--none:#475467;--nonebg:#f2f4f7}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
 body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
@@ -1027,6 +1235,8 @@ header.run{margin-bottom:22px}
 .verdict .badge{font-size:12px;letter-spacing:.06em;color:#fff;border-radius:5px;padding:2px 8px}
 .verdict.pass .badge{background:var(--pass)}
 .verdict.fail .badge{background:var(--fail)}
+.verdict.none{background:var(--nonebg);color:var(--none);border-color:#d0d5dd}
+.verdict.none .badge{background:var(--none)}
 .banner{margin:10px 0;padding:9px 13px;border-radius:8px;border:1px solid}
 .banner.fail{background:var(--failbg);color:var(--fail);border-color:#fecdca}
 .banner.warn{background:var(--warnbg);color:var(--warn);border-color:#fedf89}
@@ -1068,19 +1278,26 @@ table.events td.muted{font-size:12.5px}
 .pill.pass{color:var(--pass);background:var(--passbg);border-color:#abefc6}
 .pill.fail{color:var(--fail);background:var(--failbg);border-color:#fecdca}
 .pill.error{color:#fff;background:var(--fail);border-color:var(--fail)}
+.pill.none{color:var(--none);background:var(--nonebg);border-color:#d0d5dd}
 .note{color:var(--muted);font-size:12.5px;margin:8px 0 0}
 .legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12.5px;color:var(--muted);margin:2px 0 4px}
 .key{display:inline-flex;align-items:center;gap:6px}
 .key i{display:inline-block;width:18px;height:0;border-top:2.5px solid var(--c)}
 .key i.s-sent{border-top-style:dashed}
 .key i.s-max{border-top-style:dotted}
-.key i.fault{height:10px;border:1px solid #f4a6a0;background:#fde7e5}
+.key i.fault{height:11px;border:1px solid #e8958d;background:#fbd5d1}
+.key i.faultline,.key i.promoted,.key i.healed{width:0;height:13px;border-top:0;border-left:2px dashed #b42318;margin:0 4px}
+.key i.faultline.failed{border-left-color:#98a2b3}
+.key i.promoted{border-left:2px solid #0e7490}
+.key i.healed{border-left:2px dotted #475467}
+.key i.pinkey{width:0;height:0;border-top:7px solid #b42318;border-left:5px solid transparent;border-right:5px solid transparent}
+.key i.partialkey{width:9px;height:9px;border-radius:50%;border:1.5px solid #1f5fd6;background:#fff;opacity:.6}
 .key i.knee,.key i.maxrate{width:0;height:12px;border-top:0;border-left:2px dashed var(--c)}
 .key i.maxrate{border-left-style:solid}
 .key i.dotkey{width:9px;height:9px;border-radius:50%;border:2px solid var(--c)}
 .key i.dotkey.ok{--c:#1f5fd6;background:#1f5fd6}
 .key i.dotkey.missed{--c:#b42318;background:#fff}
-.s-sent{--c:#98a2b3}.s-acked{--c:#1f5fd6}.s-received{--c:#12a16b}.s-errors{--c:#d92d20}
+.s-sent{--c:#98a2b3}.s-acked{--c:#1f5fd6}.s-received{--c:#12a16b}.s-errors{--c:#e69f00}
 .s-publish{--c:#1f5fd6}.s-e2e{--c:#e2711d}.s-delay{--c:#98a2b3}
 .s-p50{--c:#5dadec}.s-p99{--c:#1f5fd6}.s-max{--c:#d4a017}
 .knee{--c:#7a5af8}.maxrate{--c:#067647}
@@ -1099,8 +1316,8 @@ table.latency td,table.latency th{padding:5px 6px}
 table.latency .count{font-weight:400;font-size:11.5px;color:var(--muted)}
 table.nodes{margin-top:12px}
 ul.calls{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:6px 18px;font-variant-numeric:tabular-nums}
-.key i.unavail{height:4px;border:0;background:#d92d20}
-svg .unavail{fill:#d92d20;opacity:.75}
+.key i.unavail{height:5px;border:0;background:#6941c6}
+svg .unavail{fill:#6941c6;opacity:.85}
 tr.fault-error td{color:var(--fail);border-top:0}
 details summary{cursor:pointer;font-weight:600}
 pre{font:12px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#f8f9fb;border:1px solid var(--line);border-radius:6px;padding:10px 12px;overflow:auto;margin:10px 0 0}
@@ -1122,18 +1339,22 @@ svg .series.s-delay{stroke-dasharray:4 3;stroke-width:1.4}
 svg .series.ideal{stroke:#d0d5dd;stroke-dasharray:4 4;stroke-width:1.2}
 svg .dot{fill:var(--c);stroke:#fff;stroke-width:1}
 svg .dot.missed{fill:#fff;stroke:#b42318;stroke-width:1.8}
-svg .band.fault{fill:#fde7e5;opacity:.85}
+svg .dot.partial{fill:#fff;stroke:var(--c);stroke-width:1.6;opacity:.6}
+svg .band.fault{fill:#fbd5d1;opacity:.75}
 svg .band.drain{fill:#f2f4f7}
-svg .mark.fault{stroke:#d92d20;stroke-width:1.4;stroke-dasharray:4 3}
+svg .mark.fault{stroke:#b42318;stroke-width:1.5;stroke-dasharray:4 3}
+svg .mark.promoted{stroke:#0e7490;stroke-width:1.6}
+svg .mark.healed{stroke:#475467;stroke-width:1.3;stroke-dasharray:1.5 2.5}
 svg .mark.fault.failed{stroke:#98a2b3}
 svg .mark.knee{stroke:#7a5af8;stroke-width:1.5;stroke-dasharray:5 3}
 svg .mark.maxrate{stroke:#067647;stroke-width:1.5}
 svg .band-label{font-size:10.5px;font-weight:600;fill:#b42318;paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
 svg .band-label.drain{fill:#98a2b3;font-weight:400}
 svg .band-label.failed{fill:#667085;font-weight:400}
+svg .band-label.promoted{fill:#0e7490}
 svg .band-label.knee{fill:#7a5af8}
 svg .band-label.maxrate{fill:#067647}
-svg .pin{fill:#d92d20}
+svg .pin{fill:#b42318}
 svg .nodata{font-size:13px;fill:#98a2b3}
 svg .bar{fill:var(--c)}
 svg .bar-value{font-size:10.5px;fill:#344054;font-variant-numeric:tabular-nums}

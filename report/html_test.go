@@ -266,12 +266,19 @@ func TestHTMLFailoverFaultWindows(t *testing.T) {
 		if n := len(ch.all("rect", "band", "drain")); n != 1 {
 			t.Errorf("%s: %d drain bands, want 1", class, n)
 		}
-		if n := len(ch.all("path", "pin")); n != 3 {
-			t.Errorf("%s: %d timeline fault pins, want 3", class, n)
+		if n := len(ch.all("path", "pin")); n != 6 {
+			t.Errorf("%s: %d timeline fault pins, want one per marker, 6", class, n)
+		}
+		if n := len(ch.all("line", "mark", "promoted")); n != 1 {
+			t.Errorf("%s: %d promotion lines, want 1", class, n)
+		}
+		if n := len(ch.all("line", "mark", "healed")); n != 1 {
+			t.Errorf("%s: %d heal lines, want 1 (the restart's)", class, n)
 		}
 		// Every fault is named in its shape's tooltip; the wide chart also
 		// labels each in full, the small ones by action where there is room.
-		for _, want := range []string{"kill primary (redis-1) at 20s", "restart killed (redis-1) at 40s, healed at 41.2s", "pause replica at 50s: no replica left"} {
+		for _, want := range []string{"kill primary (redis-1) at 20.4s", "restart killed (redis-1) at 40s, healed at 41.2s",
+			"pause replica at 50s: no replica left", "promoted redis-2 at 25.9s"} {
 			if !strings.Contains(ch.text, want) {
 				t.Errorf("%s: no tooltip %q", class, want)
 			}
@@ -280,9 +287,9 @@ func TestHTMLFailoverFaultWindows(t *testing.T) {
 		for _, l := range ch.all("text", "band-label") {
 			labels += l.text + "|"
 		}
-		want := []string{"kill primary (redis-1)|", "restart killed (redis-1)|", "pause replica (failed)|"}
+		want := []string{"kill primary (redis-1)|", "restart killed (redis-1)|", "pause replica (failed)|", "promoted redis-2|"}
 		if class != "throughput" {
-			want = []string{"kill|", "restart|"}
+			want = []string{"kill|", "restart|", "promoted|"}
 		}
 		for _, w := range want {
 			if !strings.Contains(labels, w) {
@@ -513,7 +520,7 @@ func TestHTMLEscapes(t *testing.T) {
 	c.Target.Nodes[0].Addr = evil
 	c.SLO[0].Observed = evil
 	r.Error = evil
-	d := &RunData{Cells: []CellData{{Timeline: []Second{{T: 1, Sent: 1, Faults: []string{evil}}}, Problems: []string{evil}}}, Scenario: evil}
+	d := &RunData{Cells: []CellData{{Timeline: []Second{{T: 1, Sent: 1, Faults: []Marker{{AtS: 0.5, Label: evil}}}}, Problems: []string{evil}}}, Scenario: evil}
 	doc, page := renderHTML(t, r, d)
 	if n := strings.Count(doc.text, evil); n < 10 {
 		t.Errorf("hostile text shown %d times, want it everywhere it was put, escaped", n)
@@ -555,6 +562,7 @@ func TestTimelineRoundTrip(t *testing.T) {
 	for i := range want {
 		w := want[i]
 		w.T = math.Round(w.T*1000) / 1000 // the file keeps milliseconds
+		w.Dt = math.Round(w.Dt*1000) / 1000
 		if fmt.Sprint(got[i]) != fmt.Sprint(w) {
 			t.Errorf("row %d:\n got %+v\nwant %+v", i, got[i], w)
 		}
@@ -563,8 +571,14 @@ func TestTimelineRoundTrip(t *testing.T) {
 	// A run killed mid-write leaves a cut-off row: the rows before it stay.
 	cut := b.String() + "5.000,20000,1"
 	got, err = ReadTimeline(strings.NewReader(cut))
-	if err == nil || !strings.Contains(err.Error(), "line 6") || len(got) != 4 {
-		t.Errorf("cut-off row: %d rows, err %v; want the 4 rows before it and an error naming line 6", len(got), err)
+	if err == nil || !strings.Contains(err.Error(), "line 7") || len(got) != 5 {
+		t.Errorf("cut-off row: %d rows, err %v; want the 5 rows before it and an error naming line 7", len(got), err)
+	}
+	// A file from before markers carried their time: each is placed at the
+	// start of its row's interval.
+	got, err = ReadTimeline(strings.NewReader("t_s,sent,faults\n3.000,5,kill primary (redis-1);failover: redis-2 promoted\n"))
+	if err != nil || len(got) != 1 || fmt.Sprint(got[0].Faults) != "[{2 kill primary (redis-1)} {2 failover: redis-2 promoted}]" {
+		t.Errorf("markers without a time: %+v, %v", got, err)
 	}
 	if _, err := ReadTimeline(strings.NewReader("a,b\n1,2\n")); err == nil {
 		t.Errorf("a CSV that is not a timeline was read")
@@ -722,9 +736,12 @@ func writeCellFiles(t *testing.T, dir, prefix string, cd CellData) {
 }
 
 // failoverCellData is a minute of failoverResult's run as its run directory
-// would hold it: steady 20k/s, the primary killed at 20s and a replica
-// promoted at 25.9s (writes fail, latency climbs to seconds, then a
-// catch-up burst), a restart at 40s, a drain after 60s.
+// would hold it: steady 20k/s, the primary killed at 20.412s and a replica
+// promoted at 25.917s (writes fail, latency climbs to seconds, then a
+// catch-up burst), a restart at 40.006s healed at 41.238s, a pause that
+// could not be injected at 50.003s, a drain after 60s that ends with a
+// partial second. The markers are what the injector records, at the times
+// of failoverResult's faults.
 func failoverCellData() CellData {
 	rng := rand.New(rand.NewPCG(42, 6))
 	var cd CellData
@@ -733,8 +750,10 @@ func failoverCellData() CellData {
 	}
 	jit := func(v float64) int64 { return int64(v * (0.85 + 0.3*rng.Float64())) }
 	for sec := 1; sec <= 68; sec++ {
-		t := float64(sec)
-		s := Second{T: t}
+		s := Second{T: float64(sec), Dt: 1}
+		if sec == 68 {
+			s.T, s.Dt = 67.4, 0.4
+		}
 		switch {
 		case sec <= 60:
 			s.Sent = jit(20000)
@@ -744,24 +763,33 @@ func failoverCellData() CellData {
 		switch {
 		case sec == 21:
 			s.Acked, s.Received, s.Errors = 3900, 3700, 16100
-			s.Faults = []string{"kill primary (redis-1)"}
+			s.Faults = []Marker{{AtS: 20.412, Label: "kill redis-1 (primary)"}}
 			pub, e2e = 900_000, 950_000
 		case sec > 21 && sec <= 26:
 			s.Acked, s.Received, s.Errors = 0, 0, s.Sent
 			pub, e2e = 0, 0
 			if sec == 26 {
-				s.Faults = []string{"failover: redis-2 promoted"}
+				s.Faults = []Marker{{AtS: 25.917, Label: "failover: redis-2 promoted"}}
 			}
 		case sec == 27 || sec == 28:
 			s.Acked, s.Received = 46000, 45500
 			pub, e2e = 5_900_000, 6_300_000
 		case sec == 41:
-			s.Faults = []string{"restart killed (redis-1)"}
+			s.Faults = []Marker{{AtS: 40.006, Label: "restart redis-1 (replica)"}}
 			pub, e2e = 2100, 3400
+		case sec == 42:
+			s.Faults = []Marker{{AtS: 41.238, Label: "healed: restart redis-1"}}
+		case sec == 44:
+			s.Faults = []Marker{{AtS: 43.5, Label: "redis-1 rejoined as replica"}}
+		case sec == 51:
+			s.Faults = []Marker{{AtS: 50.003, Label: "pause replica: no replica left to pause: redis-2 was promoted"}}
 		case sec > 60:
 			s.Acked, s.Received = 0, 0
 			if sec == 61 {
 				s.Received = 310
+			}
+			if sec == 68 {
+				s.Received = 124
 			}
 			pub, e2e = 0, 0
 		}

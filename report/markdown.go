@@ -10,25 +10,29 @@ import (
 // request or a CI job summary.
 func Markdown(w io.Writer, r *Result) error {
 	ew := &errWriter{w: w}
-	pass, v := runVerdict(r)
-	ew.printf("### %s %s\n\n", mdIcon(pass), mdText(v))
+	o, v := runVerdict(r)
+	ew.printf("### %s %s\n\n", mdStatusIcon(o), mdText(v))
 	facts := append([]string{"squall run of `" + mdCode(r.Scenario) + "`"}, mdAll(runFacts(r))...)
 	ew.line(strings.Join(facts, " · "))
+	if l := lossLine(r); l != "" {
+		ew.printf("\n> ⚠️ **%s**\n", mdText(l))
+	}
 	if r.Interrupted {
 		ew.printf("\n> **Interrupted:** %s\n", mdText(interruption(r.Error)))
 	} else if r.Error != "" {
 		ew.printf("\n> **Error:** %s\n", mdText(r.Error))
 	}
 	if len(r.Cells) > 1 {
-		rows := [][]string{{"cell", "sent/s", "received/s", "publish p99", "e2e p99", "lost", "pass"}}
+		offered := anyOffered(r.Cells)
+		rows := [][]string{comparisonHeader(offered)}
 		for i := range r.Cells {
 			c := &r.Cells[i]
-			row := comparisonRow(c, mdText(cellName(c)))
-			row[len(row)-1] = mdIcon(cellStatus(c) == "PASS")
+			row := comparisonRow(c, mdText(cellName(c)), offered)
+			row[len(row)-1] = mdStatusIcon(cellOutcome(c))
 			rows = append(rows, row)
 		}
 		ew.line("")
-		ew.lines(mdTable(rows, "lrrrrrc"))
+		ew.lines(mdTable(rows, "l"+strings.Repeat("r", len(rows[0])-2)+"c"))
 	}
 	if r.Capacity != nil {
 		ew.line("")
@@ -42,7 +46,7 @@ func Markdown(w io.Writer, r *Result) error {
 }
 
 func mdCell(ew *errWriter, r *Result, c *Cell) {
-	ew.printf("#### %s %s\n\n", mdIcon(cellStatus(c) == "PASS"), mdText(cellName(c)))
+	ew.printf("#### %s %s\n\n", mdStatusIcon(cellOutcome(c)), mdText(cellName(c)))
 	ew.line(strings.Join(mdAll(cellFacts(c)), " · "))
 	if c.Error != "" && !saidAtEnd(r, c) {
 		if r.Interrupted && c.Error == r.Error {
@@ -52,14 +56,20 @@ func mdCell(ew *errWriter, r *Result, c *Cell) {
 		}
 	}
 
-	ew.printf("\n**Throughput:** %s\n\n", strings.Join(throughputItems(c), " · "))
+	ew.printf("\n**Throughput:** %s\n", strings.Join(throughputItems(c), " · "))
+	if sat := saturationText(c); sat != "" {
+		ew.printf("\n⚠️ **Saturated:** %s\n", mdText(sat))
+	}
+	ew.line("")
 	ew.lines(mdTable(latencyRows(c), "lrrrrrr"))
 
 	e := c.Events
-	names := []string{"sent", "acked", "failed", "indeterminate", "received", "lost", "recovered", "duplicated", "reordered"}
-	counts := []int64{e.Sent, e.Acked, e.Failed, e.Indeterminate, e.Received, e.Lost, e.Recovered, e.Duplicated, e.Reordered}
-	if c.Workload.Consumers == 0 && e.Received == 0 {
-		names, counts = names[:4], counts[:4]
+	names := []string{"sent", "dropped", "acked", "failed", "indeterminate", "received", "lost", "stranded", "recovered",
+		"duplicated", "duplicate deliveries", "reordered"}
+	counts := []int64{e.Sent, e.Dropped, e.Acked, e.Failed, e.Indeterminate, e.Received, e.Lost, e.Stranded, e.Recovered,
+		e.Duplicated, e.DuplicateDeliveries, e.Reordered}
+	if !hasConsumers(c) {
+		names, counts = names[:5], counts[:5]
 	}
 	vals := make([]string, len(counts))
 	for i, n := range counts {
@@ -70,8 +80,13 @@ func mdCell(ew *errWriter, r *Result, c *Cell) {
 	}
 	ew.line("")
 	ew.lines(mdTable([][]string{names, vals}, strings.Repeat("r", len(names))))
-	for _, a := range deliveryAlarms(c) {
-		ew.printf("\n⚠️ %s\n", mdText(a))
+	if hasConsumers(c) {
+		for _, a := range deliveryAlarms(c) {
+			ew.printf("\n⚠️ %s\n", mdText(a))
+		}
+	}
+	for _, a := range deliveryWarnings(c) {
+		ew.printf("\n%s\n", mdText(a))
 	}
 	if len(c.Errors) > 0 {
 		ew.printf("\n**Errors:** %s\n", strings.Join(mdAll(errorItems(c.Errors)), " · "))
@@ -79,7 +94,7 @@ func mdCell(ew *errWriter, r *Result, c *Cell) {
 	if len(c.SLO) > 0 {
 		rows := [][]string{{"objective", "limit", "observed", "pass"}}
 		for _, s := range c.SLO {
-			rows = append(rows, []string{"`" + mdCode(s.Name) + "`", mdText(s.Limit), mdText(s.Observed), mdIcon(s.Pass)})
+			rows = append(rows, []string{"`" + mdCode(s.Name) + "`", mdText(s.Limit), mdText(observedText(c, s)), mdIcon(s.Pass)})
 		}
 		ew.line("")
 		ew.lines(mdTable(rows, "lrrc"))
@@ -87,8 +102,8 @@ func mdCell(ew *errWriter, r *Result, c *Cell) {
 	if len(c.Faults) > 0 {
 		rows := [][]string{{"fault", "at", "healed", "unavailable", "recovered", "promoted", "lost", "error"}}
 		for _, f := range c.Faults {
-			rows = append(rows, []string{mdText(faultName(f)), fmtSeconds(f.AtS), healedAt(f),
-				fmtSeconds(f.UnavailableS), recoveredText(f), mdText(promotedText(f)), fmtCount(f.LostAcked), mdText(f.Error)})
+			rows = append(rows, []string{mdText(faultName(f)), fmtAt(f.AtS), healedAt(f),
+				fmtSeconds(f.UnavailableS), recoveredText(c, f), mdText(promotedText(f)), fmtCount(f.LostAcked), mdText(f.Error)})
 		}
 		ew.line("")
 		ew.lines(mdTable(rows, "lrrrrlrl"))
@@ -111,6 +126,18 @@ func mdCapacity(ew *errWriter, cp *Capacity) {
 	if cp.KneeRate > 0 {
 		ew.printf("\nKnee: %s.\n", kneeMeaning)
 	}
+}
+
+// mdStatusIcon is a run's or a cell's outcome as an icon: a grey circle
+// when there were no objectives to judge.
+func mdStatusIcon(o outcome) string {
+	switch o {
+	case outcomePass:
+		return "✅"
+	case outcomeNone:
+		return "⚪"
+	}
+	return "❌"
 }
 
 func mdIcon(pass bool) string {

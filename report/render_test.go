@@ -78,15 +78,18 @@ func TestTextVerdict(t *testing.T) {
 	if got := last(passResult()); got != "PASS: all 4 objectives met" {
 		t.Errorf("pass: %q", got)
 	}
-	if got := last(failoverResult()); got != "FAIL: 3 of 5 objectives failed" {
-		t.Errorf("failover: %q", got)
+	if got := last(failoverResult()); got != "LOST: 1,130 acknowledged events never reached a consumer" {
+		t.Errorf("failover: the loss alarm is not the last word: %q", got)
+	}
+	if out := string(render(t, textOf, failoverResult())); !strings.Contains(out, "\nFAIL: 3 of 5 objectives failed\nLOST: 1,130") {
+		t.Errorf("failover: verdict then loss alarm missing in\n%s", out)
 	}
 	if got := last(matrixResult()); got != "FAIL: 1 of 6 objectives failed" {
 		t.Errorf("matrix: %q", got)
 	}
 	none := passResult()
 	none.Cells[0].SLO = nil
-	if got := last(none); got != "no objectives set" {
+	if got := last(none); got != "NO OBJECTIVES: none set (slo:), so nothing was judged" {
 		t.Errorf("no objectives: %q", got)
 	}
 	broken := passResult()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -122,7 +123,7 @@ func parseSecond(rec []string, col map[string]int) (Second, error) {
 	s.Publish = Brief{P50: n("publish_p50_us"), P99: n("publish_p99_us"), Max: n("publish_max_us")}
 	s.EndToEnd = Brief{P50: n("e2e_p50_us"), P99: n("e2e_p99_us"), Max: n("e2e_max_us")}
 	if f := field("faults"); f != "" {
-		s.Faults = strings.Split(f, ";")
+		s.Faults = parseMarkers(f, math.Max(0, s.T-s.Dt))
 	}
 	return s, bad
 }

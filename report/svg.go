@@ -197,7 +197,7 @@ func ninesLabel(i int) string {
 	return "99." + strings.Repeat("9", i-2) + "%"
 }
 
-// quantileOfNines is the inverse of the nines axis, in ValueAtQuantile's 0–100.
+// quantileOfNines is the inverse of the nines axis, as a quantile in 0–100.
 func quantileOfNines(x float64) float64 { return 100 * (1 - math.Pow(10, -x)) }
 
 // fmtCompact writes an axis label for a count or rate: 950, 1.5k, 20k, 1.2M.
@@ -453,27 +453,51 @@ type barSeries struct {
 }
 
 // barChart draws horizontal grouped bars: one group per category (a cell),
-// one bar per series, the value written at the end of each bar.
-func barChart(class, title string, cats []string, series []barSeries, w float64, axisLabel func(float64) string) string {
+// one bar per series, the value written at the end of each bar. With log
+// the value axis is logarithmic, so a millisecond bar still shows beside a
+// second one; bars then start at the axis's lowest decade.
+func barChart(class, title string, cats []string, series []barSeries, w float64, axisLabel func(float64) string, log bool) string {
 	const barH, barGap, groupGap, top, bottom, left = 13.0, 3.0, 14.0, 8.0, 26.0, 190.0
 	groupH := float64(len(series))*(barH+barGap) - barGap
 	h := top + bottom + float64(len(cats))*(groupH+groupGap)
 	c := newChart(class, title, w, math.Max(h, 70))
 	c.l, c.t, c.b, c.r = left, top, bottom, 70
 	hi := 0.0
+	var all []float64
 	for _, s := range series {
 		for _, v := range s.values {
 			if finite(v) {
 				hi = math.Max(hi, v)
+				all = append(all, v)
 			}
 		}
 	}
-	x := niceLinear(0, hi, 5, c.px0(), c.px1(), axisLabel)
+	var x axis = niceLinear(0, hi, 5, c.px0(), c.px1(), axisLabel)
+	if log {
+		// Room below the smallest value (half a decade at least), so the
+		// shortest bar has a body and is not a sliver at the axis.
+		lo := math.Inf(1)
+		for _, v := range all {
+			if v > 0 {
+				lo = math.Min(lo, v)
+			}
+		}
+		x = niceLog(append(all, lo/3), c.px0(), c.px1(), axisLabel)
+	}
 	c.x = x
 	for _, tk := range x.ticks() {
-		p, _ := x.pos(tk.v)
-		c.printf(&c.grid, `<line class="grid xgrid" x1="%s" y1="%s" x2="%s" y2="%s"/>`, num(p), num(c.py1()), num(p), num(c.py0()))
-		c.printf(&c.grid, `<text class="tick" x="%s" y="%s" text-anchor="middle">%s</text>`, num(p), num(c.py0()+15), html.EscapeString(tk.label))
+		p, ok := x.pos(tk.v)
+		if !ok {
+			continue
+		}
+		cls := "grid xgrid"
+		if tk.label == "" {
+			cls += " minor"
+		}
+		c.printf(&c.grid, `<line class="%s" x1="%s" y1="%s" x2="%s" y2="%s"/>`, cls, num(p), num(c.py1()), num(p), num(c.py0()))
+		if tk.label != "" {
+			c.printf(&c.grid, `<text class="tick" x="%s" y="%s" text-anchor="middle">%s</text>`, num(p), num(c.py0()+15), html.EscapeString(tk.label))
+		}
 	}
 	for i, cat := range cats {
 		gy := top + float64(i)*(groupH+groupGap) + groupGap/2
@@ -493,7 +517,10 @@ func barChart(class, title string, cats []string, series []barSeries, w float64,
 				c.printf(&c.data, `<text class="bar-value na" x="%s" y="%s">not measured</text>`, num(c.px0()+4), num(y+barH-3))
 				continue
 			}
-			x1, _ := x.pos(v)
+			x1, ok := x.pos(v)
+			if !ok {
+				x1 = c.px0() // zero on a log axis: no bar, the value is written
+			}
 			wd := math.Max(x1-c.px0(), 0)
 			if v > 0 {
 				wd = math.Max(wd, 1.5) // a tiny value is still visibly there

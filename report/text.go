@@ -68,6 +68,10 @@ func textCell(ew *errWriter, r *Result, c *Cell) {
 	ew.line("")
 
 	ew.lines(labelled("throughput", throughputItems(c)))
+	if sat := saturationText(c); sat != "" {
+		indent := strings.Repeat(" ", labelWidth)
+		ew.lines(wrapWords(indent+"SATURATED: ", strings.Fields(sat), " ", indent+"    ", textWidth))
+	}
 	ew.line("")
 
 	ew.lines(alignTable("", latencyRows(c)))
@@ -79,13 +83,13 @@ func textCell(ew *errWriter, r *Result, c *Cell) {
 	}
 	if len(c.Faults) > 0 {
 		ew.line("")
-		textFaults(ew, c.Faults)
+		textFaults(ew, c)
 	}
 	if len(c.SLO) > 0 {
 		ew.line("")
 		rows := [][]string{{"objective", "limit", "observed"}}
 		for _, s := range c.SLO {
-			rows = append(rows, []string{passWord(s.Pass) + "  " + s.Name, s.Limit, s.Observed})
+			rows = append(rows, []string{passWord(s.Pass) + "  " + s.Name, s.Limit, observedText(c, s)})
 		}
 		ew.lines(alignTable("", rows))
 	}
@@ -111,9 +115,14 @@ func cellErrorLines(r *Result, c *Cell) []string {
 	return wrapWords("ERROR: ", strings.Fields(c.Error), " ", "    ", textWidth)
 }
 
-// throughputItems are the per-second rates; received only where consumers ran.
+// throughputItems are the per-second rates: what the schedule offered (open
+// loop only), then what was carried; received only where consumers ran.
 func throughputItems(c *Cell) []string {
-	tp := []string{"sent " + fmtRate(c.Throughput.SentPerS), "acked " + fmtRate(c.Throughput.AckedPerS)}
+	var tp []string
+	if c.Throughput.OfferedPerS > 0 {
+		tp = append(tp, "offered "+fmtRate(c.Throughput.OfferedPerS))
+	}
+	tp = append(tp, "sent "+fmtRate(c.Throughput.SentPerS), "acked "+fmtRate(c.Throughput.AckedPerS))
 	if c.Workload.Consumers > 0 {
 		tp = append(tp, "received "+fmtRate(c.Throughput.ReceivedPerS))
 	}
@@ -194,50 +203,36 @@ func summaryCells(s Summary) []string {
 
 func textEvents(ew *errWriter, c *Cell) {
 	e := c.Events
-	ew.lines(labelled("events", []string{
-		"sent " + fmtCount(e.Sent), "acked " + fmtCount(e.Acked),
-		"failed " + fmtCount(e.Failed), "indeterminate " + fmtCount(e.Indeterminate),
-	}))
+	sent := []string{"sent " + fmtCount(e.Sent)}
+	if e.Dropped > 0 { // a row of zeros elsewhere; here it would push the line past 80 columns
+		sent = append(sent, "dropped "+fmtCount(e.Dropped))
+	}
+	ew.lines(labelled("events", append(sent, "acked "+fmtCount(e.Acked),
+		"failed "+fmtCount(e.Failed), "indeterminate "+fmtCount(e.Indeterminate))))
 	indent := strings.Repeat(" ", labelWidth)
-	if c.Workload.Consumers == 0 && e.Received == 0 {
+	if !hasConsumers(c) {
 		ew.line(indent + "no consumers (producer-only): delivery not checked")
-		return
-	}
-	ew.lines(wrapWords(indent, []string{
-		"received " + fmtCount(e.Received), "lost " + fmtCount(e.Lost),
-		"recovered " + fmtCount(e.Recovered), "duplicated " + fmtCount(e.Duplicated),
-		"reordered " + fmtCount(e.Reordered),
-	}, "  ", indent, textWidth))
-	for _, s := range deliveryAlarms(c) {
-		ew.lines(wrapWords(indent, strings.Fields(s), " ", indent, textWidth))
-	}
-}
-
-// deliveryAlarms spell out the counts that mean the pipeline broke its
-// promise, so they are not missed in a row of zeros.
-// A backlog Redis still held when the drain ended is named beside the loss
-// it may explain.
-func deliveryAlarms(c *Cell) []string {
-	e := c.Events
-	var out []string
-	if e.Lost > 0 {
-		a := fmt.Sprintf("LOST: %s acknowledged %s never reached a consumer", fmtCount(e.Lost), pluralize(e.Lost, "event", "events"))
-		if q := c.QueuedAtEnd; q != nil && *q > 0 {
-			a += fmt.Sprintf(" before the drain ended; Redis still held %s then (consumer lag, not necessarily loss)", fmtCount(*q))
+	} else {
+		items := []string{"received " + fmtCount(e.Received), "lost " + fmtCount(e.Lost)}
+		if e.Stranded > 0 {
+			items = append(items, "stranded "+fmtCount(e.Stranded))
 		}
-		out = append(out, a)
+		dup := "duplicated " + fmtCount(e.Duplicated)
+		if e.DuplicateDeliveries > 0 {
+			dup += fmt.Sprintf(" (%s extra %s)", fmtCount(e.DuplicateDeliveries), pluralize(e.DuplicateDeliveries, "delivery", "deliveries"))
+		}
+		items = append(items, "recovered "+fmtCount(e.Recovered), dup, "reordered "+fmtCount(e.Reordered))
+		ew.lines(wrapWords(indent, items, "  ", indent, textWidth))
+		for _, s := range deliveryAlarms(c) {
+			ew.lines(wrapWords(indent, strings.Fields(s), " ", indent+"    ", textWidth))
+		}
 	}
-	if e.Duplicated > 0 {
-		out = append(out, fmt.Sprintf("DUPLICATED: %s %s received more than once", fmtCount(e.Duplicated), pluralize(e.Duplicated, "event was", "events were")))
+	for _, s := range deliveryWarnings(c) {
+		if !hasConsumers(c) && strings.HasPrefix(s, "STRANDED") {
+			continue
+		}
+		ew.lines(wrapWords(indent, strings.Fields(s), " ", indent+"    ", textWidth))
 	}
-	return out
-}
-
-func pluralize(n int64, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // errorItems are "class count", the most frequent first.
@@ -265,12 +260,12 @@ func sortedErrorClasses(errs map[string]int64) []string {
 	return classes
 }
 
-func textFaults(ew *errWriter, faults []FaultResult) {
+func textFaults(ew *errWriter, c *Cell) {
 	rows := [][]string{{"fault", "at", "healed", "unavailable", "recovered", "lost"}}
 	var failed, details []string
-	for _, f := range faults {
-		rows = append(rows, []string{faultName(f), fmtSeconds(f.AtS), healedAt(f),
-			fmtSeconds(f.UnavailableS), recoveredText(f), fmtCount(f.LostAcked)})
+	for _, f := range c.Faults {
+		rows = append(rows, []string{faultName(f), fmtAt(f.AtS), healedAt(f),
+			fmtSeconds(f.UnavailableS), recoveredText(c, f), fmtCount(f.LostAcked)})
 		if f.Promoted != "" {
 			details = append(details, fmt.Sprintf("%s: promoted %s", faultName(f), promotedText(f)))
 		}
@@ -282,7 +277,7 @@ func textFaults(ew *errWriter, faults []FaultResult) {
 			details = append(details, fmt.Sprintf("%s: unavailable per shard: %s", faultName(f), strings.Join(per, ", ")))
 		}
 		if f.Error != "" {
-			failed = append(failed, fmt.Sprintf("%s at %s: %s", faultName(f), fmtSeconds(f.AtS), f.Error))
+			failed = append(failed, fmt.Sprintf("%s at %s: %s", faultName(f), fmtAt(f.AtS), f.Error))
 		}
 	}
 	ew.lines(alignTable("", rows))
@@ -303,47 +298,59 @@ func faultName(f FaultResult) string {
 	return s
 }
 
-// healedAt is the heal time, or "-" for a fault nothing healed.
-// recoveredText says "never" for a throughput that did not come back.
-func recoveredText(f FaultResult) string {
-	if f.RecoveredS < 0 {
-		return "never"
-	}
-	return fmtSeconds(f.RecoveredS)
-}
-
 // promotedText names the new primary, when, and how the old one came back.
 func promotedText(f FaultResult) string {
 	if f.Promoted == "" {
 		return "-"
 	}
-	s := fmt.Sprintf("%s at %s", f.Promoted, fmtSeconds(f.PromotedAtS))
+	s := fmt.Sprintf("%s at %s", f.Promoted, fmtAt(f.PromotedAtS))
 	if f.RejoinedAs != "" {
 		s += ", old primary back as " + f.RejoinedAs
 	}
 	return s
 }
 
+// healedAt is the heal time, or "-" for a fault nothing healed.
 func healedAt(f FaultResult) string {
 	if f.HealedAtS <= 0 {
 		return "-"
 	}
-	return fmtSeconds(f.HealedAtS)
+	return fmtAt(f.HealedAtS)
 }
 
 // comparison is one row per cell with the figures people compare.
 func comparison(cells []Cell) []string {
-	rows := [][]string{{"cell", "sent/s", "received/s", "publish p99", "e2e p99", "lost", "pass"}}
+	offered := anyOffered(cells)
+	rows := [][]string{comparisonHeader(offered)}
 	for i := range cells {
 		c := &cells[i]
-		rows = append(rows, comparisonRow(c, cellName(c)))
+		rows = append(rows, comparisonRow(c, cellName(c), offered))
 	}
 	return alignTable("", rows)
 }
 
-func comparisonRow(c *Cell, name string) []string {
+// anyOffered reports whether any cell ran on a schedule (open loop), so
+// the comparison has an offered rate to show.
+func anyOffered(cells []Cell) bool {
+	for _, c := range cells {
+		if c.Throughput.OfferedPerS > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func comparisonHeader(offered bool) []string {
+	h := []string{"cell", "sent/s", "received/s", "publish p99", "e2e p99", "lost", "pass"}
+	if offered {
+		h = append([]string{"cell", "offered/s"}, h[1:]...)
+	}
+	return h
+}
+
+func comparisonRow(c *Cell, name string, offered bool) []string {
 	recv, e2e, lost := "-", "-", "-"
-	if c.Workload.Consumers > 0 || c.Events.Received > 0 {
+	if hasConsumers(c) {
 		recv, lost = fmtNumber(c.Throughput.ReceivedPerS), fmtCount(c.Events.Lost)
 		if c.Latency.EndToEnd.Count > 0 {
 			e2e = fmtUS(float64(c.Latency.EndToEnd.P99))
@@ -353,5 +360,13 @@ func comparisonRow(c *Cell, name string) []string {
 	if c.Latency.Publish.Count > 0 {
 		pub = fmtUS(float64(c.Latency.Publish.P99))
 	}
-	return []string{name, fmtNumber(c.Throughput.SentPerS), recv, pub, e2e, lost, cellStatus(c)}
+	row := []string{name, fmtNumber(c.Throughput.SentPerS), recv, pub, e2e, lost, cellStatus(c)}
+	if offered {
+		o := "-"
+		if c.Throughput.OfferedPerS > 0 {
+			o = fmtNumber(c.Throughput.OfferedPerS)
+		}
+		row = append([]string{name, o}, row[1:]...)
+	}
+	return row
 }

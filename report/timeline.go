@@ -13,7 +13,18 @@ type Second struct {
 	Errors   int64
 	Publish  Brief // publish latency of the operations completed in this second
 	EndToEnd Brief // end-to-end latency of the events received in this second
-	Faults   []string
+	// Faults are the fault events (fired, healed, promoted, …) recorded
+	// while this row was being measured, each with its own time.
+	Faults []Marker
+}
+
+// Marker is one fault event on the timeline: its time in seconds since the
+// start of the measured phase, rounded to the millisecond as result.json's
+// at_s, healed_at_s and promoted_at_s are, so the same event reads the same
+// everywhere, and what happened.
+type Marker struct {
+	AtS   float64
+	Label string
 }
 
 // Brief is the per-second latency triple, in microseconds.

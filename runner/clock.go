@@ -224,12 +224,15 @@ func (st *status) add(s report.Second, final bool) {
 		return
 	}
 	dt := s.T - st.prevT
-	start := st.prevT
+	if s.Dt > 0 {
+		dt = s.Dt
+	}
 	st.prevT = s.T
 	st.errors += s.Errors
-	for _, f := range s.Faults {
+	for _, m := range s.Faults {
 		st.faults++
-		st.permanent(fmt.Sprintf("  %4.1fs  %s", start, f))
+		// The event's own time, written as the reports write it.
+		st.permanent(fmt.Sprintf("  %5s  %s", report.FormatAt(m.AtS), m.Label))
 	}
 	switch {
 	case st.tty:

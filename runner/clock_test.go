@@ -21,12 +21,12 @@ func seconds() []report.Second {
 			Publish: report.Brief{P99: 1210}, EndToEnd: report.Brief{P99: 2390}}
 		switch i {
 		case 3:
-			s.Faults = []string{"kill primary redis-1"}
+			s.Faults = []report.Marker{{AtS: 2.412, Label: "kill redis-1 (primary)"}}
 			s.Errors, s.Acked, s.Received = 620, 12000, 11800
 			s.Publish.P99, s.EndToEnd.P99 = 990_000, 6_200_000
 		case 4:
 			s.Errors = 19999
-			s.Faults = []string{"failover: redis-2 promoted"}
+			s.Faults = []report.Marker{{AtS: 3.761, Label: "failover: redis-2 promoted"}}
 		}
 		rows = append(rows, s)
 	}
@@ -44,8 +44,8 @@ func TestStatusPlain(t *testing.T) {
 	var b bytes.Buffer
 	feed(newStatus(&b, false, 10*time.Second), seconds())
 	want := strings.Join([]string{
-		"   2.0s  kill primary redis-1",
-		"   3.0s  failover: redis-2 promoted",
+		"  2.41s  kill redis-1 (primary)",
+		"  3.76s  failover: redis-2 promoted",
 		"[   5s/10s] sent 20000/s  acked 20000/s  received 19990/s  publish p99 1.21ms  e2e p99 2.39ms  errors 0 (20619 total)",
 		"[  10s/10s] sent 20000/s  acked 20000/s  received 19990/s  publish p99 1.21ms  e2e p99 2.39ms  errors 0 (20619 total)",
 		"[12s drain] sent 0/s  acked 0/s  received 6000/s  publish p99 -  e2e p99 -  errors 0 (20619 total)",
@@ -73,7 +73,7 @@ func TestStatusTerminal(t *testing.T) {
 	st.add(rows[2], false)
 	// The fault clears the live line, stays as its own line, then the live line comes back.
 	want := "\r\x1b[K[2s/10s] sent 20.0k/s recv 20.0k/s | err 0 | p99 pub 1.2ms e2e 2.4ms" +
-		"\r\x1b[K   2.0s  kill primary redis-1\n" +
+		"\r\x1b[K  2.41s  kill redis-1 (primary)\n" +
 		"\r\x1b[K[3s/10s] sent 20.0k/s recv 11.8k/s | err 620 Σ620 | p99 pub 990ms e2e 6.2s | faults 1"
 	if got := b.String(); got != want {
 		t.Errorf("fault redraw:\n%q\nwant\n%q", got, want)

@@ -111,7 +111,7 @@ func startFaults(ctx context.Context, s *scenarios.Scenario, tg *compose.Target,
 	begin := epoch.Add(s.Warmup.D())
 	m := &faultMonitor{gen: gen, epoch: epoch, warmup: s.Warmup.D(), measured: s.Duration.D(), prod: newOutages(), cons: newOutages(),
 		done: make(chan struct{})}
-	m.inj = chaos.New(tg, chaosSteps(s), s.Seed, begin, func(mk chaos.Mark) { col.Mark(mk.Label) })
+	m.inj = chaos.New(tg, chaosSteps(s), s.Seed, begin, func(mk chaos.Mark) { col.Mark(mk.At, mk.Label) })
 	keys := gen.Keys()
 	for range keys {
 		m.parts = append(m.parts, newOutages())

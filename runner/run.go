@@ -430,6 +430,8 @@ func slug(s string) string {
 
 func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
 
-func us(v int64) string { return (time.Duration(v) * time.Microsecond).String() }
+// us writes a latency in microseconds for a note, to three significant
+// digits as the reports write it ("2.55s", not "2.551807s").
+func us(v int64) string { return report.FormatMicros(float64(v)) }
 
 func goRedisVersion() string { return redis.Version() }

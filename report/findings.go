@@ -1,0 +1,168 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Findings every renderer states in the same words: delivery alarms and
+// warnings, saturation, and what a run cut short could not measure.
+
+// cutShort reports whether the cell stopped before its measured phase and
+// drain ran out (interrupted, or an infrastructure error): what it did not
+// reach, such as a fault's recovery, was not observed rather than absent.
+func cutShort(c *Cell) bool { return c.Error != "" }
+
+// neverRecovered is CheckSLO's observation for a recovery that did not come
+// back within the measured phase.
+const neverRecovered = "never recovered"
+
+// observedText is an objective's observation as the renderers show it: on
+// a cell cut short, a recovery not seen reads "cut short" (the run stopped
+// before it could be seen), not "never recovered".
+func observedText(c *Cell, s SLOResult) string {
+	if s.Observed == neverRecovered && cutShort(c) {
+		return "cut short"
+	}
+	return s.Observed
+}
+
+// recoveredText is a fault's recovery time; a throughput that did not come
+// back reads "never", or "cut short" when the cell stopped before it could.
+func recoveredText(c *Cell, f FaultResult) string {
+	switch {
+	case f.RecoveredS >= 0:
+		return fmtSeconds(f.RecoveredS)
+	case cutShort(c):
+		return "cut short"
+	}
+	return "never"
+}
+
+// hasConsumers reports whether delivery was checked in the cell.
+func hasConsumers(c *Cell) bool { return c.Workload.Consumers > 0 || c.Events.Received > 0 }
+
+// deliveryAlarms spell out the counts that mean the pipeline broke its
+// promise, so they are not missed in a row of zeros.
+func deliveryAlarms(c *Cell) []string {
+	e := c.Events
+	var out []string
+	if e.Lost > 0 {
+		a := fmt.Sprintf("LOST: %s acknowledged %s never reached a consumer", fmtCount(e.Lost), pluralize(e.Lost, "event", "events"))
+		// A result from before stranded was counted: name the backlog
+		// Redis still held beside the loss it may explain.
+		if q := c.QueuedAtEnd; q != nil && *q > 0 && e.Stranded == 0 {
+			end := "before the drain ended"
+			if cutShort(c) {
+				end = "before the run was cut short"
+			}
+			a += fmt.Sprintf(" %s; Redis still held %s then (consumer lag, not necessarily loss)", end, fmtCount(*q))
+		}
+		out = append(out, a)
+	}
+	if e.Duplicated > 0 {
+		out = append(out, "DUPLICATED: "+duplicatesText(e))
+	}
+	return out
+}
+
+// duplicatesText says both what was duplicated and how often: an event
+// that arrived three times is one duplicated event, two extra deliveries.
+func duplicatesText(e Events) string {
+	s := fmt.Sprintf("%s %s received more than once", fmtCount(e.Duplicated), pluralize(e.Duplicated, "event was", "events were"))
+	if e.DuplicateDeliveries > 0 {
+		s += fmt.Sprintf(" (%s extra %s)", fmtCount(e.DuplicateDeliveries), pluralize(e.DuplicateDeliveries, "delivery", "deliveries"))
+	}
+	return s
+}
+
+// deliveryWarnings are counts that do not break a delivery promise but
+// qualify the figures: events the generator never sent, and events still
+// waiting in Redis when the run ended.
+func deliveryWarnings(c *Cell) []string {
+	e := c.Events
+	var out []string
+	if e.Dropped > 0 {
+		out = append(out, fmt.Sprintf("DROPPED: %s %s due in the measured phase %s never sent: the generator could not keep up with its schedule",
+			fmtCount(e.Dropped), pluralize(e.Dropped, "event", "events"), pluralize(e.Dropped, "was", "were")))
+	}
+	if e.Stranded > 0 {
+		out = append(out, fmt.Sprintf("STRANDED: %s acknowledged %s still in Redis, not yet received, when the run ended: consumer lag, not loss",
+			fmtCount(e.Stranded), pluralize(e.Stranded, "event was", "events were")))
+	}
+	return out
+}
+
+// saturationText is the saturation finding in one sentence, "" when the
+// cell carried what it was offered.
+func saturationText(c *Cell) string {
+	s := c.Saturation
+	if s == nil {
+		return ""
+	}
+	kind := "acked/s"
+	if c.Workload.Consumers > 0 {
+		kind = "received/s"
+	}
+	out := fmt.Sprintf("carried (%s) %s of the offered rate", kind, fmtPercent(s.CarriedRatio))
+	if c.Throughput.OfferedPerS > 0 {
+		out = fmt.Sprintf("carried (%s) %s of the offered %s", kind, fmtPercent(s.CarriedRatio), fmtRate(c.Throughput.OfferedPerS))
+	}
+	out += ", limited by " + limitText(s.Limit)
+	var cpu []string
+	if s.RedisCPU >= 0 {
+		cpu = append(cpu, "busiest Redis primary "+fmtCores(s.RedisCPU)+" cores")
+	}
+	if s.ClientCores > 0 {
+		cpu = append(cpu, fmt.Sprintf("squall %s of %d cores", fmtCores(s.ClientCPU), s.ClientCores))
+	}
+	if len(cpu) > 0 {
+		out += " (" + strings.Join(cpu, "; ") + ")"
+	}
+	return out
+}
+
+// limitText names what limited a saturated cell and what that means.
+func limitText(limit string) string {
+	switch limit {
+	case "redis":
+		return "Redis: its main thread was busy"
+	case "generator":
+		return "the generator: squall's own cores were busy"
+	case "concurrency":
+		return "concurrency: every producer connection was waiting on a reply (add producers or pipeline depth)"
+	case "":
+		return "an unknown limit"
+	}
+	return limit
+}
+
+// fmtPercent writes a ratio as a percentage to one decimal; a ratio short
+// of 1 never reads 100%.
+func fmtPercent(r float64) string {
+	if !finite(r) {
+		return "-"
+	}
+	s := trimZeros(strconv.FormatFloat(100*r, 'f', 1, 64))
+	if s == "100" && r < 1 {
+		return ">99.9%"
+	}
+	return s + "%"
+}
+
+// fmtCores writes a CPU figure in cores to two decimals.
+func fmtCores(v float64) string {
+	if !finite(v) {
+		return "-"
+	}
+	return trimZeros(strconv.FormatFloat(math.Max(v, 0), 'f', 2, 64))
+}
+
+func pluralize(n int64, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
