@@ -111,7 +111,7 @@ workload:
   payload: 128
   rate: {search: {from: 500, to: 200000, steps: 5, objective: e2e_p99}}
 slo:
-  e2e_p99: 5ms
+  e2e_p99: 20ms
 `
 	res := run(t, yaml, "target.provider=process")
 	cp := res.Capacity
@@ -122,7 +122,7 @@ slo:
 		t.Logf("%-12s offered %8.0f carried %9.1f p50 %6dµs p99 %8dµs pass %v", p.Cell, p.Rate, p.AckedPerS, p.P50us, p.P99us, p.Pass)
 	}
 	t.Logf("objective %q max %v knee %v pass %v", cp.Objective, cp.MaxRate, cp.KneeRate, res.Pass)
-	if cp.Objective != "e2e_p99 <= 5ms" {
+	if cp.Objective != "e2e_p99 <= 20ms" {
 		t.Errorf("objective %q", cp.Objective)
 	}
 	if len(cp.Points) == 0 || len(cp.Points) != len(res.Cells) {
@@ -146,6 +146,15 @@ slo:
 		if p.P99us <= 0 || p.AckedPerS <= 0 {
 			t.Errorf("point %d: no figures: %+v", i, p)
 		}
+		// Carried is what was acknowledged in the window, so it never
+		// exceeds the offer by more than the window's edges, and a rate
+		// whose queue grew for the whole cell carried clearly less.
+		if p.AckedPerS > 1.02*p.Rate {
+			t.Errorf("point %d: carried %.0f/s of %.0f/s offered", i, p.AckedPerS, p.Rate)
+		}
+		if sat := c.Saturation; p.P99us >= 500_000 && (sat == nil || p.AckedPerS > 0.9*p.Rate) {
+			t.Errorf("point %d: p99 %dµs, carried %.0f/s of %.0f/s, saturation %+v: a saturated rate must show it", i, p.P99us, p.AckedPerS, p.Rate, sat)
+		}
 	}
 	last := cp.Points[len(cp.Points)-1]
 	if last.Pass && last.Rate != 200000 {
@@ -167,6 +176,8 @@ slo:
 		t.Errorf("knee %v, but the points give %v", cp.KneeRate, kneeRate(cp.Points))
 	}
 	switch {
+	case len(cp.Points) == 1:
+		t.Logf("the lowest rate missed the objective (a loaded machine): no curve to find a knee on")
 	case cp.KneeRate <= 0 && last.P99us >= 100_000:
 		t.Errorf("no knee reported, but the last rate saturated (p99 %dµs)", last.P99us)
 	case cp.KneeRate <= 0:
