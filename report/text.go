@@ -214,21 +214,24 @@ func textEvents(ew *errWriter, c *Cell) {
 }
 
 // deliveryAlarms spell out the counts that mean the pipeline broke its
-// promise, so they are not missed in a row of zeros.
-// A backlog Redis still held when the drain ended is named beside the loss
-// it may explain.
+// promise, so they are not missed in a row of zeros. Events Redis still
+// held when the run ended (stranded) are named beside the loss, as lag.
 func deliveryAlarms(c *Cell) []string {
 	e := c.Events
 	var out []string
 	if e.Lost > 0 {
 		a := fmt.Sprintf("LOST: %s acknowledged %s never reached a consumer", fmtCount(e.Lost), pluralize(e.Lost, "event", "events"))
-		if q := c.QueuedAtEnd; q != nil && *q > 0 {
-			a += fmt.Sprintf(" before the drain ended; Redis still held %s then (consumer lag, not necessarily loss)", fmtCount(*q))
+		if e.Stranded > 0 {
+			a += fmt.Sprintf("; %s more %s still in Redis when the run ended (stranded: consumer lag, not loss)", fmtCount(e.Stranded), pluralize(e.Stranded, "was", "were"))
 		}
 		out = append(out, a)
 	}
 	if e.Duplicated > 0 {
-		out = append(out, fmt.Sprintf("DUPLICATED: %s %s received more than once", fmtCount(e.Duplicated), pluralize(e.Duplicated, "event was", "events were")))
+		a := fmt.Sprintf("DUPLICATED: %s %s received more than once", fmtCount(e.Duplicated), pluralize(e.Duplicated, "event was", "events were"))
+		if e.DuplicateDeliveries > 0 {
+			a += fmt.Sprintf(" (%s extra %s)", fmtCount(e.DuplicateDeliveries), pluralize(e.DuplicateDeliveries, "delivery", "deliveries"))
+		}
+		out = append(out, a)
 	}
 	return out
 }
