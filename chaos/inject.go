@@ -44,6 +44,8 @@ type Injector struct {
 	rng   *rand.Rand
 	begin time.Time // start of the measured phase
 	mark  func(Mark)
+	// struck, when set, is called as each fault has struck (see OnStruck).
+	struck func(i int)
 
 	mu      sync.Mutex
 	fired   []*Fired
@@ -72,6 +74,13 @@ func New(tg *compose.Target, steps []Step, seed int64, begin time.Time, mark fun
 }
 
 func (in *Injector) since() time.Duration { return time.Since(in.begin) }
+
+// OnStruck sets f to be called as each fault has struck: once its action
+// has completed (the node is down, frozen, cut off) or failed, before its
+// mark, with its index in Fired(). A load generator takes a snapshot
+// there to tell what was acknowledged before the fault from what came
+// after. Set it before Run; f runs on Run's goroutine and must be quick.
+func (in *Injector) OnStruck(f func(i int)) { in.struck = f }
 
 // Run fires every shot of the schedule within the measured phase at its
 // time, until ctx ends or the schedule is done; timed faults heal on their
@@ -154,15 +163,16 @@ func (in *Injector) fire(ctx context.Context, sh Shot) {
 	}
 	if err != nil {
 		f := &Fired{Shot: sh, Step: step, Err: err.Error()}
-		in.record(f)
+		in.strike(in.record(f))
 		in.mark(Mark{At: in.since(), Label: fmt.Sprintf("%s %s: %v", step.Action, step.Target, err)})
 		return
 	}
 	for i, n := range nodes {
 		f := &Fired{Shot: sh, Step: step, Node: n.Name, Role: roles[i], Shard: n.Shard}
 		f.At = in.since()
-		in.record(f)
+		idx := in.record(f)
 		undo, err := in.act(ctx, step, n)
+		in.strike(idx)
 		label := fmt.Sprintf("%s %s (%s)", step.Action, n.Name, roles[i])
 		if err != nil {
 			f.Err = err.Error()
@@ -193,10 +203,18 @@ func (in *Injector) fire(ctx context.Context, sh Shot) {
 	}
 }
 
-func (in *Injector) record(f *Fired) {
+// record adds f to the fired faults and returns its index.
+func (in *Injector) record(f *Fired) int {
 	in.mu.Lock()
+	defer in.mu.Unlock()
 	in.fired = append(in.fired, f)
-	in.mu.Unlock()
+	return len(in.fired) - 1
+}
+
+func (in *Injector) strike(i int) {
+	if in.struck != nil {
+		in.struck(i)
+	}
 }
 
 // Watch follows the primaries after the faults fire and records, for

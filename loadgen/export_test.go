@@ -2,3 +2,11 @@ package loadgen
 
 // StartRedis is startRedis for the external tests.
 var StartRedis = startRedis
+
+// SmallRemainChunks makes Settle read 16 events per read, so that tests
+// go through many chunks; it returns the undo. Not for parallel tests.
+func SmallRemainChunks() (undo func()) {
+	old := remainBytes
+	remainBytes = 0
+	return func() { remainBytes = old }
+}

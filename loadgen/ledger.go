@@ -8,28 +8,39 @@ import (
 )
 
 // sendLog is one producer's record of what it sent in the measured phase;
-// only that producer writes it, and it is read after the producer stopped.
+// only that producer writes it, and it is read after the producer stopped,
+// except replied, which a fault monitor reads while the load runs.
 type sendLog struct {
 	first, next   uint64 // measured sequence numbers are [first, next)
 	measuring     bool
 	dropped       uint64 // due in the measured phase, never sent (open loop)
 	failed, indet seqSet // not acknowledged: definitely not written / unknown
+	// replied is the producer's next sequence number once the replies of
+	// every event before it had come back (acknowledged or not).
+	replied atomic.Uint64
 }
 
 // book is what one delivery group received from one producer.
 type book struct {
-	mu   sync.Mutex
-	got  seqSet
-	dups int64
-	_    [40]byte // one book per cache line: consumers update them concurrently
+	mu    sync.Mutex
+	got   seqSet
+	twice seqSet // received more than once
+	dups  int64  // deliveries beyond each event's first
+	// Consumers update different books concurrently: 64 bytes of fields
+	// and 64 of padding keep two books' fields off one cache line.
+	_ [64]byte
 }
 
 // Ledger is the run's exact delivery accounting. A group is one independent
 // receiver of the whole event stream: a queue's consumers share one group,
 // each pub/sub subscriber is a group of its own.
 type Ledger struct {
-	sends     []*sendLog
-	books     [][]book // [group][producer]
+	sends []*sendLog
+	books [][]book // [group][producer]
+	// remain is, per producer, the measured events the pipeline's keys still
+	// held for a consumer once the load had stopped (see Settle): waiting
+	// for every group, as only queues (one group) keep events.
+	remain    []seqSet
 	reordered atomic.Int64
 }
 
@@ -38,7 +49,7 @@ func (l *Ledger) addReordered(n int64) { l.reordered.Add(n) }
 
 // NewLedger returns a ledger for producers and groups.
 func NewLedger(producers, groups int) *Ledger {
-	l := &Ledger{sends: make([]*sendLog, producers), books: make([][]book, groups)}
+	l := &Ledger{sends: make([]*sendLog, producers), books: make([][]book, groups), remain: make([]seqSet, producers)}
 	for i := range l.sends {
 		l.sends[i] = &sendLog{}
 	}
@@ -59,6 +70,7 @@ func (l *Ledger) Deliver(group int, producer uint32, seq uint64) (dup bool) {
 	dup = b.got.add(seq)
 	if dup {
 		b.dups++
+		b.twice.add(seq)
 	}
 	b.mu.Unlock()
 	return dup
@@ -86,9 +98,26 @@ func (l *Ledger) missingAcked(g, p int, s *sendLog) int64 {
 	return int64(acked) - int64(b.got.count()-gotUnacked)
 }
 
+// missing returns the measured events of producer p that were
+// acknowledged and that group g never received, as runs. Call it once
+// every producer and consumer has stopped.
+func (l *Ledger) missing(g, p int) []seqRun {
+	s, b := l.sends[p], &l.books[g][p]
+	notMissing := unionRuns(unionRuns(b.got.runs, s.failed.runs), s.indet.runs)
+	return gapsIn(s.first, s.next, notMissing)
+}
+
+// lost returns missing(g, p) without the events Redis still held (remain).
+func (l *Ledger) lost(g, p int) []seqRun {
+	s := l.sends[p]
+	return gapsIn(s.first, s.next, unionRuns(unionRuns(unionRuns(l.books[g][p].got.runs, s.failed.runs), s.indet.runs), l.remain[p].runs))
+}
+
 // Reconcile returns the accounting fields; call it once every producer and
 // consumer has stopped. Sent, acked, failed and indeterminate count events;
-// received, lost, recovered and duplicated are summed over groups.
+// received, lost, stranded, recovered and duplicated are summed over
+// groups. Acknowledged events a group never received are stranded when
+// remain holds them (Redis still did), lost otherwise.
 func (l *Ledger) Reconcile() report.Events {
 	ev := report.Events{Reordered: l.reordered.Load()}
 	for _, s := range l.sends {
@@ -103,14 +132,48 @@ func (l *Ledger) Reconcile() report.Events {
 	for g := range l.books {
 		for p, s := range l.sends {
 			b := &l.books[g][p]
-			got := int64(b.got.count())
-			recovered := int64(b.got.overlap(&s.failed) + b.got.overlap(&s.indet))
-			acked := int64(s.next-s.first) - int64(s.failed.count()+s.indet.count())
-			ev.Received += got
-			ev.Recovered += recovered
-			ev.Lost += acked - (got - recovered)
-			ev.Duplicated += b.dups
+			miss := l.missing(g, p)
+			stranded := int64(overlapRuns(miss, l.remain[p].runs))
+			ev.Received += int64(b.got.count())
+			ev.Recovered += int64(b.got.overlap(&s.failed) + b.got.overlap(&s.indet))
+			ev.Stranded += stranded
+			ev.Lost += int64(countRuns(miss)) - stranded
+			ev.Duplicated += int64(b.twice.count())
+			ev.DuplicateDeliveries += b.dups
 		}
 	}
 	return ev
+}
+
+// lostByFault splits the lost events among faults: marks[i] is, per
+// producer, the replied watermark taken as fault i struck (in firing
+// order). A lost event belongs to the first fault whose watermark lies
+// above it (acknowledged before that fault struck and never received, so
+// still unreceived then); the last fault also takes those acknowledged
+// after it struck. The counts sum to Reconcile's Lost when marks is not
+// empty.
+func (l *Ledger) lostByFault(marks []Watermark) []int64 {
+	out := make([]int64, len(marks))
+	if len(marks) == 0 {
+		return out
+	}
+	for g := range l.books {
+		for p := range l.sends {
+			lost := l.lost(g, p)
+			total := countRuns(lost)
+			var prev, w uint64 // lost events below the previous watermark; the watermark
+			for i, m := range marks {
+				if p < len(m) {
+					w = max(w, m[p]) // watermarks only grow; a missing one repeats the last
+				}
+				below := countBelow(lost, w)
+				if i == len(marks)-1 {
+					below = total
+				}
+				out[i] += int64(below - prev)
+				prev = below
+			}
+		}
+	}
+	return out
 }

@@ -317,6 +317,7 @@ func (p *producer) send(n int) {
 		w.lastFail.Store(ackAt)
 	}
 	p.seq += uint64(n)
+	log.replied.Store(p.seq)
 }
 
 // waitOutcome reads a round trip's WAIT reply: the fate of the writes the

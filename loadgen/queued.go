@@ -7,9 +7,9 @@ import (
 )
 
 // A queue keeps events in Redis until a consumer takes them. When a run
-// ends with acknowledged events never received, what the queue still holds
-// tells consumer lag (the events are there, the consumers fell behind)
-// from loss (they are gone).
+// ends with acknowledged events never received, how many its keys still
+// hold is a first sign of consumer lag (queued_at_end); Settle counts
+// exactly which of the missing events are there and which are gone.
 type queue interface {
 	// queued counts the events still waiting in the pattern's keys, warmup
 	// events included; false when the pattern keeps none (pub/sub, the

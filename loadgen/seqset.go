@@ -59,20 +59,95 @@ func (s *seqSet) count() uint64 {
 }
 
 // overlap returns |s ∩ o|.
-func (s *seqSet) overlap(o *seqSet) uint64 {
+func (s *seqSet) overlap(o *seqSet) uint64 { return overlapRuns(s.runs, o.runs) }
+
+// has reports whether x is in the set.
+func (s *seqSet) has(x uint64) bool {
+	i := sort.Search(len(s.runs), func(i int) bool { return s.runs[i].hi > x })
+	return i < len(s.runs) && s.runs[i].lo <= x
+}
+
+// The functions below work on sorted, disjoint runs of any origin: a
+// set's, or those they return.
+
+// countRuns returns the number of members of runs.
+func countRuns(runs []seqRun) uint64 {
+	var n uint64
+	for _, r := range runs {
+		n += r.hi - r.lo
+	}
+	return n
+}
+
+// overlapRuns returns |a ∩ b|.
+func overlapRuns(a, b []seqRun) uint64 {
 	var n uint64
 	i, j := 0, 0
-	for i < len(s.runs) && j < len(o.runs) {
-		a, b := s.runs[i], o.runs[j]
-		lo, hi := max(a.lo, b.lo), min(a.hi, b.hi)
+	for i < len(a) && j < len(b) {
+		x, y := a[i], b[j]
+		lo, hi := max(x.lo, y.lo), min(x.hi, y.hi)
 		if lo < hi {
 			n += hi - lo
 		}
-		if a.hi < b.hi {
+		if x.hi < y.hi {
 			i++
 		} else {
 			j++
 		}
+	}
+	return n
+}
+
+// unionRuns returns a ∪ b as sorted, disjoint, non-adjacent runs.
+func unionRuns(a, b []seqRun) []seqRun {
+	out := make([]seqRun, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		var r seqRun
+		if j >= len(b) || i < len(a) && a[i].lo <= b[j].lo {
+			r, i = a[i], i+1
+		} else {
+			r, j = b[j], j+1
+		}
+		if n := len(out); n > 0 && r.lo <= out[n-1].hi {
+			out[n-1].hi = max(out[n-1].hi, r.hi)
+		} else {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// gapsIn returns the runs of [lo, hi) that runs do not cover.
+func gapsIn(lo, hi uint64, runs []seqRun) []seqRun {
+	var out []seqRun
+	next := lo
+	for _, r := range runs {
+		if r.lo >= hi {
+			break
+		}
+		if r.hi <= next {
+			continue
+		}
+		if r.lo > next {
+			out = append(out, seqRun{next, r.lo})
+		}
+		next = r.hi
+	}
+	if next < hi {
+		out = append(out, seqRun{next, hi})
+	}
+	return out
+}
+
+// countBelow returns the number of members of runs below x.
+func countBelow(runs []seqRun, x uint64) uint64 {
+	var n uint64
+	for _, r := range runs {
+		if r.lo >= x {
+			break
+		}
+		n += min(r.hi, x) - r.lo
 	}
 	return n
 }

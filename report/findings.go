@@ -53,7 +53,10 @@ func deliveryAlarms(c *Cell) []string {
 		a := fmt.Sprintf("LOST: %s acknowledged %s never reached a consumer", fmtCount(e.Lost), pluralize(e.Lost, "event", "events"))
 		// A result from before stranded was counted: name the backlog
 		// Redis still held beside the loss it may explain.
-		if q := c.QueuedAtEnd; q != nil && *q > 0 && e.Stranded == 0 {
+		if e.Stranded > 0 {
+			a += fmt.Sprintf("; %s more %s still in Redis when the run ended (stranded: consumer lag, not loss)",
+				fmtCount(e.Stranded), pluralize(e.Stranded, "was", "were"))
+		} else if q := c.QueuedAtEnd; q != nil && *q > 0 {
 			end := "before the drain ended"
 			if cutShort(c) {
 				end = "before the run was cut short"
@@ -88,7 +91,7 @@ func deliveryWarnings(c *Cell) []string {
 		out = append(out, fmt.Sprintf("DROPPED: %s %s due in the measured phase %s never sent: the generator could not keep up with its schedule",
 			fmtCount(e.Dropped), pluralize(e.Dropped, "event", "events"), pluralize(e.Dropped, "was", "were")))
 	}
-	if e.Stranded > 0 {
+	if e.Stranded > 0 && e.Lost == 0 { // beside a loss, the LOST alarm names them
 		out = append(out, fmt.Sprintf("STRANDED: %s acknowledged %s still in Redis, not yet received, when the run ended: consumer lag, not loss",
 			fmtCount(e.Stranded), pluralize(e.Stranded, "event was", "events were")))
 	}
@@ -133,6 +136,10 @@ func limitText(limit string) string {
 		return "the generator: squall's own cores were busy"
 	case "concurrency":
 		return "concurrency: every producer connection was waiting on a reply (add producers or pipeline depth)"
+	case "faults":
+		return "the faults: neither Redis nor squall was busy"
+	case "consumers":
+		return "the consumers: Redis took the writes, the consumers did not keep up (add consumers or options.batch)"
 	case "":
 		return "an unknown limit"
 	}

@@ -182,10 +182,10 @@ func TestTextProducerOnlyAndCellError(t *testing.T) {
 	}
 }
 
-// TestDeliveryAlarms: a loss is spelled out, and a backlog Redis still held
-// when the drain ended is named beside it.
+// TestDeliveryAlarms: a loss is spelled out, the events Redis still held
+// when the run ended are named beside it as lag, and duplicates say both
+// how many events and how many extra deliveries.
 func TestDeliveryAlarms(t *testing.T) {
-	queued := func(n int64) *int64 { return &n }
 	for _, tc := range []struct {
 		name string
 		c    Cell
@@ -193,10 +193,12 @@ func TestDeliveryAlarms(t *testing.T) {
 	}{
 		{"nothing wrong", Cell{Events: Events{Sent: 10, Acked: 10, Received: 10}}, nil},
 		{"lost", Cell{Events: Events{Lost: 1130}}, []string{"LOST: 1,130 acknowledged events never reached a consumer"}},
-		{"lost, none waiting", Cell{Events: Events{Lost: 1}, QueuedAtEnd: queued(0)}, []string{"LOST: 1 acknowledged event never reached a consumer"}},
-		{"lag", Cell{Events: Events{Lost: 5000, Duplicated: 2}, QueuedAtEnd: queued(6200)}, []string{
-			"LOST: 5,000 acknowledged events never reached a consumer before the drain ended; Redis still held 6,200 then (consumer lag, not necessarily loss)",
-			"DUPLICATED: 2 events were received more than once"}},
+		{"lost one", Cell{Events: Events{Lost: 1}}, []string{"LOST: 1 acknowledged event never reached a consumer"}},
+		{"stranded only", Cell{Events: Events{Stranded: 2400}}, nil},
+		{"lost and stranded", Cell{Events: Events{Lost: 5000, Stranded: 6200, Duplicated: 2, DuplicateDeliveries: 3}}, []string{
+			"LOST: 5,000 acknowledged events never reached a consumer; 6,200 more were still in Redis when the run ended (stranded: consumer lag, not loss)",
+			"DUPLICATED: 2 events were received more than once (3 extra deliveries)"}},
+		{"duplicated, older result", Cell{Events: Events{Duplicated: 1}}, []string{"DUPLICATED: 1 event was received more than once"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := deliveryAlarms(&tc.c)

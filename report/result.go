@@ -60,7 +60,8 @@ type Cell struct {
 	// QueuedAtEnd is, when acknowledged events were still missing after the
 	// drain, how many events the pipeline's keys still held then (LLEN,
 	// ZCARD, SCARD, a stream group's lag), warmup events included. Absent
-	// when everything arrived or the pattern keeps no events.
+	// when everything arrived or the pattern keeps no events. The exact
+	// count of measured events still there is Events.Stranded.
 	QueuedAtEnd *int64 `json:"queued_at_end,omitempty"`
 	// Saturation is set when the cell carried less than it was offered:
 	// how much less, and what most likely limited it.
@@ -182,7 +183,9 @@ type Events struct {
 	Failed        int64 `json:"failed"`
 	Indeterminate int64 `json:"indeterminate"`
 	Received      int64 `json:"received"`
-	// Lost are events acknowledged, never received and no longer in Redis.
+	// Lost are events acknowledged, never received and no longer in Redis
+	// (all those never received when what Redis held could not be read at
+	// the end; the cell's notes then say so).
 	Lost int64 `json:"lost"`
 	// Stranded are events acknowledged, never received, and still in the
 	// pipeline's keys when the run ended (consumer lag, not loss).

@@ -149,7 +149,7 @@ func saturation(s *scenarios.Scenario, tp report.Throughput, ev report.Events, u
 	case u.clientCPU >= busyShare*float64(cores):
 		sat.Limit = "generator"
 		why = fmt.Sprintf("the generator: squall used %.2g of the %d %s it ran on (client.cpus); give it more cores or run it on another machine",
-			u.clientCPU, cores, plural(cores, "core", "cores"))
+			u.clientCPU, cores, plural(int64(cores), "core", "cores"))
 	case len(s.Chaos) > 0:
 		sat.Limit = "faults"
 		why = "the faults: neither Redis nor squall was busy, so the shortfall is the outages'"
@@ -160,11 +160,11 @@ func saturation(s *scenarios.Scenario, tp report.Throughput, ev report.Events, u
 			busy = u.wait.Seconds() / u.secs / float64(w.Producers)
 		}
 		why = fmt.Sprintf("the producers' concurrency: the producer %s (%d, pipeline %d) had a round trip in flight %.0f%% of the time, so no more events could be sent at this latency; add producers or pipeline depth",
-			plural(w.Producers, "connection", "connections"), w.Producers, w.Pipeline, 100*min(busy, 1))
+			plural(int64(w.Producers), "connection", "connections"), w.Producers, w.Pipeline, 100*min(busy, 1))
 	default:
 		sat.Limit = "consumers"
 		why = fmt.Sprintf("the consumers: Redis took the writes but %d %s (options.batch) did not keep up; add consumers or a larger batch",
-			w.Consumers, plural(w.Consumers, "consumer", "consumers"))
+			w.Consumers, plural(int64(w.Consumers), "consumer", "consumers"))
 	}
 	note := fmt.Sprintf("saturated: carried %s events/s %s of the %s/s offered (%.0f%%)",
 		report.FormatCount(int64(got+0.5)), what, report.FormatCount(int64(offered+0.5)), 100*got/offered)
@@ -172,11 +172,4 @@ func saturation(s *scenarios.Scenario, tp report.Throughput, ev report.Events, u
 		note += fmt.Sprintf("; %s events fell due but were never sent (dropped)", report.FormatCount(ev.Dropped))
 	}
 	return sat, note + ". Likely limit: " + why
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

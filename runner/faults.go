@@ -92,7 +92,10 @@ type faultMonitor struct {
 	prod, cons *outages
 	parts      []*outages
 	errs       []errSnap
-	done       chan struct{}
+	// struck is, per fired fault (by index), the producers' watermarks as
+	// it struck: what loss it accounts for (see loadgen.LostByFault).
+	struck []loadgen.Watermark
+	done   chan struct{}
 }
 
 func chaosSteps(s *scenarios.Scenario) []chaos.Step {
@@ -112,6 +115,15 @@ func startFaults(ctx context.Context, s *scenarios.Scenario, tg *compose.Target,
 	m := &faultMonitor{gen: gen, epoch: epoch, warmup: s.Warmup.D(), measured: s.Duration.D(), prod: newOutages(), cons: newOutages(),
 		done: make(chan struct{})}
 	m.inj = chaos.New(tg, chaosSteps(s), s.Seed, begin, func(mk chaos.Mark) { col.Mark(mk.At, mk.Label) })
+	m.inj.OnStruck(func(i int) {
+		w := gen.Replied()
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		for len(m.struck) <= i {
+			m.struck = append(m.struck, nil)
+		}
+		m.struck[i] = w
+	})
 	keys := gen.Keys()
 	for range keys {
 		m.parts = append(m.parts, newOutages())
@@ -199,13 +211,17 @@ func (m *faultMonitor) errorsBetween(from, to time.Duration) map[string]int64 {
 }
 
 // results turns the fired faults into the cell's fault results; finished
-// is when the load ended (since the epoch), rows the cell's timeline.
+// is when the load ended (since the epoch), rows the cell's timeline. Call
+// it once the accounting is settled (Generator.Settle): each lost event is
+// put down to the first fault that struck a node after it was
+// acknowledged, or to the last one.
 func (m *faultMonitor) results(finished time.Duration, rows []report.Second) []report.FaultResult {
 	fired := m.inj.Fired()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := make([]report.FaultResult, 0, len(fired))
-	var windows [][2]time.Duration
+	var marks []loadgen.Watermark
+	var struck []int // indexes into out of the faults that hit a node
 	for i, f := range fired {
 		at := m.warmup + f.At // since the epoch
 		next := finished
@@ -261,17 +277,13 @@ func (m *faultMonitor) results(finished time.Duration, rows []report.Second) []r
 			recEnd = max(recEnd, at+time.Duration(r.RecoveredS*float64(time.Second)))
 		}
 		r.Errors = m.errorsBetween(at-slack, recEnd)
-		from := at - time.Second // loss clusters right before the fault count too
-		if i > 0 {
-			from = max(from, m.warmup+fired[i-1].At) // but not the previous fault's
+		if f.Node != "" && i < len(m.struck) && m.struck[i] != nil {
+			marks, struck = append(marks, m.struck[i]), append(struck, i)
 		}
-		windows = append(windows, [2]time.Duration{from, recEnd})
 		out = append(out, r)
 	}
-	if lost := m.gen.LostIn(windows); lost != nil {
-		for i := range out {
-			out[i].LostAcked = lost[i]
-		}
+	for k, n := range m.gen.LostByFault(marks) {
+		out[struck[k]].LostAcked = n
 	}
 	return out
 }

@@ -227,6 +227,7 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 	}
 	clock.stop()
 	after, unanswered := commandCalls(context.WithoutCancel(ctx), tg)
+	settle(ctx, gen, out, s, &rc) // loss.go: lost (gone from Redis) versus stranded (still there)
 
 	rows := col.History()
 	window := rows[:min(clock.measuredRows(), len(rows))]
@@ -309,17 +310,6 @@ func fillCell(rc *report.Cell, s *scenarios.Scenario, col *report.Collector, out
 		rc.Notes = append(rc.Notes, fmt.Sprintf(
 			"the generator fell behind its schedule (send delay p99 %s, max %s): %d producer connection(s) could not send %g events/s; latency figures include that queueing. Add producers or pipeline depth to tell a client limit from a server limit.",
 			us(sd.P99), us(sd.Max), s.Workload.Producers, s.Workload.Rate.PerSecond))
-	}
-	if s.Workload.Consumers > 0 && !out.Drained && ev.Lost > 0 {
-		note := fmt.Sprintf("%d acknowledged events had not arrived when the drain (%s) ended; they count as lost", ev.Lost, s.Drain.D())
-		if q := rc.QueuedAtEnd; q != nil && *q > 0 {
-			note += fmt.Sprintf(". Redis still held %d events in the pipeline's keys then (warmup events included), so up to that many of them are consumer lag, not loss", *q)
-			if gone := ev.Lost - *q; gone > 0 {
-				note += fmt.Sprintf("; at least %d are gone", gone)
-			}
-			note += ". More consumers, a larger options.batch or a longer drain tell the two apart"
-		}
-		rc.Notes = append(rc.Notes, note)
 	}
 	if s.Workload.Rate.Max {
 		rc.Notes = append(rc.Notes, "closed loop (rate: max): latency is service time from the actual send; the send rate adapted to the server")
