@@ -12,6 +12,12 @@ const (
 	// about 2 KiB. A larger file is refused before it is parsed.
 	MaxFileSize = 1 << 20
 
+	// MaxName bounds a scenario's name (part of the run directory's name)
+	// and MaxCellName a matrix cell's (part of its files' names): a file
+	// name has at most 255 bytes.
+	MaxName     = 128
+	MaxCellName = 200
+
 	// MaxPhase bounds duration, warmup, drain, a fault's at and duration:
 	// a week-long soak is the longest run anyone asks for, and it keeps
 	// every sum of durations far from time.Duration's 292 years.

@@ -95,8 +95,11 @@ func contains(list []string, s string) bool {
 
 func (v *validator) top() {
 	s := v.s
-	if s.Name == "" {
+	switch {
+	case s.Name == "":
 		v.errf("name", "name must not be empty")
+	case len(s.Name) > MaxName:
+		v.errf("name", "name is %d bytes; at most %d: it names the run directory", len(s.Name), MaxName)
 	}
 	v.phase("duration", s.Duration, true)
 	v.phase("warmup", s.Warmup, false)
