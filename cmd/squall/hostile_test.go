@@ -23,18 +23,18 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the testdata/hostile/*.err golden files")
 
-// Limits a hostile scenario runs under (see squallLimited). Go 1.26 on
-// linux/amd64 reserves about 1.2 GiB of address space at start, most of it
-// two 512 MiB PROT_NONE reservations (strace: a plain squall validate
-// peaked at 1,204 MiB of mappings), and fails at random above 1.25 GiB, so
-// 2 GiB leaves the heap roughly 800 MiB: an allocation bomb fails the test
-// with "out of memory", not the machine. The binary is built without cgo:
-// with it, each thread's glibc stack reserves 8 MiB more.
+// Limits a hostile scenario runs under (see squallLimited). The address
+// space is limited by scripts/memlimit, as CI's fuzzers are (3 GiB: Go 1.26
+// on linux/amd64 reserves about 1.2 GiB at start; strace showed a plain
+// squall validate peak at 1,204 MiB of mappings, and it failed at random
+// under 1.25 GiB), so an allocation bomb fails the test with "out of
+// memory", not the machine; what a refused scenario may actually touch is
+// bounded far lower by hostileMaxRSS. The binary is built without cgo: with
+// it, each thread's glibc stack reserves 8 MiB more.
 const (
-	hostileAddressSpace = 2 << 30
-	hostileMaxRSS       = 256 << 20 // what a refused scenario may touch; a normal validate peaks near 20 MB
-	hostileCPU          = time.Second
-	hostileWall         = 5 * time.Second // CPU time is the scenario's cost; wall time also waits for a loaded machine
+	hostileMaxRSS = 256 << 20 // a normal validate peaks near 20 MB
+	hostileCPU    = time.Second
+	hostileWall   = 5 * time.Second // CPU time is the scenario's cost; wall time also waits for a loaded machine
 )
 
 var (
@@ -77,21 +77,24 @@ type limitedRun struct {
 	maxRSS         int64 // bytes
 }
 
-// squallLimited runs the built CLI in dir under an address-space limit
-// (sh's ulimit -v, then exec: the rusage is squall's own) with a hang
-// guard, and reports what it cost.
+// squallLimited runs the built CLI in dir through scripts/memlimit (sh's
+// ulimit -v, then exec: the rusage is squall's own) with a hang guard, and
+// reports what it cost.
 func squallLimited(t *testing.T, dir string, env []string, args ...string) limitedRun {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	script := fmt.Sprintf(`ulimit -v %d && exec "$0" "$@"`, hostileAddressSpace>>10)
-	cmd := exec.CommandContext(ctx, "sh", append([]string{"-c", script, squallBinary(t)}, args...)...)
+	memlimit, err := filepath.Abs(filepath.Join("..", "..", "scripts", "memlimit"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(ctx, memlimit, append([]string{squallBinary(t)}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = env
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
-	err := cmd.Run()
+	err = cmd.Run()
 	r := limitedRun{stdout: out.String(), stderr: errb.String(), wall: time.Since(start)}
 	if ctx.Err() != nil {
 		t.Fatalf("squall %v did not exit within 10s", args)
@@ -141,7 +144,7 @@ func checkRefused(t *testing.T, what string, r limitedRun) {
 }
 
 // TestHostileScenarios runs each testdata/hostile/*.yaml through the built
-// CLI as a user would, under a 2 GiB address-space limit: `squall validate`
+// CLI as a user would, under scripts/memlimit: `squall validate`
 // must exit 2 with the golden message (file:line:col and key where there is
 // a place to point at), without a crash, in under a second of CPU; and
 // `squall run` must refuse it the same way without writing a run directory.
