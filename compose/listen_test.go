@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/squall-bench/squall/internal/testenv"
 )
 
 // TestConfigCannotMoveListeners: a directive that would add a second line
@@ -275,4 +276,32 @@ func atoi(t *testing.T, s string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestPasswordSurvivesRedisConf: a password is written quoted into
+// redis.conf; quotes, backslashes, spaces and non-ASCII letters come back
+// as they were (the server accepts the client's AUTH), and what the quoting
+// cannot carry is refused before anything starts.
+func TestPasswordSurvivesRedisConf(t *testing.T) {
+	testenv.RequireRedis(t)
+	pw := `q"uo te\ba'ck pässwört #1`
+	tg := up(t, Spec{Provider: "process", Topology: "standalone", Replicas: 1, Password: pw})
+	for _, n := range tg.Nodes {
+		c := tg.NodeClient(n)
+		err := c.Ping(context.Background()).Err()
+		c.Close()
+		if err != nil {
+			t.Errorf("%s: PING with the password: %v", n.Name, err)
+		}
+	}
+	noAuth := redis.NewClient(&redis.Options{Addr: tg.Primary().Addr})
+	defer noAuth.Close()
+	if err := noAuth.Ping(context.Background()).Err(); err == nil || !strings.Contains(err.Error(), "NOAUTH") {
+		t.Errorf("PING without the password: %v, want NOAUTH", err)
+	}
+	for _, bad := range []string{"new\nline", "form\ffeed", "zero\u200bwidth"} {
+		if _, err := Up(context.Background(), Spec{Provider: "process", Password: bad}); !errors.Is(err, ErrUnsupported) {
+			t.Errorf("password %q: got %v, want ErrUnsupported", bad, err)
+		}
+	}
 }

@@ -154,6 +154,9 @@ func (s Spec) check() error {
 			return unsupportedErr("config %s: %s", k, msg)
 		}
 	}
+	if msg := redisconf.CheckSecret(s.Password); msg != "" && s.Provider != "external" {
+		return unsupportedErr("password: %s", msg)
+	}
 	if s.Provider == "docker" && !imageRef.MatchString(s.Image) {
 		return unsupportedErr("image %q is not a Docker image reference like redis:7.2", s.Image)
 	}

@@ -75,3 +75,27 @@ func days(d Duration) string { return strconv.Itoa(int(d.D()/(24*time.Hour))) + 
 
 // short renders a whole number of hours as "1h".
 func short(d time.Duration) string { return strconv.Itoa(int(d/time.Hour)) + "h" }
+
+// TestPasswordEnv: password_env must name a variable that is set and whose
+// value redis.conf can carry; messages name the variable, never the value.
+func TestPasswordEnv(t *testing.T) {
+	t.Setenv("SQUALL_TEST_PW_OK", "s3cret pass")
+	t.Setenv("SQUALL_TEST_PW_BAD", "line\nbreak-secret")
+	for src, want := range map[string]string{
+		"target: {password_env: SQUALL_TEST_PW_OK}":                                    "",
+		"target: {password_env: SQUALL_TEST_PW_UNSET}":                                 "environment variable SQUALL_TEST_PW_UNSET is not set",
+		"target: {password_env: SQUALL_TEST_PW_BAD}":                                   "the password in SQUALL_TEST_PW_BAD cannot be given to the servers squall starts: it holds the unprintable character U+000A (line feed)",
+		"target: {password_env: \"A B\"}":                                              `"A B" is not an environment variable name`,
+		"target: {provider: external, addrs: [a:1], password_env: SQUALL_TEST_PW_BAD}": "",
+	} {
+		_, _, err := Parse("test.yaml", []byte(src), nil)
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%s: %v", src, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("%s: %v, want %q", src, err, want)
+		case err != nil && strings.Contains(err.Error(), "secret"):
+			t.Errorf("%s: the message shows the password: %v", src, err)
+		}
+	}
+}

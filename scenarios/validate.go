@@ -270,8 +270,11 @@ func (v *validator) passwordEnv() {
 	case !envName.MatchString(name):
 		v.errf("target.password_env", "%s is not an environment variable name (letters, digits and _)", quote(name))
 	default:
-		if _, ok := os.LookupEnv(name); !ok {
+		pw, ok := os.LookupEnv(name)
+		if !ok {
 			v.errf("target.password_env", "environment variable %s is not set: password_env names the variable that holds the password", name)
+		} else if msg := redisconf.CheckSecret(pw); msg != "" && v.s.Target.Provider != "external" {
+			v.errf("target.password_env", "the password in %s cannot be given to the servers squall starts: %s", name, msg)
 		}
 	}
 }

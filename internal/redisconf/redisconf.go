@@ -113,6 +113,25 @@ func CheckValue(v string) string {
 	return ""
 }
 
+// CheckSecret returns why a password cannot be written (quoted) into
+// redis.conf and read back the same, or "": squall quotes it with Go's %q,
+// whose escapes Redis reads back only for valid UTF-8 of printable text
+// (Redis does not know \u, \f or \v). The reason never quotes the value.
+func CheckSecret(s string) string {
+	if !utf8.ValidString(s) {
+		return "it is not valid UTF-8"
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) && r != ' ' {
+			return fmt.Sprintf("it holds the unprintable character %s, which redis.conf cannot carry", Rune(r))
+		}
+	}
+	if len(s) > MaxValue {
+		return fmt.Sprintf("it is longer than %d bytes", MaxValue)
+	}
+	return ""
+}
+
 // IsControl reports whether r is a control character (C0, DEL or C1).
 func IsControl(r rune) bool { return unicode.IsControl(r) }
 

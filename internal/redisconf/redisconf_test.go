@@ -67,3 +67,23 @@ func TestCheckValue(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckSecret(t *testing.T) {
+	for s, want := range map[string]string{
+		"s3cret pass":     "",
+		`quo"te\back`:     "",
+		"pässwört":        "",
+		"new\nline":       "U+000A (line feed)",
+		"form\ffeed":      "U+000C",
+		"zero\u200bwidth": "U+200B",
+		"\xff":            "not valid UTF-8",
+	} {
+		got := CheckSecret(s)
+		if (want == "") != (got == "") || !strings.Contains(got, want) {
+			t.Errorf("CheckSecret(%q) = %q, want %q", s, got, want)
+		}
+		if got != "" && strings.Contains(got, s) {
+			t.Errorf("CheckSecret(%q) quotes the secret: %q", s, got)
+		}
+	}
+}
