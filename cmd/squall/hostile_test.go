@@ -84,13 +84,14 @@ type limitedRun struct {
 // reports what it cost.
 func squallLimited(t *testing.T, dir string, env []string, args ...string) limitedRun {
 	t.Helper()
+	bin := squallBinary(t) // built before the clock starts
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	memlimit, err := filepath.Abs(filepath.Join("..", "..", "scripts", "memlimit"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.CommandContext(ctx, memlimit, append([]string{squallBinary(t)}, args...)...)
+	cmd := exec.CommandContext(ctx, memlimit, append([]string{bin}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = env
 	var out, errb bytes.Buffer
