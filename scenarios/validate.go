@@ -142,7 +142,7 @@ func (v *validator) target() {
 	v.oneOf("target.provider", "provider", t.Provider, providers)
 	v.oneOf("target.topology", "topology", t.Topology, topologies)
 	v.oneOf("target.persistence", "persistence", t.Persistence, persistences)
-	const manyServers = "squall starts at most 64 servers"
+	manyServers := fmt.Sprintf("squall starts at most %d servers", MaxServers)
 	counted := true
 	switch {
 	case t.Topology == "cluster" && t.Shards < 3:
