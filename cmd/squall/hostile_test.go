@@ -44,6 +44,15 @@ var (
 	buildErr  error
 )
 
+// TestMain removes the CLI the hostile tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtBin != "" {
+		os.RemoveAll(filepath.Dir(builtBin))
+	}
+	os.Exit(code)
+}
+
 // squallBinary builds cmd/squall once per test process, without cgo.
 func squallBinary(t *testing.T) string {
 	t.Helper()
