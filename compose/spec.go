@@ -8,9 +8,12 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/squall-bench/squall/internal/redisconf"
 )
 
 // Spec is the target to stand up.
@@ -101,9 +104,9 @@ func (s Spec) withDefaults() Spec {
 	return s
 }
 
-// maxNodes bounds a target so that a typo (shards: 300) fails fast instead of
-// starting hundreds of servers on a laptop.
-const maxNodes = 64
+// MaxServers bounds a target squall starts so that a typo (shards: 300)
+// fails fast instead of starting hundreds of servers on a laptop.
+const MaxServers = 64
 
 // check rejects what no provider can stand up, before anything starts.
 func (s Spec) check() error {
@@ -140,13 +143,39 @@ func (s Spec) check() error {
 	default:
 		return unsupportedErr("unknown topology %q (standalone, sentinel or cluster)", s.Topology)
 	}
-	if s.Provider != "external" && n > maxNodes {
-		return unsupportedErr("topology %s with these counts needs %d servers; squall starts at most %d", s.Topology, n, maxNodes)
+	if s.Provider != "external" && n > MaxServers {
+		return unsupportedErr("topology %s with these counts needs %d servers; squall starts at most %d", s.Topology, n, MaxServers)
+	}
+	for _, k := range sortedKeys(s.Config) {
+		if msg := redisconf.CheckName(k); msg != "" {
+			return unsupportedErr("config %s: %s", k, msg)
+		}
+		if msg := redisconf.CheckValue(s.Config[k]); msg != "" {
+			return unsupportedErr("config %s: %s", k, msg)
+		}
+	}
+	if msg := redisconf.CheckSecret(s.Password); msg != "" && s.Provider != "external" {
+		return unsupportedErr("password: %s", msg)
+	}
+	if s.Provider == "docker" && !imageRef.MatchString(s.Image) {
+		return unsupportedErr("image %q is not a Docker image reference like redis:7.2", s.Image)
 	}
 	if s.Provider == "external" && len(s.Addrs) == 0 {
 		return unsupportedErr("provider external needs addrs")
 	}
 	return nil
+}
+
+// imageRef is the shape of a Docker image reference.
+var imageRef = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._/:@-]{0,254}$`)
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // persistenceConf returns the redis.conf lines for a persistence mode.
@@ -209,23 +238,22 @@ type place struct {
 	Announce string // IP peers reach the node at; "" when they use Bind
 }
 
-// serverConf renders a data node's redis.conf: network, files, persistence,
-// what squall's own faults need, the topology's lines, then the user's extra
-// directives (last, so they win).
+// serverConf renders a data node's redis.conf: files, persistence, what
+// squall's own faults need, the topology's lines, the user's extra
+// directives (after squall's, so they win), and last where the server
+// listens: whatever a scenario says, that is squall's (check refuses the
+// directives that would change it; a later line would win).
 func serverConf(spec Spec, p place, major int, topology []string) ([]string, error) {
 	pers, err := persistenceConf(spec.Persistence)
 	if err != nil {
 		return nil, err
 	}
 	lines := []string{
-		"bind " + p.Bind,
-		"port " + fmt.Sprint(p.Port),
 		"dir " + quote(p.Dir),
 		"dbfilename dump.rdb",
 		"appendfilename appendonly.aof",
 		"logfile " + quote(p.LogFile),
 		"daemonize no",
-		"protected-mode no",
 		// Initial syncs start at once instead of waiting 5 s to batch
 		// replicas: bring-up and full resyncs after faults stay short.
 		"repl-diskless-sync-delay 0",
@@ -244,15 +272,19 @@ func serverConf(spec Spec, p place, major int, topology []string) ([]string, err
 		lines = append(lines, "requirepass "+quote(spec.Password), "masterauth "+quote(spec.Password))
 	}
 	lines = append(lines, topology...)
-	keys := make([]string, 0, len(spec.Config))
-	for k := range spec.Config {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range sortedKeys(spec.Config) {
 		lines = append(lines, k+" "+spec.Config[k])
 	}
-	return lines, nil
+	return append(lines, listenConf(p)...), nil
+}
+
+// listenConf is where a server listens: p.Bind (127.0.0.1 for processes,
+// the container's own interfaces for docker, whose port is published on
+// 127.0.0.1 only) and p.Port. Protected mode is off because squall's
+// clients reach docker nodes through a port mapping, which Redis sees as a
+// remote client; the bind address is what keeps the server private.
+func listenConf(p place) []string {
+	return []string{"bind " + p.Bind, "port " + fmt.Sprint(p.Port), "protected-mode no"}
 }
 
 // sentinelConf renders a Sentinel's config monitoring primary (its address
@@ -260,12 +292,9 @@ func serverConf(spec Spec, p place, major int, topology []string) ([]string, err
 func sentinelConf(spec Spec, p place, primaryInternal string) []string {
 	host, port := splitHostPort(primaryInternal)
 	lines := []string{
-		"bind " + p.Bind,
-		"port " + fmt.Sprint(p.Port),
 		"dir " + quote(p.Dir),
 		"logfile " + quote(p.LogFile),
 		"daemonize no",
-		"protected-mode no",
 	}
 	if p.PidFile != "" {
 		lines = append(lines, "pidfile "+quote(p.PidFile))
@@ -282,7 +311,7 @@ func sentinelConf(spec Spec, p place, primaryInternal string) []string {
 	if spec.Password != "" {
 		lines = append(lines, fmt.Sprintf("sentinel auth-pass %s %s", MasterName, quote(spec.Password)))
 	}
-	return lines
+	return append(lines, listenConf(p)...)
 }
 
 func quote(s string) string { return fmt.Sprintf("%q", s) }

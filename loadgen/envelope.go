@@ -9,6 +9,11 @@ import (
 // configured size behind it.
 const HeaderSize = 32
 
+// MaxKeys is the most partitions (keys) a load may spread over: an event
+// carries its partition in 16 bits of the header. Widening it would change
+// the 32-byte envelope every stored event and tool reads.
+const MaxKeys = 1<<16 - 1
+
 const (
 	magic0, magic1 = 'S', 'Q'
 	envVersion     = 1

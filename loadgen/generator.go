@@ -120,8 +120,8 @@ type Activity struct {
 
 // New prepares a generator and validates the pattern's options.
 func New(cfg Config, rdb redis.UniversalClient) (*Generator, error) {
-	if cfg.Producers < 1 || cfg.Keys < 1 || cfg.Pipeline < 1 || cfg.PayloadMin < HeaderSize || cfg.PayloadMax < cfg.PayloadMin {
-		return nil, fmt.Errorf("loadgen: invalid config %+v", cfg)
+	if cfg.Producers < 1 || cfg.Keys < 1 || cfg.Keys > MaxKeys || cfg.Pipeline < 1 || cfg.PayloadMin < HeaderSize || cfg.PayloadMax < cfg.PayloadMin {
+		return nil, fmt.Errorf("loadgen: invalid config %+v (keys 1 to %d)", cfg, MaxKeys)
 	}
 	env := &Env{Client: rdb, stats: &patternStats{}, Producers: cfg.Producers, Consumers: cfg.Consumers, Run: cfg.Run,
 		KeyGlob: fmt.Sprintf("%s{%s:*}", globEscape(cfg.KeyPrefix), globEscape(cfg.Pattern))}

@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -25,10 +24,7 @@ type hash struct {
 }
 
 func newHash(env *Env, o *Options) (Pattern, error) {
-	h := &hash{env: env, block: o.Duration("block", blockDefault), batch: o.Int("batch", 64), pop: 1}
-	if h.batch < 1 || h.batch > 1000 {
-		return nil, fmt.Errorf("batch must be between 1 and 1000")
-	}
+	h := &hash{env: env, block: o.block(), batch: o.IntIn("batch", 64, 1, 1000), pop: 1}
 	return h, nil
 }
 

@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -27,12 +26,9 @@ func newList(env *Env, o *Options) (Pattern, error) {
 	l := &list{
 		env:   env,
 		right: o.String("push", "lpush", "lpush", "rpush") == "rpush",
-		block: o.Duration("block", blockDefault),
-		batch: o.Int("batch", 64),
+		block: o.block(),
+		batch: o.IntIn("batch", 64, 1, 1000),
 		pop:   1,
-	}
-	if l.batch < 1 || l.batch > 1000 {
-		return nil, fmt.Errorf("batch must be between 1 and 1000")
 	}
 	return l, nil
 }

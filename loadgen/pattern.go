@@ -151,31 +151,49 @@ func buildPattern(name string, env *Env, opts map[string]any) (built, error) {
 	o := NewOptions(opts)
 	var b built
 	if w, ok := o.Map("wait"); ok {
-		b.wait = waitSpec{replicas: w.Int("replicas", 1), timeout: w.Duration("timeout", time.Second)}
-		if err := w.Err(); err != nil {
-			return built{}, fmt.Errorf("workload.options.wait for %s: %w", name, err)
-		}
+		b.wait = waitSpec{replicas: w.IntIn("replicas", 1, 0, maxWaitReplicas), timeout: w.DurationIn("timeout", time.Second, 0, MaxOptionWait)}
 		if b.wait.timeout <= 0 {
-			return built{}, fmt.Errorf("workload.options.wait.timeout must be > 0 (WAIT 0 blocks forever)")
+			w.Fail("timeout", "must be > 0 (WAIT 0 blocks forever)")
 		}
 		if _, cluster := env.Client.(*redis.ClusterClient); cluster && b.wait.replicas > 0 {
-			return built{}, fmt.Errorf("workload.options.wait is not supported on cluster targets yet: WAIT must follow the writes on each shard's own connection")
+			o.Fail("wait", "is not supported on cluster targets yet: WAIT must follow the writes on each shard's own connection")
 		}
+		_ = w.Err()
 	}
 	p, err := mk(env, o)
-	if err != nil {
-		return built{}, fmt.Errorf("workload.options for %s: %w", name, err)
+	if err == nil {
+		err = o.Err()
+	} else if oerr := o.Err(); oerr != nil {
+		err = oerr // a keyed problem explains more than the pattern's refusal
 	}
-	if err := o.Err(); err != nil {
+	if err != nil {
 		return built{}, fmt.Errorf("workload.options for %s: %w", name, err)
 	}
 	b.Pattern = p
 	return b, nil
 }
 
+// maxWaitReplicas bounds options.wait.replicas: a target has at most 64
+// servers.
+const maxWaitReplicas = 64
+
 // blockDefault is how long a consumer's blocking read waits: short, so that
 // consumers notice the end of the run promptly.
 const blockDefault = 100 * time.Millisecond
+
+// block reads options.block, a consumer's blocking read: at least 1ms
+// (Redis reads 0 as "block forever", and XREADGROUP takes milliseconds).
+func (o *Options) block() time.Duration {
+	return o.DurationIn("block", blockDefault, time.Millisecond, MaxOptionWait)
+}
+
+// poll reads options.poll, a consumer's sleep when it found nothing.
+func (o *Options) poll(def time.Duration) time.Duration {
+	return o.DurationIn("poll", def, 100*time.Microsecond, MaxOptionWait)
+}
+
+// maxReadBatch bounds the events one read asks for (COUNT, SPOP count).
+const maxReadBatch = 10000
 
 // pollDefault is how long a consumer of a structure without blocking reads
 // (set, zset with delays, register) sleeps when it found nothing.

@@ -2,6 +2,7 @@ package loadgen_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -321,12 +322,54 @@ func TestValidateOptions(t *testing.T) {
 		{"spubsub", map[string]any{"psubscribe": true}, "psubscribe: unknown option"},
 		{"hash", map[string]any{"wait": map[string]any{"replica": 1}}, "replica: unknown option"},
 		{"nope", nil, "not implemented"},
+		// Bounds: nothing an option says may hang a run or exhaust memory.
+		{"list", map[string]any{"block": "0s"}, "block: must be between 1ms and 1m0s, got 0s"}, // BLPOP 0 blocks forever
+		{"stream", map[string]any{"block": "500us"}, "block: must be between 1ms"},             // XREADGROUP BLOCK 0
+		{"stream", map[string]any{"batch": 1000000000}, "batch: must be between 1 and 10000"},
+		{"set", map[string]any{"batch": 0}, "batch: must be between 1 and 10000, got 0"},
+		{"string", map[string]any{"mode": "register", "entities": 1000000000}, "entities: must be between 1 and 100000"},
+		{"string", map[string]any{"mode": "register", "entities": 0}, "entities: must be between 1 and 100000, got 0"},
+		{"zset", map[string]any{"delay": "1000h"}, "delay: must be at most 1h0m0s"},
+		{"zset", map[string]any{"poll": "0s"}, "poll: must be between 100µs"},
+		{"stream", map[string]any{"claim_idle": "1000h"}, "claim_idle: must be between 1ms and 1h0m0s"},
+		{"stream", map[string]any{"group": strings.Repeat("g", 300)}, "group: expected a non-empty string of at most 256 bytes"},
+		{"hash", map[string]any{"wait": map[string]any{"replicas": 1000}}, "wait.replicas: must be between 0 and 64"},
+		{"hash", map[string]any{"wait": map[string]any{"timeout": "2h"}}, "wait.timeout: must be between 0s and 1m0s"},
 	}
 	for _, tc := range bad {
 		err := loadgen.ValidateOptions(tc.pattern, tc.opts)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s %v: got %v, want an error mentioning %q", tc.pattern, tc.opts, err, tc.want)
 		}
+	}
+}
+
+// TestOptionErrorsNameTheirKey: each problem names its option's path under
+// workload.options, so the CLI can point at the line that holds it.
+func TestOptionErrorsNameTheirKey(t *testing.T) {
+	err := loadgen.ValidateOptions("stream", map[string]any{
+		"bogus": 1, "batch": 0, "wait": map[string]any{"replicas": 1, "timeout": "0s", "extra": true},
+	})
+	var oe loadgen.OptionErrors
+	if !errors.As(err, &oe) {
+		t.Fatalf("error %v (%T) holds no OptionErrors", err, err)
+	}
+	got := map[string]string{}
+	for _, e := range oe {
+		got[e.Key] = e.Msg
+	}
+	for key, want := range map[string]string{
+		"batch":        "must be between 1 and 10000, got 0",
+		"bogus":        "unknown option (known here: batch, block, claim_idle, group, maxlen, wait)",
+		"wait.timeout": "must be > 0 (WAIT 0 blocks forever)",
+		"wait.extra":   "unknown option (known here: replicas, timeout)",
+	} {
+		if got[key] != want {
+			t.Errorf("%s: %q, want %q", key, got[key], want)
+		}
+	}
+	if len(oe) != 4 {
+		t.Errorf("%d errors, want 4: %v", len(oe), oe)
 	}
 }
 

@@ -27,11 +27,11 @@ type pubsub struct {
 }
 
 func newPubSub(env *Env, o *Options) (Pattern, error) {
-	return &pubsub{env: env, psub: o.Bool("psubscribe", false), block: o.Duration("block", blockDefault)}, nil
+	return &pubsub{env: env, psub: o.Bool("psubscribe", false), block: o.block()}, nil
 }
 
 func newSPubSub(env *Env, o *Options) (Pattern, error) {
-	return &pubsub{env: env, shard: true, block: o.Duration("block", blockDefault)}, nil
+	return &pubsub{env: env, shard: true, block: o.block()}, nil
 }
 
 func (p *pubsub) Setup(ctx context.Context, env *Env) error {

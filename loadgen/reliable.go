@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -33,13 +32,10 @@ type reliableList struct {
 }
 
 func newReliableList(env *Env, o *Options) (Pattern, error) {
-	l := &reliableList{env: env, block: o.Duration("block", blockDefault), claimIdle: o.Duration("claim_idle", 5*time.Second),
-		batch: o.Int("batch", 64)}
-	if l.batch < 1 || l.batch > 1000 {
-		return nil, fmt.Errorf("batch must be between 1 and 1000")
-	}
+	l := &reliableList{env: env, block: o.block(), claimIdle: o.Duration("claim_idle", 5*time.Second),
+		batch: o.IntIn("batch", 64, 1, 1000)}
 	if l.claimIdle < 4*l.block {
-		return nil, fmt.Errorf("claim_idle (%s) must be at least 4 × block (%s): heartbeats are refreshed between blocking reads", l.claimIdle, l.block)
+		o.Fail("claim_idle", "must be at least 4 × block (%s): heartbeats are refreshed between blocking reads, got %s", l.block, l.claimIdle)
 	}
 	return l, nil
 }

@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -24,10 +23,7 @@ type set struct {
 }
 
 func newSet(env *Env, o *Options) (Pattern, error) {
-	s := &set{env: env, batch: o.Int("batch", 64), poll: o.Duration("poll", pollDefault)}
-	if s.batch < 1 {
-		return nil, fmt.Errorf("batch must be at least 1")
-	}
+	s := &set{env: env, batch: o.IntIn("batch", 64, 1, maxReadBatch), poll: o.poll(pollDefault)}
 	return s, nil
 }
 

@@ -38,16 +38,10 @@ func newStream(env *Env, o *Options) (Pattern, error) {
 	s := &stream{
 		env:       env,
 		group:     o.Text("group", "squall"),
-		batch:     o.Int("batch", 64),
-		block:     o.Duration("block", blockDefault),
+		batch:     o.IntIn("batch", 64, 1, maxReadBatch),
+		block:     o.block(),
 		maxlen:    o.Int("maxlen", 0),
-		claimIdle: o.Duration("claim_idle", 5*time.Second),
-	}
-	if s.batch < 1 {
-		return nil, fmt.Errorf("batch must be at least 1")
-	}
-	if s.claimIdle < time.Millisecond {
-		return nil, fmt.Errorf("claim_idle must be at least 1ms")
+		claimIdle: o.DurationIn("claim_idle", 5*time.Second, time.Millisecond, MaxOptionDuration),
 	}
 	return s, nil
 }

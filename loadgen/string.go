@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -49,24 +48,19 @@ func newString(env *Env, o *Options) (Pattern, error) {
 	s := &str{env: env, register: o.String("mode", "queue", "queue", "register") == "register"}
 	if !s.register {
 		s.ttl = o.Duration("ttl", 0)
-		s.block = o.Duration("block", blockDefault)
-		s.batch, s.pop = o.Int("batch", 64), 1
+		s.block = o.block()
+		s.batch, s.pop = o.IntIn("batch", 64, 1, 1000), 1
 		if s.ttl > 0 && s.ttl < time.Millisecond {
-			return nil, fmt.Errorf("ttl must be at least 1ms")
-		}
-		if s.batch < 1 || s.batch > 1000 {
-			return nil, fmt.Errorf("batch must be between 1 and 1000")
+			o.Fail("ttl", "must be 0 (none) or at least 1ms, got %s", s.ttl)
 		}
 		return s, nil
 	}
-	n := o.Int("entities", 64)
-	s.batch = o.Int("batch", 16)
-	s.poll = o.Duration("poll", time.Millisecond)
+	n := o.IntIn("entities", 64, 1, MaxOptionCount)
+	s.batch = o.IntIn("batch", 16, 1, maxReadBatch)
+	s.poll = o.poll(time.Millisecond)
 	if n < env.Producers {
-		return nil, fmt.Errorf("entities (%d) must be at least the number of producers (%d): each entity has one writer", n, env.Producers)
-	}
-	if s.batch < 1 {
-		return nil, fmt.Errorf("batch must be at least 1")
+		o.Fail("entities", "must be at least the number of producers (%d): each entity has one writer, got %d", env.Producers, n)
+		return s, nil
 	}
 	s.batch = min(s.batch, n)
 	s.latest = make([]atomic.Uint64, n)

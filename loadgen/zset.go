@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"strconv"
 	"time"
@@ -53,15 +52,9 @@ return nxt
 `)
 
 func newZSet(env *Env, o *Options) (Pattern, error) {
-	z := &zset{env: env, batch: o.Int("batch", 64), pop: 1, block: o.Duration("block", blockDefault), poll: o.Duration("poll", pollDefault)}
+	z := &zset{env: env, batch: o.IntIn("batch", 64, 1, 1000), pop: 1, block: o.block(), poll: o.poll(pollDefault)}
 	z.lo, z.hi = o.DurationRange("delay", 0)
 	z.delayed = z.hi > 0
-	if z.batch < 1 || z.batch > 1000 {
-		return nil, fmt.Errorf("batch must be between 1 and 1000")
-	}
-	if z.poll < 100*time.Microsecond {
-		return nil, fmt.Errorf("poll must be at least 100µs")
-	}
 	return z, nil
 }
 

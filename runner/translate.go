@@ -37,7 +37,11 @@ func TargetSpec(s *scenarios.Scenario, provider, runID string) (compose.Spec, er
 		ClusterNodeTimeout: t.Cluster.NodeTimeout.D(),
 	}
 	for k, v := range t.Config {
-		spec.Config[k] = fmt.Sprint(v)
+		text, ok := scenarios.ConfigValue(v) // validation refused what has no text form
+		if !ok {
+			return spec, fmt.Errorf("target.config.%s: expected a value (text, a number, or yes/no), got %v", k, v)
+		}
+		spec.Config[k] = text
 	}
 	if t.TLS.On() {
 		c, err := tlsConfig(t.TLS)

@@ -72,6 +72,10 @@ func (d *decoder) pairs(n *yaml.Node, path string, f func(k, v *yaml.Node)) {
 			d.fail(d.where(k, k), path, "expected a key name, got %s", describe(k))
 			continue
 		}
+		if msg := keyProblem(k.Value); msg != "" {
+			d.fail(d.where(k, k), path, "%s", msg)
+			continue
+		}
 		f(k, v)
 	}
 }
@@ -88,6 +92,10 @@ func (d *decoder) value(n *yaml.Node, path string, at pos, v reflect.Value) {
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode || isNull(n) {
 			d.fail(at, path, "expected a string, got %s", describe(n))
+			return
+		}
+		if msg := textProblem(path, n.Value); msg != "" {
+			d.fail(at, path, "%s", msg)
 			return
 		}
 		v.SetString(n.Value)
@@ -241,6 +249,9 @@ func (d *decoder) free(n *yaml.Node, path string, at pos) any {
 			l[i] = d.free(e, p, ep)
 		}
 		return l
+	}
+	if msg := textProblem(path, n.Value); msg != "" {
+		d.fail(at, path, "%s", msg)
 	}
 	return plain(n)
 }

@@ -16,7 +16,8 @@ func FuzzParse(f *testing.F) {
 		f.Add(data)
 	}
 	files, _ := filepath.Glob("testdata/bad-*.yaml")
-	for _, file := range files {
+	hostile, _ := filepath.Glob("../cmd/squall/testdata/hostile/*.yaml") // the CLI's hostile corpus
+	for _, file := range append(files, hostile...) {
 		if data, err := os.ReadFile(file); err == nil {
 			f.Add(data)
 		}

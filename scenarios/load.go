@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -16,6 +18,9 @@ import (
 // the validated cells; with no matrix there is one cell named after the
 // scenario. Any problem is an ErrorList holding every error found.
 func Parse(file string, data []byte, sets []string) (*Scenario, []Cell, error) {
+	if len(data) > MaxFileSize {
+		return nil, nil, ErrorList{tooLarge(file)}
+	}
 	root, errs := parseTree(file, data)
 	if len(errs) > 0 {
 		return nil, nil, errs.sorted()
@@ -43,7 +48,7 @@ func Parse(file string, data []byte, sets []string) (*Scenario, []Cell, error) {
 // Load reads the scenario ref, a file path or, when no such file exists, the
 // name of a shipped scenario (see Library), and parses it with Parse.
 func Load(ref string, sets []string) (*Scenario, []Cell, error) {
-	data, err := os.ReadFile(ref)
+	data, err := readFile(ref)
 	switch {
 	case err == nil:
 		return Parse(ref, data, sets)
@@ -58,6 +63,22 @@ func Load(ref string, sets []string) (*Scenario, []Cell, error) {
 		msg = "no such file, and no shipped scenario of that name; did you mean " + quote(c) + "? (run `squall list` to see them)"
 	}
 	return nil, nil, ErrorList{{File: ref, Msg: msg}}
+}
+
+// readFile reads a scenario file, no further than one byte past
+// MaxFileSize: a huge file (or /dev/zero) is refused, not read whole.
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+}
+
+// tooLarge is the error for a scenario file over MaxFileSize.
+func tooLarge(file string) *Error {
+	return &Error{File: file, Msg: fmt.Sprintf("scenario file is larger than %d bytes (1 MiB); scenarios are a few KiB", MaxFileSize)}
 }
 
 // pathErrorText is the cause of a file error without the path, which the

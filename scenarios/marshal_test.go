@@ -28,6 +28,7 @@ func roundTrip(t *testing.T, file string, s *Scenario) {
 }
 
 func TestMarshalResolvedRoundTrip(t *testing.T) {
+	t.Setenv("PW", "secret") // password_env must name a variable that is set
 	for name, src := range map[string]string{
 		"defaults": "name: d\n",
 		"full": `

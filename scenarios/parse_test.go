@@ -103,6 +103,7 @@ func TestExplicitZeroIsNotDefaulted(t *testing.T) {
 }
 
 func TestValues(t *testing.T) {
+	t.Setenv("REDIS_PASSWORD", "secret")
 	s, _ := mustParse(t, `
 name: values
 duration: 1m30s
@@ -113,7 +114,7 @@ target:
   provider: external
   topology: cluster
   addrs: ["127.0.0.1:7000", "[::1]:7001"]
-  config: {maxmemory: 1gb, appendfsync: everysec, hz: 100, ratio: 0.5, lazy: true, none: null, save: ["900 1", "300 10"], nested: {a: 1}}
+  config: {maxmemory: 1gb, appendfsync: everysec, hz: 100, ratio: 0.5, lazy: true}
   password_env: REDIS_PASSWORD
 workload:
   pattern: list-reliable
@@ -122,7 +123,7 @@ workload:
   options: {maxlen: 1000, wait: {replicas: 1, timeout: 100ms}}
 chaos:
   - {at: 5s, action: kill, target: primary}
-  - {at: 10s, every: 5s, duration: 2s, action: latency, target: "node:redis-1", params: {delay: 50ms}}
+  - {at: 10s, every: 5s, duration: 2s, action: latency, target: "node:redis-1", params: {delay: 50ms, none: null, save: ["900 1", "300 10"], nested: {a: 1}}}
 slo:
   publish_p99: 10ms
   e2e_p99: 1.5ms
@@ -136,16 +137,19 @@ slo:
 	if !s.Workload.Rate.Max || s.Workload.Payload != (Payload{64, 4096}) {
 		t.Errorf("rate %+v payload %+v", s.Workload.Rate, s.Workload.Payload)
 	}
-	wantConfig := map[string]any{"maxmemory": "1gb", "appendfsync": "everysec", "hz": 100, "ratio": 0.5,
-		"lazy": true, "none": nil, "save": []any{"900 1", "300 10"}, "nested": map[string]any{"a": 1}}
+	wantConfig := map[string]any{"maxmemory": "1gb", "appendfsync": "everysec", "hz": 100, "ratio": 0.5, "lazy": true}
 	if !reflect.DeepEqual(s.Target.Config, wantConfig) {
 		t.Errorf("config = %#v", s.Target.Config)
+	}
+	wantParams := map[string]any{"delay": "50ms", "none": nil, "save": []any{"900 1", "300 10"}, "nested": map[string]any{"a": 1}}
+	if !reflect.DeepEqual(s.Chaos[1].Params, wantParams) {
+		t.Errorf("chaos.1.params = %#v", s.Chaos[1].Params)
 	}
 	if got := s.Workload.Options["wait"]; !reflect.DeepEqual(got, map[string]any{"replicas": 1, "timeout": "100ms"}) {
 		t.Errorf("options.wait = %#v", got)
 	}
 	if len(s.Chaos) != 2 || s.Chaos[1].Every.D() != 5*time.Second || s.Chaos[1].Target != "node:redis-1" ||
-		s.Chaos[1].Params["delay"] != "50ms" || s.Chaos[0].Params == nil {
+		s.Chaos[0].Params == nil {
 		t.Errorf("chaos = %+v", s.Chaos)
 	}
 	wantSLO := Objectives{
@@ -166,14 +170,14 @@ func TestPayloadSizes(t *testing.T) {
 		want int
 	}{
 		{"256", 256}, {`"256"`, 256}, {"256B", 256}, {"1KB", 1000}, {"1KiB", 1024},
-		{"1MB", 1000000}, {"1MiB", 1 << 20}, {"1 kib", 1024}, {"0.5KiB", 512}, {"512MiB", 512 << 20},
+		{"1MB", 1000000}, {"1MiB", 1 << 20}, {"1 kib", 1024}, {"0.5KiB", 512}, {"64MiB", 64 << 20},
 	} {
 		s, _ := mustParse(t, "workload: {payload: "+tc.in+"}")
 		if s.Workload.Payload != (Payload{tc.want, tc.want}) {
 			t.Errorf("payload %s = %+v, want %d", tc.in, s.Workload.Payload, tc.want)
 		}
 	}
-	for _, in := range []string{"1.5B", "1XB", "KiB", "-", "1e3", "{min: 64}", "[64]", "true", "513MiB"} {
+	for _, in := range []string{"1.5B", "1XB", "KiB", "-", "1e3", "{min: 64}", "[64]", "true", "65MiB"} {
 		parseErr(t, "workload: {payload: "+in+"}")
 	}
 }

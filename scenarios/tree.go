@@ -3,10 +3,13 @@ package scenarios
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -45,6 +48,9 @@ func parseTree(file string, data []byte) (*yaml.Node, ErrorList) {
 // parseDocument reads at most one YAML document (empty trailing documents
 // are tolerated) and returns its expanded top node, or nil when it is empty.
 func parseDocument(file string, data []byte) (*yaml.Node, ErrorList) {
+	if e := checkEncoding(file, data); e != nil {
+		return nil, ErrorList{e}
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -102,11 +108,62 @@ func syntaxError(file string, data []byte, err error) *Error {
 		e.Line, _ = strconv.Atoi(m[1])
 		e.Col = firstColumn(data, e.Line)
 		msg = m[2]
+		if strings.Contains(msg, "tab character") || strings.Contains(msg, "cannot start any token") {
+			// yaml.v3 names the line where the construct the tab broke
+			// began; the tab itself may be lines below.
+			if line, col, ok := indentTab(data, e.Line, strings.Contains(msg, "tab character")); ok {
+				e.Line, e.Col = line, col
+				msg = "a tab in the indentation (YAML indents with spaces only)"
+			}
+		}
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
 	e.Msg = "not valid YAML: " + msg
 	return e
+}
+
+// indentTab finds the first tab in the indentation of line from (or of a
+// later line, when later is set): its 1-based line and column.
+func indentTab(data []byte, from int, later bool) (line, col int, ok bool) {
+	lines := bytes.Split(data, []byte("\n"))
+	for n := from; n >= 1 && n <= len(lines); n++ {
+		l := lines[n-1]
+		indent := l[:len(l)-len(bytes.TrimLeft(l, " \t"))]
+		if i := bytes.IndexByte(indent, '\t'); i >= 0 {
+			return n, i + 1, true
+		}
+		if !later {
+			break
+		}
+	}
+	return 0, 0, false
+}
+
+// checkEncoding reports the first byte that is not UTF-8, or the first
+// control character YAML does not allow, with its position: yaml.v3 names
+// neither's line. A file starting with a UTF-16 byte order mark is left to
+// yaml.v3, which reads UTF-16.
+func checkEncoding(file string, data []byte) *Error {
+	if bytes.HasPrefix(data, []byte{0xfe, 0xff}) || bytes.HasPrefix(data, []byte{0xff, 0xfe}) {
+		return nil
+	}
+	line, col := 1, 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			return &Error{File: file, Line: line, Col: col, Msg: fmt.Sprintf("not valid UTF-8 (byte 0x%02x): a scenario is UTF-8 text", data[i])}
+		case r == '\n':
+			line, col = line+1, 0
+		case r == '\t' || r == '\r' || r == 0x85:
+		case unicode.IsControl(r):
+			return &Error{File: file, Line: line, Col: col, Msg: fmt.Sprintf("control character %U in the file; YAML allows none but tab and line breaks", r)}
+		}
+		i += size
+		col++
+	}
+	return nil
 }
 
 // firstColumn is the 1-based column of the first non-blank byte of line n.

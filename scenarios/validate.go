@@ -6,9 +6,13 @@ import (
 	"math"
 	"net"
 	"os"
+	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/squall-bench/squall/internal/redisconf"
 )
 
 // The closed sets of values a scenario may use.
@@ -91,18 +95,46 @@ func contains(list []string, s string) bool {
 
 func (v *validator) top() {
 	s := v.s
-	if s.Name == "" {
+	switch {
+	case s.Name == "":
 		v.errf("name", "name must not be empty")
+	case len(s.Name) > MaxName:
+		v.errf("name", "name is %d bytes; at most %d: it names the run directory", len(s.Name), MaxName)
 	}
-	if s.Duration <= 0 {
-		v.errf("duration", "duration must be > 0, got %s", s.Duration.D())
+	v.phase("duration", s.Duration, true)
+	v.phase("warmup", s.Warmup, false)
+	v.phase("drain", s.Drain, false)
+}
+
+// phase checks a length of time within a run: > 0 (positive) or >= 0, and
+// at most MaxPhase.
+func (v *validator) phase(path string, d Duration, positive bool) bool {
+	name := path[strings.LastIndexByte(path, '.')+1:]
+	switch {
+	case positive && d <= 0:
+		v.errf(path, "%s must be > 0, got %s", name, d.D())
+	case d < 0:
+		v.errf(path, "%s must be >= 0, got %s", name, d.D())
+	case d > MaxPhase:
+		v.errf(path, "%s must be at most %s (7 days, the longest run squall takes), got %s", name, MaxPhase.D(), d.D())
+	default:
+		return true
 	}
-	if s.Warmup < 0 {
-		v.errf("warmup", "warmup must be >= 0, got %s", s.Warmup.D())
+	return false
+}
+
+// bounded checks a count against [lo, hi], saying what the upper limit is for.
+func (v *validator) bounded(path string, n, lo, hi int, why string) bool {
+	name := path[strings.LastIndexByte(path, '.')+1:]
+	switch {
+	case n < lo:
+		v.errf(path, "%s must be >= %d, got %d", name, lo, n)
+	case n > hi:
+		v.errf(path, "%s must be at most %d (%s), got %d", name, hi, why, n)
+	default:
+		return true
 	}
-	if s.Drain < 0 {
-		v.errf("drain", "drain must be >= 0, got %s", s.Drain.D())
-	}
+	return false
 }
 
 func (v *validator) target() {
@@ -110,27 +142,31 @@ func (v *validator) target() {
 	v.oneOf("target.provider", "provider", t.Provider, providers)
 	v.oneOf("target.topology", "topology", t.Topology, topologies)
 	v.oneOf("target.persistence", "persistence", t.Persistence, persistences)
-	switch t.Topology {
-	case "cluster":
-		if t.Shards < 3 {
-			v.errf("target.shards", "a cluster needs shards >= 3 (Redis Cluster needs three primaries to fail over), got %d", t.Shards)
-		}
+	manyServers := fmt.Sprintf("squall starts at most %d servers", MaxServers)
+	counted := true
+	switch {
+	case t.Topology == "cluster" && t.Shards < 3:
+		v.errf("target.shards", "a cluster needs shards >= 3 (Redis Cluster needs three primaries to fail over), got %d", t.Shards)
+		counted = false
 	default:
-		if t.Shards < 0 {
-			v.errf("target.shards", "shards must be >= 0, got %d", t.Shards)
-		}
+		counted = v.bounded("target.shards", t.Shards, 0, MaxServers, manyServers)
 	}
 	switch {
 	case t.Topology == "sentinel" && t.Replicas < 1:
 		v.errf("target.replicas", "sentinel needs replicas >= 1: Sentinel fails over to a replica, got %d", t.Replicas)
-	case t.Replicas < 0:
-		v.errf("target.replicas", "replicas must be >= 0, got %d", t.Replicas)
+		counted = false
+	default:
+		counted = v.bounded("target.replicas", t.Replicas, 0, MaxServers, manyServers) && counted
 	}
 	switch {
 	case t.Topology == "sentinel" && t.Sentinels < 1:
 		v.errf("target.sentinels", "sentinel needs sentinels >= 1, got %d", t.Sentinels)
-	case t.Sentinels < 0:
-		v.errf("target.sentinels", "sentinels must be >= 0, got %d", t.Sentinels)
+		counted = false
+	default:
+		counted = v.bounded("target.sentinels", t.Sentinels, 0, MaxServers, manyServers) && counted
+	}
+	if counted && t.Provider != "external" {
+		v.servers(t.Provider)
 	}
 	if t.TLS.On() {
 		switch {
@@ -158,13 +194,22 @@ func (v *validator) target() {
 		{"target.sentinel.failover_timeout", t.Sentinel.FailoverTimeout},
 		{"target.cluster.node_timeout", t.Cluster.NodeTimeout},
 	} {
-		if d.v < Duration(100*time.Millisecond) {
-			v.errf(d.path, "%s must be >= 100ms, got %s", d.path[strings.LastIndexByte(d.path, '.')+1:], d.v.D())
+		name := d.path[strings.LastIndexByte(d.path, '.')+1:]
+		switch {
+		case d.v < Duration(100*time.Millisecond):
+			v.errf(d.path, "%s must be >= 100ms, got %s", name, d.v.D())
+		case d.v > MaxTimeout:
+			v.errf(d.path, "%s must be at most %s, got %s", name, MaxTimeout.D(), d.v.D())
 		}
 	}
-	if t.Image == "" && t.Provider != "external" {
+	switch {
+	case t.Image == "" && t.Provider != "external":
 		v.errf("target.image", "image must not be empty")
+	case t.Image != "" && !imageRef.MatchString(t.Image):
+		v.errf("target.image", "%s is not a Docker image reference like redis:7.2 or registry:5000/team/redis@sha256:...", quote(t.Image))
 	}
+	v.config()
+	v.passwordEnv()
 	switch {
 	case t.Provider == "external" && len(t.Addrs) == 0:
 		v.errf("target.addrs", "the external provider needs addrs: host:port of your Redis nodes (or sentinels)")
@@ -178,6 +223,123 @@ func (v *validator) target() {
 	}
 }
 
+// servers checks the size of a target squall starts (provider is that of
+// the scenario, or --provider's).
+func (v *validator) servers(provider string) {
+	t := v.s.Target
+	n := Servers(t.Topology, t.Shards, t.Replicas, t.Sentinels)
+	if n <= MaxServers {
+		return
+	}
+	path := "target.replicas"
+	switch {
+	case t.Topology == "cluster" && t.Shards > t.Replicas:
+		path = "target.shards"
+	case t.Topology == "sentinel" && t.Sentinels > t.Replicas:
+		path = "target.sentinels"
+	}
+	v.errf(path, "topology %s with shards %d, replicas %d and sentinels %d needs %d servers; provider %s starts at most %d on this machine",
+		t.Topology, t.Shards, t.Replicas, t.Sentinels, n, provider, MaxServers)
+}
+
+// CheckServers reports a target too large for squall to start when the
+// provider is overridden (squall run --provider): validation checked the
+// provider the scenario names.
+func (s *Scenario) CheckServers(provider string) error {
+	if provider == "external" {
+		return nil
+	}
+	v := &validator{s: s, pos: s.pos}
+	v.servers(provider)
+	return v.errs.err()
+}
+
+// imageRef is the shape of a Docker image reference: no spaces, no
+// control characters, nothing that reads as an option.
+var imageRef = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._/:@-]{0,254}$`)
+
+// envName is the shape of an environment variable name.
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,254}$`)
+
+// passwordEnv checks that password_env names a variable that is set; the
+// value is never shown.
+func (v *validator) passwordEnv() {
+	name := v.s.Target.PasswordEnv
+	switch {
+	case name == "":
+	case !envName.MatchString(name):
+		v.errf("target.password_env", "%s is not an environment variable name (letters, digits and _)", quote(name))
+	default:
+		pw, ok := os.LookupEnv(name)
+		if !ok {
+			v.errf("target.password_env", "environment variable %s is not set: password_env names the variable that holds the password", name)
+		} else if msg := redisconf.CheckSecret(pw); msg != "" && v.s.Target.Provider != "external" {
+			v.errf("target.password_env", "the password in %s cannot be given to the servers squall starts: %s", name, msg)
+		}
+	}
+}
+
+// config checks target.config: each key a redis.conf directive that does
+// not change where or how the server is reached, each value one line of
+// arguments (internal/redisconf holds the rule).
+func (v *validator) config() {
+	keys := make([]string, 0, len(v.s.Target.Config))
+	for k := range v.s.Target.Config {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v.directive("target.config."+k, k, v.s.Target.Config[k])
+	}
+}
+
+// directive checks one redis.conf directive and its value.
+func (v *validator) directive(path, name string, val any) {
+	if msg := redisconf.CheckName(name); msg != "" {
+		v.errf(path, "%s", msg)
+		return
+	}
+	text, ok := ConfigValue(val)
+	if !ok {
+		v.errf(path, "expected a value (text, a number, or yes/no), got %s", describeValue(val))
+		return
+	}
+	if msg := redisconf.CheckValue(text); msg != "" {
+		v.errf(path, "%s", msg)
+	}
+}
+
+// ConfigValue renders a config directive's value as redis.conf and CONFIG
+// SET take it: text and numbers as written, booleans as yes or no. Lists,
+// mappings and null have no such form.
+func ConfigValue(val any) (string, bool) {
+	switch x := val.(type) {
+	case string:
+		return x, true
+	case bool:
+		if x {
+			return "yes", true
+		}
+		return "no", true
+	case int, int64, float64:
+		return fmt.Sprint(x), true
+	}
+	return "", false
+}
+
+// describeValue says what a free-form value is, for messages.
+func describeValue(val any) string {
+	switch val.(type) {
+	case nil:
+		return "nothing"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "a mapping"
+	}
+	return fmt.Sprintf("%T", val)
+}
+
 func validPort(p string) bool {
 	n, err := strconv.Atoi(p)
 	return err == nil && n > 0 && n < 65536
@@ -186,17 +348,17 @@ func validPort(p string) bool {
 func (v *validator) workload() {
 	w := v.s.Workload
 	v.oneOf("workload.pattern", "pattern", w.Pattern, patterns)
-	if w.Producers < 1 {
-		v.errf("workload.producers", "producers must be >= 1, got %d", w.Producers)
-	}
+	ok := v.bounded("workload.producers", w.Producers, 1, MaxClients, "each is a connection to Redis")
 	if w.Consumers < 0 {
 		v.errf("workload.consumers", "consumers must be >= 0 (0: producer-only), got %d", w.Consumers)
+		ok = false
+	} else {
+		ok = v.bounded("workload.consumers", w.Consumers, 0, MaxClients, "each is a connection to Redis") && ok
 	}
-	if w.Keys < 1 {
-		v.errf("workload.keys", "keys must be >= 1, got %d", w.Keys)
-	}
+	ok = v.bounded("workload.keys", w.Keys, 1, MaxKeys, "an event carries its partition in 16 bits") && ok
 	if w.Pipeline < 1 || w.Pipeline > maxPipeline {
 		v.errf("workload.pipeline", "pipeline must be between 1 and %d, got %d", maxPipeline, w.Pipeline)
+		ok = false
 	}
 	if w.Rate.Search != nil {
 		v.search(w.Rate.Search)
@@ -206,9 +368,34 @@ func (v *validator) workload() {
 			v.errf("workload.rate", "rate must be a finite number of events/s (or \"max\"), got %v", r)
 		case r <= 0:
 			v.errf("workload.rate", "rate must be > 0 events/s (or \"max\" for closed loop), got %v", r)
+		case r < MinRate || r > MaxRate:
+			v.errf("workload.rate", "rate must be between %v and %v events/s (or \"max\" for closed loop), got %v", MinRate, MaxRate, r)
 		}
 	}
-	v.payload(w.Payload)
+	ok = v.payload(w.Payload) && ok
+	if ok {
+		v.footprint()
+	}
+}
+
+// footprint bounds what a workload allocates before it sends anything,
+// once each count is within its own bounds (so no product overflows).
+func (v *validator) footprint() {
+	w := v.s.Workload
+	if n := w.Producers * w.Keys; n > MaxProducerKeys {
+		v.errf("workload.keys", "producers × keys is %d; at most %d (each producer keeps an acknowledgement time per key): use fewer keys or producers", n, MaxProducerKeys)
+	}
+	if n := w.Producers * w.Pipeline * w.Payload.Max; n > MaxEventBuffers {
+		path := "workload.payload"
+		if w.Pipeline > 1 {
+			path = "workload.pipeline"
+		}
+		v.errf(path, "producers × pipeline × payload is %d bytes; at most %d (1 GiB: the event buffers squall allocates before sending)", n, MaxEventBuffers)
+	}
+	if (w.Pattern == "pubsub" || w.Pattern == "spubsub") && w.Producers*w.Consumers > MaxFanOut {
+		v.errf("workload.consumers", "producers × consumers is %d; at most %d for %s, where every subscriber receives every producer's events and squall keeps a ledger per pair",
+			w.Producers*w.Consumers, MaxFanOut, w.Pattern)
+	}
 }
 
 // maxSearchSteps bounds a capacity search: each step is a full cell.
@@ -223,10 +410,14 @@ func (v *validator) search(rs *RateSearch) {
 	switch {
 	case !finite(rs.From) || rs.From <= 0:
 		v.errf(path+".from", "from must be a finite number of events/s > 0, got %v", rs.From)
+	case rs.From < MinRate || rs.From > MaxRate:
+		v.errf(path+".from", "from must be between %v and %v events/s, got %v", MinRate, MaxRate, rs.From)
 	case !finite(rs.To):
 		v.errf(path+".to", "to must be a finite number of events/s, got %v", rs.To)
 	case rs.To <= rs.From:
 		v.errf(path+".to", "to must be above from (%v events/s), got %v", rs.From, rs.To)
+	case rs.To > MaxRate:
+		v.errf(path+".to", "to must be at most %v events/s, got %v", MaxRate, rs.To)
 	}
 	if rs.Steps < 2 || rs.Steps > maxSearchSteps {
 		v.errf(path+".steps", "steps must be between 2 and %d: the number of rates tried, from and to included; got %d", maxSearchSteps, rs.Steps)
@@ -282,7 +473,8 @@ func checkSearchMatrix(base *Scenario, cells []Cell, p map[string]pos) ErrorList
 	return nil
 }
 
-func (v *validator) payload(p Payload) {
+func (v *validator) payload(p Payload) bool {
+	n := len(v.errs)
 	minPath, maxPath := "workload.payload", "workload.payload"
 	if p.Min != p.Max {
 		minPath, maxPath = "workload.payload.min", "workload.payload.max"
@@ -291,11 +483,12 @@ func (v *validator) payload(p Payload) {
 		v.errf(minPath, "payload must be at least %d bytes, the size of the event envelope (producer id, sequence number, send time), got %d", MinPayload, p.Min)
 	}
 	if p.Max > MaxPayload {
-		v.errf(maxPath, "payload must be at most 512MiB (the largest Redis string), got %d bytes", p.Max)
+		v.errf(maxPath, "payload must be at most 64MiB (%d bytes: far above an event's size), got %d bytes", MaxPayload, p.Max)
 	}
 	if p.Min > p.Max {
 		v.errf(minPath, "payload min %d is larger than max %d", p.Min, p.Max)
 	}
+	return len(v.errs) == n
 }
 
 func (v *validator) client() {
@@ -308,15 +501,22 @@ func (v *validator) client() {
 		{"client.read_timeout", c.ReadTimeout},
 		{"client.write_timeout", c.WriteTimeout},
 	} {
-		if d.v <= 0 {
+		switch {
+		case d.v <= 0:
 			v.errf(d.path, "%s must be > 0, got %s", d.path[len("client."):], d.v.D())
+		case d.v > MaxTimeout:
+			v.errf(d.path, "%s must be at most %s, got %s", d.path[len("client."):], MaxTimeout.D(), d.v.D())
 		}
 	}
 	if c.MaxRetries < 0 {
 		v.errf("client.max_retries", "max_retries must be >= 0 (0: no retries), got %d", c.MaxRetries)
+	} else {
+		v.bounded("client.max_retries", c.MaxRetries, 0, MaxRetries, "a command retried more often is not coming back")
 	}
 	if c.CPUs < 0 {
 		v.errf("client.cpus", "cpus must be >= 0 (0: auto), got %d", c.CPUs)
+	} else {
+		v.bounded("client.cpus", c.CPUs, 0, MaxCPUs, "the Go runtime allocates per core it is given")
 	}
 }
 
@@ -346,15 +546,59 @@ func (v *validator) chaos() {
 			v.errf(path+".at", "at must be >= 0, got %s", f.At.D())
 		case v.s.Duration > 0 && f.At >= v.s.Duration:
 			v.errf(path+".at", "at %s is not within the measured phase [0s, %s): it would never fire", f.At.D(), v.s.Duration.D())
+		default:
+			v.phase(path+".at", f.At, false)
 		}
-		if f.Every < 0 {
+		switch {
+		case f.Every < 0:
 			v.errf(path+".every", "every must be >= 0 (0: once), got %s", f.Every.D())
+		case f.Every > 0 && f.Every < MinEvery:
+			v.errf(path+".every", "every must be 0 (once) or at least %s: a fault takes that long to act and heal, got %s", MinEvery.D(), f.Every.D())
+		default:
+			v.phase(path+".every", f.Every, false)
 		}
 		switch {
 		case f.Duration < 0:
 			v.errf(path+".duration", "duration must be >= 0, got %s", f.Duration.D())
 		case f.Duration == 0 && contains(timedActions, f.Action):
 			v.errf(path+".duration", "%s needs a duration > 0: how long the fault lasts before it heals", f.Action)
+		default:
+			v.phase(path+".duration", f.Duration, false)
+		}
+		if f.Action == "config" {
+			keys := make([]string, 0, len(f.Params))
+			for k := range f.Params {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				v.directive(path+".params."+k, k, f.Params[k])
+			}
+		}
+	}
+	v.shots()
+}
+
+// shots bounds the firings of the chaos schedule in the measured phase,
+// counted as chaos.Expand lists them, once every time in it is bounded.
+func (v *validator) shots() {
+	d := v.s.Duration
+	if d <= 0 || d > MaxPhase {
+		return
+	}
+	total := 0
+	for i, f := range v.s.Chaos {
+		if f.At < 0 || f.At >= d || f.Every < 0 || (f.Every > 0 && f.Every < MinEvery) {
+			return // reported above
+		}
+		total++
+		if f.Every > 0 {
+			total += int((d - 1 - f.At) / f.Every)
+		}
+		if total > MaxShots {
+			v.errf("chaos."+strconv.Itoa(i)+".every", "the schedule fires %d or more faults in the measured phase (%s); at most %d per cell: repeat less often",
+				total, d.D(), MaxShots)
+			return
 		}
 	}
 }

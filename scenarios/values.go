@@ -10,11 +10,13 @@ import (
 )
 
 // Payload bounds: every event carries an envelope (producer id, sequence
-// number, intended send time) that needs MinPayload bytes; MaxPayload is
-// Redis's limit for one string (proto-max-bulk-len).
+// number, intended send time) that needs MinPayload bytes. MaxPayload is far
+// above an event's size and below Redis's limit for one string (512 MiB):
+// a pipeline of 16 such events fills Redis's default client query buffer
+// (1 GiB).
 const (
 	MinPayload = 32
-	MaxPayload = 512 << 20
+	MaxPayload = 64 << 20
 )
 
 // decodeNode reads a Go duration string; a bare number is rejected because

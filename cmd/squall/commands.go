@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -90,15 +91,14 @@ func load(ref string, sets []string, provider string) (*scenarios.Scenario, []sc
 	for _, c := range cells {
 		w := c.Scenario.Workload
 		if err := loadgen.ValidateOptions(w.Pattern, w.Options); err != nil {
-			where := sc.Source
-			if len(cells) > 1 {
-				where += " (cell " + c.Name + ")"
-			}
-			return nil, nil, usagef("%s: workload: %v", where, err)
+			return nil, nil, exitWith(exitUsage, optionsError(c, len(cells) > 1, err))
 		}
 		t := c.Scenario.Target
 		if provider != "" {
 			t.Provider = provider
+			if err := c.Scenario.CheckServers(provider); err != nil {
+				return nil, nil, exitWith(exitUsage, err)
+			}
 		}
 		steps := make([]chaos.Step, len(c.Scenario.Chaos))
 		for i, f := range c.Scenario.Chaos {
@@ -116,6 +116,34 @@ func load(ref string, sets []string, provider string) (*scenarios.Scenario, []sc
 		}
 	}
 	return sc, cells, nil
+}
+
+// optionsError places each workload.options problem at its key in the
+// scenario (file:line:col); one without a key goes at workload.options.
+func optionsError(c scenarios.Cell, matrix bool, err error) error {
+	var list loadgen.OptionErrors
+	if !errors.As(err, &list) {
+		return c.Scenario.Errorf("workload.pattern", "%v", err)
+	}
+	var out scenarios.ErrorList
+	for _, e := range list {
+		path := "workload.options"
+		if e.Key != "" {
+			path += "." + e.Key
+		}
+		msg := e.Msg
+		if matrix {
+			msg += " (in matrix cell " + c.Name + ")"
+		}
+		var one scenarios.ErrorList
+		if errors.As(c.Scenario.Errorf(path, "%s", msg), &one) {
+			out = append(out, one...)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		return out[i].Line < out[j].Line || out[i].Line == out[j].Line && out[i].Col < out[j].Col
+	})
+	return out
 }
 
 func cmdValidate(_ context.Context, args []string, stdout, stderr io.Writer) error {
