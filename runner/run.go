@@ -33,6 +33,11 @@ type Options struct {
 	Version  string
 	Stdout   io.Writer // final summary
 	Stderr   io.Writer // progress and warnings
+
+	// AllowDestructive lets chaos fire at an external target (the user's
+	// own servers); without it such a cell is refused before the target is
+	// touched (see Destructive).
+	AllowDestructive bool
 }
 
 // ErrInterrupted is returned (wrapped) when the run was cancelled.
@@ -47,6 +52,9 @@ func Run(ctx context.Context, sc *scenarios.Scenario, cells []scenarios.Cell, o 
 	}
 	if o.Stderr == nil {
 		o.Stderr = io.Discard
+	}
+	if bad := Destructive(cells, o.Provider); len(bad) > 0 && !o.AllowDestructive {
+		return nil, "", refuseDestructive(bad) // before the run directory is written
 	}
 	if capacitySearch(cells) != nil {
 		return runCapacity(ctx, sc, cells[0], o) // capacity.go: one cell per rate tried
@@ -145,6 +153,9 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 	provider, err = compose.Resolve(provider)
 	if err != nil {
 		return rc, err
+	}
+	if provider == "external" && len(s.Chaos) > 0 && !o.AllowDestructive {
+		return rc, refuseDestructive([]string{cell.Name}) // again here, so no route (capacity search, a caller of Run) fires faults unasked
 	}
 	cpus, why := generatorCPUs(s, provider)
 	rc.Client.CPUs, rc.Client.CPUsNote = cpus, why
