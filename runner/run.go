@@ -38,6 +38,9 @@ type Options struct {
 	// own servers); without it such a cell is refused before the target is
 	// touched (see Destructive).
 	AllowDestructive bool
+	// KeepKeys leaves squall's keys on an external target at the end of a
+	// cell, for inspection; by default they are deleted (see dropKeys).
+	KeepKeys bool
 }
 
 // ErrInterrupted is returned (wrapped) when the run was cancelled.
@@ -192,10 +195,8 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 	if err != nil {
 		return rc, err
 	}
-	if provider == "external" {
-		fmt.Fprintf(o.Stderr, "external target %s: squall writes, reads and deletes only keys matching %s\n",
-			strings.Join(s.Target.Addrs, ","), gen.KeyGlob())
-	}
+	announceKeys(provider, s, gen, o)
+	defer dropKeys(ctx, provider, gen, o, &rc) // keys.go: on every path, after everything else that read Redis
 	if err := gen.Setup(ctx); err != nil {
 		return rc, fmt.Errorf("%w: preparing keys: %v", compose.ErrInfra, err)
 	}

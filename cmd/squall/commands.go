@@ -33,6 +33,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	duration := fs.String("duration", "", "measured phase length, same as --set duration=D")
 	quiet := fs.Bool("quiet", false, "print only the final summary")
 	allowDestructive := fs.Bool("allow-destructive", false, "allow faults (chaos) on an external target")
+	keepKeys := fs.Bool("keep-keys", false, "leave squall's keys on an external target at the end, for inspection")
 	if err := fs.Parse(args); err != nil {
 		return exitWith(exitUsage, err)
 	}
@@ -63,7 +64,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	res, dir, runErr := runner.Run(ctx, sc, cells, runner.Options{
 		Out: *out, Provider: *provider, Quiet: *quiet, Version: version(), Stdout: stdout, Stderr: stderr,
-		AllowDestructive: *allowDestructive,
+		AllowDestructive: *allowDestructive, KeepKeys: *keepKeys,
 	})
 	if res != nil {
 		fmt.Fprintln(stdout)
