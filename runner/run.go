@@ -144,6 +144,11 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 		SLO:      []report.SLOResult{},
 	}
 	defer func() {
+		if err != nil && ctx.Err() != nil && !errors.Is(err, ErrInterrupted) {
+			// Whatever failed (preparing keys, opening files) failed
+			// because the run was cancelled.
+			err = fmt.Errorf("%w: %v", ErrInterrupted, err)
+		}
 		if err != nil {
 			rc.Error = err.Error()
 			rc.Pass = false
@@ -173,6 +178,10 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 		return rc, fmt.Errorf("%w before the cell started", ErrInterrupted)
 	}
 	tg, err := compose.Up(ctx, spec)
+	if err != nil && ctx.Err() != nil {
+		// Up has stopped whatever it started; its errors are the cancellation's.
+		return rc, fmt.Errorf("%w while the target was coming up", ErrInterrupted)
+	}
 	if err != nil {
 		return rc, err
 	}
