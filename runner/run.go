@@ -191,6 +191,10 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 	for _, r := range tg.Reaped {
 		fmt.Fprintf(o.Stderr, "removed a leftover of an earlier, killed run: %s\n", r)
 	}
+	for _, w := range tg.Warnings {
+		fmt.Fprintf(o.Stderr, "warning: %s\n", w)
+		rc.Notes = append(rc.Notes, w)
+	}
 	if tg.ImageNote != "" && !o.Quiet {
 		fmt.Fprintf(o.Stderr, "image: %s\n", shortNote(tg.ImageNote))
 	}
