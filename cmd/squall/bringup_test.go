@@ -74,3 +74,37 @@ func TestInterruptDuringBringUpExits130(t *testing.T) {
 		}
 	}
 }
+
+// squall target up interrupted while its target comes up exits 130 too,
+// and leaves no target (nor a state file for target down) behind.
+func TestTargetUpInterruptedExits130(t *testing.T) {
+	testenv.RequireRedis(t)
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		defer cancel()
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			if pids, _ := filepath.Glob(filepath.Join(tmp, "squall-*", "*", "redis.pid")); len(pids) > 0 {
+				return
+			}
+		}
+	}()
+	code, stdout, stderr := squall(ctx, "target", "up", "quickstart", "--set", "target={provider: process, topology: cluster, shards: 3, replicas: 1}")
+	if code != exitInterrupted {
+		t.Fatalf("exit %d, want 130\n%s\n%s", code, stdout, stderr)
+	}
+	if states, _ := filepath.Glob(filepath.Join(tmp, "squall-targets", "*.json")); len(states) > 0 {
+		t.Errorf("state files left: %v", states)
+	}
+	left, _ := filepath.Glob(filepath.Join(tmp, "squall-*"))
+	for _, l := range left {
+		if filepath.Base(l) != "squall-targets" {
+			t.Errorf("left behind: %s", l)
+		}
+	}
+	if ps, _ := exec.Command("pgrep", "-af", tmp).Output(); len(ps) > 0 {
+		t.Errorf("servers still running:\n%s", ps)
+	}
+}

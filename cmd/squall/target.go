@@ -104,6 +104,9 @@ func targetUp(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if errors.Is(err, compose.ErrUnsupported) {
 			return exitWith(exitUsage, err)
 		}
+		if ctx.Err() != nil { // Up stopped what it had started
+			return exitWith(exitInterrupted, errors.New("interrupted while the target was coming up"))
+		}
 		return exitWith(exitInfra, err)
 	}
 	st := targetState{Handle: tg.Handle(), Scenario: sc.Name, Topology: tg.Topology, Image: tg.Image, CreatedAt: time.Now().UTC()}
