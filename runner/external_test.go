@@ -109,7 +109,10 @@ workload: {pattern: %s, producers: 2, consumers: 2, rate: 200, payload: 64, keys
 			}
 		}
 	}
-	lines := mon.stop()
+	lines, unread := mon.stop()
+	for _, u := range unread {
+		t.Errorf("MONITOR line %s", u)
+	}
 
 	glob := func(pattern string) string { return "squall:{" + pattern + ":*}*" }
 	var globs []string
@@ -214,6 +217,7 @@ type monitor struct {
 	conn  net.Conn
 	mu    sync.Mutex
 	lines []monitorLine
+	bad   []string // lines that did not parse
 	done  chan struct{}
 }
 
@@ -244,27 +248,28 @@ func startMonitor(t *testing.T, addr string) *monitor {
 				return
 			}
 			db, args, err := parseMonitorLine(strings.TrimSuffix(strings.TrimPrefix(l, "+"), "\r\n"))
-			if err != nil {
-				t.Errorf("MONITOR line %q: %v", l, err)
-				continue
-			}
 			m.mu.Lock()
-			m.lines = append(m.lines, monitorLine{db, args})
+			if err != nil {
+				m.bad = append(m.bad, fmt.Sprintf("%q: %v", l, err))
+			} else {
+				m.lines = append(m.lines, monitorLine{db, args})
+			}
 			m.mu.Unlock()
 		}
 	}()
-	t.Cleanup(func() { conn.Close() })
+	t.Cleanup(func() { conn.Close(); <-m.done })
 	return m
 }
 
-// stop ends MONITOR (after a moment for the last lines) and returns what it saw.
-func (m *monitor) stop() []monitorLine {
+// stop ends MONITOR (after a moment for the last lines) and returns what
+// it saw, and the lines it could not read.
+func (m *monitor) stop() ([]monitorLine, []string) {
 	time.Sleep(200 * time.Millisecond)
 	m.conn.Close()
 	<-m.done
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.lines
+	return m.lines, m.bad
 }
 
 // parseMonitorLine reads `TIME [DB CLIENT] "ARG" "ARG"...`, the arguments
