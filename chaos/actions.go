@@ -3,7 +3,6 @@ package chaos
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -173,42 +172,6 @@ func (in *Injector) failover(ctx context.Context, s Step, n *compose.Node) error
 		}
 	}
 	return in.admin(ctx, n, 0, args...)
-}
-
-// config applies CONFIG SET for each parameter and, for a timed step,
-// restores the previous values when it heals.
-func (in *Injector) config(ctx context.Context, s Step, n *compose.Node) (undoFunc, error) {
-	keys := make([]string, 0, len(s.Params))
-	for k := range s.Params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	c := in.tg.NodeClient(n)
-	defer c.Close()
-	old := map[string]string{}
-	for _, k := range keys {
-		v, err := c.ConfigGet(ctx, k).Result()
-		if err != nil {
-			return nil, err
-		}
-		old[k] = v[k]
-		if err := c.ConfigSet(ctx, k, fmt.Sprint(s.Params[k])).Err(); err != nil {
-			return nil, fmt.Errorf("CONFIG SET %s %v: %w", k, s.Params[k], err)
-		}
-	}
-	if s.Duration == 0 {
-		return nil, nil
-	}
-	return func(ctx context.Context) error {
-		c := in.tg.NodeClient(n)
-		defer c.Close()
-		for _, k := range keys {
-			if err := c.ConfigSet(ctx, k, old[k]).Err(); err != nil {
-				return err
-			}
-		}
-		return nil
-	}, nil
 }
 
 func netemArgs(s Step) ([]string, error) {

@@ -53,6 +53,10 @@ type Injector struct {
 	stopped []*compose.Node
 	heals   []*heal // pending: timed faults and faults left in place
 	wg      sync.WaitGroup
+
+	// configs holds, per node, each parameter's value before squall's
+	// first CONFIG SET of it (config.go); guarded by mu.
+	configs map[*compose.Node]map[string]string
 }
 
 // heal undoes one fault; done is set once it ran.
@@ -111,10 +115,11 @@ func (in *Injector) Fired() []Fired {
 }
 
 // Heal undoes every fault still in place (pauses, partitions, netem,
-// client pauses; killed and stopped nodes are started again) and waits for
-// timed heals in progress. Call it with a context that outlives the run's
-// cancellation (context.WithoutCancel), so Ctrl-C never leaves a primary
-// paused.
+// client pauses, configuration; killed and stopped nodes are started
+// again), waits for timed heals in progress, and puts back every
+// configuration parameter a config fault changed (config.go). Call it with
+// a context that outlives the run's cancellation (context.WithoutCancel),
+// so Ctrl-C never leaves a primary paused or a server reconfigured.
 func (in *Injector) Heal(ctx context.Context) []error {
 	in.mu.Lock()
 	pending := in.heals
@@ -127,7 +132,7 @@ func (in *Injector) Heal(ctx context.Context) []error {
 		}
 	}
 	in.wg.Wait()
-	return errs
+	return append(errs, in.restoreConfigs(ctx)...)
 }
 
 func (in *Injector) runHeal(ctx context.Context, h *heal) error {

@@ -80,11 +80,7 @@ func newDockerLauncher(ctx context.Context, t *Target) (*dockerLauncher, error) 
 	if err != nil {
 		return nil, err
 	}
-	reaped, err := reapDocker(ctx, pool.Client)
-	t.Reaped = reaped
-	if err != nil {
-		return nil, err
-	}
+	t.Reaped, t.Warnings = reapDocker(ctx, pool.Client) // never fails a run
 	image, note, major, err := resolveImage(ctx, pool.Client, t.Spec.Image)
 	if err != nil {
 		return nil, err

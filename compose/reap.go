@@ -3,7 +3,9 @@ package compose
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -79,24 +81,31 @@ func procStart(pid int) string {
 }
 
 // ReapDocker removes the containers and networks of squall runs whose owner
-// process is gone (a squall killed mid-run) and returns what it removed.
-func ReapDocker(ctx context.Context) ([]string, error) {
+// process is gone (a squall killed mid-run) and returns what it removed,
+// and what it could not remove (warnings: see reapDocker). err is only
+// for an engine that does not answer.
+func ReapDocker(ctx context.Context) (reaped, warnings []string, err error) {
 	pool, err := dockerPool(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return reapDocker(ctx, pool.Client)
+	reaped, warnings = reapDocker(ctx, pool.Client)
+	return reaped, warnings, nil
 }
 
-func reapDocker(ctx context.Context, c *dc.Client) ([]string, error) {
+// reapDocker removes other runs' leftovers. It never fails: what it cannot
+// list or remove belongs to someone else (another run may be removing the
+// same leftovers at this very moment) and is returned as a warning, for
+// the next run to try again.
+func reapDocker(ctx context.Context, c *dc.Client) (reaped, warnings []string) {
 	cs, err := c.ListContainers(dc.ListContainersOptions{All: true, Context: ctx,
 		Filters: map[string][]string{"label": {labelSquall + "=1"}}})
 	if err != nil {
-		return nil, infraErr("listing squall containers: %v", err)
+		return nil, []string{fmt.Sprintf("listing leftovers of killed squall runs: %v", err)}
 	}
 	nets, err := c.FilteredListNetworks(dc.NetworkFilterOpts{"label": {labelSquall + "=1": true}})
 	if err != nil {
-		return nil, infraErr("listing squall networks: %v", err)
+		return nil, []string{fmt.Sprintf("listing leftovers of killed squall runs: %v", err)}
 	}
 	gone := map[string]bool{} // run id -> its owner is gone
 	for _, x := range cs {
@@ -105,7 +114,6 @@ func reapDocker(ctx context.Context, c *dc.Client) ([]string, error) {
 	for _, n := range nets {
 		gone[n.Labels[labelRun]] = gone[n.Labels[labelRun]] || ownerGone(n.Labels[labelOwner])
 	}
-	var reaped []string
 	for run, g := range gone {
 		if !g {
 			continue
@@ -113,11 +121,27 @@ func reapDocker(ctx context.Context, c *dc.Client) ([]string, error) {
 		r, err := removeRun(ctx, c, run, "owner gone")
 		reaped = append(reaped, r...)
 		if err != nil {
-			return reaped, err
+			warnings = append(warnings, fmt.Sprintf("leftovers of killed run %s not all removed (the next run tries again): %v", run, err))
 		}
 	}
 	sort.Strings(reaped)
-	return reaped, nil
+	sort.Strings(warnings)
+	return reaped, warnings
+}
+
+// beingRemoved reports Docker's 409 for a container another client is
+// removing right now ("removal of container ... is already in progress"):
+// as good as gone.
+func beingRemoved(err error) bool {
+	var e *dc.Error
+	return errors.As(err, &e) && e.Status == http.StatusConflict && strings.Contains(e.Message, "already in progress")
+}
+
+// inUse reports Docker's refusal to remove a network containers are still
+// attached to.
+func inUse(err error) bool {
+	var e *dc.Error
+	return errors.As(err, &e) && e.Status == http.StatusForbidden && strings.Contains(e.Message, "active endpoints")
 }
 
 // removeRun removes every container and network labelled with run id and
@@ -133,10 +157,11 @@ func removeRun(ctx context.Context, c *dc.Client, run, why string) ([]string, er
 		return nil, infraErr("listing containers of run %s: %v", run, err)
 	}
 	var (
-		mu   sync.Mutex
-		wg   sync.WaitGroup
-		done []string
-		errs []string
+		mu     sync.Mutex
+		wg     sync.WaitGroup
+		done   []string
+		errs   []string
+		others bool // another client is removing some of these containers
 	)
 	for _, x := range cs {
 		wg.Add(1)
@@ -152,9 +177,14 @@ func removeRun(ctx context.Context, c *dc.Client, run, why string) ([]string, er
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			if err == nil {
+			var gone *dc.NoSuchContainer
+			switch {
+			case err == nil:
 				done = append(done, fmt.Sprintf("container %s (run %s, %s)", name, run, why))
-			} else if _, ok := err.(*dc.NoSuchContainer); !ok {
+			case errors.As(err, &gone): // someone else removed it
+			case beingRemoved(err): // someone else is removing it
+				others = true
+			default:
 				errs = append(errs, err.Error())
 			}
 		}()
@@ -167,7 +197,10 @@ func removeRun(ctx context.Context, c *dc.Client, run, why string) ([]string, er
 	}
 	for _, n := range nets {
 		if err := c.RemoveNetwork(n.ID); err != nil {
-			if _, ok := err.(*dc.NoSuchNetwork); !ok {
+			var gone *dc.NoSuchNetwork
+			// Still in use by a container another client is removing: that
+			// one removes the network once its containers are gone.
+			if !errors.As(err, &gone) && !(others && inUse(err)) {
 				errs = append(errs, err.Error())
 			}
 			continue

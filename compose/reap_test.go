@@ -120,9 +120,9 @@ func TestKilledSquallIsReaped(t *testing.T) {
 			if len(cs) != 2 {
 				t.Fatalf("the killed squall left %d containers, want 2", len(cs))
 			}
-			reaped, err := ReapDocker(context.Background())
-			if err != nil {
-				t.Fatal(err)
+			reaped, warnings, err := ReapDocker(context.Background())
+			if err != nil || len(warnings) > 0 {
+				t.Fatal(err, warnings)
 			}
 			t.Logf("reaped: %s", strings.Join(reaped, "; "))
 			var ncont, nnet int
@@ -182,9 +182,9 @@ func TestReapSparesTheLiving(t *testing.T) {
 		}
 		t.Cleanup(func() { _, _ = removeRun(ctx, pool.Client, run, "test cleanup") })
 	}
-	reaped, err := ReapDocker(ctx)
-	if err != nil {
-		t.Fatal(err)
+	reaped, warnings, err := ReapDocker(ctx)
+	if err != nil || len(warnings) > 0 {
+		t.Fatal(err, warnings)
 	}
 	want := []string{
 		"container squall-" + runs["dead"] + "-redis-0 (run " + runs["dead"] + ", owner gone)",
@@ -212,6 +212,96 @@ func TestOwnerGone(t *testing.T) {
 	for _, tok := range []string{"", detachedOwner, "elsewhere:1:1", "garbage"} {
 		if ownerGone(tok) {
 			t.Errorf("%q is taken for a gone owner", tok)
+		}
+	}
+}
+
+// TestConcurrentReapsBothSucceed: two runs starting at once both find the
+// same leftovers of a killed run and remove them together. Docker answers
+// one of them 409 "removal already in progress" (or "no such container")
+// for containers the other is removing: that is as good as gone, and
+// neither run may fail for someone else's leftovers.
+func TestConcurrentReapsBothSucceed(t *testing.T) {
+	testenv.RequireRedis(t)
+	testenv.RequireDocker(t, DockerAvailable)
+	ctx := context.Background()
+	pool, err := dockerPool(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag, _, err := hostImage(ctx, pool.Client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	dead := fmt.Sprintf("%s:%d:1", host, 1<<22+12345) // beyond any pid_max
+	for round := range 3 {
+		var runs []string
+		for range 2 {
+			run := "reaptest-race-" + newRunID()
+			runs = append(runs, run)
+			labels := map[string]string{labelSquall: "1", labelRun: run, labelOwner: dead}
+			for _, n := range []string{"pub", "peer"} {
+				if _, err := pool.Client.CreateNetwork(dc.CreateNetworkOptions{Name: "squall-" + run + "-" + n, Labels: labels}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := range 3 {
+				c, err := pool.Client.CreateContainer(dc.CreateContainerOptions{Name: fmt.Sprintf("squall-%s-redis-%d", run, i),
+					Config: &dc.Config{Image: tag, Labels: labels}, HostConfig: &dc.HostConfig{NetworkMode: "squall-" + run + "-pub"}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := pool.Client.StartContainer(c.ID, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			t.Cleanup(func() { _, _ = removeRun(ctx, pool.Client, run, "test cleanup") })
+		}
+		type out struct {
+			reaped, warnings []string
+			err              error
+		}
+		outs := make(chan out, 2)
+		for range 2 {
+			go func() {
+				r, w, err := ReapDocker(ctx)
+				outs <- out{r, w, err}
+			}()
+		}
+		got := map[string]bool{}
+		for range 2 {
+			o := <-outs
+			if o.err != nil {
+				t.Errorf("round %d: a reap failed: %v", round, o.err)
+			}
+			for _, w := range o.warnings {
+				t.Logf("round %d: warning: %s", round, w)
+			}
+			for _, r := range o.reaped {
+				got[r] = true
+			}
+		}
+		for _, run := range runs {
+			cs, _ := pool.Client.ListContainers(dc.ListContainersOptions{All: true, Filters: map[string][]string{"label": {labelRun + "=" + run}}})
+			if len(cs) != 0 {
+				t.Errorf("round %d: %d containers of run %s survive two reaps", round, len(cs), run)
+			}
+			n := 0
+			for r := range got {
+				if strings.HasPrefix(r, "container ") && strings.Contains(r, "run "+run) {
+					n++
+				}
+			}
+			if n != 3 {
+				t.Errorf("round %d: the reaps report %d containers of run %s removed, want 3 (each once, by one of them): %v", round, n, run, got)
+			}
+			// Whichever reap finished its containers last finds the
+			// networks free and removes them.
+			nets, _ := pool.Client.FilteredListNetworks(dc.NetworkFilterOpts{"label": {labelRun + "=" + run: true}})
+			if len(nets) != 0 {
+				t.Errorf("round %d: %d networks of run %s survive two reaps", round, len(nets), run)
+			}
 		}
 	}
 }

@@ -48,6 +48,10 @@ type Target struct {
 	Reaped    []string
 	Nodes     []*Node
 
+	// Warnings are what went wrong on the way up without failing it:
+	// leftovers of killed runs that could not be removed.
+	Warnings []string
+
 	masterName string // sentinel: the name the sentinels monitor
 	launcher   launcher
 	hostAddrs  map[string]string // Internal -> Addr, for clients' dialers

@@ -178,8 +178,11 @@ func (g *Generator) KillConsumer(i int, restartAfter time.Duration) error {
 // Keys returns the Redis keys the load uses.
 func (g *Generator) Keys() []string { return g.env.Keys }
 
-// KeyGlob is the pattern matching every key the generator touches.
-func (g *Generator) KeyGlob() string { return g.env.KeyGlob }
+// KeyGlob is the pattern matching every key the generator touches: the
+// base keys PREFIX{pattern:i} and the keys under them (BASE:event:...,
+// processing lists, heartbeats). squall announces it on an external
+// target, and DeleteKeys removes what matches it.
+func (g *Generator) KeyGlob() string { return g.env.KeyGlob + "*" }
 
 // Setup prepares the keys (deleting what a previous run left in them).
 func (g *Generator) Setup(ctx context.Context) error { return g.pattern.Setup(ctx, g.env) }

@@ -33,6 +33,14 @@ type Options struct {
 	Version  string
 	Stdout   io.Writer // final summary
 	Stderr   io.Writer // progress and warnings
+
+	// AllowDestructive lets chaos fire at an external target (the user's
+	// own servers); without it such a cell is refused before the target is
+	// touched (see Destructive).
+	AllowDestructive bool
+	// KeepKeys leaves squall's keys on an external target at the end of a
+	// cell, for inspection; by default they are deleted (see dropKeys).
+	KeepKeys bool
 }
 
 // ErrInterrupted is returned (wrapped) when the run was cancelled.
@@ -47,6 +55,9 @@ func Run(ctx context.Context, sc *scenarios.Scenario, cells []scenarios.Cell, o 
 	}
 	if o.Stderr == nil {
 		o.Stderr = io.Discard
+	}
+	if bad := Destructive(cells, o.Provider); len(bad) > 0 && !o.AllowDestructive {
+		return nil, "", refuseDestructive(bad) // before the run directory is written
 	}
 	if capacitySearch(cells) != nil {
 		return runCapacity(ctx, sc, cells[0], o) // capacity.go: one cell per rate tried
@@ -133,6 +144,11 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 		SLO:      []report.SLOResult{},
 	}
 	defer func() {
+		if err != nil && ctx.Err() != nil && !errors.Is(err, ErrInterrupted) {
+			// Whatever failed (preparing keys, opening files) failed
+			// because the run was cancelled.
+			err = fmt.Errorf("%w: %v", ErrInterrupted, err)
+		}
 		if err != nil {
 			rc.Error = err.Error()
 			rc.Pass = false
@@ -145,6 +161,9 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 	provider, err = compose.Resolve(provider)
 	if err != nil {
 		return rc, err
+	}
+	if provider == "external" && len(s.Chaos) > 0 && !o.AllowDestructive {
+		return rc, refuseDestructive([]string{cell.Name}) // again here, so no route (capacity search, a caller of Run) fires faults unasked
 	}
 	cpus, why := generatorCPUs(s, provider)
 	rc.Client.CPUs, rc.Client.CPUsNote = cpus, why
@@ -159,6 +178,10 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 		return rc, fmt.Errorf("%w before the cell started", ErrInterrupted)
 	}
 	tg, err := compose.Up(ctx, spec)
+	if err != nil && ctx.Err() != nil {
+		// Up has stopped whatever it started; its errors are the cancellation's.
+		return rc, fmt.Errorf("%w while the target was coming up", ErrInterrupted)
+	}
 	if err != nil {
 		return rc, err
 	}
@@ -167,6 +190,10 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 	rc.Target.Image, rc.Target.ImageNote, rc.Target.Reaped = tg.Image, tg.ImageNote, tg.Reaped
 	for _, r := range tg.Reaped {
 		fmt.Fprintf(o.Stderr, "removed a leftover of an earlier, killed run: %s\n", r)
+	}
+	for _, w := range tg.Warnings {
+		fmt.Fprintf(o.Stderr, "warning: %s\n", w)
+		rc.Notes = append(rc.Notes, w)
 	}
 	if tg.ImageNote != "" && !o.Quiet {
 		fmt.Fprintf(o.Stderr, "image: %s\n", shortNote(tg.ImageNote))
@@ -181,10 +208,8 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 	if err != nil {
 		return rc, err
 	}
-	if provider == "external" {
-		fmt.Fprintf(o.Stderr, "external target %s: squall writes, reads and deletes only keys matching %s\n",
-			strings.Join(s.Target.Addrs, ","), gen.KeyGlob())
-	}
+	announceKeys(provider, s, gen, o)
+	defer dropKeys(ctx, provider, gen, o, &rc) // keys.go: on every path, after everything else that read Redis
 	if err := gen.Setup(ctx); err != nil {
 		return rc, fmt.Errorf("%w: preparing keys: %v", compose.ErrInfra, err)
 	}

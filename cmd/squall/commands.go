@@ -34,6 +34,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	duration := fs.String("duration", "", "measured phase length, same as --set duration=D")
 	quiet := fs.Bool("quiet", false, "print only the final summary")
 	allowDestructive := fs.Bool("allow-destructive", false, "allow faults (chaos) on an external target")
+	keepKeys := fs.Bool("keep-keys", false, "leave squall's keys on an external target at the end, for inspection")
 	if err := fs.Parse(args); err != nil {
 		return exitWith(exitUsage, err)
 	}
@@ -53,11 +54,18 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	if isExternal(sc, *provider) && len(sc.Chaos) > 0 && !*allowDestructive {
-		return usagef("%s: chaos on an external target pauses, fails over or reconfigures your servers; pass --allow-destructive to accept that", sc.Source)
+	if bad := runner.Destructive(cells, *provider); len(bad) > 0 && !*allowDestructive {
+		// Every resolved cell counts: chaos or the external provider may
+		// come from a matrix, --set or --provider, not the base scenario.
+		where := sc.Source
+		if len(cells) > 1 {
+			where += " (matrix cells " + strings.Join(bad, "; ") + ")"
+		}
+		return usagef("%s: %v", where, runner.ErrDestructive)
 	}
 	res, dir, runErr := runner.Run(ctx, sc, cells, runner.Options{
 		Out: *out, Provider: *provider, Quiet: *quiet, Version: version(), Stdout: stdout, Stderr: stderr,
+		AllowDestructive: *allowDestructive, KeepKeys: *keepKeys,
 	})
 	if res != nil {
 		fmt.Fprintln(stdout)
@@ -71,14 +79,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return exitWith(exitFailed, errors.New("objectives failed"))
 	case errors.Is(runErr, runner.ErrInterrupted):
 		return exitWith(exitInterrupted, runErr)
+	case errors.Is(runErr, runner.ErrDestructive):
+		return exitWith(exitUsage, runErr)
 	default:
 		return exitWith(exitInfra, runErr)
 	}
-}
-
-// isExternal reports whether the run targets the user's own servers.
-func isExternal(sc *scenarios.Scenario, provider string) bool {
-	return provider == "external" || (provider == "" && sc.Target.Provider == "external")
 }
 
 // load parses a scenario and checks what only the load generator knows

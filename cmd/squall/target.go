@@ -95,9 +95,17 @@ func targetUp(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, r := range reapedOf(tg) {
 		fmt.Fprintln(stderr, "removed leftover of a killed squall run:", r)
 	}
+	if tg != nil {
+		for _, w := range tg.Warnings {
+			fmt.Fprintln(stderr, "warning:", w)
+		}
+	}
 	if err != nil {
 		if errors.Is(err, compose.ErrUnsupported) {
 			return exitWith(exitUsage, err)
+		}
+		if ctx.Err() != nil { // Up stopped what it had started
+			return exitWith(exitInterrupted, errors.New("interrupted while the target was coming up"))
 		}
 		return exitWith(exitInfra, err)
 	}

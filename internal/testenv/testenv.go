@@ -6,9 +6,12 @@ package testenv
 
 import (
 	"context"
+	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -46,3 +49,57 @@ func (quiet) Printf(context.Context, string, ...any) {}
 
 // QuietRedisLogs stops go-redis logging every redial; tests say what failed.
 func QuietRedisLogs() { redis.SetLogger(quiet{}) }
+
+// StartRedis runs a bare redis-server on a free 127.0.0.1 port, with no
+// persistence and its files in a temp dir, for tests that need a server
+// squall did not stand up (the user's own, for the external provider);
+// extra are more redis-server arguments. It returns the address; the
+// server is killed when tb ends.
+func StartRedis(tb testing.TB, extra ...string) string {
+	tb.Helper()
+	RequireRedis(tb)
+	dir := tb.TempDir()
+	for attempt := 0; ; attempt++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+			"--dir", dir}, extra...)
+		srv := exec.Command("redis-server", args...)
+		if err := srv.Start(); err != nil {
+			tb.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { _ = srv.Wait(); close(exited) }()
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
+		up := false
+		for deadline := time.Now().Add(10 * time.Second); !up && time.Now().Before(deadline) && !closed(exited); {
+			if up = c.Ping(context.Background()).Err() == nil; !up {
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		c.Close()
+		if up {
+			tb.Cleanup(func() { _ = srv.Process.Kill(); <-exited })
+			return addr
+		}
+		_ = srv.Process.Kill()
+		<-exited
+		if attempt == 2 {
+			tb.Fatalf("redis-server did not start on %s", addr)
+		}
+	}
+}
+
+func closed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
