@@ -39,7 +39,7 @@ func (in *Injector) config(ctx context.Context, s Step, n *compose.Node) (undoFu
 	}
 	in.rememberConfig(n, old)
 	for i, k := range keys {
-		if err := c.ConfigSet(ctx, k, fmt.Sprint(s.Params[k])).Err(); err != nil {
+		if err := c.ConfigSet(ctx, k, configArg(s.Params[k])).Err(); err != nil {
 			if rerr := configRestore(context.WithoutCancel(ctx), c, keys[:i], old); rerr != nil {
 				return nil, fmt.Errorf("CONFIG SET %s %v: %w; restoring the parameters set before it failed too: %v", k, s.Params[k], err, rerr)
 			}
@@ -140,4 +140,17 @@ func (in *Injector) restoreConfigs(ctx context.Context) []error {
 		}
 	}
 	return errs
+}
+
+// configArg writes a parameter's value as CONFIG SET takes it: booleans as
+// yes or no (YAML reads yes/no/true/false as booleans, Redis wants yes/no),
+// everything else as written.
+func configArg(v any) string {
+	if b, ok := v.(bool); ok {
+		if b {
+			return "yes"
+		}
+		return "no"
+	}
+	return fmt.Sprint(v)
 }

@@ -37,7 +37,7 @@ func TestConfigFaultsAreRestored(t *testing.T) {
 		{At: 200 * time.Millisecond, Action: "config", Target: "primary", Duration: 1200 * time.Millisecond,
 			Params: map[string]any{"maxmemory-policy": "allkeys-random", "maxmemory": "100mb"}},
 		// No duration: restored at teardown.
-		{At: 300 * time.Millisecond, Action: "config", Target: "primary", Params: map[string]any{"hz": 50}},
+		{At: 300 * time.Millisecond, Action: "config", Target: "primary", Params: map[string]any{"hz": 50, "activedefrag": false}},
 		// A pattern: CONFIG GET names several parameters, none of them "maxmemory*".
 		{At: 400 * time.Millisecond, Action: "config", Target: "primary", Params: map[string]any{"maxmemory*": 1}},
 		// The second parameter fails: the first, already set, is put back at once.
@@ -48,7 +48,7 @@ func TestConfigFaultsAreRestored(t *testing.T) {
 	in.Run(ctx, 2*time.Second)
 
 	now, _ := c.ConfigGet(ctx, "*").Result()
-	if now["hz"] != "50" || now["maxmemory"] != "104857600" {
+	if now["hz"] != "50" || now["maxmemory"] != "104857600" || now["activedefrag"] != "no" {
 		t.Errorf("during the run: hz %s, maxmemory %s; want 50 and 104857600 (the faults did not fire)", now["hz"], now["maxmemory"])
 	}
 	for deadline := time.Now().Add(10 * time.Second); now["maxmemory"] != before["maxmemory"] && time.Now().Before(deadline); {

@@ -18,11 +18,13 @@ func TestLimitsDocumented(t *testing.T) {
 	}
 	readme := string(b)
 	start := strings.Index(readme, "### Hostile scenarios and limits")
-	end := strings.Index(readme, "## Exit codes")
-	if start < 0 || end < start {
-		t.Fatal(`README has no "### Hostile scenarios and limits" section before "## Exit codes"`)
+	if start < 0 {
+		t.Fatal(`README has no "### Hostile scenarios and limits" section`)
 	}
-	section := readme[start:end]
+	section := readme[start:]
+	if end := strings.Index(section[1:], "\n## "); end >= 0 {
+		section = section[:end+1]
+	}
 	row := func(key string) string {
 		for _, line := range strings.Split(section, "\n") {
 			if strings.HasPrefix(line, "| "+key) {
