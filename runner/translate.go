@@ -61,6 +61,13 @@ func TargetSpec(s *scenarios.Scenario, provider, runID string) (compose.Spec, er
 }
 
 // tlsConfig builds the client side of TLS from the scenario's files.
+// CheckTLS reads target.tls's files as a run would, so that validation
+// refuses a missing or unreadable certificate before anything starts.
+func CheckTLS(t scenarios.TLS) error {
+	_, err := tlsConfig(t)
+	return err
+}
+
 func tlsConfig(t scenarios.TLS) (*tls.Config, error) {
 	c := &tls.Config{ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify, MinVersion: tls.VersionTLS12}
 	if t.CAFile != "" {

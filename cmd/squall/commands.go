@@ -119,6 +119,11 @@ func load(ref string, sets []string, provider string) (*scenarios.Scenario, []sc
 				return nil, nil, exitWith(exitUsage, c.Scenario.Errorf(fmt.Sprintf("chaos.%d.action", i), "%s %s: %s", steps[i].Action, steps[i].Target, msg))
 			}
 		}
+		if t.TLS.On() {
+			if err := runner.CheckTLS(t.TLS); err != nil { // the files are read now, not after the run directory is written
+				return nil, nil, exitWith(exitUsage, c.Scenario.Errorf("target.tls", "%v", err))
+			}
+		}
 	}
 	return sc, cells, nil
 }

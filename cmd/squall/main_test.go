@@ -37,6 +37,7 @@ func TestUsageAndUnknownCommand(t *testing.T) {
 		{[]string{"validate", "partition-primary", "--set", "target.provider=process"}, exitUsage, "partition needs target.provider docker"},
 		{[]string{"validate", "quickstart", "--set", "chaos=[{at: 1s, action: failover, target: primary}]"}, exitUsage, "failover needs a replica"},
 		{[]string{"validate", "quickstart", "--set", "chaos=[{at: 1s, action: kill, target: 'node:redis-3'}]"}, exitUsage, "no node \"redis-3\", so the fault would never fire; its nodes are redis-0"},
+		{[]string{"validate", "quickstart", "--set", "target.provider=external", "--set", "target.addrs=[127.0.0.1:1]", "--set", "target.tls.ca_file=/dev/null"}, exitUsage, "target.tls: target.tls.ca_file: /dev/null holds no PEM certificate"},
 		{[]string{"validate"}, exitUsage, "validate takes"},
 	} {
 		code, _, stderr := squall(context.Background(), tc.args...)
