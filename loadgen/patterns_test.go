@@ -222,8 +222,11 @@ func TestZSetLatencyFromDueTime(t *testing.T) {
 	if out.Events.Lost != 0 || out.Events.Received != out.Events.Sent {
 		t.Errorf("events %+v", out.Events)
 	}
-	if e2e.P50 > 3000 || e2e.P99 > 20000 {
-		t.Errorf("e2e p50 %dµs p99 %dµs from the due time: want within a few ms (not the 200ms delay)", e2e.P50, e2e.P99)
+	// Measured from the send time, every sample would be at least the
+	// 200 ms delay; from the due time a claim takes milliseconds, tens on a
+	// loaded machine.
+	if e2e.P50 > 50_000 || e2e.Min >= 200_000 {
+		t.Errorf("e2e p50 %dµs min %dµs: want latency from the due time (well under the 200ms delay)", e2e.P50, e2e.Min)
 	}
 	// 1000/s delayed 200ms: about 200 events wait in the sets at any time,
 	// so they were not consumed early.

@@ -335,7 +335,10 @@ func TestExpiredRecordsAreLost(t *testing.T) {
 	if ev.Lost < 500 || ev.Stranded != 0 || ev.Lost+ev.Received != ev.Acked {
 		t.Errorf("events %+v: want every event left behind lost (its record expired), none stranded", ev)
 	}
-	if queued < ev.Lost {
-		t.Errorf("queued %d ids, want at least the %d lost events' ids still listed", queued, ev.Lost)
+	// Every id still listed names an expired record, so each is a lost
+	// event; on a loaded machine the live consumers also popped ids whose
+	// records had expired before the kill, so lost may be more.
+	if queued > ev.Lost {
+		t.Errorf("queued %d ids, but only %d lost: an id whose record expired was counted stranded", queued, ev.Lost)
 	}
 }
