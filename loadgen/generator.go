@@ -388,7 +388,7 @@ func (g *Generator) consume(stop context.Context, id int, w *worker, ready func(
 		group = id
 	}
 	measureFrom := int64(cfg.Warmup)
-	last := make([]uint64, cfg.Producers*cfg.Keys) // seq+1 last seen per producer and partition
+	last := newLastSeen(cfg.Producers, cfg.Keys)
 	var reordered int64
 	defer func() { g.ledger.addReordered(reordered) }()
 	kill := &g.kills[id]
@@ -414,11 +414,8 @@ func (g *Generator) consume(stop context.Context, id int, w *worker, ready func(
 		}
 		w.rec.Record(report.EndToEnd, (now-due)/1000)
 		w.rec.Received(1)
-		slot := &last[int(e.Producer)*cfg.Keys+int(e.Partition)]
-		if e.Seq+1 < *slot {
+		if last.see(e.Producer, e.Partition, e.Seq) {
 			reordered++
-		} else {
-			*slot = e.Seq + 1
 		}
 	}
 	got := func(raw string, due int64) bool {

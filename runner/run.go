@@ -146,6 +146,9 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 	if err != nil {
 		return rc, err
 	}
+	if err := checkOpenFiles(s); err != nil {
+		return rc, err
+	}
 	cpus, why := generatorCPUs(s, provider)
 	rc.Client.CPUs, rc.Client.CPUsNote = cpus, why
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cpus))
