@@ -15,12 +15,18 @@ import (
 
 // Env is what a pattern's producers and consumers share.
 type Env struct {
-	Client    redis.UniversalClient
-	Keys      []string // one base key per partition
-	KeyGlob   string   // a glob matching every base key (PSUBSCRIBE)
-	Producers int
-	Consumers int
-	Run       uint32
+	Client redis.UniversalClient
+	// Keys is one base key per partition. The Env a reader is made with
+	// holds only the keys its consumer reads (see assign.go), and Owned
+	// those of them it owns: the keys whose leftovers (dead consumers'
+	// pending entries, processing lists) it reclaims.
+	Keys       []string
+	Owned      []string
+	KeyGlob    string // a glob matching every base key (PSUBSCRIBE)
+	Producers  int
+	Consumers  int
+	PayloadMax int // the largest event, in bytes
+	Run        uint32
 	// Epoch is the run's time zero and Warmup the start of the measured
 	// phase; both are set when the run starts, before any Queue or NewReader.
 	Epoch  time.Time
@@ -54,9 +60,10 @@ type Pattern interface {
 	// in ev) to b; the event is acked when all of them succeed. Producers
 	// call it concurrently, each with its own batch.
 	Queue(b *Batch, e Envelope, ev []byte)
-	// NewReader returns the reader for consumer id (0-based), which decides
-	// its partitions; name is its identity in Redis (consumer name,
-	// processing list), new each time a crashed consumer is replaced.
+	// NewReader returns the reader for consumer id (0-based) of the keys
+	// in env.Keys (those it reads); name is its identity in Redis
+	// (consumer name, processing list), new each time a crashed consumer
+	// is replaced.
 	NewReader(env *Env, id int, name string) Reader
 }
 
@@ -117,19 +124,6 @@ func Patterns() []string {
 	return names
 }
 
-// partitionsFor returns the partitions consumer id reads: every consumer
-// gets at least one, and partitions are spread evenly.
-func partitionsFor(id, consumers, keys int) []int {
-	if consumers >= keys {
-		return []int{id % keys}
-	}
-	var parts []int
-	for p := id; p < keys; p += consumers {
-		parts = append(parts, p)
-	}
-	return parts
-}
-
 // waitSpec is options.wait: after each pipeline's writes, WAIT for replicas
 // within timeout; a write counts acked only when enough replicas confirmed.
 type waitSpec struct {
@@ -140,7 +134,8 @@ type waitSpec struct {
 // built is a pattern with the options every pattern shares.
 type built struct {
 	Pattern
-	wait waitSpec
+	wait   waitSpec
+	assign string // split | all
 }
 
 func buildPattern(name string, env *Env, opts map[string]any) (built, error) {
@@ -164,6 +159,9 @@ func buildPattern(name string, env *Env, opts map[string]any) (built, error) {
 	}
 	p, err := mk(env, o)
 	if err != nil {
+		return built{}, fmt.Errorf("workload.options for %s: %w", name, err)
+	}
+	if b.assign, err = assignMode(p, env.Client, o); err != nil {
 		return built{}, fmt.Errorf("workload.options for %s: %w", name, err)
 	}
 	if err := o.Err(); err != nil {

@@ -42,6 +42,7 @@ type str struct {
 	latest   []atomic.Uint64 // register: per entity, seq+1 of the latest acknowledged write
 	batch    int             // queue: ids per pop asked for; register: entities per read
 	pop      int             // queue: ids per pop on this server (Setup)
+	multi    bool            // queue: the server has LMPOP (Redis ≥ 7.0)
 	poll     time.Duration
 }
 
@@ -81,7 +82,7 @@ func (s *str) Setup(ctx context.Context, env *Env) error {
 		if err := requireVersion(ctx, env.Client, 6, 2, "pattern string (GETDEL)"); err != nil {
 			return err
 		}
-		s.pop = popBatch(ctx, env.Client, s.batch)
+		s.pop, s.multi = popBatch(ctx, env.Client, s.batch)
 	}
 	return clearKeys(ctx, env)
 }
@@ -128,8 +129,13 @@ func (s *str) NewReader(env *Env, id int, _ string) Reader {
 		return &registerReader{s: s, seen: make([]uint64, len(s.entities)), pipe: env.Client.Pipeline(),
 			want: make([]uint64, s.batch), turn: id * s.batch % len(s.entities)}
 	}
-	return newNotifyReader(env, id, s.block, s.pop, func(ctx context.Context, pipe redis.Pipeliner, key string) func() (string, error) {
-		return pipe.GetDel(ctx, key).Result
+	return newNotifyReader(env, s.block, readCount(s.pop, env.PayloadMax), s.multi, func(b *Batch, key []byte) int {
+		b.Cmd(2, "getdel").Bytes(key)
+		return 1
+	}, func(rep *replies, first int) (string, bool) {
+		c := rep.cursor(first)
+		t := c.next()
+		return rep.str(t), t.kind == '$' && t.n >= 0
 	})
 }
 
