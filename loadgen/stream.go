@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
 )
 
 // stream is a consumer-group pipeline on Redis streams: producers XADD,
