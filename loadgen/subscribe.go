@@ -104,9 +104,10 @@ func (s *wireSubscriber) subscribe() error {
 	return nil
 }
 
-// Read waits up to block for messages and hands over every message that
-// has arrived. After an error it resubscribes at the next Read (what was
-// published meanwhile is lost: pub/sub keeps nothing).
+// Read hands over the messages that arrive within block (one deadline
+// for them all: setting one per message cost as much as the message).
+// After an error it resubscribes at the next Read (what was published
+// meanwhile is lost: pub/sub keeps nothing).
 func (s *wireSubscriber) Read(ctx context.Context, got Got) error {
 	if s.c.nc == nil {
 		return s.subscribe()
@@ -118,41 +119,48 @@ func (s *wireSubscriber) Read(ctx context.Context, got Got) error {
 		}
 	}
 	nc, rd := s.c.nc, s.c.rd
-	if err := nc.SetReadDeadline(time.Now().Add(s.p.block)); err != nil {
-		s.c.close()
-		return err
-	}
-	if _, err := rd.Peek(1); err != nil {
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			return nil // nothing published: the wait timed out, nothing was consumed
-		}
-		s.c.close()
-		return err
-	}
-	var deadline time.Time // none, as go-redis reads a subscription
-	if d := s.c.opt.ReadTimeout; d > 0 {
-		deadline = time.Now().Add(d)
-	}
+	deadline := time.Now().Add(s.p.block)
 	if err := nc.SetReadDeadline(deadline); err != nil {
 		s.c.close()
 		return err
 	}
 	for {
+		if _, err := rd.Peek(1); err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				return nil // the wait is over; nothing of a message was consumed
+			}
+			s.c.close()
+			return err
+		}
+		// A message has begun: leave it time to arrive whole, so that the
+		// deadline never falls inside one (the Read ends after it).
+		extended := false
+		if now := time.Now(); deadline.Sub(now) < messageTime {
+			extended = true
+			if err := nc.SetReadDeadline(now.Add(max(messageTime, s.c.opt.ReadTimeout))); err != nil {
+				s.c.close()
+				return err
+			}
+		}
 		s.rep.reset()
 		if err := s.c.readTokens(&s.rep); err != nil {
 			s.c.close()
 			return err
 		}
+		s.c.used = time.Now()
 		if payload, ok := s.message(); ok && !got(payload, 0) {
 			return nil // crashed: what was read but not handled is lost
 		}
-		if rd.Buffered() == 0 {
-			s.c.used = time.Now()
-			return nil
+		if extended {
+			return nil // the wait is over
 		}
 	}
 }
+
+// messageTime is the least time a subscriber leaves a message it began
+// reading to arrive whole.
+const messageTime = 50 * time.Millisecond
 
 // message reads a push: [message, channel, payload], [smessage, channel,
 // payload] or [pmessage, pattern, channel, payload]; other pushes
