@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // str is the string pattern, in one of two modes.
@@ -126,7 +124,7 @@ func (s *str) Acked(e Envelope) {
 
 func (s *str) NewReader(env *Env, id int, _ string) Reader {
 	if s.register {
-		return &registerReader{s: s, seen: make([]uint64, len(s.entities)), pipe: env.Client.Pipeline(),
+		return &registerReader{s: s, seen: make([]uint64, len(s.entities)), link: newLink(env.Client),
 			want: make([]uint64, s.batch), turn: id * s.batch % len(s.entities)}
 	}
 	return newNotifyReader(env, s.block, readCount(s.pop, env.PayloadMax), s.multi, func(b *Batch, key []byte) int {
@@ -139,13 +137,15 @@ func (s *str) NewReader(env *Env, id int, _ string) Reader {
 	})
 }
 
-// registerReader reads register entities in turn.
+// registerReader reads register entities in turn, batch GETs per round
+// trip.
 type registerReader struct {
 	s    *str
 	seen []uint64 // per entity, seq+1 of the newest value this reader saw
 	want []uint64 // per read of the round, the latest acknowledged seq+1 when sent
-	pipe redis.Pipeliner
-	cmds []*redis.StringCmd
+	link link
+	b    Batch
+	rep  replies
 	ents []int
 	turn int
 }
@@ -153,36 +153,37 @@ type registerReader struct {
 func (r *registerReader) Read(ctx context.Context, got Got) error {
 	s, env := r.s, r.s.env
 	measured := env.now() >= int64(env.Warmup)
-	r.cmds, r.ents = r.cmds[:0], r.ents[:0]
+	r.b.Reset()
+	r.ents = r.ents[:0]
 	for i := 0; i < s.batch; i++ {
 		ent := (r.turn + i) % len(s.entities)
 		r.want[i] = s.latest[ent].Load() // before the read is sent
 		r.ents = append(r.ents, ent)
-		r.cmds = append(r.cmds, r.pipe.Get(ctx, s.entities[ent]))
+		r.b.Cmd(2, "get").Str(s.entities[ent])
 	}
 	r.turn = (r.turn + s.batch) % len(s.entities)
-	_, _ = r.pipe.Exec(ctx)
+	if err := r.link.do(ctx, &r.b, 0, &r.rep); err != nil {
+		return err
+	}
 	var reads, stale, backwards int64
 	var firstErr error
-	for i, cmd := range r.cmds {
-		v, err := cmd.Result()
-		var have uint64 // seq+1 of the value read; 0: none
-		switch {
-		case err == redis.Nil:
-		case err != nil:
+	for i, ent := range r.ents {
+		if err := r.rep.err(i); err != nil {
 			if firstErr == nil {
 				firstErr = err
 			}
 			continue
-		default:
-			e, err := DecodeString(v, env.Run)
+		}
+		var have uint64 // seq+1 of the value read; 0: none
+		cur := r.rep.cursor(i)
+		if t := cur.next(); t.kind == '$' && t.n >= 0 {
+			e, err := DecodeString(r.rep.str(t), env.Run)
 			if err != nil {
 				continue // not this run's value
 			}
 			have = e.Seq + 1
 		}
 		reads++
-		ent := r.ents[i]
 		if have < r.want[i] {
 			stale++
 		}
@@ -202,3 +203,6 @@ func (r *registerReader) Read(ctx context.Context, got Got) error {
 	}
 	return firstErr
 }
+
+// Close closes the reader's connection.
+func (r *registerReader) Close() error { r.link.close(); return nil }
