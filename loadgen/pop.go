@@ -22,16 +22,20 @@ var (
 
 // popper is one consumer's pops from its keys: up to count elements of one
 // key per pop where the server has the multi-pop commands (multi), one
-// otherwise. Over one window of keys it blocks (BLMPOP, BRPOP); over more
-// it sweeps them without blocking and blocks on a window only once a whole
-// sweep came back empty (see window.go).
+// otherwise. Its keys are a ring (see window.go): over one window of keys
+// (windowKeys) it blocks on all of them (BLMPOP, BRPOP) from just after
+// the last served; with more, a pop names one window (several LMPOPs per
+// round trip while they find events: an LMPOP pops one key), so that it
+// costs the server a lookup of at most a window of keys however many the
+// consumer reads.
 type popper struct {
 	link  link
-	keys  *sweep[string]
+	keys  ring
 	cmds  popCmds
 	block time.Duration
 	count int
 	multi bool
+	pops  int // sweeping: LMPOPs per round trip (adapts to how many keys hold events)
 
 	b   Batch
 	rep replies
@@ -41,17 +45,20 @@ type popper struct {
 }
 
 func newPopper(env *Env, cmds popCmds, block time.Duration, count int, multi bool) *popper {
-	return &popper{link: newLink(env.Client), keys: newSweep(env.Keys, windowKeys), cmds: cmds, block: block,
-		count: count, multi: multi}
+	size := windowKeys
+	if !multi {
+		size = 64 // before Redis 7.0 a sweep takes a command per key
+	}
+	return &popper{link: newLink(env.Client), keys: newRing(env.Keys, size, block), cmds: cmds, block: block,
+		count: count, multi: multi, pops: 1}
 }
 
-// pop takes what one window of keys holds, blocking up to block when it
-// should; none taken and no error means the wait timed out.
+// pop takes what the next keys hold, blocking up to block when it should;
+// none taken and no error means the wait timed out.
 func (p *popper) pop(ctx context.Context) error {
 	p.from, p.elems = p.from[:0], p.elems[:0]
-	blocking := p.keys.windows() == 1 || p.keys.idle()
+	keys, blocking := p.keys.next()
 	perKey := !blocking && !p.multi
-	keys := p.keys.window()
 	p.b.Reset()
 	c := p.cmds
 	var block time.Duration
@@ -65,8 +72,12 @@ func (p *popper) pop(ctx context.Context) error {
 		p.b.Cmd(2+len(keys), c.block1)
 		p.keyArgs(keys).Str(secs(block))
 	case p.multi:
-		p.b.Cmd(5+len(keys), c.popN).Int(int64(len(keys)))
-		p.keyArgs(keys).Str(c.dir).Str("count").Int(int64(p.count))
+		// An LMPOP pops one key; the next in the same round trip finds the
+		// next key that holds events.
+		for range p.pops {
+			p.b.Cmd(5+len(keys), c.popN).Int(int64(len(keys)))
+			p.keyArgs(keys).Str(c.dir).Str("count").Int(int64(p.count))
+		}
 	default: // before Redis 7.0: a single pop per key
 		for _, k := range keys {
 			p.b.Cmd(2, c.pop1).Str(k)
@@ -76,19 +87,33 @@ func (p *popper) pop(ctx context.Context) error {
 		return err
 	}
 	var err error
+	popped := 0
 	for i := range p.b.Len() {
 		if e := p.rep.err(i); e != nil {
 			err = e
 			continue
 		}
 		cur := p.rep.cursor(i)
+		before := len(p.elems)
 		if perKey {
 			p.single(&cur, keys[i]) // RPOP k: the element; ZPOPMIN k: member, score
 		} else {
 			p.multiReply(&cur, blocking && p.count == 1)
 		}
+		if len(p.elems) > before {
+			popped++
+			p.keys.served(p.from[before])
+		}
 	}
-	p.keys.found(len(p.elems) > 0)
+	if !blocking && p.multi {
+		switch { // every LMPOP popped: more keys hold events; few did: fewer
+		case popped == p.pops:
+			p.pops = min(2*p.pops, 64)
+		case 2*popped < p.pops:
+			p.pops = max(p.pops/2, 1)
+		}
+	}
+	p.keys.done()
 	return err
 }
 

@@ -68,7 +68,7 @@ func (l *reliableList) NewReader(env *Env, _ int, name string) Reader {
 	for _, src := range env.Owned {
 		r.owned = append(r.owned, part(src))
 	}
-	r.keys = newSweep(r.parts, windowFor(1, env.PayloadMax))
+	r.keys = newSweep(r.parts, windowFor(1, env.PayloadMax), perEventCommand, l.block)
 	return r
 }
 
@@ -217,7 +217,7 @@ func (r *reliableReader) Read(ctx context.Context, got Got) error {
 	if r.keys.idle() {
 		// A whole sweep found every partition empty: block on one in turn,
 		// briefly.
-		r.keys.found(true)
+		r.keys.restart()
 		p := r.parts[r.turn%len(r.parts)]
 		r.turn++
 		return r.blockingMove(ctx, got, p, max(r.l.block/time.Duration(len(r.parts)), 10*time.Millisecond))
@@ -227,6 +227,9 @@ func (r *reliableReader) Read(ctx context.Context, got Got) error {
 	// ask each partition for adapts: it doubles while every LMOVE finds an
 	// event and halves when most come back empty, so a light load does not
 	// cost the server a batch of empty LMOVEs per event.
+	if w := r.keys.pause(); w > 0 {
+		time.Sleep(w)
+	}
 	win := r.keys.window()
 	r.b.Reset()
 	r.from = r.from[:0]
@@ -267,7 +270,11 @@ func (r *reliableReader) Read(ctx context.Context, got Got) error {
 	case 2*found < len(r.from):
 		r.each /= 2
 	}
-	r.keys.found(len(r.processed) > 0 || firstErr != nil)
+	if firstErr != nil {
+		r.keys.restart()
+	} else {
+		r.keys.found(len(r.processed))
+	}
 	if len(r.processed) > 0 {
 		r.b.Reset()
 		for i, v := range r.processed {
@@ -307,7 +314,7 @@ func (r *reliableReader) blockingMove(ctx context.Context, got Got, p reliablePa
 	if !got(v, 0) {
 		return nil // crashed: v stays in the processing list
 	}
-	r.keys.found(true)
+	r.keys.restart()
 	r.b.Reset()
 	r.b.Cmd(4, "lrem").Str(p.proc).Int(1).Str(v)
 	if err := r.link.do(ctx, &r.b, 0, &r.rep); err != nil {

@@ -41,7 +41,7 @@ func (s *set) Queue(b *Batch, e Envelope, ev []byte) {
 
 func (s *set) NewReader(env *Env, _ int, _ string) Reader {
 	count := readCount(s.batch, env.PayloadMax)
-	return &setReader{s: s, link: newLink(env.Client), keys: newSweep(env.Keys, windowFor(count, env.PayloadMax)),
+	return &setReader{s: s, link: newLink(env.Client), keys: newSweep(env.Keys, windowFor(count, env.PayloadMax), perEventCommand, s.poll),
 		count: int64(count)}
 }
 
@@ -56,6 +56,9 @@ type setReader struct {
 }
 
 func (r *setReader) Read(ctx context.Context, got Got) error {
+	if w := r.keys.pause(); w > 0 {
+		time.Sleep(w)
+	}
 	keys := r.keys.window()
 	r.b.Reset()
 	for _, k := range keys {
@@ -86,11 +89,11 @@ func (r *setReader) Read(ctx context.Context, got Got) error {
 			}
 		}
 	}
-	r.keys.found(n > 0)
+	r.keys.found(n)
 	if r.keys.idle() && firstErr == nil {
 		// A whole sweep found nothing: poll per window, so that idle
 		// sweeps cost the same per second whatever the keys.
-		r.keys.found(true)
+		r.keys.restart()
 		time.Sleep(r.s.poll * time.Duration(r.keys.windows()))
 	}
 	return firstErr

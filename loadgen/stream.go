@@ -78,21 +78,23 @@ func (s *stream) Queue(b *Batch, e Envelope, ev []byte) {
 func (s *stream) NewReader(env *Env, _ int, name string) Reader {
 	count := readCount(s.batch, env.PayloadMax)
 	return &streamReader{s: s, name: name, link: newLink(env.Client), count: count,
-		keys: newSweep(env.Keys, windowFor(count, env.PayloadMax)), owned: env.Owned}
+		keys: newRing(env.Keys, windowFor(count, env.PayloadMax), s.block), owned: env.Owned}
 }
 
 // streamReader reads its streams with XREADGROUP on its own link, the
 // XACKs of what it handled travelling with its next round trip, and
-// reclaims the streams it owns with XAUTOCLAIM.
+// reclaims the streams it owns with XAUTOCLAIM. Its streams are a ring
+// (see window.go): an XREADGROUP names at most a window of them, and
+// blocks on at most blockKeys.
 type streamReader struct {
 	s         *stream
 	name      string
 	link      link
 	count     int
-	keys      *sweep[string] // the streams it reads
-	owned     []string       // the streams whose stale pending entries it takes over
-	lastClaim time.Time      // zero: claim on the first read
-	acks      Batch          // XACK per stream handled, sent with the next round trip
+	keys      ring      // the streams it reads
+	owned     []string  // the streams whose stale pending entries it takes over
+	lastClaim time.Time // zero: claim on the first read
+	acks      Batch     // XACK per stream handled, sent with the next round trip
 	b         Batch
 	rep       replies
 	cursors   []string // claim: per owned stream of the chunk, the next start ("": done)
@@ -109,8 +111,7 @@ func (r *streamReader) Read(ctx context.Context, got Got) error {
 			chunk = chunk[n:]
 		}
 	}
-	blocking := r.keys.windows() == 1 || r.keys.idle()
-	keys := r.keys.window()
+	keys, blocking := r.keys.next()
 	r.b.Reset()
 	r.b.append(&r.acks)
 	acks := r.acks.Len()
@@ -144,7 +145,6 @@ func (r *streamReader) Read(ctx context.Context, got Got) error {
 	}
 	cur := r.rep.cursor(acks)
 	top := cur.next()
-	found := false
 	for range max(top.n, 0) {
 		if st := cur.next(); st.kind != '*' || st.n != 2 {
 			cur.skip(st)
@@ -152,12 +152,14 @@ func (r *streamReader) Read(ctx context.Context, got Got) error {
 		}
 		key := r.rep.str(cur.next())
 		n, ok := r.entries(&cur, key, got)
-		found = found || n > 0
+		if n > 0 {
+			r.keys.served(key)
+		}
 		if !ok {
 			return ackErr // crashed: only the streams handled before are acknowledged (by Close)
 		}
 	}
-	r.keys.found(found)
+	r.keys.done()
 	return ackErr
 }
 

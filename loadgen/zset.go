@@ -124,7 +124,7 @@ func (z *zset) NewReader(env *Env, _ int, _ string) Reader {
 	if !z.delayed {
 		return &zsetReader{z: z, pop: newPopper(env, popMin, z.block, readCount(z.pop, env.PayloadMax), z.multi)}
 	}
-	return &zsetReader{z: z, link: newLink(env.Client), keys: newSweep(env.Keys, windowFor(count, env.PayloadMax)), count: int64(count),
+	return &zsetReader{z: z, link: newLink(env.Client), keys: newSweep(env.Keys, windowFor(count, env.PayloadMax), perEventCommand, z.poll), count: int64(count),
 		next: math.MaxInt64}
 }
 
@@ -151,6 +151,9 @@ func (r *zsetReader) Read(ctx context.Context, got Got) error {
 		}
 		return err
 	}
+	if w := r.keys.pause(); w > 0 {
+		time.Sleep(w)
+	}
 	keys := r.keys.window()
 	var num [32]byte
 	now := strconv.AppendFloat(num[:0], r.z.score(r.z.env.now()), 'f', -1, 64)
@@ -161,7 +164,7 @@ func (r *zsetReader) Read(ctx context.Context, got Got) error {
 	if err := r.link.do(ctx, &r.b, 0, &r.rep); err != nil {
 		return err
 	}
-	claimed := false
+	claimed := 0
 	for i := range keys {
 		if err := r.rep.err(i); err != nil {
 			if strings.HasPrefix(err.Error(), "NOSCRIPT") { // e.g. the server restarted
@@ -181,8 +184,8 @@ func (r *zsetReader) Read(ctx context.Context, got Got) error {
 			}
 			continue
 		}
-		claimed = true
 		for j := int64(1); j+1 < top.n; j += 2 {
+			claimed++
 			member := cur.next()
 			due := int64(0)
 			if s, ok := cur.float(cur.next()); ok {
@@ -203,7 +206,7 @@ func (r *zsetReader) Read(ctx context.Context, got Got) error {
 			sleep = min(sleep, time.Duration(r.next-r.z.env.now()))
 		}
 		r.next = math.MaxInt64
-		r.keys.found(true) // the next sweep starts afresh
+		r.keys.restart()
 		if sleep > 0 {
 			time.Sleep(sleep)
 		}
