@@ -187,6 +187,9 @@ func (r *ring) next() ([]string, bool) {
 		r.left -= n
 	default:
 		r.at, block = r.hot, !r.found
+		if block {
+			n = hotBlockKeys
+		}
 	}
 	r.win = r.win[:0]
 	if end := r.at + n; end <= len(r.keys) {
@@ -203,6 +206,10 @@ func (r *ring) next() ([]string, bool) {
 // key named, and again to unblock: on 1,024 keys BLMPOP cost 360 µs of
 // server time a call, XREADGROUP on 1,000 streams 600 µs.
 const blockKeys = 64
+
+// hotBlockKeys is how many keys of the hot window a consumer of many keys
+// blocks on: the next event most often lands on one of the first few.
+const hotBlockKeys = 16
 
 // served records that key (one of the window's) was served.
 func (r *ring) served(key string) {
