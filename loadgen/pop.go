@@ -33,6 +33,7 @@ type popper struct {
 	keys  ring
 	cmds  popCmds
 	block time.Duration
+	wait  string // block, as a blocking pop's timeout argument
 	count int
 	multi bool
 	pops  int // sweeping: LMPOPs per round trip (adapts to how many keys hold events)
@@ -50,7 +51,7 @@ func newPopper(env *Env, cmds popCmds, block time.Duration, count int, multi boo
 		size = 64 // before Redis 7.0 a sweep takes a command per key
 	}
 	return &popper{link: newLink(env.Client), keys: newRing(env.Keys, size, block), cmds: cmds, block: block,
-		count: count, multi: multi, pops: 1}
+		wait: secs(block), count: count, multi: multi, pops: 1}
 }
 
 // pop takes what the next keys hold, blocking up to block when it should;
@@ -65,12 +66,12 @@ func (p *popper) pop(ctx context.Context) error {
 	switch {
 	case blocking && p.count > 1:
 		block = p.block
-		p.b.Cmd(6+len(keys), c.blockN).Str(secs(block)).Int(int64(len(keys)))
+		p.b.Cmd(6+len(keys), c.blockN).Str(p.wait).Int(int64(len(keys)))
 		p.keyArgs(keys).Str(c.dir).Str("count").Int(int64(p.count))
 	case blocking:
 		block = p.block
 		p.b.Cmd(2+len(keys), c.block1)
-		p.keyArgs(keys).Str(secs(block))
+		p.keyArgs(keys).Str(p.wait)
 	case p.multi:
 		// An LMPOP pops one key; the next in the same round trip finds the
 		// next key that holds events.
