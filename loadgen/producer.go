@@ -69,7 +69,10 @@ type producer struct {
 	wait  bool // a WAIT follows each round trip's writes
 
 	batch Batch
-	bufs  [][]byte   // per event of a round trip: envelope + padding
+	// buf is an event: envelope + padding. Queue copies it into the batch,
+	// so one serves every event of a round trip: a producer holds one
+	// payload beside what is in flight, not pipeline × payload.
+	buf   []byte
 	envs  []Envelope // per event of a round trip
 	ncmds []int      // per event: how many commands of the batch write it
 	res   []reply
@@ -92,7 +95,6 @@ func (g *Generator) newProducer(id int, w *worker) *producer {
 		end:    int64(cfg.Warmup + cfg.Duration),
 		out:    newSender(g.env.Client, g.routes, g.wait.replicas > 0),
 		wait:   g.wait.replicas > 0,
-		bufs:   make([][]byte, cfg.Pipeline),
 		envs:   make([]Envelope, cfg.Pipeline),
 		ncmds:  make([]int, cfg.Pipeline),
 		okAt:   make([]int64, min(cfg.Keys, cfg.Pipeline)),
@@ -102,9 +104,7 @@ func (g *Generator) newProducer(id int, w *worker) *producer {
 		p.sched = newSchedule(cfg.Rate, cfg.Producers, id)
 	}
 	p.acker, _ = g.pattern.(Acker)
-	for i := range p.bufs {
-		p.bufs[i] = padded(cfg.PayloadMax)
-	}
+	p.buf = padded(cfg.PayloadMax)
 	return p
 }
 
@@ -222,9 +222,9 @@ func (p *producer) send(n int) {
 		if cfg.PayloadMax > cfg.PayloadMin {
 			size += p.rng.IntN(cfg.PayloadMax - cfg.PayloadMin + 1)
 		}
-		e.Encode(p.bufs[i])
+		e.Encode(p.buf)
 		before := b.Len()
-		g.pattern.Queue(b, *e, p.bufs[i][:size])
+		g.pattern.Queue(b, *e, p.buf[:size])
 		p.ncmds[i] = b.Len() - before
 	}
 	if p.wait {

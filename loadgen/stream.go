@@ -76,7 +76,9 @@ func (s *stream) Queue(b *Batch, e Envelope, ev []byte) {
 }
 
 func (s *stream) NewReader(env *Env, _ int, name string) Reader {
-	count := readCount(s.batch, env.PayloadMax)
+	// COUNT is per stream: a read of up to blockKeys streams stays within
+	// readBudget, and so does a sweep's window.
+	count := readCount(s.batch, env.PayloadMax*min(len(env.Keys), blockKeys))
 	return &streamReader{s: s, name: name, link: newLink(env.Client), count: count,
 		keys: newRing(env.Keys, windowFor(count, env.PayloadMax), s.block), owned: env.Owned}
 }

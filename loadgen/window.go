@@ -13,9 +13,9 @@ import "time"
 // from one key to 100,000.
 const windowKeys = 1024
 
-// readBudget bounds the bytes one read may bring back (count × payload):
-// a consumer's memory is then bounded by the events in flight, not by
-// batch × payload (64 × 1 MiB = 64 MiB per consumer before).
+// readBudget bounds the bytes one read may bring back (keys × count ×
+// payload): a consumer's memory is then bounded by the events in flight,
+// not by batch × payload (64 × 1 MiB per stream per consumer before).
 const readBudget = 4 << 20
 
 // readCount is how many events one read may ask of one key: batch, or
@@ -168,17 +168,17 @@ func newRing(keys []string, size int, every time.Duration) ring {
 }
 
 // whole reports whether a read names every key: few enough to block on.
-func (r *ring) whole() bool { return len(r.keys) <= blockKeys }
+func (r *ring) whole() bool { return len(r.keys) <= min(blockKeys, r.size) }
 
 // next returns the next window's keys (valid until the next call) and
 // whether to block on them.
 func (r *ring) next() ([]string, bool) {
-	block, n := false, min(blockKeys, len(r.keys))
+	block, n := false, min(blockKeys, r.size, len(r.keys))
 	switch {
 	case r.whole():
 		r.at, block = r.hot, true
 	case r.left == 0 && time.Since(r.swept) >= r.every:
-		r.swept, r.left, r.sweepAt = time.Now(), len(r.keys)-blockKeys, (r.hot+blockKeys)%len(r.keys)
+		r.swept, r.left, r.sweepAt = time.Now(), len(r.keys)-n, (r.hot+n)%len(r.keys)
 		fallthrough
 	case r.left > 0:
 		n = min(r.size, r.left)
@@ -188,7 +188,7 @@ func (r *ring) next() ([]string, bool) {
 	default:
 		r.at, block = r.hot, !r.found
 		if block {
-			n = hotBlockKeys
+			n = min(n, hotBlockKeys)
 		}
 	}
 	r.win = r.win[:0]
