@@ -19,10 +19,15 @@ func runInternal(t *testing.T, g *Generator, during func()) *Outcome {
 	}
 	epoch := time.Now()
 	col := report.NewCollector(epoch.Add(g.cfg.Warmup))
-	if during != nil {
-		go during()
-	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if during != nil {
+			during()
+		}
+	}()
 	out, err := g.Run(context.Background(), col, epoch)
+	<-done // what during found is read by the test: wait for it
 	if err != nil {
 		t.Fatal(err)
 	}

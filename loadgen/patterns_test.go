@@ -32,10 +32,15 @@ func runGenSettled(t *testing.T, rdb redis.UniversalClient, cfg loadgen.Config, 
 	}
 	epoch := time.Now()
 	col := report.NewCollector(epoch.Add(cfg.Warmup))
-	if during != nil {
-		go during(g)
-	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if during != nil {
+			during(g)
+		}
+	}()
 	out, err := g.Run(context.Background(), col, epoch)
+	<-done // what during found is read by the test: wait for it
 	if err != nil {
 		t.Fatal(err)
 	}
