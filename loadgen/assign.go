@@ -92,11 +92,18 @@ type assignment struct {
 	mu    sync.Mutex
 	live  []bool
 	owned [][]int // per consumer, the keys it owns, ascending
+	every []int   // all: every key, the keys each consumer reads
 	gen   atomic.Uint64
 }
 
 func newAssignment(keys, consumers int, mode string) *assignment {
 	a := &assignment{keys: keys, consumers: consumers, all: mode == assignAll, live: make([]bool, consumers)}
+	if a.all {
+		a.every = make([]int, keys)
+		for i := range a.every {
+			a.every[i] = i
+		}
+	}
 	for i := range a.live {
 		a.live[i] = true
 	}
@@ -147,21 +154,13 @@ func (a *assignment) view(id int) (reads, owns []int, gen uint64) {
 	owns, gen = a.owned[id], a.gen.Load()
 	switch {
 	case a.all:
-		reads = a.allKeys()
+		reads = a.every
 	case len(owns) > 0:
 		reads = owns
 	default:
 		reads = []int{id % a.keys} // more consumers than keys: a helper on a key it does not own
 	}
 	return reads, owns, gen
-}
-
-func (a *assignment) allKeys() []int {
-	all := make([]int, a.keys)
-	for i := range all {
-		all[i] = i
-	}
-	return all
 }
 
 // owners returns each key's owner (for tests and reports).

@@ -514,8 +514,12 @@ func (g *Generator) open(stop context.Context, r Reader, w *worker) bool {
 func (g *Generator) readUntil(stop context.Context, r Reader, got Got, crashed *bool, w *worker, id int, share readerShare) (moved bool) {
 	backoff := time.Millisecond
 	for stop.Err() == nil && !*crashed {
-		if g.assign.gen.Load() != share.gen && g.shareOf(id).differs(share, g.pattern) {
-			return true
+		if g.assign.gen.Load() != share.gen {
+			now := g.shareOf(id)
+			if now.differs(share, g.pattern) {
+				return true
+			}
+			share.gen = now.gen // the change left this consumer's share as it was
 		}
 		start := g.now()
 		err := r.Read(context.Background(), got)

@@ -6,11 +6,13 @@ import "time"
 // command (or per round trip, for commands that take one key each): Redis
 // checks every key a read names, and registers the client on each while a
 // blocking read waits, so naming them all would make every event cost
-// time in proportion to the keys. A consumer with more keys goes through
-// them a window per round trip without blocking (a sweep) and blocks, or
-// sleeps, only when a whole sweep found nothing; an event then waits at
-// most about a sweep plus that wait, and the work per event stays flat
-// from one key to 100,000.
+// time in proportion to the keys. Readers whose command names many keys
+// (BLMPOP, BZMPOP, XREADGROUP) go round them as a ring: a hot window where
+// events last arrived, and a sweep of the rest every block. Readers that
+// send a command per key (SPOP, LMOVE, EVALSHA) sweep them a window per
+// round trip, paced by what they find. Either way the work per event stays
+// flat from a few keys to 100,000; what grows is how long an event away
+// from where events last arrived waits (at most about a sweep interval).
 const windowKeys = 1024
 
 // readBudget bounds the bytes one read may bring back (keys × count ×
@@ -24,9 +26,8 @@ func readCount(batch, payloadMax int) int {
 	return max(1, min(batch, readBudget/max(payloadMax, 1)))
 }
 
-// sweep walks a reader's keys a window at a time. Each visit to a window
-// starts one key further into it, so that a read that serves the first
-// non-empty key it names (BLMPOP, LMPOP) starves none of them.
+// sweep walks the keys of a reader that sends a command per key, a window
+// at a time; each visit to a window starts one key further into it.
 //
 // Sweeping costs the server a check of every key, events or not, so a
 // sweep that found few events for its keys paces the next: it starts no
@@ -55,13 +56,9 @@ func newSweep[K any](keys []K, size, perEvent int, maxWait time.Duration) *sweep
 	return &sweep[K]{keys: keys, size: size, perEvent: perEvent, maxWait: maxWait, turns: make([]int, (len(keys)+size-1)/size)}
 }
 
-// Keys a sweep may check per event found: a key costs a blocking or
-// multi-key read (LMPOP, XREADGROUP) a lookup (tens of ns), a command per
-// key (SPOP, LMOVE, EVALSHA) a command (about a µs).
-const (
-	perEventScan    = 64
-	perEventCommand = 8
-)
+// perEventCommand is how many keys a sweep may check per event it found
+// when each key costs a command (about a µs of server time).
+const perEventCommand = 8
 
 // windowFor is the window of a reader that sends a command per key, each
 // bringing back up to count events: at most windowKeys keys, and fewer
