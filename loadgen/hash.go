@@ -14,7 +14,7 @@ import (
 // event is acked only when both succeed. A consumer pops up to batch ids
 // (BLMPOP; BLPOP before Redis 7.0), then HGETALL and DEL of each record, all
 // in one round trip. Delivery is at-most-once: the popped id is the claim.
-// Options: batch (default 64), block (default 100ms).
+// Options: batch (default 64), block (default 100ms; longer with over 1,000 consumers, see defaultBlock).
 type hash struct {
 	env   *Env
 	block time.Duration
@@ -24,7 +24,7 @@ type hash struct {
 }
 
 func newHash(env *Env, o *Options) (Pattern, error) {
-	h := &hash{env: env, block: o.Duration("block", blockDefault), batch: o.Int("batch", 64), pop: 1}
+	h := &hash{env: env, block: o.Duration("block", defaultBlock(env.Consumers)), batch: o.Int("batch", 64), pop: 1}
 	if h.batch < 1 || h.batch > 1000 {
 		return nil, fmt.Errorf("batch must be between 1 and 1000")
 	}

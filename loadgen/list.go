@@ -12,7 +12,7 @@ import (
 // is at-most-once: the pop is the acknowledgement, so what a consumer popped
 // and had not processed when it crashed is gone. Options: push
 // (lpush|rpush; the pop side is the other end), batch (default 64), block
-// (pop wait, default 100ms).
+// (pop wait, default 100ms; longer with over 1,000 consumers, see defaultBlock).
 type list struct {
 	env   *Env
 	right bool // RPUSH + BLPOP instead of LPUSH + BRPOP
@@ -26,7 +26,7 @@ func newList(env *Env, o *Options) (Pattern, error) {
 	l := &list{
 		env:   env,
 		right: o.String("push", "lpush", "lpush", "rpush") == "rpush",
-		block: o.Duration("block", blockDefault),
+		block: o.Duration("block", defaultBlock(env.Consumers)),
 		batch: o.Int("batch", 64),
 		pop:   1,
 	}

@@ -175,6 +175,16 @@ func buildPattern(name string, env *Env, opts map[string]any) (built, error) {
 // consumers notice the end of the run promptly.
 const blockDefault = 100 * time.Millisecond
 
+// defaultBlock is options.block's default for a number of consumers:
+// blockDefault, and longer with more than a thousand consumers (100 µs
+// each, at most a second) so that idle consumers' reads, each returning
+// empty every block, cost the server at most about 10,000 round trips a
+// second (10,000 consumers at 100 ms: 100,000, and the producers
+// starved).
+func defaultBlock(consumers int) time.Duration {
+	return min(max(blockDefault, time.Duration(consumers)*100*time.Microsecond), time.Second)
+}
+
 // pollDefault is how long a consumer of a structure without blocking reads
 // (set, zset with delays, register) sleeps when it found nothing.
 const pollDefault = 5 * time.Millisecond

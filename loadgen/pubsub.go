@@ -18,7 +18,7 @@ import (
 // generator starts publishing only once every subscription is confirmed.
 // With shard: true (pattern spubsub) it uses SPUBLISH/SSUBSCRIBE (Redis ≥
 // 7), whose channels live on the shard that owns their slot in a cluster.
-// Options: psubscribe (pubsub only), block (receive wait, default 100ms).
+// Options: psubscribe (pubsub only), block (receive wait, default 100ms; longer with over 1,000 consumers, see defaultBlock).
 type pubsub struct {
 	env     *Env
 	shard   bool
@@ -28,11 +28,11 @@ type pubsub struct {
 }
 
 func newPubSub(env *Env, o *Options) (Pattern, error) {
-	return &pubsub{env: env, psub: o.Bool("psubscribe", false), block: o.Duration("block", blockDefault)}, nil
+	return &pubsub{env: env, psub: o.Bool("psubscribe", false), block: o.Duration("block", defaultBlock(env.Consumers))}, nil
 }
 
 func newSPubSub(env *Env, o *Options) (Pattern, error) {
-	return &pubsub{env: env, shard: true, block: o.Duration("block", blockDefault)}, nil
+	return &pubsub{env: env, shard: true, block: o.Duration("block", defaultBlock(env.Consumers))}, nil
 }
 
 func (p *pubsub) Setup(ctx context.Context, env *Env) error {

@@ -23,7 +23,7 @@ import (
 // registry of consumers L:consumers (a set). A consumer moves up to batch
 // events per read, spread over its partitions, in one pipeline of LMOVE,
 // and blocks on one partition in turn (BLMOVE) only when all are empty.
-// Options: batch (default 64), block (default 100ms), claim_idle (default
+// Options: batch (default 64), block (default 100ms; longer with over 1,000 consumers, see defaultBlock), claim_idle (default
 // 5s, at least 4 × block).
 type reliableList struct {
 	env       *Env
@@ -33,7 +33,7 @@ type reliableList struct {
 }
 
 func newReliableList(env *Env, o *Options) (Pattern, error) {
-	l := &reliableList{env: env, block: o.Duration("block", blockDefault), claimIdle: o.Duration("claim_idle", 5*time.Second),
+	l := &reliableList{env: env, block: o.Duration("block", defaultBlock(env.Consumers)), claimIdle: o.Duration("claim_idle", 5*time.Second),
 		batch: o.Int("batch", 64)}
 	if l.batch < 1 || l.batch > 1000 {
 		return nil, fmt.Errorf("batch must be between 1 and 1000")

@@ -15,7 +15,7 @@ import (
 // entries that have been idle longer than claim_idle, which is how a dead
 // consumer's entries are redelivered (as duplicates when it had processed
 // them). Options: group (name, default "squall"), batch (COUNT, default 64),
-// block (default 100ms), maxlen (approximate MAXLEN trim on XADD, 0 = none;
+// block (default 100ms; longer with over 1,000 consumers, see defaultBlock), maxlen (approximate MAXLEN trim on XADD, 0 = none;
 // trimming unread entries loses them, and squall counts that), claim_idle
 // (default 5s; a consumer slower than that has its entries claimed too).
 type stream struct {
@@ -35,7 +35,7 @@ func newStream(env *Env, o *Options) (Pattern, error) {
 		env:       env,
 		group:     o.Text("group", "squall"),
 		batch:     o.Int("batch", 64),
-		block:     o.Duration("block", blockDefault),
+		block:     o.Duration("block", defaultBlock(env.Consumers)),
 		maxlen:    o.Int("maxlen", 0),
 		claimIdle: o.Duration("claim_idle", 5*time.Second),
 	}

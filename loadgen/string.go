@@ -17,7 +17,7 @@ import (
 // GETDELs (Redis ≥ 6.2) their keys in one round trip. Delivery is
 // at-most-once: the popped id is the claim, and an event whose key expired
 // before it was consumed is lost. Options: ttl (default none), batch
-// (default 64), block (default 100ms).
+// (default 64), block (default 100ms; longer with over 1,000 consumers, see defaultBlock).
 //
 // mode register: a key per entity holding the latest value, as a cache or
 // state register. Entity n (options.entities, default 64, at least one per
@@ -48,7 +48,7 @@ func newString(env *Env, o *Options) (Pattern, error) {
 	s := &str{env: env, register: o.String("mode", "queue", "queue", "register") == "register"}
 	if !s.register {
 		s.ttl = o.Duration("ttl", 0)
-		s.block = o.Duration("block", blockDefault)
+		s.block = o.Duration("block", defaultBlock(env.Consumers))
 		s.batch, s.pop = o.Int("batch", 64), 1
 		if s.ttl > 0 && s.ttl < time.Millisecond {
 			return nil, fmt.Errorf("ttl must be at least 1ms")

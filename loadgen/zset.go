@@ -24,7 +24,7 @@ import (
 // End-to-end latency is measured from the due time (the score), not the send
 // time. The drain must outlast the longest delay: events still waiting when
 // it ends count as lost. Options: delay (fixed "200ms" or a seeded range {min, max}, default
-// 0), batch (default 64), block (BZPOPMIN wait, default 100ms), poll (longest
+// 0), batch (default 64), block (BZPOPMIN wait, default 100ms; longer with over 1,000 consumers, see defaultBlock), poll (longest
 // sleep between claims, default 5ms).
 type zset struct {
 	env         *Env
@@ -55,7 +55,7 @@ return nxt
 `)
 
 func newZSet(env *Env, o *Options) (Pattern, error) {
-	z := &zset{env: env, batch: o.Int("batch", 64), pop: 1, block: o.Duration("block", blockDefault), poll: o.Duration("poll", pollDefault)}
+	z := &zset{env: env, batch: o.Int("batch", 64), pop: 1, block: o.Duration("block", defaultBlock(env.Consumers)), poll: o.Duration("poll", pollDefault)}
 	z.lo, z.hi = o.DurationRange("delay", 0)
 	z.delayed = z.hi > 0
 	if z.batch < 1 || z.batch > 1000 {
