@@ -308,6 +308,9 @@ func TestValidateOptions(t *testing.T) {
 		{"list-reliable", map[string]any{"claim_idle": "1s"}},
 		{"string", map[string]any{"mode": "register", "entities": 10}},
 		{"pubsub", map[string]any{"psubscribe": true}},
+		{"list", map[string]any{"assign": "all"}},
+		{"stream", map[string]any{"assign": "split"}},
+		{"pubsub", map[string]any{"assign": "all"}},
 	}
 	for _, tc := range good {
 		if err := loadgen.ValidateOptions(tc.pattern, tc.opts); err != nil {
@@ -326,6 +329,9 @@ func TestValidateOptions(t *testing.T) {
 		{"spubsub", map[string]any{"psubscribe": true}, "psubscribe: unknown option"},
 		{"hash", map[string]any{"wait": map[string]any{"replica": 1}}, "replica: unknown option"},
 		{"nope", nil, "not implemented"},
+		{"pubsub", map[string]any{"assign": "split"}, "assign: split is not supported"},
+		{"string", map[string]any{"mode": "register", "assign": "split"}, "assign: split is not supported"},
+		{"hash", map[string]any{"assign": "half"}, "assign: expected one of split, all"},
 	}
 	for _, tc := range bad {
 		err := loadgen.ValidateOptions(tc.pattern, tc.opts)
