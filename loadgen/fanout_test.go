@@ -147,7 +147,7 @@ func TestSubscribersFollowAFailover(t *testing.T) {
 			}
 		}
 	}
-	if checked < 200 {
+	if checked < 100 {
 		t.Errorf("only %d acknowledged events between the failover and the wake-up: the producers did not follow the failover", checked)
 	}
 }
