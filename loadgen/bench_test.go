@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"fmt"
+	"io"
 	"runtime"
 	"syscall"
 	"testing"
@@ -153,5 +154,71 @@ func BenchmarkDeliver(b *testing.B) {
 			rec.Received(1)
 		}
 		seq[p]++
+	}
+}
+
+// BenchmarkRead is a consumer's read of a batch of 64 events on its own
+// connection against a real redis-server (list: BLMPOP; stream:
+// XREADGROUP + XACK; pubsub: a subscriber's messages): the events are
+// written with the timer stopped, and the read must allocate nothing.
+func BenchmarkRead(b *testing.B) {
+	_, rdb := startRedis(b)
+	for _, pattern := range []string{"list", "stream", "pubsub"} {
+		b.Run(pattern, func(b *testing.B) {
+			cfg := Config{Pattern: pattern, Producers: 1, Consumers: 1, Keys: 1, Pipeline: 64, PayloadMin: 256, PayloadMax: 256,
+				KeyPrefix: "benchread:", Duration: time.Hour, Run: 1}
+			g, err := New(cfg, rdb)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			if err := g.Setup(ctx); err != nil {
+				b.Fatal(err)
+			}
+			g.epoch = time.Now()
+			g.env.Epoch = g.epoch
+			if ps, ok := g.pattern.(*pubsub); ok {
+				ps.block = 5 * time.Millisecond
+			}
+			r, _ := g.newReader(0, "bench")
+			if o, ok := r.(Opener); ok {
+				if err := o.Open(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+			defer r.(io.Closer).Close()
+			out := &wireConn{opt: rdb.(*redis.Client).Options()}
+			defer out.close()
+			var batch Batch
+			ev := padded(256)
+			res := make([]reply, 64)
+			got := 0
+			take := func(string, int64) bool { got++; return true }
+			var m0, m1 runtime.MemStats
+			var allocs uint64
+			events := 0
+			for b.Loop() {
+				b.StopTimer()
+				batch.Reset()
+				for i := range 64 {
+					(&Envelope{Run: 1, Seq: uint64(events + i)}).Encode(ev)
+					g.pattern.Queue(&batch, Envelope{Seq: uint64(events + i)}, ev)
+				}
+				out.exec(&batch, res)
+				runtime.ReadMemStats(&m0)
+				b.StartTimer()
+				for got = 0; got < 64; {
+					if err := r.Read(ctx, take); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StopTimer()
+				runtime.ReadMemStats(&m1)
+				allocs += m1.Mallocs - m0.Mallocs
+				events += 64
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(allocs)/float64(events), "allocs/event")
+		})
 	}
 }

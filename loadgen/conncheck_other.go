@@ -4,5 +4,9 @@ package loadgen
 
 import "net"
 
-// connCheck cannot peek on this platform; a dead connection shows on use.
-func connCheck(net.Conn) error { return nil }
+// connChecker cannot peek on this platform; a dead connection shows on use.
+type connChecker struct{}
+
+func newConnChecker(net.Conn) *connChecker { return nil }
+
+func (*connChecker) check() error { return nil }

@@ -71,6 +71,7 @@ type Generator struct {
 	epoch   time.Time
 	groups  int
 	kills   []atomic.Int64 // per consumer: 0, or a pending kill (see KillConsumer)
+	assign  *assignment    // which consumer owns (and reads) which keys
 	routes  *slotRoutes    // on a cluster: the slot map the producers share
 
 	workers []*worker
@@ -123,7 +124,7 @@ func New(cfg Config, rdb redis.UniversalClient) (*Generator, error) {
 	if cfg.Producers < 1 || cfg.Keys < 1 || cfg.Keys > MaxKeys || cfg.Pipeline < 1 || cfg.PayloadMin < HeaderSize || cfg.PayloadMax < cfg.PayloadMin {
 		return nil, fmt.Errorf("loadgen: invalid config %+v (keys 1 to %d)", cfg, MaxKeys)
 	}
-	env := &Env{Client: rdb, stats: &patternStats{}, Producers: cfg.Producers, Consumers: cfg.Consumers, Run: cfg.Run,
+	env := &Env{Client: rdb, stats: &patternStats{}, Producers: cfg.Producers, Consumers: cfg.Consumers, Run: cfg.Run, PayloadMax: cfg.PayloadMax,
 		KeyGlob: fmt.Sprintf("%s{%s:*}", globEscape(cfg.KeyPrefix), globEscape(cfg.Pattern))}
 	for i := 0; i < cfg.Keys; i++ {
 		env.Keys = append(env.Keys, fmt.Sprintf("%s{%s:%d}", cfg.KeyPrefix, cfg.Pattern, i))
@@ -139,6 +140,10 @@ func New(cfg Config, rdb redis.UniversalClient) (*Generator, error) {
 	g := &Generator{cfg: cfg, env: env, pattern: b.Pattern, wait: b.wait, groups: groups,
 		kills: make([]atomic.Int64, cfg.Consumers), ledger: NewLedger(cfg.Producers, groups),
 		parts: make([]partState, cfg.Keys)}
+	if cfg.Consumers > 0 {
+		g.assign = newAssignment(cfg.Keys, cfg.Consumers, b.assign)
+		g.assign.dying = func(id int) bool { return g.kills[id].Load() != 0 }
+	}
 	if cc, ok := rdb.(*redis.ClusterClient); ok {
 		g.routes = &slotRoutes{client: cc}
 	}
@@ -376,12 +381,14 @@ func (g *Generator) guard(wg *sync.WaitGroup, cancel context.CancelCauseFunc, f 
 }
 
 // consume is one consumer: it opens a reader and reads until stop,
-// accounting each event; when killed (KillConsumer) it abandons the reader
-// and, after the restart delay, continues as a new consumer with a new name
-// on the same partitions. ready is called once the first reader is open (or
-// the consumer gives up). Reads are not bound to stop's context: a read in
-// flight completes and its events are accounted before the consumer exits,
-// so none vanish.
+// accounting each event; when killed (KillConsumer) it abandons the reader,
+// leaves the group (its keys go to the others) and, after the restart
+// delay, rejoins as a new consumer with a new name. When the keys it reads
+// or owns change (another consumer left or rejoined), it closes its reader
+// and opens one for its new share, under the same name. ready is called
+// once the first reader is open (or the consumer gives up). Reads are not
+// bound to stop's context: a read in flight completes and its events are
+// accounted before the consumer exits, so none vanish.
 func (g *Generator) consume(stop context.Context, id int, w *worker, ready func()) {
 	ready = sync.OnceFunc(ready)
 	defer ready()
@@ -391,7 +398,7 @@ func (g *Generator) consume(stop context.Context, id int, w *worker, ready func(
 		group = id
 	}
 	measureFrom := int64(cfg.Warmup)
-	last := make([]uint64, cfg.Producers*cfg.Keys) // seq+1 last seen per producer and partition
+	last := newLastSeen(cfg.Producers, cfg.Keys)
 	var reordered int64
 	defer func() { g.ledger.addReordered(reordered) }()
 	kill := &g.kills[id]
@@ -417,11 +424,8 @@ func (g *Generator) consume(stop context.Context, id int, w *worker, ready func(
 		}
 		w.rec.Record(report.EndToEnd, (now-due)/1000)
 		w.rec.Received(1)
-		slot := &last[int(e.Producer)*cfg.Keys+int(e.Partition)]
-		if e.Seq+1 < *slot {
+		if last.see(e.Producer, e.Partition, e.Seq) {
 			reordered++
-		} else {
-			*slot = e.Seq + 1
 		}
 	}
 	got := func(raw string, due int64) bool {
@@ -435,24 +439,29 @@ func (g *Generator) consume(stop context.Context, id int, w *worker, ready func(
 		}
 		return true
 	}
-	for life := 0; stop.Err() == nil; life++ {
+	for life := 0; stop.Err() == nil; {
 		name := fmt.Sprintf("c%d", id)
 		if life > 0 {
 			name = fmt.Sprintf("c%d.%d", id, life)
 		}
-		r := g.newReader(id, name)
+		r, share := g.newReader(id, name)
 		opened := g.open(stop, r, w)
+		moved := false
 		if opened {
 			ready()
 			crashed = false
-			g.readUntil(stop, r, got, &crashed, w)
+			moved = g.readUntil(stop, r, got, &crashed, w, id, share)
 		}
 		if c, ok := r.(io.Closer); ok {
 			_ = c.Close()
 		}
+		if moved {
+			continue // the same consumer, on its new share of the keys
+		}
 		if !opened || !crashed {
 			return
 		}
+		g.assign.setLive(id, false)
 		restart := time.Duration(kill.Swap(0) - 1)
 		if restart < 0 {
 			<-stop.Done() // killed for good
@@ -463,6 +472,8 @@ func (g *Generator) consume(stop context.Context, id int, w *worker, ready func(
 			return
 		case <-time.After(restart):
 		}
+		g.assign.setLive(id, true)
+		life++
 	}
 }
 
@@ -501,14 +512,22 @@ func (g *Generator) open(stop context.Context, r Reader, w *worker) bool {
 	return false
 }
 
-// readUntil reads from r until stop or until the consumer crashed.
-func (g *Generator) readUntil(stop context.Context, r Reader, got Got, crashed *bool, w *worker) {
+// readUntil reads from r until stop, until the consumer crashed, or until
+// the keys it reads or owns are no longer share; it reports the latter.
+func (g *Generator) readUntil(stop context.Context, r Reader, got Got, crashed *bool, w *worker, id int, share readerShare) (moved bool) {
 	backoff := time.Millisecond
 	for stop.Err() == nil && !*crashed {
+		if g.assign.gen.Load() != share.gen {
+			now := g.shareOf(id)
+			if now.differs(share, g.pattern) {
+				return true
+			}
+			share.gen = now.gen // the change left this consumer's share as it was
+		}
 		start := g.now()
 		err := r.Read(context.Background(), got)
 		if *crashed {
-			return
+			return false
 		}
 		if err == nil {
 			w.okStart.Store(start)
@@ -526,4 +545,5 @@ func (g *Generator) readUntil(stop context.Context, r Reader, got Got, crashed *
 		}
 		backoff = min(2*backoff, 200*time.Millisecond)
 	}
+	return false
 }

@@ -3,8 +3,6 @@ package loadgen
 import (
 	"context"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // hash stores each event as a record: one hash per event (the job-record
@@ -15,21 +13,22 @@ import (
 // event is acked only when both succeed. A consumer pops up to batch ids
 // (BLMPOP; BLPOP before Redis 7.0), then HGETALL and DEL of each record, all
 // in one round trip. Delivery is at-most-once: the popped id is the claim.
-// Options: batch (default 64), block (default 100ms).
+// Options: batch (default 64), block (default 100ms; longer with over 1,000 consumers, see defaultBlock).
 type hash struct {
 	env   *Env
 	block time.Duration
-	batch int // ids per pop asked for
-	pop   int // ... on this server (Setup)
+	batch int  // ids per pop asked for
+	pop   int  // ... on this server (Setup)
+	multi bool // the server has LMPOP (Redis ≥ 7.0)
 }
 
 func newHash(env *Env, o *Options) (Pattern, error) {
-	h := &hash{env: env, block: o.block(), batch: o.IntIn("batch", 64, 1, 1000), pop: 1}
+	h := &hash{env: env, block: o.block(defaultBlock(env.Consumers)), batch: o.IntIn("batch", 64, 1, 1000), pop: 1}
 	return h, nil
 }
 
 func (h *hash) Setup(ctx context.Context, env *Env) error {
-	h.pop = popBatch(ctx, env.Client, h.batch)
+	h.pop, h.multi = popBatch(ctx, env.Client, h.batch)
 	return clearKeys(ctx, env)
 }
 
@@ -42,20 +41,41 @@ func (h *hash) Queue(b *Batch, e Envelope, ev []byte) {
 	b.Cmd(3, "rpush").Str(base).Str(key[len(base)+len(eventInfix):])
 }
 
-func (h *hash) NewReader(env *Env, id int, _ string) Reader {
-	return newNotifyReader(env, id, h.block, h.pop, func(ctx context.Context, pipe redis.Pipeliner, key string) func() (string, error) {
-		get := pipe.HGetAll(ctx, key)
-		pipe.Del(ctx, key)
-		return func() (string, error) {
-			rec, err := get.Result()
-			if err != nil {
-				return "", err
+func (h *hash) NewReader(env *Env, _ int, _ string) Reader {
+	return newNotifyReader(env, h.block, readCount(h.pop, env.PayloadMax), h.multi, func(b *Batch, key []byte) int {
+		b.Cmd(2, "hgetall").Bytes(key)
+		b.Cmd(2, "del").Bytes(key)
+		return 2
+	}, recordHead)
+}
+
+// recordHead reads the head field of an HGETALL reply: a flat [field,
+// value, ...] (RESP2) or pairs [[field, value], ...] (a RESP3 map, as the
+// go-redis link gives it); false when the record is gone.
+func recordHead(rep *replies, first int) (string, bool) {
+	cur := rep.cursor(first)
+	top := cur.next()
+	if top.kind != '*' {
+		return "", false
+	}
+	for i := int64(0); i < top.n; i++ {
+		f := cur.next()
+		if f.kind == '*' { // a pair
+			if f.n != 2 {
+				cur.skip(f)
+				continue
 			}
-			head, ok := rec["head"]
-			if !ok {
-				return "", redis.Nil
+			f = cur.next()
+			if v := cur.next(); rep.str(f) == "head" && v.kind == '$' {
+				return rep.str(v), true
 			}
-			return head, nil
+			continue
 		}
-	})
+		v := cur.next()
+		i++
+		if rep.str(f) == "head" && v.kind == '$' {
+			return rep.str(v), true
+		}
+	}
+	return "", false
 }

@@ -3,8 +3,6 @@ package loadgen
 import (
 	"context"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // list is a work queue on Redis lists: producers LPUSH, consumers pop from
@@ -13,20 +11,21 @@ import (
 // is at-most-once: the pop is the acknowledgement, so what a consumer popped
 // and had not processed when it crashed is gone. Options: push
 // (lpush|rpush; the pop side is the other end), batch (default 64), block
-// (pop wait, default 100ms).
+// (pop wait, default 100ms; longer with over 1,000 consumers, see defaultBlock).
 type list struct {
 	env   *Env
 	right bool // RPUSH + BLPOP instead of LPUSH + BRPOP
 	block time.Duration
-	batch int // asked for
-	pop   int // per pop on this server (Setup): batch, or 1 before 7.0
+	batch int  // asked for
+	pop   int  // per pop on this server (Setup): batch, or 1 before 7.0
+	multi bool // the server has LMPOP (Redis ≥ 7.0)
 }
 
 func newList(env *Env, o *Options) (Pattern, error) {
 	l := &list{
 		env:   env,
 		right: o.String("push", "lpush", "lpush", "rpush") == "rpush",
-		block: o.block(),
+		block: o.block(defaultBlock(env.Consumers)),
 		batch: o.IntIn("batch", 64, 1, 1000),
 		pop:   1,
 	}
@@ -34,7 +33,7 @@ func newList(env *Env, o *Options) (Pattern, error) {
 }
 
 func (l *list) Setup(ctx context.Context, env *Env) error {
-	l.pop = popBatch(ctx, env.Client, l.batch)
+	l.pop, l.multi = popBatch(ctx, env.Client, l.batch)
 	return delKeys(ctx, env.Client, env.Keys)
 }
 
@@ -48,30 +47,27 @@ func (l *list) Queue(b *Batch, e Envelope, ev []byte) {
 	b.Cmd(3, push).Str(l.env.Keys[e.Partition]).Bytes(ev)
 }
 
-func (l *list) NewReader(env *Env, id int, _ string) Reader {
-	pop := "brpop"
+func (l *list) NewReader(env *Env, _ int, _ string) Reader {
+	cmds := popRight
 	if l.right {
-		pop = "blpop"
+		cmds = popLeft
 	}
-	return &listReader{pop: newBlockingPop(env, id, pop, l.block, l.pop)}
+	return &listReader{pop: newPopper(env, cmds, l.block, readCount(l.pop, env.PayloadMax), l.multi)}
 }
 
 type listReader struct {
-	pop *blockingPop
+	pop *popper
 }
 
 func (r *listReader) Read(ctx context.Context, got Got) error {
-	_, events, err := r.pop.pop(ctx)
-	if err == redis.Nil {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	for _, ev := range events {
+	err := r.pop.pop(ctx)
+	for _, ev := range r.pop.elems {
 		if !got(ev, 0) {
 			return nil // crashed: popped is acknowledged, processed or not
 		}
 	}
-	return nil
+	return err
 }
+
+// Close closes the reader's connection.
+func (r *listReader) Close() error { r.pop.close(); return nil }

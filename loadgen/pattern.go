@@ -15,12 +15,18 @@ import (
 
 // Env is what a pattern's producers and consumers share.
 type Env struct {
-	Client    redis.UniversalClient
-	Keys      []string // one base key per partition
-	KeyGlob   string   // a glob matching every base key (PSUBSCRIBE)
-	Producers int
-	Consumers int
-	Run       uint32
+	Client redis.UniversalClient
+	// Keys is one base key per partition. The Env a reader is made with
+	// holds only the keys its consumer reads (see assign.go), and Owned
+	// those of them it owns: the keys whose leftovers (dead consumers'
+	// pending entries, processing lists) it reclaims.
+	Keys       []string
+	Owned      []string
+	KeyGlob    string // a glob matching every base key (PSUBSCRIBE)
+	Producers  int
+	Consumers  int
+	PayloadMax int // the largest event, in bytes
+	Run        uint32
 	// Epoch is the run's time zero and Warmup the start of the measured
 	// phase; both are set when the run starts, before any Queue or NewReader.
 	Epoch  time.Time
@@ -54,9 +60,10 @@ type Pattern interface {
 	// in ev) to b; the event is acked when all of them succeed. Producers
 	// call it concurrently, each with its own batch.
 	Queue(b *Batch, e Envelope, ev []byte)
-	// NewReader returns the reader for consumer id (0-based), which decides
-	// its partitions; name is its identity in Redis (consumer name,
-	// processing list), new each time a crashed consumer is replaced.
+	// NewReader returns the reader for consumer id (0-based) of the keys
+	// in env.Keys (those it reads); name is its identity in Redis
+	// (consumer name, processing list), new each time a crashed consumer
+	// is replaced.
 	NewReader(env *Env, id int, name string) Reader
 }
 
@@ -117,19 +124,6 @@ func Patterns() []string {
 	return names
 }
 
-// partitionsFor returns the partitions consumer id reads: every consumer
-// gets at least one, and partitions are spread evenly.
-func partitionsFor(id, consumers, keys int) []int {
-	if consumers >= keys {
-		return []int{id % keys}
-	}
-	var parts []int
-	for p := id; p < keys; p += consumers {
-		parts = append(parts, p)
-	}
-	return parts
-}
-
 // waitSpec is options.wait: after each pipeline's writes, WAIT for replicas
 // within timeout; a write counts acked only when enough replicas confirmed.
 type waitSpec struct {
@@ -140,7 +134,8 @@ type waitSpec struct {
 // built is a pattern with the options every pattern shares.
 type built struct {
 	Pattern
-	wait waitSpec
+	wait   waitSpec
+	assign string // split | all
 }
 
 func buildPattern(name string, env *Env, opts map[string]any) (built, error) {
@@ -162,6 +157,7 @@ func buildPattern(name string, env *Env, opts map[string]any) (built, error) {
 	}
 	p, err := mk(env, o)
 	if err == nil {
+		b.assign = assignMode(p, env.Client, o) // read before Err lists unknown keys
 		err = o.Err()
 	} else if oerr := o.Err(); oerr != nil {
 		err = oerr // a keyed problem explains more than the pattern's refusal
@@ -183,8 +179,8 @@ const blockDefault = 100 * time.Millisecond
 
 // block reads options.block, a consumer's blocking read: at least 1ms
 // (Redis reads 0 as "block forever", and XREADGROUP takes milliseconds).
-func (o *Options) block() time.Duration {
-	return o.DurationIn("block", blockDefault, time.Millisecond, MaxOptionWait)
+func (o *Options) block(def time.Duration) time.Duration {
+	return o.DurationIn("block", def, time.Millisecond, MaxOptionWait)
 }
 
 // poll reads options.poll, a consumer's sleep when it found nothing.
@@ -194,6 +190,16 @@ func (o *Options) poll(def time.Duration) time.Duration {
 
 // maxReadBatch bounds the events one read asks for (COUNT, SPOP count).
 const maxReadBatch = 10000
+
+// defaultBlock is options.block's default for a number of consumers:
+// blockDefault, and longer with more than a thousand consumers (100 µs
+// each, at most a second) so that idle consumers' reads, each returning
+// empty every block, cost the server at most about 10,000 round trips a
+// second (10,000 consumers at 100 ms: 100,000, and the producers
+// starved).
+func defaultBlock(consumers int) time.Duration {
+	return min(max(blockDefault, time.Duration(consumers)*100*time.Microsecond), time.Second)
+}
 
 // pollDefault is how long a consumer of a structure without blocking reads
 // (set, zset with delays, register) sleeps when it found nothing.

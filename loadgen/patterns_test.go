@@ -33,10 +33,15 @@ func runGenSettled(t *testing.T, rdb redis.UniversalClient, cfg loadgen.Config, 
 	}
 	epoch := time.Now()
 	col := report.NewCollector(epoch.Add(cfg.Warmup))
-	if during != nil {
-		go during(g)
-	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if during != nil {
+			during(g)
+		}
+	}()
 	out, err := g.Run(context.Background(), col, epoch)
+	<-done // what during found is read by the test: wait for it
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,6 +312,9 @@ func TestValidateOptions(t *testing.T) {
 		{"list-reliable", map[string]any{"claim_idle": "1s"}},
 		{"string", map[string]any{"mode": "register", "entities": 10}},
 		{"pubsub", map[string]any{"psubscribe": true}},
+		{"list", map[string]any{"assign": "all"}},
+		{"stream", map[string]any{"assign": "split"}},
+		{"pubsub", map[string]any{"assign": "all"}},
 	}
 	for _, tc := range good {
 		if err := loadgen.ValidateOptions(tc.pattern, tc.opts); err != nil {
@@ -338,6 +346,9 @@ func TestValidateOptions(t *testing.T) {
 		{"stream", map[string]any{"group": strings.Repeat("g", 300)}, "group: expected a non-empty string of at most 256 bytes"},
 		{"hash", map[string]any{"wait": map[string]any{"replicas": 1000}}, "wait.replicas: must be between 0 and 64"},
 		{"hash", map[string]any{"wait": map[string]any{"timeout": "2h"}}, "wait.timeout: must be between 0s and 1m0s"},
+		{"pubsub", map[string]any{"assign": "split"}, "assign: split is not supported"},
+		{"string", map[string]any{"mode": "register", "assign": "split"}, "assign: split is not supported"},
+		{"hash", map[string]any{"assign": "half"}, "assign: expected one of split, all"},
 	}
 	for _, tc := range bad {
 		err := loadgen.ValidateOptions(tc.pattern, tc.opts)

@@ -69,13 +69,19 @@ type producer struct {
 	wait  bool // a WAIT follows each round trip's writes
 
 	batch Batch
-	bufs  [][]byte   // per event of a round trip: envelope + padding
+	// buf is an event: envelope + padding. Queue copies it into the batch,
+	// so one serves every event of a round trip: a producer holds one
+	// payload beside what is in flight, not pipeline × payload.
+	buf   []byte
 	envs  []Envelope // per event of a round trip
 	ncmds []int      // per event: how many commands of the batch write it
 	res   []reply
-	// okAt and failAt are, per partition, the ack time this producer last
-	// stored in g.parts: every event of a round trip shares one ack time, so
-	// a partition is stored once per round trip, not once per event.
+	// okAt and failAt are the ack time this producer last stored in g.parts
+	// for the partition of event i of a round trip, at i mod len: every
+	// event of a round trip shares one ack time, so a partition is stored
+	// once per round trip, not once per event. A round trip's events take
+	// consecutive partitions, so events i and j share one exactly when
+	// i ≡ j mod keys: min(keys, pipeline) slots are enough.
 	okAt, failAt []int64
 	seq          uint64
 }
@@ -89,19 +95,16 @@ func (g *Generator) newProducer(id int, w *worker) *producer {
 		end:    int64(cfg.Warmup + cfg.Duration),
 		out:    newSender(g.env.Client, g.routes, g.wait.replicas > 0),
 		wait:   g.wait.replicas > 0,
-		bufs:   make([][]byte, cfg.Pipeline),
 		envs:   make([]Envelope, cfg.Pipeline),
 		ncmds:  make([]int, cfg.Pipeline),
-		okAt:   make([]int64, cfg.Keys),
-		failAt: make([]int64, cfg.Keys),
+		okAt:   make([]int64, min(cfg.Keys, cfg.Pipeline)),
+		failAt: make([]int64, min(cfg.Keys, cfg.Pipeline)),
 	}
 	if p.open {
 		p.sched = newSchedule(cfg.Rate, cfg.Producers, id)
 	}
 	p.acker, _ = g.pattern.(Acker)
-	for i := range p.bufs {
-		p.bufs[i] = padded(cfg.PayloadMax)
-	}
+	p.buf = padded(cfg.PayloadMax)
 	return p
 }
 
@@ -214,14 +217,14 @@ func (p *producer) send(n int) {
 	for i := 0; i < n; i++ {
 		s := p.seq + uint64(i)
 		e := &p.envs[i]
-		e.Run, e.Producer, e.Seq, e.Partition = cfg.Run, uint32(p.id), s, uint16((uint64(p.id)+s)%uint64(cfg.Keys))
+		e.Run, e.Producer, e.Seq, e.Partition = cfg.Run, uint32(p.id), s, uint32((uint64(p.id)+s)%uint64(cfg.Keys))
 		size := cfg.PayloadMin
 		if cfg.PayloadMax > cfg.PayloadMin {
 			size += p.rng.IntN(cfg.PayloadMax - cfg.PayloadMin + 1)
 		}
-		e.Encode(p.bufs[i])
+		e.Encode(p.buf)
 		before := b.Len()
-		g.pattern.Queue(b, *e, p.bufs[i][:size])
+		g.pattern.Queue(b, *e, p.buf[:size])
 		p.ncmds[i] = b.Len() - before
 	}
 	if p.wait {
@@ -271,17 +274,18 @@ func (p *producer) send(n int) {
 		} else if fate == Acked && p.acker != nil {
 			p.acker.Acked(*e)
 		}
+		slot := i % len(p.okAt)
 		if fate == Acked {
 			acked++
-			if p.okAt[e.Partition] != ackAt {
-				p.okAt[e.Partition] = ackAt
+			if p.okAt[slot] != ackAt {
+				p.okAt[slot] = ackAt
 				g.parts[e.Partition].okStart.Store(sendAt)
 				g.parts[e.Partition].lastOK.Store(ackAt)
 			}
 		} else {
 			failed++
-			if p.failAt[e.Partition] != ackAt {
-				p.failAt[e.Partition] = ackAt
+			if p.failAt[slot] != ackAt {
+				p.failAt[slot] = ackAt
 				g.parts[e.Partition].lastFail.Store(ackAt)
 			}
 		}

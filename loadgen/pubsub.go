@@ -18,20 +18,21 @@ import (
 // generator starts publishing only once every subscription is confirmed.
 // With shard: true (pattern spubsub) it uses SPUBLISH/SSUBSCRIBE (Redis ≥
 // 7), whose channels live on the shard that owns their slot in a cluster.
-// Options: psubscribe (pubsub only), block (receive wait, default 100ms).
+// Options: psubscribe (pubsub only), block (receive wait, default 100ms; longer with over 1,000 consumers, see defaultBlock).
 type pubsub struct {
-	env   *Env
-	shard bool
-	psub  bool
-	block time.Duration
+	env     *Env
+	shard   bool
+	psub    bool
+	block   time.Duration
+	primary primary // behind Sentinel: which node the client takes for the primary
 }
 
 func newPubSub(env *Env, o *Options) (Pattern, error) {
-	return &pubsub{env: env, psub: o.Bool("psubscribe", false), block: o.block()}, nil
+	return &pubsub{env: env, psub: o.Bool("psubscribe", false), block: o.block(defaultBlock(env.Consumers))}, nil
 }
 
 func newSPubSub(env *Env, o *Options) (Pattern, error) {
-	return &pubsub{env: env, shard: true, block: o.block()}, nil
+	return &pubsub{env: env, shard: true, block: o.block(defaultBlock(env.Consumers))}, nil
 }
 
 func (p *pubsub) Setup(ctx context.Context, env *Env) error {
@@ -51,13 +52,16 @@ func (p *pubsub) Queue(b *Batch, e Envelope, ev []byte) {
 	b.Cmd(3, publish).Str(p.env.Keys[e.Partition]).Bytes(ev)
 }
 
-func (p *pubsub) NewReader(env *Env, id int, name string) Reader {
+func (p *pubsub) NewReader(env *Env, _ int, _ string) Reader {
+	if c, ok := env.Client.(*redis.Client); ok && subscribeDirectOK(c.Options()) {
+		return &wireSubscriber{p: p, env: env, c: &wireConn{opt: c.Options()}, failover: c.Options().Addr == "FailoverClient"}
+	}
 	return &subscriber{p: p}
 }
 
-// subscriber is one fan-out consumer. In a cluster each shard channel needs
-// its own subscription (SSUBSCRIBE takes channels of one slot); elsewhere
-// one connection carries them all.
+// subscriber is one fan-out consumer on a cluster, through go-redis: each
+// shard channel needs its own subscription (SSUBSCRIBE takes channels of
+// one slot), and go-redis knows which node serves which.
 type subscriber struct {
 	p    *pubsub
 	subs []*redis.PubSub

@@ -3,8 +3,6 @@ package loadgen
 import (
 	"context"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // set is an unordered work pool on Redis sets: producers SADD the event
@@ -37,46 +35,65 @@ func (s *set) Queue(b *Batch, e Envelope, ev []byte) {
 	b.Cmd(3, "sadd").Str(s.env.Keys[e.Partition]).Bytes(ev)
 }
 
-func (s *set) NewReader(env *Env, id int, _ string) Reader {
-	r := &setReader{s: s, pipe: env.Client.Pipeline()}
-	for _, p := range partitionsFor(id, env.Consumers, len(env.Keys)) {
-		r.keys = append(r.keys, env.Keys[p])
-	}
-	return r
+func (s *set) NewReader(env *Env, _ int, _ string) Reader {
+	count := readCount(s.batch, env.PayloadMax)
+	return &setReader{s: s, link: newLink(env.Client), keys: newSweep(env.Keys, windowFor(count, env.PayloadMax), perEventCommand, s.poll),
+		count: int64(count)}
 }
 
+// setReader SPOPs each key of a window per round trip.
 type setReader struct {
-	s    *set
-	keys []string
-	pipe redis.Pipeliner
-	cmds []*redis.StringSliceCmd
+	s     *set
+	link  link
+	keys  *sweep[string]
+	count int64
+	b     Batch
+	rep   replies
 }
 
 func (r *setReader) Read(ctx context.Context, got Got) error {
-	r.cmds = r.cmds[:0]
-	for _, k := range r.keys {
-		r.cmds = append(r.cmds, r.pipe.SPopN(ctx, k, int64(r.s.batch)))
+	if w := r.keys.pause(); w > 0 {
+		time.Sleep(w)
 	}
-	_, _ = r.pipe.Exec(ctx)
+	keys := r.keys.window()
+	r.b.Reset()
+	for _, k := range keys {
+		r.b.Cmd(3, "spop").Str(k).Int(r.count)
+	}
+	if err := r.link.do(ctx, &r.b, 0, &r.rep); err != nil {
+		return err
+	}
 	n := 0
 	var firstErr error
-	for _, cmd := range r.cmds {
-		v, err := cmd.Result()
-		if err != nil && err != redis.Nil {
+	for i := range keys {
+		if err := r.rep.err(i); err != nil {
 			if firstErr == nil {
 				firstErr = err
 			}
 			continue
 		}
-		for _, m := range v {
+		cur := r.rep.cursor(i)
+		top := cur.next()
+		for range max(top.n, 0) {
+			m := cur.next()
+			if m.kind != '$' || m.n < 0 {
+				continue
+			}
 			n++
-			if !got(m, 0) {
+			if !got(r.rep.str(m), 0) {
 				return nil // crashed: the rest of the batch is lost
 			}
 		}
 	}
-	if n == 0 && firstErr == nil {
-		time.Sleep(r.s.poll)
+	r.keys.found(n)
+	if r.keys.idle() && firstErr == nil {
+		// A whole sweep found nothing: poll per window, so that idle
+		// sweeps cost the same per second whatever the keys.
+		r.keys.restart()
+		time.Sleep(r.s.poll * time.Duration(r.keys.windows()))
 	}
 	return firstErr
 }
+
+// Close closes the reader's connection.
+func (r *setReader) Close() error { r.link.close(); return nil }

@@ -224,7 +224,7 @@ func TestDuplicatesCountedTwoWays(t *testing.T) {
 		copyOf := func(producer uint32, seq uint64) []byte {
 			b := make([]byte, 64)
 			(&loadgen.Envelope{Run: run, Producer: producer, Seq: seq, Intended: int64(time.Millisecond),
-				Partition: uint16((uint64(producer) + seq) % 2)}).Encode(b)
+				Partition: uint32((uint64(producer) + seq) % 2)}).Encode(b)
 			return b
 		}
 		ctx := context.Background()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
@@ -18,22 +19,65 @@ type keySplitter interface {
 	splitReads() bool
 }
 
-// newReader returns consumer id's reader: the pattern's own, or on a
-// cluster one reader per partition behind a splitReader.
-func (g *Generator) newReader(id int, name string) Reader {
-	parts := partitionsFor(id, g.cfg.Consumers, len(g.env.Keys))
+// readerShare is the keys a reader was made for: those its consumer reads
+// and those it owns, from generation gen of the assignment.
+type readerShare struct {
+	reads, owns []int
+	gen         uint64
+}
+
+// shareOf returns consumer id's share now.
+func (g *Generator) shareOf(id int) readerShare {
+	reads, owns, gen := g.assign.view(id)
+	return readerShare{reads: reads, owns: owns, gen: gen}
+}
+
+// An ownerReader is a pattern whose readers do something with the keys
+// their consumer owns (reclaim); for the others only the keys read count.
+type ownerReader interface{ readsOwned() }
+
+func (*stream) readsOwned()       {}
+func (*reliableList) readsOwned() {}
+
+// differs reports whether a reader made for share o must be replaced by
+// one for s.
+func (s readerShare) differs(o readerShare, p Pattern) bool {
+	if !slices.Equal(s.reads, o.reads) {
+		return true
+	}
+	_, owned := p.(ownerReader)
+	return owned && !slices.Equal(s.owns, o.owns)
+}
+
+// newReader returns consumer id's reader of its share of the keys: the
+// pattern's own, or on a cluster one reader per key behind a splitReader.
+func (g *Generator) newReader(id int, name string) (Reader, readerShare) {
+	share := g.shareOf(id)
+	view := func(parts []int) *Env {
+		env := *g.env // a view with the keys this reader reads, and those of them owned
+		env.Keys, env.Owned = nil, nil
+		o := share.owns // ascending, as parts are
+		for _, p := range parts {
+			env.Keys = append(env.Keys, g.env.Keys[p])
+			for len(o) > 0 && o[0] < p {
+				o = o[1:]
+			}
+			if len(o) > 0 && o[0] == p {
+				env.Owned = append(env.Owned, g.env.Keys[p])
+			}
+		}
+		return &env
+	}
 	ks, ok := g.pattern.(keySplitter)
 	_, cluster := g.env.Client.(*redis.ClusterClient)
-	if !cluster || !ok || !ks.splitReads() || len(parts) < 2 {
-		return g.pattern.NewReader(g.env, id, name)
+	if !cluster || !ok || !ks.splitReads() || len(share.reads) < 2 {
+		return g.pattern.NewReader(view(share.reads), id, name), share
 	}
-	subs := make([]Reader, len(parts))
-	for i, p := range parts {
-		env := *g.env // a view with one key and one consumer: this partition's reader
-		env.Keys, env.Consumers = []string{g.env.Keys[p]}, 1
-		subs[i] = g.pattern.NewReader(&env, 0, name)
+	subs := make([]Reader, len(share.reads))
+	for i, p := range share.reads {
+		subs[i] = g.pattern.NewReader(view([]int{p}), id, name)
 	}
-	return &splitReader{subs: subs}
+	return &splitReader{subs: subs}, share
 }
 
 // splitReader runs one goroutine per sub-reader, each reading in a loop;

@@ -4,12 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
-	"unsafe"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // stream is a consumer-group pipeline on Redis streams: producers XADD,
@@ -19,7 +15,7 @@ import (
 // entries that have been idle longer than claim_idle, which is how a dead
 // consumer's entries are redelivered (as duplicates when it had processed
 // them). Options: group (name, default "squall"), batch (COUNT, default 64),
-// block (default 100ms), maxlen (approximate MAXLEN trim on XADD, 0 = none;
+// block (default 100ms; longer with over 1,000 consumers, see defaultBlock), maxlen (approximate MAXLEN trim on XADD, 0 = none;
 // trimming unread entries loses them, and squall counts that), claim_idle
 // (default 5s; a consumer slower than that has its entries claimed too).
 type stream struct {
@@ -39,7 +35,7 @@ func newStream(env *Env, o *Options) (Pattern, error) {
 		env:       env,
 		group:     o.Text("group", "squall"),
 		batch:     o.IntIn("batch", 64, 1, maxReadBatch),
-		block:     o.block(),
+		block:     o.block(defaultBlock(env.Consumers)),
 		maxlen:    o.Int("maxlen", 0),
 		claimIdle: o.DurationIn("claim_idle", 5*time.Second, time.Millisecond, MaxOptionDuration),
 	}
@@ -73,287 +69,214 @@ func (s *stream) Queue(b *Batch, e Envelope, ev []byte) {
 	b.Cmd(5, "xadd").Str(key).Str("*").Str(streamField).Bytes(ev)
 }
 
-func (s *stream) NewReader(env *Env, id int, name string) Reader {
-	parts := partitionsFor(id, env.Consumers, len(env.Keys))
-	streams := make([]string, 0, 2*len(parts))
-	for _, p := range parts {
-		streams = append(streams, env.Keys[p])
-	}
-	for range parts {
-		streams = append(streams, ">")
-	}
-	r := &streamReader{s: s, name: name, keys: streams[:len(parts)], args: &redis.XReadGroupArgs{
-		Group:    s.group,
-		Consumer: name,
-		Streams:  streams,
-		Count:    int64(s.batch),
-		Block:    s.block,
-	}}
-	if c, ok := env.Client.(*redis.Client); ok && directOK(c.Options()) {
-		r.wire = &wireConn{opt: c.Options()}
-		r.read.Cmd(9+len(streams), "xreadgroup").Str("group").Str(s.group).Str(name).
-			Str("count").Int(int64(s.batch)).Str("block").Int(s.block.Milliseconds()).Str("streams")
-		for _, st := range streams {
-			r.read.Str(st)
-		}
-	}
-	return r
+func (s *stream) NewReader(env *Env, _ int, name string) Reader {
+	// COUNT is per stream: a read of up to blockKeys streams stays within
+	// readBudget, and so does a sweep's window.
+	count := readCount(s.batch, env.PayloadMax*min(len(env.Keys), blockKeys))
+	return &streamReader{s: s, name: name, link: newLink(env.Client), count: count,
+		keys: newRing(env.Keys, windowFor(count, env.PayloadMax), s.block), owned: env.Owned}
 }
 
+// streamReader reads its streams with XREADGROUP on its own link, the
+// XACKs of what it handled travelling with its next round trip, and
+// reclaims the streams it owns with XAUTOCLAIM. Its streams are a ring
+// (see window.go): an XREADGROUP names at most a window of them, and
+// blocks on at most blockKeys.
 type streamReader struct {
 	s         *stream
 	name      string
-	keys      []string
-	args      *redis.XReadGroupArgs
-	ids       []string
+	link      link
+	count     int
+	keys      ring      // the streams it reads
+	owned     []string  // the streams whose stale pending entries it takes over
 	lastClaim time.Time // zero: claim on the first read
-
-	// On a standalone server the reader reads and acknowledges on a
-	// connection of its own (see readWire); claims go through the client.
-	wire  *wireConn
-	read  Batch         // the XREADGROUP command, the same every time
-	acks  Batch         // XACK per stream of the last read, sent with the next one
-	out   Batch         // acks + read
-	res   []reply       // the XACK replies
-	ents  []streamEntry // the last read's entries
-	idBuf []byte        // their IDs
-	vals  []byte        // their events
-	tmp   []byte
-}
-
-// streamEntry is one entry of a read: its stream (an index into keys), and
-// its ID and event as spans of idBuf and vals.
-type streamEntry struct {
-	key          int
-	idLo, idHi   int
-	valLo, valHi int
+	acks      Batch     // XACK per stream handled, sent with the next round trip
+	b         Batch
+	rep       replies
+	cursors   []string // claim: per owned stream of the chunk, the next start ("": done)
 }
 
 func (r *streamReader) Read(ctx context.Context, got Got) error {
 	if time.Since(r.lastClaim) >= r.s.claimIdle/2 {
 		r.lastClaim = time.Now()
-		for _, k := range r.keys {
-			if ok, err := r.claim(ctx, k, got); !ok || err != nil {
+		for chunk := r.owned; len(chunk) > 0; {
+			n := min(len(chunk), windowFor(r.count, r.s.env.PayloadMax))
+			if ok, err := r.claim(ctx, chunk[:n], got); !ok || err != nil {
 				return err
 			}
+			chunk = chunk[n:]
 		}
 	}
-	if r.wire != nil {
-		return r.readWire(got)
+	keys, blocking := r.keys.next()
+	r.b.Reset()
+	r.b.append(&r.acks)
+	acks := r.acks.Len()
+	r.acks.Reset()
+	argc := 7 + 2*len(keys)
+	var block time.Duration
+	if blocking {
+		block = r.s.block
+		argc += 2
 	}
-	res, err := r.s.env.Client.XReadGroup(ctx, r.args).Result()
-	if err == redis.Nil {
-		return nil
+	r.b.Cmd(argc, "xreadgroup").Str("group").Str(r.s.group).Str(r.name).Str("count").Int(int64(r.count))
+	if blocking {
+		r.b.Str("block").Int(block.Milliseconds())
 	}
-	if err != nil {
+	r.b.Str("streams")
+	for _, k := range keys {
+		r.b.Str(k)
+	}
+	for range keys {
+		r.b.Str(">")
+	}
+	if err := r.link.do(ctx, &r.b, block, &r.rep); err != nil {
+		return err // the acknowledgements are lost with it: the entries stay pending, to be claimed
+	}
+	var ackErr error
+	for i := range acks {
+		ackErr = cmp.Or(ackErr, r.rep.err(i))
+	}
+	if err := r.rep.err(acks); err != nil {
 		return err
 	}
-	for _, st := range res {
-		if ok, err := r.process(ctx, st.Stream, st.Messages, got); !ok || err != nil {
-			return err
+	cur := r.rep.cursor(acks)
+	top := cur.next()
+	for range max(top.n, 0) {
+		if st := cur.next(); st.kind != '*' || st.n != 2 {
+			cur.skip(st)
+			continue
+		}
+		key := r.rep.str(cur.next())
+		n, ok := r.entries(&cur, key, got)
+		if n > 0 {
+			r.keys.served(key)
+		}
+		if !ok {
+			return ackErr // crashed: only the streams handled before are acknowledged (by Close)
 		}
 	}
-	return nil
+	r.keys.done()
+	return ackErr
 }
 
-// claim takes over the entries of key pending longer than claim_idle
-// (those of dead consumers) and processes them; false means crashed.
-func (r *streamReader) claim(ctx context.Context, key string, got Got) (bool, error) {
-	start := "0-0"
-	for range 16 { // bounded per read, continued at the next claim
-		msgs, next, err := r.s.env.Client.XAutoClaim(ctx, &redis.XAutoClaimArgs{
-			Stream: key, Group: r.s.group, Consumer: r.name,
-			MinIdle: r.s.claimIdle, Start: start, Count: int64(r.s.batch),
-		}).Result()
-		if err != nil {
+// entries hands got the entries of one stream's reply ([[id, [field,
+// value, ...]], ...]) and queues their XACK; it returns how many, and
+// false when the consumer crashed (then nothing of the stream is acked).
+func (r *streamReader) entries(cur *cursor, key string, got Got) (int, bool) {
+	list := cur.next()
+	first := cur.i
+	n := 0
+	for range max(list.n, 0) {
+		e := cur.next()
+		if e.kind != '*' || e.n < 2 {
+			cur.skip(e)
+			continue
+		}
+		cur.next() // the id
+		event, ok := "", false
+		for j := int64(1); j < e.n; j++ {
+			fields := cur.next() // nil: a deleted entry
+			for f := int64(0); f < fields.n; f++ {
+				name := cur.next()
+				if f++; f < fields.n {
+					v := cur.next()
+					if !ok && r.rep.str(name) == streamField {
+						event, ok = r.rep.str(v), true
+					}
+				}
+			}
+		}
+		if !got(event, 0) { // an entry without the field is not an event: foreign
+			return n, false
+		}
+		n++
+	}
+	if n == 0 {
+		return 0, true
+	}
+	// Walk the entries again for their ids.
+	r.acks.Cmd(3+n, "xack").Str(key).Str(r.s.group)
+	c := cursor{r: cur.r, i: first, end: cur.i}
+	for range max(list.n, 0) {
+		e := c.next()
+		if e.kind != '*' || e.n < 2 {
+			c.skip(e)
+			continue
+		}
+		r.acks.Str(r.rep.str(c.next()))
+		for j := int64(1); j < e.n; j++ {
+			c.skip(c.next())
+		}
+	}
+	return n, true
+}
+
+// claim takes over the entries of keys pending longer than claim_idle
+// (those of dead consumers), a page of each per round trip, and handles
+// them; false means crashed.
+func (r *streamReader) claim(ctx context.Context, keys []string, got Got) (bool, error) {
+	r.cursors = r.cursors[:0]
+	for range keys {
+		r.cursors = append(r.cursors, "0-0")
+	}
+	for range 16 { // bounded per claim, continued at the next
+		r.b.Reset()
+		r.b.append(&r.acks)
+		acks := r.acks.Len()
+		r.acks.Reset()
+		var asked []int
+		for i, k := range keys {
+			if r.cursors[i] == "" {
+				continue
+			}
+			asked = append(asked, i)
+			r.b.Cmd(8, "xautoclaim").Str(k).Str(r.s.group).Str(r.name).Int(r.s.claimIdle.Milliseconds()).
+				Str(r.cursors[i]).Str("count").Int(int64(r.count))
+		}
+		if len(asked) == 0 && acks == 0 {
+			return true, nil
+		}
+		if err := r.link.do(ctx, &r.b, 0, &r.rep); err != nil {
 			return true, err
 		}
-		r.s.env.stats.reclaimed.Add(int64(len(msgs)))
-		if ok, err := r.process(ctx, key, msgs, got); !ok || err != nil {
-			return ok, err
+		if len(asked) == 0 {
+			return true, nil
 		}
-		if next == "0-0" || next == "" {
-			break
+		for j, i := range asked {
+			if err := r.rep.err(acks + j); err != nil {
+				return true, err
+			}
+			cur := r.rep.cursor(acks + j)
+			cur.next() // [next, entries, deleted]
+			next := r.rep.str(cur.next())
+			n, ok := r.entries(&cur, keys[i], got)
+			r.s.env.stats.reclaimed.Add(int64(n))
+			if !ok {
+				return false, nil
+			}
+			r.cursors[i] = strings.Clone(next)
+			if next == "0-0" || next == "" {
+				r.cursors[i] = ""
+			}
 		}
-		start = next
 	}
 	return true, nil
 }
 
-// process hands entries to got and acks them; false means crashed (then
-// nothing is acked).
-func (r *streamReader) process(ctx context.Context, key string, msgs []redis.XMessage, got Got) (bool, error) {
-	r.ids = r.ids[:0]
-	for _, m := range msgs {
-		v, _ := m.Values[streamField].(string)
-		if !got(v, 0) {
-			return false, nil
-		}
-		r.ids = append(r.ids, m.ID)
-	}
-	if len(r.ids) == 0 {
-		return true, nil
-	}
-	return true, r.s.env.Client.XAck(ctx, key, r.s.group, r.ids...).Err()
-}
-
-// readWire is one XREADGROUP on the reader's own connection, its reply
-// parsed in place without allocating. The XACKs of the previous read's
-// entries travel in the same write, so a read costs one round trip: an
-// entry is acknowledged when the consumer asks for more, after handling it,
-// as before; what is left at the end is acknowledged by Close.
-func (r *streamReader) readWire(got Got) error {
-	c := r.wire
-	acks := r.acks.Len()
-	r.out.Reset()
-	r.out.append(&r.acks)
-	r.out.append(&r.read)
-	r.acks.Reset()
-	if err := c.send(r.out.wire(), r.s.block); err != nil {
-		return err // the acknowledgements are lost with it: the entries stay pending, to be claimed
-	}
-	if cap(r.res) < acks {
-		r.res = make([]reply, acks)
-	}
-	res := r.res[:acks]
-	if err := c.replies(res); err != nil {
-		c.close()
-		return err
-	}
-	var ackErr error
-	for _, x := range res {
-		ackErr = cmp.Or(ackErr, x.err)
-	}
-	if err := r.parse(); err != nil {
-		if _, ok := err.(replyError); !ok {
-			c.close()
-		}
-		return err
-	}
-	c.used = time.Now()
-	for i := 0; i < len(r.ents); {
-		key := r.ents[i].key
-		j := i
-		for j < len(r.ents) && r.ents[j].key == key {
-			j++
-		}
-		for _, e := range r.ents[i:j] {
-			if !got(unsafe.String(unsafe.SliceData(r.vals[e.valLo:e.valHi]), e.valHi-e.valLo), 0) {
-				return ackErr // crashed: only the streams handled before are acknowledged (by Close)
-			}
-		}
-		r.acks.Cmd(3+j-i, "xack").Str(r.keys[key]).Str(r.s.group)
-		for _, e := range r.ents[i:j] {
-			r.acks.Bytes(r.idBuf[e.idLo:e.idHi])
-		}
-		i = j
-	}
-	return ackErr
-}
-
-// parse reads an XREADGROUP reply into ents: nil (the block timed out), or
-// per stream [key, [[id, [field, value, ...]], ...]].
-func (r *streamReader) parse() error {
-	c := r.wire
-	r.ents, r.idBuf, r.vals = r.ents[:0], r.idBuf[:0], r.vals[:0]
-	kind, streams, text, err := c.header()
-	switch {
-	case err != nil:
-		return err
-	case kind == '-':
-		return replyError(text)
-	case kind != '*':
-		return errProtocol
-	}
-	for range streams {
-		if n, err := r.expect('*'); err != nil || n != 2 {
-			return cmp.Or(err, errProtocol)
-		}
-		n, err := r.expect('$')
-		if err != nil {
-			return err
-		}
-		if r.tmp, err = c.bulk(n, r.tmp[:0]); err != nil {
-			return err
-		}
-		key := slices.Index(r.keys, string(r.tmp))
-		if key < 0 {
-			return errProtocol
-		}
-		entries, err := r.expect('*')
-		if err != nil {
-			return err
-		}
-		for range entries {
-			if n, err := r.expect('*'); err != nil || n != 2 {
-				return cmp.Or(err, errProtocol)
-			}
-			e := streamEntry{key: key, idLo: len(r.idBuf)}
-			n, err := r.expect('$')
-			if err != nil {
-				return err
-			}
-			if r.idBuf, err = c.bulk(n, r.idBuf); err != nil {
-				return err
-			}
-			e.idHi = len(r.idBuf)
-			fields, err := r.expect('*') // -1: a deleted entry
-			if err != nil || fields > 0 && fields%2 != 0 {
-				return cmp.Or(err, errProtocol)
-			}
-			for f := int64(0); f < fields; f += 2 {
-				n, err := r.expect('$')
-				if err != nil {
-					return err
-				}
-				if r.tmp, err = c.bulk(n, r.tmp[:0]); err != nil {
-					return err
-				}
-				ours := string(r.tmp) == streamField && e.valHi == 0
-				if n, err = r.expect('$'); err != nil {
-					return err
-				}
-				if !ours {
-					if r.tmp, err = c.bulk(n, r.tmp[:0]); err != nil {
-						return err
-					}
-					continue
-				}
-				e.valLo = len(r.vals)
-				if r.vals, err = c.bulk(n, r.vals); err != nil {
-					return err
-				}
-				e.valHi = len(r.vals)
-			}
-			r.ents = append(r.ents, e)
-		}
-	}
-	return nil
-}
-
-// expect reads a reply header that must be of kind and returns its number.
-func (r *streamReader) expect(kind byte) (int64, error) {
-	k, n, _, err := r.wire.header()
-	if err == nil && k != kind {
-		err = errProtocol
-	}
-	return n, err
-}
-
 // Close acknowledges what the last read handled and closes the reader's
-// own connection.
+// link.
 func (r *streamReader) Close() error {
-	if r.wire == nil {
-		return nil
-	}
 	var err error
-	if n := r.acks.Len(); n > 0 && r.wire.nc != nil {
-		res := make([]reply, n)
-		r.wire.exec(&r.acks, res)
-		for _, x := range res {
-			err = cmp.Or(err, x.err)
+	if n := r.acks.Len(); n > 0 {
+		r.b.Reset()
+		r.b.append(&r.acks)
+		r.acks.Reset()
+		if err = r.link.do(context.Background(), &r.b, 0, &r.rep); err == nil {
+			for i := range n {
+				err = cmp.Or(err, r.rep.err(i))
+			}
 		}
 	}
-	r.wire.close()
+	r.link.close()
 	return err
 }

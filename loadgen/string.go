@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // str is the string pattern, in one of two modes.
@@ -18,7 +16,7 @@ import (
 // GETDELs (Redis ≥ 6.2) their keys in one round trip. Delivery is
 // at-most-once: the popped id is the claim, and an event whose key expired
 // before it was consumed is lost. Options: ttl (default none), batch
-// (default 64), block (default 100ms).
+// (default 64), block (default 100ms; longer with over 1,000 consumers, see defaultBlock).
 //
 // mode register: a key per entity holding the latest value, as a cache or
 // state register. Entity n (options.entities, default 64, at least one per
@@ -41,6 +39,7 @@ type str struct {
 	latest   []atomic.Uint64 // register: per entity, seq+1 of the latest acknowledged write
 	batch    int             // queue: ids per pop asked for; register: entities per read
 	pop      int             // queue: ids per pop on this server (Setup)
+	multi    bool            // queue: the server has LMPOP (Redis ≥ 7.0)
 	poll     time.Duration
 }
 
@@ -48,7 +47,7 @@ func newString(env *Env, o *Options) (Pattern, error) {
 	s := &str{env: env, register: o.String("mode", "queue", "queue", "register") == "register"}
 	if !s.register {
 		s.ttl = o.Duration("ttl", 0)
-		s.block = o.block()
+		s.block = o.block(defaultBlock(env.Consumers))
 		s.batch, s.pop = o.IntIn("batch", 64, 1, 1000), 1
 		if s.ttl > 0 && s.ttl < time.Millisecond {
 			o.Fail("ttl", "must be 0 (none) or at least 1ms, got %s", s.ttl)
@@ -75,7 +74,7 @@ func (s *str) Setup(ctx context.Context, env *Env) error {
 		if err := requireVersion(ctx, env.Client, 6, 2, "pattern string (GETDEL)"); err != nil {
 			return err
 		}
-		s.pop = popBatch(ctx, env.Client, s.batch)
+		s.pop, s.multi = popBatch(ctx, env.Client, s.batch)
 	}
 	return clearKeys(ctx, env)
 }
@@ -119,21 +118,28 @@ func (s *str) Acked(e Envelope) {
 
 func (s *str) NewReader(env *Env, id int, _ string) Reader {
 	if s.register {
-		return &registerReader{s: s, seen: make([]uint64, len(s.entities)), pipe: env.Client.Pipeline(),
+		return &registerReader{s: s, seen: make([]uint64, len(s.entities)), link: newLink(env.Client),
 			want: make([]uint64, s.batch), turn: id * s.batch % len(s.entities)}
 	}
-	return newNotifyReader(env, id, s.block, s.pop, func(ctx context.Context, pipe redis.Pipeliner, key string) func() (string, error) {
-		return pipe.GetDel(ctx, key).Result
+	return newNotifyReader(env, s.block, readCount(s.pop, env.PayloadMax), s.multi, func(b *Batch, key []byte) int {
+		b.Cmd(2, "getdel").Bytes(key)
+		return 1
+	}, func(rep *replies, first int) (string, bool) {
+		c := rep.cursor(first)
+		t := c.next()
+		return rep.str(t), t.kind == '$' && t.n >= 0
 	})
 }
 
-// registerReader reads register entities in turn.
+// registerReader reads register entities in turn, batch GETs per round
+// trip.
 type registerReader struct {
 	s    *str
 	seen []uint64 // per entity, seq+1 of the newest value this reader saw
 	want []uint64 // per read of the round, the latest acknowledged seq+1 when sent
-	pipe redis.Pipeliner
-	cmds []*redis.StringCmd
+	link link
+	b    Batch
+	rep  replies
 	ents []int
 	turn int
 }
@@ -141,36 +147,37 @@ type registerReader struct {
 func (r *registerReader) Read(ctx context.Context, got Got) error {
 	s, env := r.s, r.s.env
 	measured := env.now() >= int64(env.Warmup)
-	r.cmds, r.ents = r.cmds[:0], r.ents[:0]
+	r.b.Reset()
+	r.ents = r.ents[:0]
 	for i := 0; i < s.batch; i++ {
 		ent := (r.turn + i) % len(s.entities)
 		r.want[i] = s.latest[ent].Load() // before the read is sent
 		r.ents = append(r.ents, ent)
-		r.cmds = append(r.cmds, r.pipe.Get(ctx, s.entities[ent]))
+		r.b.Cmd(2, "get").Str(s.entities[ent])
 	}
 	r.turn = (r.turn + s.batch) % len(s.entities)
-	_, _ = r.pipe.Exec(ctx)
+	if err := r.link.do(ctx, &r.b, 0, &r.rep); err != nil {
+		return err
+	}
 	var reads, stale, backwards int64
 	var firstErr error
-	for i, cmd := range r.cmds {
-		v, err := cmd.Result()
-		var have uint64 // seq+1 of the value read; 0: none
-		switch {
-		case err == redis.Nil:
-		case err != nil:
+	for i, ent := range r.ents {
+		if err := r.rep.err(i); err != nil {
 			if firstErr == nil {
 				firstErr = err
 			}
 			continue
-		default:
-			e, err := DecodeString(v, env.Run)
+		}
+		var have uint64 // seq+1 of the value read; 0: none
+		cur := r.rep.cursor(i)
+		if t := cur.next(); t.kind == '$' && t.n >= 0 {
+			e, err := DecodeString(r.rep.str(t), env.Run)
 			if err != nil {
 				continue // not this run's value
 			}
 			have = e.Seq + 1
 		}
 		reads++
-		ent := r.ents[i]
 		if have < r.want[i] {
 			stale++
 		}
@@ -190,3 +197,6 @@ func (r *registerReader) Read(ctx context.Context, got Got) error {
 	}
 	return firstErr
 }
+
+// Close closes the reader's connection.
+func (r *registerReader) Close() error { r.link.close(); return nil }

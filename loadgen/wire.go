@@ -90,10 +90,11 @@ func (s *clientSender) close() {}
 // fails the replies not yet read; the next exec dials anew, as go-redis does
 // with a broken pooled connection.
 type wireConn struct {
-	opt  *redis.Options
-	nc   net.Conn
-	rd   *bufio.Reader
-	used time.Time // when the last reply was read
+	opt   *redis.Options
+	nc    net.Conn
+	rd    *bufio.Reader
+	check *connChecker
+	used  time.Time // when the last reply was read
 }
 
 // idleCheck is how long a connection may sit idle before exec checks, with
@@ -138,7 +139,7 @@ func (c *wireConn) exec(b *Batch, res []reply) {
 // an error the connection is closed; a failure to connect comes back as a
 // dial error (nothing was sent).
 func (c *wireConn) send(p []byte, block time.Duration) error {
-	if c.nc != nil && time.Since(c.used) > idleCheck && connCheck(c.nc) != nil {
+	if c.nc != nil && time.Since(c.used) > idleCheck && c.check.check() != nil {
 		c.close()
 	}
 	if c.nc == nil {
@@ -209,7 +210,7 @@ func (c *wireConn) dial() error {
 	} else {
 		c.rd.Reset(nc)
 	}
-	c.nc = nc
+	c.nc, c.check = nc, newConnChecker(nc)
 	var hello Batch
 	switch {
 	case o.Username != "":

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -22,13 +23,14 @@ import (
 // End-to-end latency is measured from the due time (the score), not the send
 // time. The drain must outlast the longest delay: events still waiting when
 // it ends count as lost. Options: delay (fixed "200ms" or a seeded range {min, max}, default
-// 0), batch (default 64), block (BZPOPMIN wait, default 100ms), poll (longest
+// 0), batch (default 64), block (BZPOPMIN wait, default 100ms; longer with over 1,000 consumers, see defaultBlock), poll (longest
 // sleep between claims, default 5ms).
 type zset struct {
 	env         *Env
 	lo, hi      time.Duration
 	batch       int
-	pop         int // without a delay: members per pop on this server (Setup)
+	pop         int  // without a delay: members per pop on this server (Setup)
+	multi       bool // the server has ZMPOP (Redis ≥ 7.0)
 	block, poll time.Duration
 	delayed     bool
 }
@@ -52,7 +54,7 @@ return nxt
 `)
 
 func newZSet(env *Env, o *Options) (Pattern, error) {
-	z := &zset{env: env, batch: o.IntIn("batch", 64, 1, 1000), pop: 1, block: o.block(), poll: o.poll(pollDefault)}
+	z := &zset{env: env, batch: o.IntIn("batch", 64, 1, 1000), pop: 1, block: o.block(defaultBlock(env.Consumers)), poll: o.poll(pollDefault)}
 	z.lo, z.hi = o.DurationRange("delay", 0)
 	z.delayed = z.hi > 0
 	return z, nil
@@ -63,7 +65,7 @@ func (z *zset) Setup(ctx context.Context, env *Env) error {
 		return err
 	}
 	if !z.delayed {
-		z.pop = popBatch(ctx, env.Client, z.batch)
+		z.pop, z.multi = popBatch(ctx, env.Client, z.batch)
 		return nil
 	}
 	return loadScript(ctx, env.Client, claimDue)
@@ -110,90 +112,94 @@ func (z *zset) Queue(b *Batch, e Envelope, ev []byte) {
 	b.Cmd(4, "zadd").Str(z.env.Keys[e.Partition]).Float(z.score(due)).Bytes(ev)
 }
 
-func (z *zset) NewReader(env *Env, id int, _ string) Reader {
-	r := &zsetReader{z: z}
+func (z *zset) NewReader(env *Env, _ int, _ string) Reader {
+	count := readCount(z.batch, env.PayloadMax)
 	if !z.delayed {
-		r.pop = newBlockingPop(env, id, "bzpopmin", z.block, z.pop)
-		return r
+		return &zsetReader{z: z, pop: newPopper(env, popMin, z.block, readCount(z.pop, env.PayloadMax), z.multi)}
 	}
-	for _, p := range partitionsFor(id, env.Consumers, len(env.Keys)) {
-		r.keys = append(r.keys, env.Keys[p])
-	}
-	r.batch = strconv.Itoa(z.batch)
-	return r
+	return &zsetReader{z: z, link: newLink(env.Client), keys: newSweep(env.Keys, windowFor(count, env.PayloadMax), perEventCommand, z.poll), count: int64(count),
+		next: math.MaxInt64}
 }
 
 type zsetReader struct {
-	z     *zset
-	pop   *blockingPop // without a delay
-	keys  []string     // with one
-	batch string
-	cmds  []*redis.Cmd
-	pipe  redis.Pipeliner
+	z   *zset
+	pop *popper // without a delay
+
+	// With one: a claimDue per key of a window per round trip.
+	link  link
+	keys  *sweep[string]
+	count int64
+	b     Batch
+	rep   replies
+	next  int64 // the earliest due time the sweep saw, not yet claimed
 }
 
 func (r *zsetReader) Read(ctx context.Context, got Got) error {
-	c := r.z.env.Client
 	if !r.z.delayed {
-		_, members, err := r.pop.pop(ctx)
-		if err == redis.Nil {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		for _, m := range members { // due = intended send time
+		err := r.pop.pop(ctx)
+		for _, m := range r.pop.elems { // due = intended send time
 			if !got(m, 0) {
 				return nil // crashed: the rest of the pop is lost
 			}
 		}
-		return nil
+		return err
 	}
-	if r.pipe == nil {
-		r.pipe = c.Pipeline()
+	if w := r.keys.pause(); w > 0 {
+		time.Sleep(w)
 	}
-	now := strconv.FormatFloat(r.z.score(r.z.env.now()), 'f', -1, 64)
-	r.cmds = r.cmds[:0]
-	for _, k := range r.keys {
-		r.cmds = append(r.cmds, claimDue.EvalSha(ctx, r.pipe, []string{k}, now, r.batch))
+	keys := r.keys.window()
+	var num [32]byte
+	now := strconv.AppendFloat(num[:0], r.z.score(r.z.env.now()), 'f', -1, 64)
+	r.b.Reset()
+	for _, k := range keys {
+		r.b.Cmd(6, "evalsha").Str(claimDue.Hash()).Str("1").Str(k).Bytes(now).Int(r.count)
 	}
-	_, _ = r.pipe.Exec(ctx)
-	next := int64(math.MaxInt64)
-	claimed := false
-	for _, cmd := range r.cmds {
-		v, err := cmd.Slice()
-		if err != nil {
-			if redis.HasErrorPrefix(err, "NOSCRIPT") { // e.g. the server restarted
-				return loadScript(ctx, c, claimDue)
+	if err := r.link.do(ctx, &r.b, 0, &r.rep); err != nil {
+		return err
+	}
+	claimed := 0
+	for i := range keys {
+		if err := r.rep.err(i); err != nil {
+			if strings.HasPrefix(err.Error(), "NOSCRIPT") { // e.g. the server restarted
+				return loadScript(ctx, r.z.env.Client, claimDue)
 			}
 			return err
 		}
-		if len(v) < 3 {
+		cur := r.rep.cursor(i)
+		top := cur.next()
+		if top.kind != '*' || top.n < 3 {
 			continue
 		}
-		if flag, _ := v[0].(int64); flag == 0 {
-			if s, err := strconv.ParseFloat(asString(v[2]), 64); err == nil {
-				next = min(next, r.z.sinceEpoch(s))
+		if flag := cur.next(); flag.n == 0 { // {0, member, score}: the next due member
+			cur.next()
+			if s, ok := cur.float(cur.next()); ok {
+				r.next = min(r.next, r.z.sinceEpoch(s))
 			}
 			continue
 		}
-		claimed = true
-		for i := 1; i+1 < len(v); i += 2 {
-			s, err := strconv.ParseFloat(asString(v[i+1]), 64)
+		for j := int64(1); j+1 < top.n; j += 2 {
+			claimed++
+			member := cur.next()
 			due := int64(0)
-			if err == nil {
+			if s, ok := cur.float(cur.next()); ok {
 				due = r.z.sinceEpoch(s)
 			}
-			if !got(asString(v[i]), due) {
+			if !got(r.rep.str(member), due) {
 				return nil // crashed: the rest of the claim is lost
 			}
 		}
 	}
-	if !claimed {
-		sleep := r.z.poll
-		if next != math.MaxInt64 {
-			sleep = min(sleep, time.Duration(next-r.z.env.now()))
+	r.keys.found(claimed)
+	if r.keys.idle() {
+		// A whole sweep claimed nothing: sleep until the next member falls
+		// due, at most poll per window (so idle sweeps cost the same per
+		// second whatever the keys).
+		sleep := r.z.poll * time.Duration(r.keys.windows())
+		if r.next != math.MaxInt64 {
+			sleep = min(sleep, time.Duration(r.next-r.z.env.now()))
 		}
+		r.next = math.MaxInt64
+		r.keys.restart()
 		if sleep > 0 {
 			time.Sleep(sleep)
 		}
@@ -201,4 +207,13 @@ func (r *zsetReader) Read(ctx context.Context, got Got) error {
 	return nil
 }
 
-func asString(v any) string { s, _ := v.(string); return s }
+// Close closes the reader's connection.
+func (r *zsetReader) Close() error {
+	if r.pop != nil {
+		r.pop.close()
+	}
+	if r.link != nil {
+		r.link.close()
+	}
+	return nil
+}

@@ -15,8 +15,9 @@ import (
 type Collector struct {
 	mu       sync.Mutex
 	recs     []*Recorder
-	spares   []*sample
 	last     []counts
+	stripes  [NumKinds][]*stripe
+	workers  [NumKinds]int // recorders made per kind so far
 	interval [NumKinds]*hdrhistogram.Histogram
 	total    [NumKinds]*hdrhistogram.Histogram
 	begin    time.Time // start of the measured phase
@@ -38,14 +39,23 @@ func NewCollector(begin time.Time) *Collector {
 	return c
 }
 
-// NewRecorder returns a recorder for one worker that records the given kinds.
+// NewRecorder returns a recorder for one worker that records the given
+// kinds. The n-th worker of a kind records into that kind's stripe n mod
+// maxStripes, so the memory for histograms does not grow with workers.
 func (c *Collector) NewRecorder(kinds ...Kind) *Recorder {
-	r := newRecorder(kinds)
+	r := &Recorder{}
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, k := range kinds {
+		i := c.workers[k] % maxStripes()
+		if i == len(c.stripes[k]) {
+			c.stripes[k] = append(c.stripes[k], newStripe())
+		}
+		r.stripes[k] = c.stripes[k][i]
+		c.workers[k]++
+	}
 	c.recs = append(c.recs, r)
-	c.spares = append(c.spares, newSample(kinds))
 	c.last = append(c.last, counts{})
-	c.mu.Unlock()
 	return r
 }
 
@@ -147,19 +157,14 @@ func (c *Collector) History() []Second {
 // collector's own, valid until the next Tick.
 func (c *Collector) Totals() [NumKinds]*hdrhistogram.Histogram { return c.total }
 
-// drain moves every recorder's current sample into the interval histograms.
+// drain moves what every stripe recorded into the interval histograms.
 func (c *Collector) drain() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for i, r := range c.recs {
-		old := r.swap(c.spares[i])
-		for k, h := range old.h {
-			if h != nil && h.TotalCount() > 0 {
-				c.interval[k].Merge(h)
-			}
+	for k, stripes := range c.stripes {
+		for _, s := range stripes {
+			s.drainInto(c.interval[k])
 		}
-		old.reset()
-		c.spares[i] = old
 	}
 }
 

@@ -1,9 +1,6 @@
 package report
 
 import (
-	"math"
-	"runtime"
-	"sync"
 	"sync/atomic"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -36,45 +33,13 @@ func NewHistogram() *hdrhistogram.Histogram {
 }
 
 // Recorder is one worker's recorder. Only its worker calls the Record and
-// count methods; a Collector swaps its histograms out once per interval.
-// Recording takes no lock: a writer-reader phaser (as in HdrHistogram's own
-// Recorder) lets the collector wait for an in-flight record instead.
+// count methods. Its latencies go to the stripes it shares with other
+// workers (see stripe.go); recording takes no lock. Its counts are its own.
 type Recorder struct {
-	phase phaser
-	cur   atomic.Pointer[sample]
+	stripes [NumKinds]*stripe // nil for the kinds the worker does not record
 
 	// Cumulative counts since start; the collector takes per-second deltas.
 	sent, acked, received, errors atomic.Int64
-	_                             [64]byte // keep hot counters off the next recorder's line
-}
-
-// sample holds a recorder's histograms for one interval; only the kinds the
-// worker records are allocated (a histogram of this range is ~190 KB).
-type sample struct {
-	h [NumKinds]*hdrhistogram.Histogram
-}
-
-func newSample(kinds []Kind) *sample {
-	s := &sample{}
-	for _, k := range kinds {
-		s.h[k] = NewHistogram()
-	}
-	return s
-}
-
-func (s *sample) reset() {
-	for _, h := range s.h {
-		if h != nil {
-			h.Reset()
-		}
-	}
-}
-
-func newRecorder(kinds []Kind) *Recorder {
-	r := &Recorder{}
-	r.phase.oddEnd.Store(math.MinInt64) // the odd phase's counters start at MinInt64
-	r.cur.Store(newSample(kinds))
-	return r
 }
 
 // Record adds one latency in microseconds; values outside the range are
@@ -86,9 +51,7 @@ func (r *Recorder) Record(k Kind, us int64) {
 	} else if us > histHighest {
 		us = histHighest
 	}
-	e := r.phase.enter()
-	_ = r.cur.Load().h[k].RecordValue(us)
-	r.phase.exit(e)
+	r.stripes[k].record(us)
 }
 
 // Sent counts n events handed to Redis.
@@ -102,57 +65,3 @@ func (r *Recorder) Received(n int64) { r.received.Add(n) }
 
 // Error counts n failed operations.
 func (r *Recorder) Error(n int64) { r.errors.Add(n) }
-
-// swap installs next as the active sample and returns the previous one once
-// no writer can still be touching it.
-func (r *Recorder) swap(next *sample) *sample {
-	r.phase.mu.Lock()
-	defer r.phase.mu.Unlock()
-	old := r.cur.Swap(next)
-	r.phase.flip()
-	return old
-}
-
-// phaser is HdrHistogram's WriterReaderPhaser: writers bracket a critical
-// section with enter/exit (two uncontended atomic adds); the reader flips the
-// phase and waits until every writer that entered the old phase has left.
-type phaser struct {
-	start   atomic.Int64
-	evenEnd atomic.Int64
-	oddEnd  atomic.Int64
-	mu      sync.Mutex // serialises readers
-}
-
-func (p *phaser) enter() int64 { return p.start.Add(1) - 1 }
-
-func (p *phaser) exit(e int64) {
-	if e < 0 {
-		p.oddEnd.Add(1)
-	} else {
-		p.evenEnd.Add(1)
-	}
-}
-
-func (p *phaser) flip() {
-	nextEven := p.start.Load() < 0
-	var initial int64
-	if nextEven {
-		p.evenEnd.Store(0)
-	} else {
-		initial = math.MinInt64
-		p.oddEnd.Store(initial)
-	}
-	atFlip := p.start.Swap(initial)
-	for {
-		var end int64
-		if nextEven {
-			end = p.oddEnd.Load()
-		} else {
-			end = p.evenEnd.Load()
-		}
-		if end == atFlip {
-			return
-		}
-		runtime.Gosched()
-	}
-}

@@ -165,6 +165,9 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 	if provider == "external" && len(s.Chaos) > 0 && !o.AllowDestructive {
 		return rc, refuseDestructive([]string{cell.Name}) // again here, so no route (capacity search, a caller of Run) fires faults unasked
 	}
+	if err := checkOpenFiles(s); err != nil {
+		return rc, err
+	}
 	cpus, why := generatorCPUs(s, provider)
 	rc.Client.CPUs, rc.Client.CPUsNote = cpus, why
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cpus))

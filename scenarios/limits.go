@@ -31,9 +31,10 @@ const (
 	// each repeat): each is a timeline event and a row of the report.
 	MaxShots = 10000
 
-	// MaxKeys is the most partitions a workload spreads over: the event
-	// envelope carries an event's partition in 16 bits (loadgen.MaxKeys).
-	MaxKeys = 1<<16 - 1
+	// MaxKeys is the most partitions a workload spreads over: the
+	// generator's per-event cost is flat in the keys up to this many
+	// (loadgen.MaxKeys).
+	MaxKeys = 100_000
 
 	// MaxClients bounds producers and consumers each: every one is a
 	// connection to Redis and a goroutine.
@@ -49,10 +50,6 @@ const (
 	// MaxEventBuffers bounds producers × pipeline × payload max: the bytes
 	// of event buffers squall allocates before it sends anything.
 	MaxEventBuffers = 1 << 30
-
-	// MaxProducerKeys bounds producers × keys: each producer keeps an
-	// acknowledgement time per partition (16 bytes).
-	MaxProducerKeys = 10_000_000
 
 	// MaxFanOut bounds producers × consumers for the fan-out patterns
 	// (pubsub, spubsub), where every subscriber receives every event and

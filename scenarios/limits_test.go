@@ -47,7 +47,6 @@ func TestLimitsDocumented(t *testing.T) {
 		{"`rate`", strconv.FormatFloat(MinRate, 'f', -1, 64) + " to " + commas(int(MaxRate)) + " events/s"},
 		{"`payload`", strconv.Itoa(MinPayload) + " B to " + mib(MaxPayload)},
 		{"producers × pipeline × payload", gib(MaxEventBuffers)},
-		{"producers × keys", commas(MaxProducerKeys)},
 		{"producers × consumers", commas(MaxFanOut)},
 		{"`pipeline`", commas(maxPipeline)},
 		{"servers squall starts", "| " + strconv.Itoa(MaxServers) + " |"},

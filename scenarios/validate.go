@@ -355,7 +355,7 @@ func (v *validator) workload() {
 	} else {
 		ok = v.bounded("workload.consumers", w.Consumers, 0, MaxClients, "each is a connection to Redis") && ok
 	}
-	ok = v.bounded("workload.keys", w.Keys, 1, MaxKeys, "an event carries its partition in 16 bits") && ok
+	ok = v.bounded("workload.keys", w.Keys, 1, MaxKeys, "the generator's per-event cost is measured flat up to that many keys") && ok
 	if w.Pipeline < 1 || w.Pipeline > maxPipeline {
 		v.errf("workload.pipeline", "pipeline must be between 1 and %d, got %d", maxPipeline, w.Pipeline)
 		ok = false
@@ -382,9 +382,6 @@ func (v *validator) workload() {
 // once each count is within its own bounds (so no product overflows).
 func (v *validator) footprint() {
 	w := v.s.Workload
-	if n := w.Producers * w.Keys; n > MaxProducerKeys {
-		v.errf("workload.keys", "producers × keys is %d; at most %d (each producer keeps an acknowledgement time per key): use fewer keys or producers", n, MaxProducerKeys)
-	}
 	if n := w.Producers * w.Pipeline * w.Payload.Max; n > MaxEventBuffers {
 		path := "workload.payload"
 		if w.Pipeline > 1 {

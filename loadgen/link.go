@@ -1,0 +1,139 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// A link is how a consumer talks to Redis: a round trip of a Batch's
+// commands, the replies read into tokens. On a standalone server it is the
+// consumer's own connection (wireConn), read without allocating; on
+// Sentinel and cluster targets it is the shared go-redis client, which
+// follows failovers and routes by slot.
+type link interface {
+	// do sends b in one round trip and reads one reply per command into
+	// rep (reset first). block is how long a blocking command in b may
+	// wait, added to the read deadline. An error reply is a '-' token, not
+	// an error; an I/O error (the connection is closed) is returned.
+	do(ctx context.Context, b *Batch, block time.Duration, rep *replies) error
+	close()
+}
+
+// newLink returns a consumer's link for client c.
+func newLink(c redis.UniversalClient) link {
+	if sc, ok := c.(*redis.Client); ok && directOK(sc.Options()) {
+		return &wireLink{c: &wireConn{opt: sc.Options()}}
+	}
+	return &clientLink{c: c}
+}
+
+// wireLink is a consumer's own connection.
+type wireLink struct{ c *wireConn }
+
+func (l *wireLink) do(_ context.Context, b *Batch, block time.Duration, rep *replies) error {
+	rep.reset()
+	if err := l.c.send(b.wire(), block); err != nil {
+		return err
+	}
+	for range b.Len() {
+		if err := l.c.readTokens(rep); err != nil {
+			l.c.close()
+			return err
+		}
+	}
+	l.c.used = time.Now()
+	return nil
+}
+
+func (l *wireLink) close() { l.c.close() }
+
+// clientLink runs a round trip as a go-redis pipeline.
+type clientLink struct {
+	c    redis.UniversalClient
+	cmds []*redis.Cmd
+}
+
+func (l *clientLink) do(ctx context.Context, b *Batch, _ time.Duration, rep *replies) error {
+	rep.reset()
+	pipe := l.c.Pipeline()
+	l.cmds = l.cmds[:0]
+	for _, args := range b.Args() {
+		cmd := redis.NewCmd(ctx, args...)
+		l.cmds = append(l.cmds, cmd)
+		_ = pipe.Process(ctx, cmd)
+	}
+	_, _ = pipe.Exec(ctx)
+	for _, cmd := range l.cmds {
+		v, err := cmd.Result()
+		var re redis.Error
+		switch {
+		case err == redis.Nil:
+			v, err = nil, nil
+		case errors.As(err, &re):
+		case err != nil:
+			return err // not a reply: the round trip failed
+		}
+		rep.start = append(rep.start, len(rep.toks))
+		if err != nil {
+			rep.appendText('-', err.Error())
+			continue
+		}
+		rep.appendValue(v, 0)
+	}
+	return nil
+}
+
+func (l *clientLink) close() {}
+
+// appendValue adds the tokens of a reply go-redis decoded into Go values
+// (a RESP3 map as an array of [key, value] pairs).
+func (r *replies) appendValue(v any, depth int) {
+	if depth > 8 {
+		r.toks = append(r.toks, tok{kind: '*', n: -1})
+		return
+	}
+	switch x := v.(type) {
+	case nil:
+		r.toks = append(r.toks, tok{kind: '$', n: -1})
+	case string:
+		r.appendText('$', x)
+	case int64:
+		r.toks = append(r.toks, tok{kind: ':', n: x})
+	case bool:
+		n := int64(0)
+		if x {
+			n = 1
+		}
+		r.toks = append(r.toks, tok{kind: ':', n: n})
+	case float64:
+		r.appendText('$', strconv.FormatFloat(x, 'f', -1, 64))
+	case error:
+		r.appendText('-', x.Error())
+	case []any:
+		r.toks = append(r.toks, tok{kind: '*', n: int64(len(x))})
+		for _, e := range x {
+			r.appendValue(e, depth+1)
+		}
+	case map[any]any: // as pairs, the shape of RESP2's XREADGROUP reply
+		r.toks = append(r.toks, tok{kind: '*', n: int64(len(x))})
+		for k, e := range x {
+			r.toks = append(r.toks, tok{kind: '*', n: 2})
+			r.appendValue(k, depth+1)
+			r.appendValue(e, depth+1)
+		}
+	default:
+		r.appendText('$', fmt.Sprint(x))
+	}
+}
+
+func (r *replies) appendText(kind byte, s string) {
+	t := tok{kind: kind, n: int64(len(s)), lo: len(r.buf)}
+	r.buf = append(r.buf, s...)
+	t.hi = len(r.buf)
+	r.toks = append(r.toks, t)
+}

@@ -1,0 +1,226 @@
+package loadgen
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// On a standalone server and behind Sentinel a subscriber reads on a
+// connection of its own, dialed with the client's dialer (behind Sentinel,
+// go-redis's, which asks the sentinels for the primary), and parses each
+// message in place: a go-redis PubSub allocates per message and, with a
+// hundred subscribers, its receive goroutines starved the producers on a
+// shared core.
+
+// subscribeDirectOK reports whether a client's options let a subscriber
+// dial its own connection: those of a plain standalone client, or of
+// Sentinel's failover client.
+func subscribeDirectOK(o *redis.Options) bool {
+	failover := *o
+	failover.Addr = "" // directOK refuses the failover client only for its address
+	return o.Addr == "FailoverClient" && directOK(&failover) || directOK(o)
+}
+
+// failoverCheck is how often a subscriber behind Sentinel checks that it is
+// still subscribed on the primary. A failover moves the producers (go-redis
+// follows +switch-master) but not a subscription: one left on the demoted
+// primary, or on an isolated one, would hear nothing the new primary
+// publishes, so it resubscribes.
+const failoverCheck = 250 * time.Millisecond
+
+// confirmTimeout bounds how long a subscriber waits for its subscriptions
+// to be confirmed.
+const confirmTimeout = 5 * time.Second
+
+// wireSubscriber is one fan-out consumer on its own connection.
+type wireSubscriber struct {
+	p        *pubsub
+	env      *Env
+	c        *wireConn
+	failover bool
+	node     string    // behind Sentinel: run_id of the node subscribed on
+	checked  time.Time // when the node was last checked against the primary
+	b        Batch
+	rep      replies
+}
+
+// Open subscribes and waits for every subscription's confirmation.
+func (s *wireSubscriber) Open(context.Context) error { return s.subscribe() }
+
+func (s *wireSubscriber) subscribe() error {
+	s.c.close()
+	s.b.Reset()
+	if s.failover {
+		s.b.Cmd(2, "info").Str("server")
+	}
+	chans := s.env.Keys
+	cmd := "subscribe"
+	switch {
+	case s.p.psub:
+		chans, cmd = []string{s.env.KeyGlob}, "psubscribe"
+	case s.p.shard:
+		cmd = "ssubscribe"
+	}
+	s.b.Cmd(1+len(chans), cmd)
+	for _, ch := range chans {
+		s.b.Str(ch)
+	}
+	if err := s.c.send(s.b.wire(), confirmTimeout); err != nil {
+		return fmt.Errorf("subscribing: %w", err)
+	}
+	s.rep.reset()
+	if s.failover {
+		if err := s.c.readTokens(&s.rep); err != nil {
+			s.c.close()
+			return fmt.Errorf("subscribing: %w", err)
+		}
+		if err := s.rep.err(0); err != nil {
+			s.c.close()
+			return fmt.Errorf("subscribing: INFO: %w", err)
+		}
+		cur := s.rep.cursor(0)
+		s.node, s.checked = runID(s.rep.str(cur.next())), time.Now()
+	}
+	for range chans { // a confirmation per channel: [subscribe, channel, count]
+		s.rep.reset()
+		if err := s.c.readTokens(&s.rep); err != nil {
+			s.c.close()
+			return fmt.Errorf("subscribing: %w", err)
+		}
+		if err := s.rep.err(0); err != nil {
+			s.c.close()
+			return fmt.Errorf("subscribing: %w", err)
+		}
+	}
+	s.c.used = time.Now()
+	return nil
+}
+
+// Read hands over the messages that arrive within block (one deadline
+// for them all: setting one per message cost as much as the message).
+// After an error it resubscribes at the next Read (what was published
+// meanwhile is lost: pub/sub keeps nothing).
+func (s *wireSubscriber) Read(ctx context.Context, got Got) error {
+	if s.c.nc == nil {
+		return s.subscribe()
+	}
+	if s.failover && time.Since(s.checked) >= failoverCheck {
+		s.checked = time.Now()
+		if id := s.p.primaryID(ctx, s.env.Client); id != "" && id != s.node {
+			return s.subscribe() // a failover: subscribe on the new primary
+		}
+	}
+	nc, rd := s.c.nc, s.c.rd
+	deadline := time.Now().Add(s.p.block)
+	if err := nc.SetReadDeadline(deadline); err != nil {
+		s.c.close()
+		return err
+	}
+	for {
+		if _, err := rd.Peek(1); err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				return nil // the wait is over; nothing of a message was consumed
+			}
+			s.c.close()
+			return err
+		}
+		// A message has begun: leave it time to arrive whole, so that the
+		// deadline never falls inside one (the Read ends after it).
+		extended := false
+		if now := time.Now(); deadline.Sub(now) < messageTime {
+			extended = true
+			if err := nc.SetReadDeadline(now.Add(max(messageTime, s.c.opt.ReadTimeout))); err != nil {
+				s.c.close()
+				return err
+			}
+		}
+		s.rep.reset()
+		if err := s.c.readTokens(&s.rep); err != nil {
+			s.c.close()
+			return err
+		}
+		s.c.used = time.Now()
+		if payload, ok := s.message(); ok && !got(payload, 0) {
+			return nil // crashed: what was read but not handled is lost
+		}
+		if extended {
+			return nil // the wait is over
+		}
+	}
+}
+
+// messageTime is the least time a subscriber leaves a message it began
+// reading to arrive whole.
+const messageTime = 50 * time.Millisecond
+
+// message reads a push: [message, channel, payload], [smessage, channel,
+// payload] or [pmessage, pattern, channel, payload]; other pushes
+// (confirmations) are not messages.
+func (s *wireSubscriber) message() (string, bool) {
+	cur := s.rep.cursor(0)
+	top := cur.next()
+	if top.kind != '*' || top.n < 3 {
+		return "", false
+	}
+	switch kind := s.rep.str(cur.next()); {
+	case kind == "message" || kind == "smessage":
+	case kind == "pmessage" && top.n == 4:
+		cur.next()
+	default:
+		return "", false
+	}
+	cur.next() // the channel
+	t := cur.next()
+	return s.rep.str(t), t.kind == '$'
+}
+
+// Close drops the subscription, as a dead process's socket would.
+func (s *wireSubscriber) Close() error { s.c.close(); return nil }
+
+// runID reads run_id from an INFO server reply.
+func runID(info string) string {
+	sc := bufio.NewScanner(strings.NewReader(info))
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "run_id:"); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// primary caches the run_id of the node the client takes for the primary,
+// shared by a pattern's subscribers so that a hundred of them ask once.
+type primary struct {
+	mu sync.Mutex
+	id string
+	at time.Time
+}
+
+// primaryID returns the run_id of the node c sends commands to (behind
+// Sentinel: the primary), at most failoverCheck old; "" when unknown.
+func (p *pubsub) primaryID(ctx context.Context, c redis.UniversalClient) string {
+	p.primary.mu.Lock()
+	defer p.primary.mu.Unlock()
+	if time.Since(p.primary.at) < failoverCheck {
+		return p.primary.id
+	}
+	p.primary.at = time.Now()
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	info, err := c.Info(ctx, "server").Result()
+	if err != nil {
+		p.primary.id = ""
+		return ""
+	}
+	p.primary.id = runID(info)
+	return p.primary.id
+}
