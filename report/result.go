@@ -152,9 +152,13 @@ type Saturation struct {
 	ClientCores int     `json:"client_cores"`
 }
 
-// Latencies are the three recorded latency kinds, in microseconds.
+// Latencies are the recorded latency kinds, in microseconds. Publish and
+// EndToEnd count from the intended send time (no coordinated omission);
+// Service is the actual send → reply of the same acknowledged writes, so
+// Redis's own time shows even when the generator lags (SendDelay).
 type Latencies struct {
 	Publish   Summary `json:"publish"`
+	Service   Summary `json:"service"`
 	EndToEnd  Summary `json:"end_to_end"`
 	SendDelay Summary `json:"send_delay"`
 }

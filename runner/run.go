@@ -273,6 +273,7 @@ func fillCell(rc *report.Cell, s *scenarios.Scenario, col *report.Collector, out
 	h := col.Totals()
 	rc.Latency = report.Latencies{
 		Publish:   report.Summarize(h[report.Publish]),
+		Service:   report.Summarize(h[report.Service]),
 		EndToEnd:  report.Summarize(h[report.EndToEnd]),
 		SendDelay: report.Summarize(h[report.SendDelay]),
 	}
