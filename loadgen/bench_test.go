@@ -101,12 +101,10 @@ func benchProducer(b *testing.B, rdb redis.UniversalClient, cfg Config) {
 	g.env.Epoch = g.epoch
 	col := report.NewCollector(g.epoch)
 	w := g.workers[0]
-	w.rec = col.NewRecorder(report.Publish, report.SendDelay)
+	w.rec = col.NewRecorder(report.Publish, report.SendDelay, report.Service)
 	p := g.newProducer(0, w)
 	defer p.out.close()
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	p.send(p.next(ctx, timer)) // dial
+	p.send(p.next(ctx)) // dial
 	var m0, m1 runtime.MemStats
 	var r0, r1 syscall.Rusage
 	runtime.ReadMemStats(&m0)
@@ -114,7 +112,7 @@ func benchProducer(b *testing.B, rdb redis.UniversalClient, cfg Config) {
 	seq0 := p.seq
 	b.ReportAllocs()
 	for b.Loop() {
-		p.send(p.next(ctx, timer))
+		p.send(p.next(ctx))
 	}
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r1)
 	runtime.ReadMemStats(&m1)

@@ -1,0 +1,165 @@
+package loadgen
+
+import (
+	"context"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestPacerWakesOnTimeNeverEarly has 40 producers on a 2-shard pacer wait
+// for 25 due times each, spread over 300 ms: every one must be woken, none
+// before its time (a producer woken early would send ahead of its
+// schedule). How late is not asserted here: that depends on the machine's
+// load (scripts/bench --scale measures it).
+func TestPacerWakesOnTimeNeverEarly(t *testing.T) {
+	epoch := time.Now()
+	now := func() int64 { return int64(time.Since(epoch)) }
+	pc := newPacer(2, now)
+	defer pc.close()
+	const producers, waits = 40, 25
+	var wg sync.WaitGroup
+	early := make(chan string, producers*waits)
+	for id := range producers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(1, uint64(id)))
+			s, w := pc.shard(id), newWaiter()
+			due := now()
+			for range waits {
+				due += int64(rng.IntN(int(24 * time.Millisecond)))
+				if !s.sleepUntil(t.Context(), w, due) {
+					early <- "cancelled"
+					return
+				}
+				if at := now(); at < due {
+					early <- time.Duration(due-at).String() + " early"
+				}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("producers still waiting 30 s after their last due time")
+	}
+	close(early)
+	for e := range early {
+		t.Error(e)
+	}
+	for i, s := range pc.shards {
+		s.mu.Lock()
+		if s.wakes == 0 || len(s.q) != 0 {
+			t.Errorf("shard %d: %d alarm wake-ups, %d still queued; want the alarm used and the queue empty", i, s.wakes, len(s.q))
+		}
+		s.mu.Unlock()
+	}
+}
+
+// TestPacerCancelAndStaleWakeUp: a wait returns false when its context
+// ends, and a wake-up left over from a cancelled wait does not release the
+// producer's next wait early.
+func TestPacerCancelAndStaleWakeUp(t *testing.T) {
+	epoch := time.Now()
+	now := func() int64 { return int64(time.Since(epoch)) }
+	pc := newPacer(1, now)
+	defer pc.close()
+	s, w := pc.shard(0), newWaiter()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+	defer cancel()
+	if s.sleepUntil(ctx, w, now()+int64(time.Hour)) {
+		t.Fatal("a wait an hour long returned true when its context ended")
+	}
+	w.ch <- struct{}{} // as if the pacer had woken the cancelled wait
+	due := now() + int64(30*time.Millisecond)
+	if !s.sleepUntil(t.Context(), w, due) {
+		t.Fatal("wait returned false")
+	}
+	if at := now(); at < due {
+		t.Errorf("woken %s before its time by a stale wake-up", time.Duration(due-at))
+	}
+}
+
+// TestPacerAlarmIsPrecise: on Linux the pacer waits on a timerfd, not on a
+// Go timer (whose wake-ups come up to a millisecond late).
+func TestPacerAlarmIsPrecise(t *testing.T) {
+	a := newAlarm()
+	defer a.close()
+	if _, ok := a.(*timerfdAlarm); runtime.GOOS == "linux" && !ok {
+		t.Fatalf("alarm is %T, want a timerfd", a)
+	}
+	// It fires, and close ends a wait.
+	start := time.Now()
+	a.set(int64(2 * time.Millisecond))
+	if err := a.wait(); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < 2*time.Millisecond {
+		t.Errorf("alarm set for 2ms fired after %s", d)
+	}
+	errc := make(chan error)
+	go func() { errc <- a.wait() }()
+	time.Sleep(5 * time.Millisecond)
+	_ = a.close()
+	select {
+	case err := <-errc:
+		if err == nil {
+			t.Error("wait on a closed alarm returned nil")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("close did not end the wait")
+	}
+}
+
+// TestPacerLeadLearns: the lead settles near the alarm's 90th-percentile
+// wake-up latency and stays within its bounds.
+func TestPacerLeadLearns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, tc := range []struct {
+		name     string
+		late     func() int64
+		min, max int64
+	}{
+		// Uniform 10–40 µs: the 90th percentile is 37 µs.
+		{"uniform 10-40µs", func() int64 { return int64(10_000 + rng.IntN(30_000)) }, 30_000, 42_000},
+		{"always 5ms late", func() int64 { return int64(5 * time.Millisecond) }, leadMax, leadMax},
+		{"never late", func() int64 { return 0 }, leadMin, leadMin},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &pacerShard{}
+			s.lead.Store(leadInit)
+			for range 20_000 {
+				s.learn(tc.late())
+			}
+			if d := s.lead.Load(); d < tc.min || d > tc.max {
+				t.Errorf("lead %s, want %s to %s", time.Duration(d), time.Duration(tc.min), time.Duration(tc.max))
+			}
+		})
+	}
+}
+
+func TestWaitHeapOrders(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	var h waitHeap
+	var want []int64
+	for range 1000 {
+		d := rng.Int64N(1e6)
+		h.push(waitEntry{due: d})
+		want = append(want, d)
+	}
+	slices.Sort(want)
+	for i, d := range want {
+		if got := h.pop().due; got != d {
+			t.Fatalf("pop %d = %d, want %d", i, got, d)
+		}
+	}
+	if len(h) != 0 {
+		t.Fatalf("%d left", len(h))
+	}
+}
