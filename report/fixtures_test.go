@@ -51,7 +51,7 @@ func failoverResult() *Result {
 			}},
 		Workload: WorkloadInfo{Pattern: "stream", Producers: 4, Consumers: 4, Rate: 20000, Payload: "64-4096",
 			Keys: 8, Pipeline: 1},
-		Client:     ClientInfo{Library: "github.com/redis/go-redis/v9 9.23.0", DialTimeoutS: 5, ReadTimeoutS: 3, WriteTimeoutS: 3, MaxRetries: 3, CPUs: 1, CPUsNote: "auto: 1 of 2 cores, one left to the Redis primary on this machine"},
+		Client:     ClientInfo{Library: "github.com/redis/go-redis/v9 9.23.0", DialTimeoutS: 5, ReadTimeoutS: 3, WriteTimeoutS: 3, MaxRetries: 3, CPUs: 1, CPUsNote: "auto: 1 of 2 cores, one left to the Redis primary on this machine", CPUUsed: 0.412},
 		DurationS:  60,
 		Throughput: Throughput{OfferedPerS: 20000, SentPerS: 19998.7, AckedPerS: 19861.25, ReceivedPerS: 19852.4},
 		Latency: Latencies{

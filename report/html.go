@@ -1183,6 +1183,9 @@ func (p *page) setup(c *Cell) {
 	if cl.CPUs > 0 {
 		dl("generator cores", fmt.Sprintf("%d (%s)", cl.CPUs, cl.CPUsNote))
 	}
+	if cl.CPUUsed > 0 {
+		dl("generator CPU", fmt.Sprintf("%s of one core over the measured window", fmtPercent(cl.CPUUsed)))
+	}
 	p.printf(`</dl>`)
 	if len(c.ServerCalls) > 0 {
 		keys := make([]string, 0, len(c.ServerCalls))

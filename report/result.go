@@ -118,6 +118,10 @@ type ClientInfo struct {
 	// machine.
 	CPUs     int    `json:"cpus,omitempty"`
 	CPUsNote string `json:"cpus_note,omitempty"`
+	// CPUUsed is the CPU squall's process used over the measured window,
+	// in cores (user + sys; 0.05 is 5% of one core): what the generator
+	// cost at this load.
+	CPUUsed float64 `json:"cpu_used,omitempty"`
 }
 
 // Throughput is what was carried inside the measured window: operations
