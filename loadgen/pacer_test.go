@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/squall-bench/squall/report"
 )
 
 // TestPacerWakesOnTimeNeverEarly has 40 producers on a 2-shard pacer wait
@@ -188,5 +190,56 @@ func TestPacerSpinBudget(t *testing.T) {
 	}
 	if got := s.leadNow(); got != leadMax {
 		t.Errorf("after quiet windows: lead %s, want the maximum %s", time.Duration(got), time.Duration(leadMax))
+	}
+}
+
+// TestGeneratorPacesOnThePacer runs an open-loop load against a real
+// server: the producers wait on the pacer (its alarm fired, no more often
+// than there were sends), and every send and every acknowledgement is
+// timed (send delay, publish and service counts).
+func TestGeneratorPacesOnThePacer(t *testing.T) {
+	_, rdb := startRedis(t)
+	cfg := Config{Pattern: "list", Producers: 4, Keys: 2, Pipeline: 4, Rate: 2000, PayloadMin: 64, PayloadMax: 64,
+		KeyPrefix: "pace:", Duration: time.Second, Run: 7}
+	g, err := New(cfg, rdb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Setup(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	epoch := time.Now()
+	col := report.NewCollector(epoch)
+	out, err := g.Run(t.Context(), col, epoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := col.Tick(time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	ev := out.Events
+	if ev.Sent+ev.Dropped != 2000 || ev.Sent < 1000 || ev.Acked != ev.Sent {
+		t.Fatalf("events %+v: want the 2,000 due sent (bar a few dropped at the end on a loaded machine) and acked", ev)
+	}
+	var wakes int64
+	for _, s := range g.pacer.shards {
+		s.mu.Lock()
+		wakes += s.wakes
+		s.mu.Unlock()
+	}
+	if wakes == 0 || wakes > ev.Sent {
+		t.Errorf("pacer alarm fired %d times for %d sends: want the producers paced by it", wakes, ev.Sent)
+	}
+	h := col.Totals()
+	if n := h[report.SendDelay].TotalCount(); n != ev.Sent {
+		t.Errorf("send delay count %d, sent %d", n, ev.Sent)
+	}
+	for _, k := range []report.Kind{report.Publish, report.Service} {
+		if n := h[k].TotalCount(); n != ev.Acked {
+			t.Errorf("%s count %d, acked %d", report.KindNames[k], n, ev.Acked)
+		}
+	}
+	if svc, pub := h[report.Service], h[report.Publish]; svc.Max() > pub.Max() || svc.ValueAtQuantile(50) > pub.ValueAtQuantile(50) {
+		t.Errorf("service (p50 %d, max %d µs) exceeds publish (p50 %d, max %d µs)", svc.ValueAtQuantile(50), svc.Max(), pub.ValueAtQuantile(50), pub.Max())
 	}
 }
