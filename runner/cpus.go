@@ -31,10 +31,13 @@ var startProcs = runtime.GOMAXPROCS(0)
 // Open loop, the schedule is the figure: a producer whose events fall due
 // must get a core at once, not when whatever runs on the only one yields
 // (a histogram merge, another producer's round trip, the runtime's own
-// work). On one core, 50 producers at 5,000/s in total had send delay
-// p99 38.7 ms with Go timers and 3.6–12 ms with the pacer; on both cores
-// 1.8 ms and 1.3–3.8 ms (a shared, loaded machine). So open loop takes
-// every core; the server's thread competes with a mostly idle generator.
+// work). On one of two cores, 50 producers at 5,000/s in total had send
+// delay p99 5–10 ms with the pacer; on both, 61–741 µs (three runs each,
+// scripts/bench --scale --only "producers 50" [--cpus 1]). So open loop
+// takes every core; the server's thread competes with a mostly idle
+// generator. Near the server's capacity that costs it CPU: at 100,000/s
+// service time p50 was 48–66 µs with squall on one core, 62–153 µs on
+// two; client.cpus sets it for such runs.
 func generatorCPUs(s *scenarios.Scenario, provider string) (int, string) {
 	if n := s.Client.CPUs; n > 0 {
 		return n, "client.cpus"
