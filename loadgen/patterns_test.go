@@ -221,7 +221,11 @@ func TestZSetLatencyFromDueTime(t *testing.T) {
 	if out.Events.Lost != 0 || out.Events.Received != out.Events.Sent {
 		t.Errorf("events %+v", out.Events)
 	}
-	if e2e.P50 > 3000 || e2e.P99 > 20000 {
+	// Measured from the send time, every event would show the 200ms
+	// delay. The consumers wake on Go timers (a millisecond late at best),
+	// and under go test's parallel packages a p99 of 21ms was seen: the
+	// tail bound is half the delay, which still tells the two apart.
+	if e2e.P50 > 3000 || e2e.P99 > 100_000 {
 		t.Errorf("e2e p50 %dµs p99 %dµs from the due time: want within a few ms (not the 200ms delay)", e2e.P50, e2e.P99)
 	}
 	// 1000/s delayed 200ms: about 200 events wait in the sets at any time,
