@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -73,6 +74,7 @@ type Generator struct {
 	kills   []atomic.Int64 // per consumer: 0, or a pending kill (see KillConsumer)
 	assign  *assignment    // which consumer owns (and reads) which keys
 	routes  *slotRoutes    // on a cluster: the slot map the producers share
+	pacer   *pacer         // open loop: wakes the producers on schedule
 
 	workers []*worker
 	parts   []partState
@@ -272,7 +274,7 @@ func (g *Generator) Run(ctx context.Context, col *report.Collector, epoch time.T
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	for i, w := range g.workers {
-		kinds := []report.Kind{report.Publish, report.SendDelay}
+		kinds := []report.Kind{report.Publish, report.SendDelay, report.Service}
 		if i >= g.cfg.Producers {
 			kinds = []report.Kind{report.EndToEnd}
 		}
@@ -287,12 +289,18 @@ func (g *Generator) Run(ctx context.Context, col *report.Collector, epoch time.T
 		go g.guard(&consWG, cancel, func() { g.consume(consCtx, i, g.workers[g.cfg.Producers+i], readyWG.Done) })
 	}
 	g.awaitReady(ctx, cancel, &readyWG)
+	if g.cfg.Rate > 0 {
+		g.pacer = newPacer(runtime.GOMAXPROCS(0), g.now)
+	}
 	for i := 0; i < g.cfg.Producers; i++ {
 		prodWG.Add(1)
 		p := g.newProducer(i, g.workers[i])
 		go g.guard(&prodWG, cancel, func() { p.run(ctx) })
 	}
 	prodWG.Wait()
+	if g.pacer != nil {
+		g.pacer.close()
+	}
 	out := &Outcome{SendEnd: time.Duration(g.now())}
 	if g.cfg.Consumers > 0 && ctx.Err() == nil {
 		out.Drained = g.drain(ctx)

@@ -63,6 +63,8 @@ type producer struct {
 	rng   *rand.Rand
 	open  bool // open loop (sched applies); else closed loop
 	sched schedule
+	pace  *pacerShard // open loop: what wakes the producer when its events fall due
+	wake  *waiter
 	end   int64 // no event is intended at or after end
 	out   sender
 	acker Acker
@@ -102,6 +104,7 @@ func (g *Generator) newProducer(id int, w *worker) *producer {
 	}
 	if p.open {
 		p.sched = newSchedule(cfg.Rate, cfg.Producers, id)
+		p.pace, p.wake = g.pacer.shard(id), newWaiter()
 	}
 	p.acker, _ = g.pattern.(Acker)
 	p.buf = padded(cfg.PayloadMax)
@@ -122,10 +125,8 @@ const endGrace = 100 * time.Millisecond
 func (p *producer) run(ctx context.Context) {
 	defer p.out.close()
 	defer p.countDropped()
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
 	for ctx.Err() == nil {
-		n := p.next(ctx, timer)
+		n := p.next(ctx)
 		if n == 0 {
 			return
 		}
@@ -159,8 +160,8 @@ func (p *producer) countDropped() {
 // next waits until the next event is due and sets the intended send times
 // of the events to send now (at most a pipeline's worth: those already
 // due); it returns how many, 0 when the load is over or ctx is cancelled.
-// It sleeps on timer, never spins.
-func (p *producer) next(ctx context.Context, timer *time.Timer) int {
+// Its pacer shard wakes it (see pacer).
+func (p *producer) next(ctx context.Context) int {
 	now := p.g.now()
 	if !p.open {
 		if now >= p.end {
@@ -184,12 +185,9 @@ func (p *producer) next(ctx context.Context, timer *time.Timer) int {
 		// rate is events over the phase's full length.
 		due = p.end
 	}
-	if wait := due - now; wait > 0 {
-		timer.Reset(time.Duration(wait))
-		select {
-		case <-ctx.Done():
+	if due > now {
+		if !p.pace.sleepUntil(ctx, p.wake, due) {
 			return 0
-		case <-timer.C:
 		}
 		now = p.g.now()
 	}
@@ -250,6 +248,7 @@ func (p *producer) send(n int) {
 		waitFate, underRep = g.waitOutcome(res[len(res)-1], w)
 	}
 	measureFrom := int64(cfg.Warmup)
+	service := (ackAt - sendAt) / 1000 // the same for every event of the round trip
 	log := p.log
 	var acked, failed int64
 	c := 0
@@ -303,6 +302,7 @@ func (p *producer) send(n int) {
 		switch fate {
 		case Acked:
 			w.rec.Record(report.Publish, (ackAt-e.Intended)/1000)
+			w.rec.Record(report.Service, service)
 		case Failed:
 			log.failed.add(e.Seq)
 		case Indeterminate:

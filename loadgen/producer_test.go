@@ -60,11 +60,12 @@ func TestScheduleHoldsTheRate(t *testing.T) {
 // of its time.
 func TestProducerSendsWhatIsDue(t *testing.T) {
 	g := &Generator{epoch: time.Now().Add(-time.Second)} // one second into the run
-	p := &producer{g: g, open: true, sched: newSchedule(1000, 1, 0), end: int64(time.Hour), envs: make([]Envelope, 16)}
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
+	pc := newPacer(1, g.now)
+	defer pc.close()
+	p := &producer{g: g, open: true, sched: newSchedule(1000, 1, 0), end: int64(time.Hour), envs: make([]Envelope, 16),
+		pace: pc.shard(0), wake: newWaiter()}
 	// About 1000 events are overdue: they go 16 at a time.
-	if n := p.next(t.Context(), timer); n != 16 {
+	if n := p.next(t.Context()); n != 16 {
 		t.Fatalf("overdue: next = %d, want a full pipeline of 16", n)
 	}
 	for i := range 16 {
@@ -76,9 +77,9 @@ func TestProducerSendsWhatIsDue(t *testing.T) {
 	// and returns it alone.
 	p.seq = uint64(g.now()/int64(time.Millisecond)) + 5
 	before := g.now()
-	n := p.next(t.Context(), timer)
+	n := p.next(t.Context())
 	if n < 1 || n > 2 {
-		t.Fatalf("on schedule: next = %d, want the one event due (two if the timer was late)", n)
+		t.Fatalf("on schedule: next = %d, want the one event due (two if the pacer was late)", n)
 	}
 	if due := p.envs[0].Intended; g.now() < due || due <= before {
 		t.Fatalf("event due at %d was released at %d (waiting from %d)", due, g.now(), before)
@@ -86,7 +87,7 @@ func TestProducerSendsWhatIsDue(t *testing.T) {
 	// Past the end: nothing.
 	p.seq += uint64(n)
 	p.end = g.now()
-	if n := p.next(t.Context(), timer); n != 0 {
+	if n := p.next(t.Context()); n != 0 {
 		t.Fatalf("after the end: next = %d", n)
 	}
 }

@@ -90,11 +90,11 @@ func (s *clientSender) close() {}
 // fails the replies not yet read; the next exec dials anew, as go-redis does
 // with a broken pooled connection.
 type wireConn struct {
-	opt   *redis.Options
-	nc    net.Conn
-	rd    *bufio.Reader
-	check *connChecker
-	used  time.Time // when the last reply was read
+	opt  *redis.Options
+	nc   net.Conn
+	io   connIO // nc's reads, writes and idle check
+	rd   *bufio.Reader
+	used time.Time // when the last reply was read
 }
 
 // idleCheck is how long a connection may sit idle before exec checks, with
@@ -139,7 +139,7 @@ func (c *wireConn) exec(b *Batch, res []reply) {
 // an error the connection is closed; a failure to connect comes back as a
 // dial error (nothing was sent).
 func (c *wireConn) send(p []byte, block time.Duration) error {
-	if c.nc != nil && time.Since(c.used) > idleCheck && c.check.check() != nil {
+	if c.nc != nil && time.Since(c.used) > idleCheck && c.io.check() != nil {
 		c.close()
 	}
 	if c.nc == nil {
@@ -160,7 +160,7 @@ func (c *wireConn) write(p []byte, block time.Duration) error {
 			return err
 		}
 	}
-	if _, err := c.nc.Write(p); err != nil {
+	if _, err := c.io.Write(p); err != nil {
 		return err
 	}
 	if d := c.opt.ReadTimeout; d > 0 {
@@ -205,12 +205,12 @@ func (c *wireConn) dial() error {
 	if err != nil {
 		return dialError(o, err)
 	}
+	c.nc, c.io = nc, newConnIO(nc)
 	if c.rd == nil {
-		c.rd = bufio.NewReaderSize(nc, 16<<10)
+		c.rd = bufio.NewReaderSize(c.io, 16<<10)
 	} else {
-		c.rd.Reset(nc)
+		c.rd.Reset(c.io)
 	}
-	c.nc, c.check = nc, newConnChecker(nc)
 	var hello Batch
 	switch {
 	case o.Username != "":

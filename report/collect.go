@@ -113,6 +113,7 @@ func (c *Collector) Tick(now time.Time) (Second, error) {
 		Errors:   d.errors,
 		Publish:  brief(c.interval[Publish]),
 		EndToEnd: brief(c.interval[EndToEnd]),
+		Service:  brief(c.interval[Service]),
 	}
 	c.mu.Lock()
 	s.Faults, c.marks = c.marks, nil

@@ -11,7 +11,8 @@ import (
 var TimelineColumns = []string{
 	"t_s", "interval_s", "sent", "acked", "received", "errors",
 	"publish_p50_us", "publish_p99_us", "publish_max_us",
-	"e2e_p50_us", "e2e_p99_us", "e2e_max_us", "faults",
+	"e2e_p50_us", "e2e_p99_us", "e2e_max_us",
+	"service_p50_us", "service_p99_us", "service_max_us", "faults",
 }
 
 // TimelineWriter writes timeline.csv one Second at a time. Each row is
@@ -39,6 +40,7 @@ func (t *TimelineWriter) Write(s Second) error {
 		i(s.Sent), i(s.Acked), i(s.Received), i(s.Errors),
 		i(s.Publish.P50), i(s.Publish.P99), i(s.Publish.Max),
 		i(s.EndToEnd.P50), i(s.EndToEnd.P99), i(s.EndToEnd.Max),
+		i(s.Service.P50), i(s.Service.P99), i(s.Service.Max),
 		markersField(s.Faults),
 	}
 	if err := t.w.Write(row); err != nil {

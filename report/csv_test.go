@@ -53,7 +53,7 @@ func TestTimelineHeaderOnlyOnFlush(t *testing.T) {
 	if err := tw.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	want := "t_s,interval_s,sent,acked,received,errors,publish_p50_us,publish_p99_us,publish_max_us,e2e_p50_us,e2e_p99_us,e2e_max_us,faults\n"
+	want := "t_s,interval_s,sent,acked,received,errors,publish_p50_us,publish_p99_us,publish_max_us,e2e_p50_us,e2e_p99_us,e2e_max_us,service_p50_us,service_p99_us,service_max_us,faults\n"
 	if b.String() != want {
 		t.Errorf("got %q, want the header once", b.String())
 	}

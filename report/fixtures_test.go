@@ -16,6 +16,7 @@ func passResult() *Result {
 		Throughput: Throughput{SentPerS: 5000, AckedPerS: 5000, ReceivedPerS: 4999.933},
 		Latency: Latencies{
 			Publish:   Summary{Count: 75000, Min: 61, Mean: 212.4, P50: 187, P90: 301, P99: 812, P999: 1905, Max: 4211},
+			Service:   Summary{Count: 75000, Min: 58, Mean: 199.0, P50: 176, P90: 284, P99: 760, P999: 1702, Max: 3990},
 			EndToEnd:  Summary{Count: 74999, Min: 98, Mean: 388.9, P50: 341, P90: 587, P99: 1243, P999: 3118, Max: 9020},
 			SendDelay: Summary{Count: 75000, Min: 0, Mean: 11.2, P50: 8, P90: 19, P99: 52, P999: 240, Max: 1502},
 		},
@@ -50,11 +51,12 @@ func failoverResult() *Result {
 			}},
 		Workload: WorkloadInfo{Pattern: "stream", Producers: 4, Consumers: 4, Rate: 20000, Payload: "64-4096",
 			Keys: 8, Pipeline: 1},
-		Client:     ClientInfo{Library: "github.com/redis/go-redis/v9 9.23.0", DialTimeoutS: 5, ReadTimeoutS: 3, WriteTimeoutS: 3, MaxRetries: 3, CPUs: 1, CPUsNote: "auto: 1 of 2 cores, one left to the Redis primary on this machine"},
+		Client:     ClientInfo{Library: "github.com/redis/go-redis/v9 9.23.0", DialTimeoutS: 5, ReadTimeoutS: 3, WriteTimeoutS: 3, MaxRetries: 3, CPUs: 1, CPUsNote: "auto: 1 of 2 cores, one left to the Redis primary on this machine", CPUUsed: 0.412},
 		DurationS:  60,
 		Throughput: Throughput{OfferedPerS: 20000, SentPerS: 19998.7, AckedPerS: 19861.25, ReceivedPerS: 19852.4},
 		Latency: Latencies{
 			Publish:   Summary{Count: 1191675, Min: 88, Mean: 40211.7, P50: 412, P90: 1240, P99: 6_210_000, P999: 7_980_000, Max: 8_412_000},
+			Service:   Summary{Count: 1191675, Min: 80, Mean: 39_870.2, P50: 398, P90: 1_100, P99: 5_950_000, P999: 7_900_000, Max: 8_400_000}, // round trips hung in the outage
 			EndToEnd:  Summary{Count: 1191144, Min: 140, Mean: 51230.2, P50: 655, P90: 2_410, P99: 6_850_000, P999: 8_120_000, Max: 9_870_000},
 			SendDelay: Summary{Count: 1199922, Min: 0, Mean: 19.5, P50: 9, P90: 24, P99: 96, P999: 999_700, Max: 1_204_000},
 		},
@@ -132,6 +134,7 @@ func matrixResult() *Result {
 			Throughput: Throughput{SentPerS: acked, AckedPerS: acked, ReceivedPerS: acked},
 			Latency: Latencies{
 				Publish:   Summary{Count: int64(acked * 30), Min: 40, Mean: p99 / 4, P50: int64(p99 / 5), P90: int64(p99 / 2), P99: int64(p99), P999: int64(p99 * 2), Max: int64(p99 * 9)},
+				Service:   Summary{Count: int64(acked * 30), Min: 39, Mean: p99 / 4, P50: int64(p99 / 5), P90: int64(p99 / 2), P99: int64(p99) - 5, P999: int64(p99 * 2), Max: int64(p99 * 9)},
 				EndToEnd:  Summary{Count: int64(acked * 30), Min: 90, Mean: e2e99 / 4, P50: int64(e2e99 / 5), P90: int64(e2e99 / 2), P99: int64(e2e99), P999: int64(e2e99 * 2), Max: int64(e2e99 * 9)},
 				SendDelay: Summary{Count: int64(acked * 30), Min: 0, Mean: 1, P50: 1, P90: 2, P99: 5, P999: 20, Max: 310},
 			},
@@ -160,9 +163,11 @@ func matrixResult() *Result {
 // partial second.
 func timelineFixture() []Second {
 	return []Second{
-		{T: 1, Dt: 1, Sent: 20000, Acked: 20000, Received: 19994, Publish: Brief{P50: 410, P99: 1210, Max: 3020}, EndToEnd: Brief{P50: 650, P99: 2390, Max: 5100}},
+		{T: 1, Dt: 1, Sent: 20000, Acked: 20000, Received: 19994, Publish: Brief{P50: 410, P99: 1210, Max: 3020}, EndToEnd: Brief{P50: 650, P99: 2390, Max: 5100},
+			Service: Brief{P50: 395, P99: 1150, Max: 2990}},
 		{T: 2.0004, Dt: 1.0004, Sent: 20001, Acked: 12003, Received: 11870, Errors: 620, Publish: Brief{P50: 455, P99: 990_000, Max: 1_002_000},
-			EndToEnd: Brief{P50: 700, P99: 995_000, Max: 1_010_000}, Faults: []Marker{{AtS: 1.412, Label: "kill redis-1 (primary)"}}},
+			EndToEnd: Brief{P50: 700, P99: 995_000, Max: 1_010_000}, Service: Brief{P50: 430, P99: 985_000, Max: 1_001_000},
+			Faults: []Marker{{AtS: 1.412, Label: "kill redis-1 (primary)"}}},
 		{T: 3, Dt: 0.9996, Sent: 19999, Acked: 0, Received: 0, Errors: 19999,
 			Faults: []Marker{{AtS: 2.761, Label: "failover: redis-2 promoted"}, {AtS: 2.9, Label: "note, with comma"}}},
 		{T: 4, Dt: 1, Sent: 20000, Acked: 26110, Received: 26201, Publish: Brief{P50: 480, P99: 6_210_000, Max: 6_400_000},

@@ -471,7 +471,7 @@ func (p *page) cell(r *Result, i int, cd CellData, span float64) {
 	dist, distNote := distributionChart(c, cd, consumers)
 	p.printf(`<div class="grid2">`)
 	p.figure("Latency by percentile", "whole measured phase, log scale",
-		legend([2]string{"s-publish", "publish"}, [2]string{"s-e2e", "end-to-end"}, [2]string{"s-delay", "send delay"}), dist, distNote)
+		legend([2]string{"s-publish", "publish"}, [2]string{"s-service", "service"}, [2]string{"s-e2e", "end-to-end"}, [2]string{"s-delay", "send delay"}), dist, distNote)
 	p.latencyTable(c)
 	p.printf(`</div>`)
 
@@ -864,11 +864,12 @@ func distributionChart(c *Cell, cd CellData, consumers bool) (string, string) {
 		s     Summary
 	}{
 		{Publish, "s-publish", c.Latency.Publish},
+		{Service, "s-service", c.Latency.Service},
 		{EndToEnd, "s-e2e", c.Latency.EndToEnd},
 		{SendDelay, "s-delay", c.Latency.SendDelay},
 	}
 	if !consumers {
-		kinds = append(kinds[:1], kinds[2])
+		kinds = append(kinds[:2], kinds[3])
 	}
 	nines := 2
 	for _, kd := range kinds {
@@ -957,7 +958,7 @@ func (p *page) latencyTable(c *Cell) {
 	for _, k := range []struct {
 		name string
 		s    Summary
-	}{{"publish", c.Latency.Publish}, {"end-to-end", c.Latency.EndToEnd}, {"send delay", c.Latency.SendDelay}} {
+	}{{"publish", c.Latency.Publish}, {"service", c.Latency.Service}, {"end-to-end", c.Latency.EndToEnd}, {"send delay", c.Latency.SendDelay}} {
 		cells := summaryCells(k.s)
 		mean := "–"
 		if k.s.Count > 0 {
@@ -972,7 +973,11 @@ func (p *page) latencyTable(c *Cell) {
 		}
 		p.printf(`</tr>`)
 	}
-	p.printf(`</tbody></table><p class="note"><b>publish</b>: intended send → Redis acknowledged. <b>end-to-end</b>: intended send → a consumer got the event. <b>send delay</b>: intended → actual send, the generator's own lag. Measured from the intended send time, so a stall is not hidden (no coordinated omission).</p></div>`)
+	p.printf(`</tbody></table>`)
+	if split := latencySplit(c); split != "" {
+		p.printf(`<p class="split">%s.</p>`, esc(split))
+	}
+	p.printf(`<p class="note"><b>publish</b>: intended send → Redis acknowledged. <b>service</b>: actual send → Redis acknowledged, Redis's own time. <b>end-to-end</b>: intended send → a consumer got the event. <b>send delay</b>: intended → actual send, the generator's own lag. Publish and end-to-end are measured from the intended send time, so a stall is not hidden (no coordinated omission).</p></div>`)
 }
 
 func (p *page) eventsTable(c *Cell, consumers bool) {
@@ -1178,6 +1183,9 @@ func (p *page) setup(c *Cell) {
 	if cl.CPUs > 0 {
 		dl("generator cores", fmt.Sprintf("%d (%s)", cl.CPUs, cl.CPUsNote))
 	}
+	if cl.CPUUsed > 0 {
+		dl("generator CPU", fmt.Sprintf("%s of one core over the measured window", fmtPercent(cl.CPUUsed)))
+	}
 	p.printf(`</dl>`)
 	if len(c.ServerCalls) > 0 {
 		keys := make([]string, 0, len(c.ServerCalls))
@@ -1280,6 +1288,7 @@ table.events td.muted{font-size:12.5px}
 .pill.error{color:#fff;background:var(--fail);border-color:var(--fail)}
 .pill.none{color:var(--none);background:var(--nonebg);border-color:#d0d5dd}
 .note{color:var(--muted);font-size:12.5px;margin:8px 0 0}
+.split{font-size:13px;margin:8px 0 0}
 .legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12.5px;color:var(--muted);margin:2px 0 4px}
 .key{display:inline-flex;align-items:center;gap:6px}
 .key i{display:inline-block;width:18px;height:0;border-top:2.5px solid var(--c)}
@@ -1298,7 +1307,7 @@ table.events td.muted{font-size:12.5px}
 .key i.dotkey.ok{--c:#1f5fd6;background:#1f5fd6}
 .key i.dotkey.missed{--c:#b42318;background:#fff}
 .s-sent{--c:#98a2b3}.s-acked{--c:#1f5fd6}.s-received{--c:#12a16b}.s-errors{--c:#e69f00}
-.s-publish{--c:#1f5fd6}.s-e2e{--c:#e2711d}.s-delay{--c:#98a2b3}
+.s-publish{--c:#1f5fd6}.s-service{--c:#2a9d8f}.s-e2e{--c:#e2711d}.s-delay{--c:#98a2b3}
 .s-p50{--c:#5dadec}.s-p99{--c:#1f5fd6}.s-max{--c:#d4a017}
 .knee{--c:#7a5af8}.maxrate{--c:#067647}
 ul.markers{list-style:none;margin:8px 0 0;padding:0;display:flex;flex-wrap:wrap;gap:4px 16px;font-size:12.5px;color:var(--fail)}

@@ -244,8 +244,8 @@ func TestHTMLSingleCell(t *testing.T) {
 		t.Errorf("throughput chart without a timeline: %q", th.text)
 	}
 	dist := doc.all("svg", "distribution")[0]
-	if len(dist.all("path", "series")) != 3 {
-		t.Errorf("distribution from summaries: %d series, want publish, e2e, send delay", len(dist.all("path", "series")))
+	if len(dist.all("path", "series")) != 4 {
+		t.Errorf("distribution from summaries: %d series, want publish, service, e2e, send delay", len(dist.all("path", "series")))
 	}
 }
 
@@ -810,5 +810,11 @@ func failoverCellData() CellData {
 		_ = cd.Hist[EndToEnd].RecordValue(v + 600_000)
 	}
 	_ = cd.Hist[SendDelay].RecordValue(1_204_000)
+	for range 200_000 {
+		_ = cd.Hist[Service].RecordValue(int64(75 + rng.ExpFloat64()*310))
+	}
+	for range 2400 { // round trips hung in the outage
+		_ = cd.Hist[Service].RecordValue(int64(200_000 + rng.Float64()*7_600_000))
+	}
 	return cd
 }

@@ -62,6 +62,9 @@ func mdCell(ew *errWriter, r *Result, c *Cell) {
 	}
 	ew.line("")
 	ew.lines(mdTable(latencyRows(c), "lrrrrrr"))
+	if split := latencySplit(c); split != "" {
+		ew.printf("\n%s\n", mdText(split))
+	}
 
 	e := c.Events
 	names := []string{"sent", "dropped", "acked", "failed", "indeterminate", "received", "lost", "stranded", "recovered",

@@ -14,11 +14,12 @@ const (
 	Publish   Kind = iota // intended send → Redis acknowledged the write
 	EndToEnd              // intended send (or due time) → a consumer got the event
 	SendDelay             // intended send → actual send: the generator's own lag
+	Service               // actual send → Redis acknowledged the write: the server's own time
 	NumKinds
 )
 
 // KindNames are the file and field stems of each kind.
-var KindNames = [NumKinds]string{"publish", "end_to_end", "send_delay"}
+var KindNames = [NumKinds]string{"publish", "end_to_end", "send_delay", "service"}
 
 // Histogram range: 1 µs to 1 h at 3 significant digits.
 const (

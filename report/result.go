@@ -118,6 +118,10 @@ type ClientInfo struct {
 	// machine.
 	CPUs     int    `json:"cpus,omitempty"`
 	CPUsNote string `json:"cpus_note,omitempty"`
+	// CPUUsed is the CPU squall's process used over the measured window,
+	// in cores (user + sys; 0.05 is 5% of one core): what the generator
+	// cost at this load.
+	CPUUsed float64 `json:"cpu_used,omitempty"`
 }
 
 // Throughput is what was carried inside the measured window: operations
@@ -152,9 +156,13 @@ type Saturation struct {
 	ClientCores int     `json:"client_cores"`
 }
 
-// Latencies are the three recorded latency kinds, in microseconds.
+// Latencies are the recorded latency kinds, in microseconds. Publish and
+// EndToEnd count from the intended send time (no coordinated omission);
+// Service is the actual send → reply of the same acknowledged writes, so
+// Redis's own time shows even when the generator lags (SendDelay).
 type Latencies struct {
 	Publish   Summary `json:"publish"`
+	Service   Summary `json:"service"`
 	EndToEnd  Summary `json:"end_to_end"`
 	SendDelay Summary `json:"send_delay"`
 }

@@ -122,6 +122,7 @@ func parseSecond(rec []string, col map[string]int) (Second, error) {
 	s.Sent, s.Acked, s.Received, s.Errors = n("sent"), n("acked"), n("received"), n("errors")
 	s.Publish = Brief{P50: n("publish_p50_us"), P99: n("publish_p99_us"), Max: n("publish_max_us")}
 	s.EndToEnd = Brief{P50: n("e2e_p50_us"), P99: n("e2e_p99_us"), Max: n("e2e_max_us")}
+	s.Service = Brief{P50: n("service_p50_us"), P99: n("service_p99_us"), Max: n("service_max_us")}
 	if f := field("faults"); f != "" {
 		s.Faults = parseMarkers(f, math.Max(0, s.T-s.Dt))
 	}

@@ -75,6 +75,9 @@ func textCell(ew *errWriter, r *Result, c *Cell) {
 	ew.line("")
 
 	ew.lines(alignTable("", latencyRows(c)))
+	if split := latencySplit(c); split != "" {
+		ew.lines(wrapWords("", strings.Fields(split), " ", "    ", textWidth))
+	}
 	ew.line("")
 
 	textEvents(ew, c)
@@ -182,6 +185,7 @@ func latencyRows(c *Cell) [][]string {
 		s    Summary
 	}{
 		{"publish", c.Latency.Publish},
+		{"service", c.Latency.Service},
 		{"end-to-end", c.Latency.EndToEnd},
 		{"send delay", c.Latency.SendDelay},
 	} {

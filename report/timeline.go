@@ -13,6 +13,7 @@ type Second struct {
 	Errors   int64
 	Publish  Brief // publish latency of the operations completed in this second
 	EndToEnd Brief // end-to-end latency of the events received in this second
+	Service  Brief // service time (actual send → reply) of the writes acknowledged in this second
 	// Faults are the fault events (fired, healed, promoted, …) recorded
 	// while this row was being measured, each with its own time.
 	Faults []Marker

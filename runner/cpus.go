@@ -15,15 +15,29 @@ import (
 var startProcs = runtime.GOMAXPROCS(0)
 
 // generatorCPUs decides how many cores the load generator's goroutines run
-// on during a cell (GOMAXPROCS), and says why.
+// on during a cell (GOMAXPROCS), and says why. The choice follows the
+// run's shape.
 //
-// Redis executes commands on one thread, so a primary on this machine needs
-// a core of its own. A Go process given every core keeps idle threads
-// spinning for work and takes that core from the server: on two cores,
-// squall with GOMAXPROCS=2 drove a local server at 0.79–0.86 of
-// redis-benchmark's SET rate at pipeline 16, and 0.92–0.97 with
-// GOMAXPROCS=1 (scripts/bench). So by default squall leaves one core per
-// primary the target runs on this machine, and keeps at least one.
+// Closed loop (rate: max), the generator is busy all the time and its
+// throughput is the figure. Redis executes commands on one thread, so a
+// primary on this machine needs a core of its own; a Go process given
+// every core keeps idle threads spinning for work and takes that core
+// from the server: on two cores, squall with GOMAXPROCS=2 drove a local
+// server at 0.79–0.86 of redis-benchmark's SET rate at pipeline 16, and
+// 0.92–0.97 with GOMAXPROCS=1 (scripts/bench). So there squall leaves one
+// core per primary the target runs on this machine, and keeps at least
+// one.
+//
+// Open loop, the schedule is the figure: a producer whose events fall due
+// must get a core at once, not when whatever runs on the only one yields
+// (a histogram merge, another producer's round trip, the runtime's own
+// work). On one of two cores, 50 producers at 5,000/s in total had send
+// delay p99 5–10 ms with the pacer; on both, 61–741 µs (three runs each,
+// scripts/bench --scale --only "producers 50" [--cpus 1]). So open loop
+// takes every core; the server's thread competes with a mostly idle
+// generator. Near the server's capacity that costs it CPU: at 100,000/s
+// service time p50 was 48–66 µs with squall on one core, 62–153 µs on
+// two; client.cpus sets it for such runs.
 func generatorCPUs(s *scenarios.Scenario, provider string) (int, string) {
 	if n := s.Client.CPUs; n > 0 {
 		return n, "client.cpus"
@@ -37,6 +51,9 @@ func generatorCPUs(s *scenarios.Scenario, provider string) (int, string) {
 	}
 	if !onThisMachine(s, provider) {
 		return startProcs, fmt.Sprintf("auto: all %d cores (the target is not on this machine)", startProcs)
+	}
+	if !s.Workload.Rate.Max {
+		return startProcs, fmt.Sprintf("auto: all %d cores (open loop: a producer due to send must not wait for a core; rate: max leaves one to each local Redis primary)", startProcs)
 	}
 	n := max(1, startProcs-primaries)
 	whose := "the Redis primary"

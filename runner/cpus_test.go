@@ -12,9 +12,15 @@ func TestGeneratorCPUs(t *testing.T) {
 	startProcs = 8
 	t.Setenv("GOMAXPROCS", "")
 	t.Setenv("DOCKER_HOST", "")
+	// sc is a closed-loop (rate: max) scenario; open makes it open loop.
 	sc := func(topology string, shards, cpus int, addrs ...string) *scenarios.Scenario {
 		s := &scenarios.Scenario{}
 		s.Target.Topology, s.Target.Shards, s.Target.Addrs, s.Client.CPUs = topology, shards, addrs, cpus
+		s.Workload.Rate.Max = true
+		return s
+	}
+	open := func(s *scenarios.Scenario) *scenarios.Scenario {
+		s.Workload.Rate = scenarios.Rate{PerSecond: 5000}
 		return s
 	}
 	for _, tc := range []struct {
@@ -35,6 +41,10 @@ func TestGeneratorCPUs(t *testing.T) {
 		{"local docker over tcp", sc("standalone", 0, 0), "docker", "tcp://127.0.0.1:2375", 7, "auto"},
 		{"unix socket docker", sc("standalone", 0, 0), "docker", "unix:///run/docker.sock", 7, "auto"},
 		{"set in the scenario", sc("standalone", 0, 3), "process", "", 3, "client.cpus"},
+		{"open loop, local process", open(sc("standalone", 0, 0)), "process", "", 8, "all 8 cores (open loop"},
+		{"open loop, local cluster", open(sc("cluster", 3, 0)), "process", "", 8, "open loop"},
+		{"open loop, remote", open(sc("standalone", 0, 0, "10.1.2.3:6379")), "external", "", 8, "not on this machine"},
+		{"open loop, set in the scenario", open(sc("standalone", 0, 1)), "process", "", 1, "client.cpus"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("DOCKER_HOST", tc.docker)

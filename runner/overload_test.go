@@ -89,12 +89,23 @@ workload: {pattern: list, producers: 1, consumers: 1, rate: 400000, payload: 64,
 	}
 }
 
-// checkCounts asserts that each histogram counts exactly what it times.
+// checkCounts asserts that each histogram counts exactly what it times,
+// and that service time (actual send → reply) is within publish latency
+// (intended send → reply) at every percentile: no event is sent before its
+// intended time, so each event's service time is at most its publish
+// latency, and so is every order statistic.
 func checkCounts(t *testing.T, c report.Cell) {
 	t.Helper()
 	ev, l := c.Events, c.Latency
 	if l.Publish.Count != ev.Acked || l.SendDelay.Count != ev.Sent {
 		t.Errorf("%s: publish.count %d (acked %d), send_delay.count %d (sent %d)", c.Name, l.Publish.Count, ev.Acked, l.SendDelay.Count, ev.Sent)
+	}
+	if l.Service.Count != ev.Acked {
+		t.Errorf("%s: service.count %d, acked %d", c.Name, l.Service.Count, ev.Acked)
+	}
+	svc, pub := l.Service, l.Publish
+	if svc.Min > pub.Min || svc.P50 > pub.P50 || svc.P90 > pub.P90 || svc.P99 > pub.P99 || svc.P999 > pub.P999 || svc.Max > pub.Max {
+		t.Errorf("%s: service %+v exceeds publish %+v somewhere", c.Name, svc, pub)
 	}
 	if c.Workload.Consumers > 0 && l.EndToEnd.Count != ev.Received {
 		t.Errorf("%s: end_to_end.count %d, received %d", c.Name, l.EndToEnd.Count, ev.Received)

@@ -301,6 +301,7 @@ func fillCell(rc *report.Cell, s *scenarios.Scenario, col *report.Collector, out
 	h := col.Totals()
 	rc.Latency = report.Latencies{
 		Publish:   report.Summarize(h[report.Publish]),
+		Service:   report.Summarize(h[report.Service]),
 		EndToEnd:  report.Summarize(h[report.EndToEnd]),
 		SendDelay: report.Summarize(h[report.SendDelay]),
 	}
@@ -322,6 +323,9 @@ func fillCell(rc *report.Cell, s *scenarios.Scenario, col *report.Collector, out
 		rc.Errors["stale_reads"] = out.StaleReads
 		rc.Errors["backwards_reads"] = out.BackwardsReads
 		rc.Notes = append(rc.Notes, fmt.Sprintf("register: %d reads, %d stale (older than an acknowledged write), %d backwards (older than the reader had seen)", out.Reads, out.StaleReads, out.BackwardsReads))
+	}
+	if u.secs > 0 {
+		rc.Client.CPUUsed = round3(u.clientCPU)
 	}
 	sat, satNote := saturation(s, rc.Throughput, ev, u, rc.Client.CPUs)
 	rc.Saturation = sat

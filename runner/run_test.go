@@ -50,7 +50,7 @@ matrix:
 		if c.Client.CPUs != wantCPUs || c.Client.CPUsNote == "" {
 			t.Errorf("cell %s: generator cores %d (%q), want %d with a note", c.Name, c.Client.CPUs, c.Client.CPUsNote, wantCPUs)
 		}
-		for _, f := range []string{"timeline.csv", "publish.hlog", "end_to_end.hlog"} {
+		for _, f := range []string{"timeline.csv", "publish.hlog", "end_to_end.hlog", "send_delay.hlog", "service.hlog"} {
 			name := report.CellFilePrefix(i, len(cells), c.Name) + f
 			if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 				t.Errorf("missing %s", name)

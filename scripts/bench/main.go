@@ -6,6 +6,7 @@
 //	go run ./scripts/bench --only set --pipeline 16 --rounds 6       # only the SET rows at pipeline 16, no end-to-end rows
 //	go run ./scripts/bench --pacing                              # open-loop rate accuracy and pacer CPU (~30 s)
 //	go run ./scripts/bench --soak 10m                            # RSS after 1 minute and at the end, at 50,000 events/s
+//	go run ./scripts/bench --scale                               # send delay, service time, CPU and RSS against rate, producers, keys, subscribers, payload (~3 min)
 //
 // It starts redis-server on a free 127.0.0.1 port with persistence off, in a
 // temp dir; both are gone when it exits, also on Ctrl-C (and the server
@@ -49,11 +50,16 @@ type options struct {
 	seconds int
 	rounds  int
 	pacing  bool
+	scale   bool
 	soak    time.Duration
 	keep    bool
 	only    string
 	pipes   []int
 	cpus    int
+	// rssLimit stops a --scale run whose squall grows past it (bytes; 0:
+	// no limit), so a row that needs more memory than the machine has
+	// does not take the machine down.
+	rssLimit int64
 }
 
 func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
@@ -64,6 +70,8 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs.IntVar(&o.seconds, "seconds", 4, "measured seconds per run")
 	fs.IntVar(&o.rounds, "rounds", 2, "runs of each tool per piece of work, alternating; the table keeps each tool's best")
 	fs.BoolVar(&o.pacing, "pacing", false, "check the open-loop pacer from 100/s to 200,000/s instead")
+	fs.BoolVar(&o.scale, "scale", false, "measure send delay, service time, CPU and RSS against rate, producers, keys, subscribers and payload instead")
+	rssMiB := fs.Int64("rss-limit", 4096, "--scale: stop a run whose squall RSS passes this many MiB (0: no limit)")
 	fs.DurationVar(&o.soak, "soak", 0, "run squall at 50,000 events/s for this long and compare its RSS after 1 minute with the end")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temp dir (run directories, server log)")
 	fs.StringVar(&o.only, "only", "", "run only the works whose label contains this (case-insensitive, e.g. set), and skip the end-to-end rows")
@@ -72,6 +80,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	o.rssLimit = *rssMiB << 20
 	if o.seconds < 1 || o.rounds < 1 {
 		return errors.New("--seconds and --rounds must be at least 1")
 	}
@@ -102,6 +111,8 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		return b.soakRun(ctx, stdout)
 	case o.pacing:
 		return b.pacingRun(ctx, stdout)
+	case o.scale:
+		return b.scaleRun(ctx, stdout)
 	}
 	return b.compare(ctx, stdout)
 }

@@ -29,16 +29,24 @@ func (b *bench) pacingRun(ctx context.Context, stdout io.Writer) error {
 		c := res.Cells[0]
 		errRate := c.Throughput.SentPerS/float64(rate) - 1
 		worst := 0.0 // the largest deviation of one whole second of the measured phase
+		col := map[string]int{}
 		for i, rec := range res.timeline {
-			if i == 0 || len(rec) < 2 {
-				continue // header
+			if i == 0 {
+				for j, name := range rec {
+					col[name] = j
+				}
+				continue
 			}
-			t, _ := strconv.ParseFloat(rec[0], 64)
-			sent, _ := strconv.ParseFloat(rec[1], 64)
-			if t > seconds+0.01 {
+			if len(rec) < len(col) {
+				continue
+			}
+			t, _ := strconv.ParseFloat(rec[col["t_s"]], 64)
+			dt, _ := strconv.ParseFloat(rec[col["interval_s"]], 64)
+			sent, _ := strconv.ParseFloat(rec[col["sent"]], 64)
+			if t > seconds+0.01 || dt < 0.999 {
 				continue // the partial tail
 			}
-			worst = math.Max(worst, math.Abs(sent/float64(rate)-1))
+			worst = math.Max(worst, math.Abs(sent/dt/float64(rate)-1))
 		}
 		cpu := 100 * res.cpu.Seconds() / res.wall.Seconds()
 		// A one-second window holds a whole number of events: at 100/s one

@@ -31,6 +31,7 @@ func startServer(ctx context.Context, dir string) (*server, error) {
 	s := &server{port: port, addr: "127.0.0.1:" + strconv.Itoa(port)}
 	s.cmd = command(ctx, "redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--dir", dir, "--logfile", filepath.Join(dir, "redis.log"),
+		"--maxclients", "19000", // --scale opens 10,000 producer connections
 		"--daemonize", "no")
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting redis-server (apt-get install -y redis-server redis-tools): %w", err)

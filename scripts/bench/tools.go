@@ -97,9 +97,13 @@ func (b *bench) rbOnce(ctx context.Context, test string, size, pipeline int, cus
 // and what the operating system and the server saw of it.
 type sqResult struct {
 	Cells []struct {
-		Error      string `json:"error"`
-		DurationS  float64
+		Error     string `json:"error"`
+		DurationS float64
+		Workload  struct {
+			Consumers int `json:"consumers"`
+		} `json:"workload"`
 		Throughput struct {
+			OfferedPerS  float64 `json:"offered_per_s"`
 			SentPerS     float64 `json:"sent_per_s"`
 			AckedPerS    float64 `json:"acked_per_s"`
 			ReceivedPerS float64 `json:"received_per_s"`
@@ -110,13 +114,14 @@ type sqResult struct {
 			Max int64 `json:"max"`
 		} `json:"latency_us"`
 		Events struct {
-			Sent, Acked, Failed, Indeterminate, Received, Lost, Duplicated int64
+			Sent, Dropped, Acked, Failed, Indeterminate, Received, Lost, Duplicated int64
 		} `json:"events"`
 		Errors      map[string]int64 `json:"errors"`
 		ServerCalls map[string]int64 `json:"server_calls"`
 		Client      struct {
-			CPUs     int    `json:"cpus"`
-			CPUsNote string `json:"cpus_note"`
+			CPUs     int     `json:"cpus"`
+			CPUsNote string  `json:"cpus_note"`
+			CPUUsed  float64 `json:"cpu_used"`
 		} `json:"client"`
 	} `json:"cells"`
 
