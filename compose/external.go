@@ -57,11 +57,9 @@ func upExternal(ctx context.Context, spec Spec) (*Target, error) {
 	if versionOf == nil {
 		versionOf = t.DataNodes()[0]
 	}
-	v, err := serverVersion(ctx, versionOf.Addr, spec.Password, spec.TLS)
-	if err != nil {
+	if err := t.describe(ctx, versionOf.Addr, spec.TLS); err != nil {
 		return nil, err
 	}
-	t.Version = v
 	return t, nil
 }
 
