@@ -24,7 +24,15 @@ var startProcs = runtime.GOMAXPROCS(0)
 // redis-benchmark's SET rate at pipeline 16, and 0.92–0.97 with
 // GOMAXPROCS=1 (scripts/bench). So by default squall leaves one core per
 // primary the target runs on this machine, and keeps at least one.
-func generatorCPUs(s *scenarios.Scenario, provider string) (int, string) {
+//
+// The data path costs what it costs on top: proxies is the number of
+// docker-proxy processes forwarding the target's published ports here
+// (compose.Target.ProxyProcesses). Each copies every command and reply
+// through two sockets, about as much CPU per command as Redis spends
+// executing a SET, so squall leaves them a core as well. The direct path
+// (and local processes) costs no process of its own: the bridge and veth
+// work is kernel time charged to the sender.
+func generatorCPUs(s *scenarios.Scenario, provider string, proxies int) (int, string) {
 	if n := s.Client.CPUs; n > 0 {
 		return n, "client.cpus"
 	}
@@ -38,11 +46,16 @@ func generatorCPUs(s *scenarios.Scenario, provider string) (int, string) {
 	if !onThisMachine(s, provider) {
 		return startProcs, fmt.Sprintf("auto: all %d cores (the target is not on this machine)", startProcs)
 	}
-	n := max(1, startProcs-primaries)
 	whose := "the Redis primary"
 	if primaries > 1 {
 		whose = fmt.Sprintf("each of the %d Redis primaries", primaries)
 	}
+	reserve := primaries
+	if proxies > 0 {
+		reserve++
+		whose += " and one to docker-proxy, which forwards every command on the published data path,"
+	}
+	n := max(1, startProcs-reserve)
 	return n, fmt.Sprintf("auto: %d of %d cores, one left to %s on this machine", n, startProcs, whose)
 }
 
