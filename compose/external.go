@@ -24,7 +24,11 @@ func upExternal(ctx context.Context, spec Spec) (*Target, error) {
 	if err != nil {
 		return nil, infraErr("external target %s: INFO server: %v", first, err)
 	}
-	switch info["redis_mode"] {
+	mode := info["redis_mode"]
+	if mode == "" {
+		mode = info["server_mode"] // Valkey 8 renamed it
+	}
+	switch mode {
 	case "sentinel":
 		t.Topology = "sentinel"
 		if err := t.externalSentinel(ctx); err != nil {
