@@ -142,16 +142,29 @@ func (l *dockerLauncher) labels(node string) map[string]string {
 
 // createNetworks makes the run's pub and peer networks, each with a subnet
 // spelled out: Docker assigns a fixed address only on such a network.
+//
+// Both get the largest MTU a bridge and a veth take, as loopback has: they
+// carry only traffic between the host and the run's containers, or between
+// those containers, never through a physical link. At Docker's default
+// 1500, a pipelined round trip is cut into MSS-sized segments, each paying
+// the bridge's and veth's per-packet cost: redis-benchmark's SET at
+// pipeline 16 cost 1.00–1.13 µs of client CPU per request at 1500 against
+// 0.80–0.84 at 65535 and 0.72–0.77 over loopback, on the same machine.
 func (l *dockerLauncher) createNetworks() error {
 	var err error
 	name := "squall-" + l.run
-	l.pub, l.pubNet, err = l.fixedNetwork(name+"-pub", map[string]any{"com.docker.network.bridge.enable_icc": "false"})
+	l.pub, l.pubNet, err = l.fixedNetwork(name+"-pub", map[string]any{"com.docker.network.bridge.enable_icc": "false", mtuOption: maxMTU})
 	if err != nil {
 		return err
 	}
-	l.peer, l.subnet, err = l.fixedNetwork(name, nil)
+	l.peer, l.subnet, err = l.fixedNetwork(name, map[string]any{mtuOption: maxMTU})
 	return err
 }
+
+const (
+	mtuOption = "com.docker.network.driver.mtu"
+	maxMTU    = "65535"
+)
 
 // fixedNetwork creates a bridge network once to let Docker pick a free
 // subnet, then again with that subnet spelled out.

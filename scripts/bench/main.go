@@ -6,6 +6,7 @@
 //	go run ./scripts/bench --only set --pipeline 16 --rounds 6       # only the SET rows at pipeline 16, no end-to-end rows
 //	go run ./scripts/bench --pacing                              # open-loop rate accuracy and pacer CPU (~30 s)
 //	go run ./scripts/bench --soak 10m                            # RSS after 1 minute and at the end, at 50,000 events/s
+//	go run ./scripts/bench --docker                              # one squall scenario on processes and on containers (direct, published), ~6 min
 //
 // It starts redis-server on a free 127.0.0.1 port with persistence off, in a
 // temp dir; both are gone when it exits, also on Ctrl-C (and the server
@@ -49,6 +50,7 @@ type options struct {
 	seconds int
 	rounds  int
 	pacing  bool
+	docker  bool
 	soak    time.Duration
 	keep    bool
 	only    string
@@ -64,6 +66,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs.IntVar(&o.seconds, "seconds", 4, "measured seconds per run")
 	fs.IntVar(&o.rounds, "rounds", 2, "runs of each tool per piece of work, alternating; the table keeps each tool's best")
 	fs.BoolVar(&o.pacing, "pacing", false, "check the open-loop pacer from 100/s to 200,000/s instead")
+	fs.BoolVar(&o.docker, "docker", false, "run one squall scenario on a process target and on docker targets (direct, published) instead, alternating, and print the ratios")
 	fs.DurationVar(&o.soak, "soak", 0, "run squall at 50,000 events/s for this long and compare its RSS after 1 minute with the end")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temp dir (run directories, server log)")
 	fs.StringVar(&o.only, "only", "", "run only the works whose label contains this (case-insensitive, e.g. set), and skip the end-to-end rows")
@@ -102,6 +105,8 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		return b.soakRun(ctx, stdout)
 	case o.pacing:
 		return b.pacingRun(ctx, stdout)
+	case o.docker:
+		return b.dockerRun(ctx, stdout)
 	}
 	return b.compare(ctx, stdout)
 }
