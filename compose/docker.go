@@ -27,8 +27,9 @@ import (
 // (peer) addresses: the dialer translates them to the node's pub address.
 //
 // Clients dial a node's pub address directly where the host can reach it
-// (a local engine on Linux: the bridge is a host interface), so nothing but
-// a veth pair sits between squall and Redis. Each node's port is also
+// (a local engine on Linux: the bridge is a host interface), so only the
+// run's bridge and a veth pair sit between squall and Redis, as between
+// any two containers. Each node's port is also
 // published on 127.0.0.1, the fallback where the host cannot reach
 // container addresses (Docker Desktop, rootless or remote engines): there
 // docker-proxy copies every byte, which costs latency and CPU (see

@@ -20,9 +20,9 @@ import (
 // processLauncher runs real redis-server processes (or another
 // redis-server-compatible executable, Spec.Server) on 127.0.0.1 ports, each
 // in its own folder under one temp dir per run. Sentinels are the same
-// executable with --sentinel, which is all redis-sentinel is. Children get SIGKILL when
-// squall dies (Pdeathsig) unless detached, and a later run reaps dirs a
-// killed run left.
+// executable with --sentinel, which is all redis-sentinel is. Children get
+// SIGKILL when squall dies (Pdeathsig) unless detached, and a later run
+// reaps dirs a killed run left.
 type processLauncher struct {
 	bin    string
 	majorV int
