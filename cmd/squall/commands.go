@@ -100,7 +100,7 @@ func load(ref string, sets []string, provider string) (*scenarios.Scenario, []sc
 		if provider != "" {
 			t.Provider = provider
 		}
-		if needs := runner.DockerNeeds(c.Scenario); t.Provider == "auto" && t.Server != "" && len(needs) > 0 {
+		if needs := runner.DockerNeeds(c); t.Provider == "auto" && t.Server != "" && len(needs) > 0 {
 			return nil, nil, exitWith(exitUsage, c.Scenario.Errorf("target.server", "server %s runs on the process provider, but the scenario needs docker for %s", t.Server, strings.Join(needs, ", ")))
 		}
 		steps := make([]chaos.Step, len(c.Scenario.Chaos))

@@ -79,7 +79,7 @@ func targetUp(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *provider != "" {
 		p, from = *provider, "--provider"
 	}
-	choice, err := compose.Choose(ctx, p, compose.Needs{Docker: runner.DockerNeeds(s), Server: s.Target.Server})
+	choice, err := compose.Choose(ctx, p, compose.Needs{Docker: runner.DockerNeeds(cells[0]), Server: s.Target.Server})
 	if err != nil {
 		if errors.Is(err, compose.ErrInfra) {
 			return exitWith(exitInfra, err)
