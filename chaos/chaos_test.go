@@ -45,7 +45,7 @@ func TestCheck(t *testing.T) {
 		{"kill primary", Step{Action: "kill", Target: "primary"}, process, ""},
 		{"partition on docker", Step{Action: "partition", Target: "primary", Duration: time.Second}, docker, ""},
 		{"partition on processes", Step{Action: "partition", Target: "primary", Duration: time.Second}, process, "needs target.provider docker"},
-		{"partition with auto", Step{Action: "partition", Target: "primary", Duration: time.Second}, Shape{Provider: "auto", Topology: "standalone"}, "needs target.provider docker"},
+		{"partition with auto (auto picks docker for it)", Step{Action: "partition", Target: "primary", Duration: time.Second}, Shape{Provider: "auto", Topology: "standalone"}, ""},
 		{"kill on external", Step{Action: "kill", Target: "primary"}, external, "external target"},
 		{"client-pause on external", Step{Action: "client-pause", Target: "primary", Duration: time.Second}, external, ""},
 		{"sentinel target without sentinels", Step{Action: "kill", Target: "sentinel"}, process, "no sentinels"},

@@ -43,7 +43,7 @@ func check(s Step, sh Shape) string {
 	if sh.Provider == "external" && nodeActions[s.Action] {
 		return fmt.Sprintf("%s needs control of the nodes; on an external target only Redis-level faults run (failover, client-pause, debug-sleep, bgsave, bgrewriteaof, config)", s.Action)
 	}
-	if dockerOnly[s.Action] && sh.Provider != "docker" {
+	if dockerOnly[s.Action] && sh.Provider != "docker" && sh.Provider != "auto" { // auto picks docker for them
 		return fmt.Sprintf("%s needs target.provider docker (a container's network to cut or shape); provider is %s", s.Action, sh.Provider)
 	}
 	if s.Action == "latency" || s.Action == "loss" {

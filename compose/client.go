@@ -15,8 +15,9 @@ import (
 // Client returns the go-redis client for the target's topology: a plain
 // client on the primary (standalone), a FailoverClient that follows the
 // sentinels' master (sentinel), or a ClusterClient. Each dials through
-// hostAddr, so the addresses Sentinel and Cluster announce (container
-// addresses on docker) reach the node through its port on 127.0.0.1.
+// HostAddr, so the addresses Sentinel and Cluster announce (peer-network
+// addresses on docker) reach the node where the host dials it: its address
+// on the run's pub network, or its published port.
 func (t *Target) Client(o ClientOptions) redis.UniversalClient {
 	retries := o.MaxRetries
 	if retries == 0 {
@@ -73,7 +74,8 @@ func (t *Target) HostAddr(addr string) string {
 }
 
 // dialer dials the host-reachable address for whatever address go-redis
-// asks for.
+// asks for. On docker it refuses any address that is not one of the run's
+// nodes: traffic goes only to the run's own containers.
 func (t *Target) dialer(timeout time.Duration) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	if timeout == 0 {
 		timeout = 5 * time.Second
@@ -81,6 +83,9 @@ func (t *Target) dialer(timeout time.Duration) func(ctx context.Context, network
 	d := &net.Dialer{Timeout: timeout, KeepAlive: 5 * time.Minute}
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		host := t.HostAddr(addr)
+		if t.Provider == "docker" && t.byAddr(host) == nil {
+			return nil, fmt.Errorf("dial %s: not a node of this run (squall dials only the run's own containers)", addr)
+		}
 		if t.Spec.TLS == nil {
 			return d.DialContext(ctx, network, host)
 		}
@@ -186,6 +191,15 @@ func (t *Target) SentinelPrimary(ctx context.Context) (*Node, error) {
 		return nil, infraErr("sentinel %s names %s, which is none of the target's nodes", s.Name, internal)
 	}
 	return nil, infraErr("no sentinel answered: %v", lastErr)
+}
+
+func (t *Target) byAddr(addr string) *Node {
+	for _, n := range t.Nodes {
+		if n.Addr == addr {
+			return n
+		}
+	}
+	return nil
 }
 
 func (t *Target) byInternal(addr string) *Node {

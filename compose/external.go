@@ -24,7 +24,11 @@ func upExternal(ctx context.Context, spec Spec) (*Target, error) {
 	if err != nil {
 		return nil, infraErr("external target %s: INFO server: %v", first, err)
 	}
-	switch info["redis_mode"] {
+	mode := info["redis_mode"]
+	if mode == "" {
+		mode = info["server_mode"] // Valkey 8 renamed it
+	}
+	switch mode {
 	case "sentinel":
 		t.Topology = "sentinel"
 		if err := t.externalSentinel(ctx); err != nil {
@@ -57,11 +61,9 @@ func upExternal(ctx context.Context, spec Spec) (*Target, error) {
 	if versionOf == nil {
 		versionOf = t.DataNodes()[0]
 	}
-	v, err := serverVersion(ctx, versionOf.Addr, spec.Password, spec.TLS)
-	if err != nil {
+	if err := t.describe(ctx, versionOf.Addr, spec.TLS); err != nil {
 		return nil, err
 	}
-	t.Version = v
 	return t, nil
 }
 

@@ -1,13 +1,17 @@
 package compose
 
 import (
+	"bufio"
 	"context"
 	"fmt"
-	"github.com/squall-bench/squall/internal/testenv"
+	"net/netip"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/squall-bench/squall/internal/testenv"
 
 	dc "github.com/ory/dockertest/v3/docker"
 	"github.com/redis/go-redis/v9"
@@ -34,21 +38,50 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// eachProvider runs f as a parallel subtest per provider: process always,
-// docker when an engine answers. Every docker target still needs a
+// variant is one way to stand a target up: a provider and, on docker, the
+// data path clients take.
+type variant struct {
+	provider string
+	path     string // docker: "" (auto) or PathPublished
+}
+
+// spec returns s on this variant's provider and data path.
+func (v variant) spec(s Spec) Spec {
+	s.Provider, s.DataPath = v.provider, v.path
+	return s
+}
+
+func (v variant) docker() bool { return v.provider == "docker" }
+
+// eachProvider runs f as a parallel subtest per variant: process always;
+// docker when an engine answers, once with the data path auto chooses
+// (direct: a local Linux engine, the machines these tests run on) and once
+// forced onto the published ports. Every docker target still needs a
 // redis-server on the host here, to build the image from.
-func eachProvider(t *testing.T, f func(t *testing.T, provider string)) {
+func eachProvider(t *testing.T, f func(t *testing.T, v variant)) {
 	t.Parallel()
-	for _, p := range []string{"process", "docker"} {
-		t.Run(p, func(t *testing.T) {
+	for _, v := range []variant{{"process", ""}, {"docker", ""}, {"docker", PathPublished}} {
+		name := v.provider
+		if v.path != "" {
+			name += "/" + v.path
+		}
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			testenv.RequireRedis(t)
-			if p == "docker" {
+			if v.docker() {
 				testenv.RequireDocker(t, DockerAvailable)
 			}
-			f(t, p)
+			f(t, v)
 		})
 	}
+}
+
+// wantPath is the data path a variant's target must end up on.
+func (v variant) wantPath() string {
+	if v.path != "" {
+		return v.path
+	}
+	return PathDirect // process, and docker where the host reaches containers
 }
 
 // up stands a target up and registers its teardown and the check that
@@ -60,7 +93,7 @@ func up(t *testing.T, spec Spec) *Target {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%s %s up in %s (%d nodes; image %s)", tg.Provider, tg.Topology, time.Since(start).Round(time.Millisecond), len(tg.Nodes), tg.ImageNote)
+	t.Logf("%s %s up in %s (%d nodes; image %s; data path %s: %s)", tg.Provider, tg.Topology, time.Since(start).Round(time.Millisecond), len(tg.Nodes), tg.ImageNote, tg.DataPath, tg.DataPathNote)
 	t.Cleanup(func() {
 		if err := tg.Close(context.Background()); err != nil {
 			t.Errorf("teardown: %v", err)
@@ -95,6 +128,88 @@ func assertGone(t *testing.T, tg *Target) {
 			t.Errorf("%d networks of run %s left (%v)", len(nets), tg.Spec.RunID, err)
 		}
 	}
+}
+
+// checkDataPath checks that clients reach tg's nodes the way v says: on
+// the direct path each node's address is its own address on the run's pub
+// network (not 127.0.0.1), and a connection the target's dialer makes
+// arrives at the server from the very socket squall opened, so nothing sits
+// in between; on the published path the address is the 127.0.0.1 port and
+// a proxy's socket arrives instead. A dial to anything but the run's nodes
+// is refused.
+func checkDataPath(t *testing.T, tg *Target, v variant) {
+	t.Helper()
+	if tg.DataPath != v.wantPath() {
+		t.Fatalf("data path %s (%s), want %s", tg.DataPath, tg.DataPathNote, v.wantPath())
+	}
+	if !v.docker() {
+		return
+	}
+	l := tg.launcher.(*dockerLauncher)
+	for _, n := range tg.Nodes {
+		ip, err := netip.ParseAddrPort(n.Addr)
+		switch {
+		case err != nil:
+			t.Errorf("%s: address %q: %v", n.Name, n.Addr, err)
+		case v.wantPath() == PathDirect && (ip.Addr().IsLoopback() || !l.pubNet.Contains(ip.Addr())):
+			t.Errorf("%s: clients dial %s, want its address on the run's network %s", n.Name, n.Addr, l.pubNet)
+		case v.wantPath() == PathPublished && (n.Addr != n.Published || !ip.Addr().IsLoopback()):
+			t.Errorf("%s: clients dial %s, want its published port %s", n.Name, n.Addr, n.Published)
+		}
+		if n.Internal == n.Addr {
+			t.Errorf("%s: clients dial the announced address %s: a partition would cut them off", n.Name, n.Internal)
+		}
+	}
+	ctx := context.Background()
+	n := tg.Nodes[0]
+	conn, err := tg.dialer(2*time.Second)(ctx, "tcp", n.Internal)
+	if err != nil {
+		t.Fatalf("dialing %s through the target's dialer: %v", n.Internal, err)
+	}
+	defer conn.Close()
+	if got := conn.RemoteAddr().String(); got != n.Addr {
+		t.Errorf("the dialer reached %s for %s, want %s", got, n.Internal, n.Addr)
+	}
+	cmd := resp("CLIENT", "INFO")
+	if tg.Spec.Password != "" && n.Kind != "sentinel" {
+		cmd = resp("AUTH", tg.Spec.Password) + cmd
+	}
+	_ = conn.SetDeadline(time.Now().Add(3 * time.Second))
+	if _, err := conn.Write([]byte(cmd)); err != nil {
+		t.Fatal(err)
+	}
+	seen, r := "", bufio.NewReader(conn)
+	for i := 0; i < 5 && seen == ""; i++ {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("CLIENT INFO on %s: %v", n.Name, err)
+		}
+		for _, f := range strings.Fields(line) {
+			if a, ok := strings.CutPrefix(f, "addr="); ok {
+				seen = a
+			}
+		}
+	}
+	switch {
+	case seen == "":
+		t.Errorf("CLIENT INFO on %s: no addr= in the reply", n.Name)
+	case v.wantPath() == PathDirect && seen != conn.LocalAddr().String():
+		t.Errorf("%s saw the client at %s, but squall's socket is %s: something sits in between", n.Name, seen, conn.LocalAddr())
+	case v.wantPath() == PathPublished && seen == conn.LocalAddr().String():
+		t.Errorf("%s saw squall's own socket %s on the published path", n.Name, seen)
+	}
+	if _, err := tg.dialer(time.Second)(ctx, "tcp", "127.0.0.1:1"); err == nil || !strings.Contains(err.Error(), "not a node of this run") {
+		t.Errorf("dialing an address outside the run: %v, want a refusal", err)
+	}
+}
+
+// resp encodes one command as a RESP array.
+func resp(args ...string) string {
+	s := fmt.Sprintf("*%d\r\n", len(args))
+	for _, a := range args {
+		s += fmt.Sprintf("$%d\r\n%s\r\n", len(a), a)
+	}
+	return s
 }
 
 var testClientOptions = ClientOptions{DialTimeout: 2 * time.Second, ReadTimeout: 3 * time.Second, WriteTimeout: 3 * time.Second, MaxRetries: 3, PoolSize: 4}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -33,33 +34,33 @@ var (
 
 // resolveImage picks the image the nodes run: want if the engine has it,
 // else want pulled, else an image built from the host's redis-server (once;
-// later runs reuse it). note says which and why; major is the image's Redis
-// major version, to know which directives it accepts.
-func resolveImage(ctx context.Context, c *dc.Client, want string) (image, note string, major int, err error) {
+// later runs reuse it). note says which and why; img is the image's
+// metadata, which tells its server executable and version.
+func resolveImage(ctx context.Context, c *dc.Client, want string) (image, note string, img *dc.Image, err error) {
 	imageMu.Lock()
 	defer imageMu.Unlock()
 	if img, err := c.InspectImage(want); err == nil {
-		return want, want + " (present locally)", imageMajor(img, want), nil
+		return want, want + " (present locally)", img, nil
 	}
 	pullErr, tried := pullFailed[want]
 	if !tried {
 		pullErr = pull(ctx, c, want)
 		if pullErr == nil {
 			if img, err := c.InspectImage(want); err == nil {
-				return want, want + " (pulled)", imageMajor(img, want), nil
+				return want, want + " (pulled)", img, nil
 			}
 		}
 		pullFailed[want] = pullErr
 	}
 	tag, how, err := hostImage(ctx, c)
 	if err != nil {
-		return "", "", 0, infraErr("image %s is not present locally and could not be pulled (%v), and building one from the host's redis-server failed: %v", want, pullErr, err)
+		return "", "", nil, infraErr("image %s is not present locally and could not be pulled (%v), and building one from the host's redis-server failed: %v", want, pullErr, err)
 	}
-	img, err := c.InspectImage(tag)
+	img, err = c.InspectImage(tag)
 	if err != nil {
-		return "", "", 0, infraErr("inspecting %s: %v", tag, err)
+		return "", "", nil, infraErr("inspecting %s: %v", tag, err)
 	}
-	return tag, fmt.Sprintf("%s, %s: %s is not present locally and could not be pulled (%v)", tag, how, want, firstLine(pullErr)), imageMajor(img, tag), nil
+	return tag, fmt.Sprintf("%s, %s: %s is not present locally and could not be pulled (%v)", tag, how, want, firstLine(pullErr)), img, nil
 }
 
 func pull(ctx context.Context, c *dc.Client, image string) error {
@@ -80,14 +81,18 @@ func splitImage(image string) (repo, tag string) {
 	return image[:i], image[i+1:]
 }
 
-// imageMajor reads the Redis major version from an image: the official
-// images' REDIS_VERSION, squall's own label, else the tag; 7 if none says.
+// imageMajor reads the server's major version from an image: the official
+// images' REDIS_VERSION (VALKEY_VERSION, KEYDB_VERSION for those servers),
+// squall's own label, else the tag; 7 if none says. It decides which
+// directives squall writes, so a Valkey 8 image counts as 8.
 func imageMajor(img *dc.Image, name string) int {
 	var v string
-	if img.Config != nil {
+	if img != nil && img.Config != nil {
 		for _, e := range img.Config.Env {
-			if s, ok := strings.CutPrefix(e, "REDIS_VERSION="); ok {
-				v = s
+			for _, k := range []string{"REDIS_VERSION=", "VALKEY_VERSION=", "KEYDB_VERSION="} {
+				if s, ok := strings.CutPrefix(e, k); ok && v == "" {
+					v = s
+				}
 			}
 		}
 		if v == "" {
@@ -102,6 +107,21 @@ func imageMajor(img *dc.Image, name string) int {
 		return m
 	}
 	return 7
+}
+
+// imageServer names the server executable an image runs: the first word of
+// its command (or entrypoint) that ends in -server, such as valkey-server or
+// keydb-server, else redis-server. squall starts it directly with its own
+// config, skipping the image's entrypoint script.
+func imageServer(img *dc.Image) string {
+	if img != nil && img.Config != nil {
+		for _, w := range append(append([]string(nil), img.Config.Cmd...), img.Config.Entrypoint...) {
+			if base := path.Base(w); strings.HasSuffix(base, "-server") {
+				return w
+			}
+		}
+	}
+	return "redis-server"
 }
 
 func firstLine(err error) string {

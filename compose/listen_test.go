@@ -67,9 +67,8 @@ func TestServersListenPrivately(t *testing.T) {
 		{Topology: "cluster", Shards: 3, Replicas: 0},
 	} {
 		t.Run(spec.Topology, func(t *testing.T) {
-			eachProvider(t, func(t *testing.T, provider string) {
-				spec := spec
-				spec.Provider = provider
+			eachProvider(t, func(t *testing.T, v variant) {
+				spec := v.spec(spec)
 				spec.Config = map[string]string{"maxmemory": "100mb"}
 				tg := up(t, spec)
 				switch l := tg.launcher.(type) {
@@ -87,8 +86,8 @@ func TestServersListenPrivately(t *testing.T) {
 					got, err := c.ConfigGet(context.Background(), "bind").Result()
 					c.Close()
 					want := "127.0.0.1"
-					if provider == "docker" {
-						want = "0.0.0.0" // inside the container; the host sees only the 127.0.0.1 port
+					if v.docker() {
+						want = "0.0.0.0" // inside the container, whose only networks are the run's own two (checked above)
 					}
 					if err != nil || got["bind"] != want {
 						t.Errorf("%s CONFIG GET bind = %q, %v; want %q", n.Name, got["bind"], err, want)

@@ -12,12 +12,12 @@ import (
 )
 
 func TestNodeOps(t *testing.T) {
-	eachProvider(t, func(t *testing.T, provider string) {
+	eachProvider(t, func(t *testing.T, v variant) {
 		ctx := context.Background()
 		// repl-timeout bounds how long a replica whose link died silently in
 		// the partition takes to notice and resync (60 s by default).
-		tg := up(t, Spec{Provider: provider, Topology: "standalone", Replicas: 1, Persistence: "aof-always",
-			Config: map[string]string{"repl-timeout": "5"}})
+		tg := up(t, v.spec(Spec{Topology: "standalone", Replicas: 1, Persistence: "aof-always",
+			Config: map[string]string{"repl-timeout": "5"}}))
 		p := tg.Primary()
 		var replica *Node
 		for _, n := range tg.Nodes {
@@ -100,7 +100,7 @@ func TestNodeOps(t *testing.T) {
 
 		// Disconnect partitions a replica from its primary while clients on
 		// the host still reach it.
-		if provider == "docker" {
+		if v.docker() {
 			if err := tg.Disconnect(ctx, replica); err != nil {
 				t.Fatal(err)
 			}

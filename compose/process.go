@@ -17,10 +17,12 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// processLauncher runs real redis-server processes on 127.0.0.1 ports, each
-// in its own folder under one temp dir per run. Children get SIGKILL when
-// squall dies (Pdeathsig) unless detached, and a later run reaps dirs a
-// killed run left.
+// processLauncher runs real redis-server processes (or another
+// redis-server-compatible executable, Spec.Server) on 127.0.0.1 ports, each
+// in its own folder under one temp dir per run. Sentinels are the same
+// executable with --sentinel, which is all redis-sentinel is. Children get
+// SIGKILL when squall dies (Pdeathsig) unless detached, and a later run
+// reaps dirs a killed run left.
 type processLauncher struct {
 	bin    string
 	majorV int
@@ -57,9 +59,9 @@ const detachedOwner = "detached"
 
 func newProcessLauncher(t *Target) (*processLauncher, error) {
 	spec := t.Spec
-	bin, err := exec.LookPath("redis-server")
+	bin, err := ServerBinary(spec.Server)
 	if err != nil {
-		return nil, infraErr("redis-server not found in PATH: install it (Debian: apt-get install -y redis-server) or use another provider")
+		return nil, infraErr("%v", err)
 	}
 	major, err := binaryMajor(bin)
 	if err != nil {
@@ -81,10 +83,28 @@ func newProcessLauncher(t *Target) (*processLauncher, error) {
 	return &processLauncher{bin: bin, majorV: major, dir: dir, detach: spec.Detach, procs: map[*Node]*proc{}}, nil
 }
 
+// ServerBinary finds the executable the process provider runs: server (a
+// name looked up in PATH, or a path), redis-server when empty.
+func ServerBinary(server string) (string, error) {
+	if server == "" {
+		bin, err := exec.LookPath("redis-server")
+		if err != nil {
+			return "", errors.New("redis-server not found in PATH: install it (Debian: apt-get install -y redis-server) or use another provider")
+		}
+		return bin, nil
+	}
+	bin, err := exec.LookPath(server)
+	if err != nil {
+		return "", fmt.Errorf("target.server %s: %v", server, errors.Unwrap(err))
+	}
+	return filepath.Abs(bin)
+}
+
 var versionRe = regexp.MustCompile(`v=(\d+)\.(\d+)\.(\d+)`)
 
-// binaryMajor reads the major version from `redis-server --version`, to know
-// which directives the server accepts before starting it.
+// binaryMajor reads the major version from `SERVER --version` (redis-server,
+// valkey-server and keydb-server all print v=X.Y.Z), to know which
+// directives the server accepts before starting it.
 func binaryMajor(bin string) (int, error) {
 	v, err := binaryVersion(bin)
 	if err != nil {
@@ -102,7 +122,7 @@ func binaryVersion(bin string) (string, error) {
 	}
 	m := versionRe.FindSubmatch(out)
 	if m == nil {
-		return "", infraErr("cannot read the version from %q", strings.TrimSpace(string(out)))
+		return "", infraErr("cannot read the version from %s --version (%q): squall needs a redis-server-compatible server", bin, strings.TrimSpace(string(out)))
 	}
 	return fmt.Sprintf("%s.%s.%s", m[1], m[2], m[3]), nil
 }

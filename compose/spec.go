@@ -25,6 +25,8 @@ type Spec struct {
 	Sentinels   int    // sentinel processes (default 3)
 	Persistence string
 	Image       string            // docker only (default DefaultImage)
+	Server      string            // process only: a redis-server-compatible executable, by name in PATH or path (default redis-server)
+	DataPath    string            // docker only: auto (""), direct or published; see PathDirect
 	Config      map[string]string // extra redis.conf directives
 	Addrs       []string          // external only
 	TLS         *tls.Config       // external only: connect over TLS
@@ -162,6 +164,18 @@ func (s Spec) check() error {
 	}
 	if s.Provider == "external" && len(s.Addrs) == 0 {
 		return unsupportedErr("provider external needs addrs")
+	}
+	switch s.DataPath {
+	case "", "auto":
+	case PathDirect, PathPublished:
+		if s.Provider != "docker" {
+			return unsupportedErr("data path %s is for the docker provider, not %s", s.DataPath, s.Provider)
+		}
+	default:
+		return unsupportedErr("unknown data path %q (auto, direct or published)", s.DataPath)
+	}
+	if s.Server != "" && s.Provider != "process" {
+		return unsupportedErr("server %s is for the process provider; on docker the image decides the server (target.image)", s.Server)
 	}
 	return nil
 }

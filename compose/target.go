@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +25,7 @@ type Node struct {
 	Shard     int    // cluster: the shard (a primary and its replicas); else 0
 	Addr      string // host:port clients dial (always reachable from the host)
 	Internal  string // host:port peers use and Sentinel/Cluster announce; Addr on process
+	Published string // docker only: the node's port published on 127.0.0.1 (Addr on the published data path)
 	Pid       int    // process provider only; Start changes it
 	Container string // docker provider only: the container's name
 
@@ -43,10 +46,17 @@ type Target struct {
 	Provider  string // process | docker | external
 	Topology  string // standalone | sentinel | cluster
 	Version   string // redis_version of the primary
+	Server    Server // what the primary says it is (INFO server, CONFIG GET io-threads)
 	Image     string // docker: the image the nodes run
 	ImageNote string // docker: why that image (found locally, pulled, or built from the host's redis-server)
-	Reaped    []string
-	Nodes     []*Node
+	Binary    string // process: the server executable the nodes run
+	// DataPath is how clients reach the nodes: PathDirect or PathPublished
+	// on docker, PathDirect for local processes, "" for an external target
+	// (squall cannot tell what sits in front of it). DataPathNote says why.
+	DataPath     string
+	DataPathNote string
+	Reaped       []string
+	Nodes        []*Node
 
 	// Warnings are what went wrong on the way up without failing it:
 	// leftovers of killed runs that could not be removed.
@@ -195,16 +205,55 @@ func (t *Target) reportUnexpected(err error) {
 	}
 }
 
-// serverVersion asks a node for its redis_version.
-func serverVersion(ctx context.Context, addr, password string, tlsc *tls.Config) (string, error) {
-	info, err := infoFields(ctx, adminClient(addr, password, tlsc, nil), "server")
+// Server is what a server says it is in INFO server: its own name and
+// version (valkey and valkey_version for Valkey 8, which also reports a
+// redis_version for compatibility), and its io-threads setting.
+type Server struct {
+	Name      string // "redis", "valkey", "dragonfly", ...
+	Version   string // the version under Name
+	IOThreads int    // CONFIG GET io-threads; 0 when the server does not say
+}
+
+// describe asks the node at addr what it is: it sets Version (the
+// redis_version every RESP server reports) and Server.
+func (t *Target) describe(ctx context.Context, addr string, tlsc *tls.Config) error {
+	info, err := infoFields(ctx, adminClient(addr, t.Spec.Password, tlsc, nil), "server")
 	if err != nil {
-		return "", infraErr("INFO server on %s: %v", addr, err)
+		return infraErr("INFO server on %s: %v", addr, err)
 	}
-	if v := info["redis_version"]; v != "" {
-		return v, nil
+	if info["redis_version"] == "" {
+		return infraErr("no redis_version in INFO from %s", addr)
 	}
-	return "", infraErr("no redis_version in INFO from %s", addr)
+	t.Version = info["redis_version"]
+	t.Server.Name, t.Server.Version = serverIdentity(info)
+	c := adminClient(addr, t.Spec.Password, tlsc, nil)
+	defer c.Close()
+	if m, err := c.ConfigGet(ctx, "io-threads").Result(); err == nil {
+		t.Server.IOThreads, _ = strconv.Atoi(m["io-threads"])
+	}
+	return nil
+}
+
+// serverIdentity reads a server's name and version from INFO server:
+// server_name and its <name>_version where the server says its name (Valkey
+// 8), else another <name>_version field than redis_version and gcc_version
+// (dragonfly_version), else redis and redis_version. It never looks at the
+// executable's file name.
+func serverIdentity(info map[string]string) (name, version string) {
+	if n := info["server_name"]; n != "" && info[n+"_version"] != "" {
+		return n, info[n+"_version"]
+	}
+	var names []string
+	for k, v := range info {
+		if n, ok := strings.CutSuffix(k, "_version"); ok && v != "" && n != "redis" && n != "gcc" {
+			names = append(names, n)
+		}
+	}
+	if len(names) > 0 {
+		sort.Strings(names)
+		return names[0], info[names[0]+"_version"]
+	}
+	return "redis", info["redis_version"]
 }
 
 // adminClient is a one-connection client for bring-up and checks: no

@@ -31,12 +31,13 @@ func (t *Target) up(ctx context.Context) error {
 	for _, n := range t.Nodes {
 		t.hostAddrs[n.Internal] = n.Addr
 	}
-	v, err := serverVersion(ctx, t.Primary().Addr, t.Spec.Password, nil)
-	if err != nil {
-		return err
+	switch l := t.launcher.(type) {
+	case *dockerLauncher:
+		t.DataPath, t.DataPathNote = l.path, l.pathNote
+	case *processLauncher:
+		t.DataPath, t.Binary = PathDirect, l.bin
 	}
-	t.Version = v
-	return nil
+	return t.describe(ctx, t.Primary().Addr, nil)
 }
 
 // addNode records a node before it starts, so Nodes keeps a stable order

@@ -13,13 +13,13 @@ import (
 )
 
 func TestStandaloneWithReplicas(t *testing.T) {
-	eachProvider(t, func(t *testing.T, provider string) {
+	eachProvider(t, func(t *testing.T, v variant) {
 		extra := map[string]string{"maxmemory-policy": "noeviction"}
-		tg := up(t, Spec{Provider: provider, Topology: "standalone", Replicas: 2, Persistence: "rdb+aof-everysec", Config: extra})
+		tg := up(t, v.spec(Spec{Topology: "standalone", Replicas: 2, Persistence: "rdb+aof-everysec", Config: extra}))
 		if len(tg.Nodes) != 3 || tg.Primary() == nil || tg.Version == "" {
 			t.Fatalf("nodes %d, primary %v, version %q", len(tg.Nodes), tg.Primary(), tg.Version)
 		}
-		sameNames(t, tg, NodeNames(provider, "standalone", 0, 2, 0, 0))
+		sameNames(t, tg, NodeNames(v.provider, "standalone", 0, 2, 0, 0))
 		rdb := tg.Client(testClientOptions)
 		defer rdb.Close()
 		writeRead(t, rdb, "standalone", 50)
@@ -32,26 +32,21 @@ func TestStandaloneWithReplicas(t *testing.T) {
 			}
 		}
 		checkPersistence(t, tg, extra)
-		if provider == "docker" {
-			for _, n := range tg.Nodes {
-				if !strings.HasPrefix(n.Addr, "127.0.0.1:") || n.Internal == n.Addr {
-					t.Errorf("%s: addr %s internal %s: want a 127.0.0.1 port and a distinct peer address", n.Name, n.Addr, n.Internal)
-				}
-			}
-		}
+		checkDataPath(t, tg, v)
 		noUnexpected(t, tg)
 	})
 }
 
 func TestSentinel(t *testing.T) {
-	eachProvider(t, func(t *testing.T, provider string) {
+	eachProvider(t, func(t *testing.T, v variant) {
 		ctx := context.Background()
-		tg := up(t, Spec{Provider: provider, Topology: "sentinel", Replicas: 1, Sentinels: 3, Persistence: "aof-everysec", Password: "s3cret pass",
-			Sentinel: SentinelSpec{DownAfter: time.Second, FailoverTimeout: 5 * time.Second}})
+		tg := up(t, v.spec(Spec{Topology: "sentinel", Replicas: 1, Sentinels: 3, Persistence: "aof-everysec", Password: "s3cret pass",
+			Sentinel: SentinelSpec{DownAfter: time.Second, FailoverTimeout: 5 * time.Second}}))
 		if len(tg.Sentinels()) != 3 || len(tg.DataNodes()) != 2 {
 			t.Fatalf("nodes: %d sentinels, %d data", len(tg.Sentinels()), len(tg.DataNodes()))
 		}
-		sameNames(t, tg, NodeNames(provider, "sentinel", 0, 1, 3, 0))
+		sameNames(t, tg, NodeNames(v.provider, "sentinel", 0, 1, 3, 0))
+		checkDataPath(t, tg, v)
 		old := tg.Primary()
 		for _, s := range tg.Sentinels() {
 			c := redis.NewSentinelClient(&redis.Options{Addr: s.Addr})
@@ -113,14 +108,15 @@ func TestSentinel(t *testing.T) {
 }
 
 func TestCluster(t *testing.T) {
-	eachProvider(t, func(t *testing.T, provider string) {
+	eachProvider(t, func(t *testing.T, v variant) {
 		ctx := context.Background()
-		tg := up(t, Spec{Provider: provider, Topology: "cluster", Shards: 3, Replicas: 1, Persistence: "aof-always", Password: "s3cret",
-			ClusterNodeTimeout: time.Second})
+		tg := up(t, v.spec(Spec{Topology: "cluster", Shards: 3, Replicas: 1, Persistence: "aof-always", Password: "s3cret",
+			ClusterNodeTimeout: time.Second}))
 		if len(tg.Nodes) != 6 {
 			t.Fatalf("%d nodes, want 6", len(tg.Nodes))
 		}
-		sameNames(t, tg, NodeNames(provider, "cluster", 3, 1, 0, 0))
+		sameNames(t, tg, NodeNames(v.provider, "cluster", 3, 1, 0, 0))
+		checkDataPath(t, tg, v)
 		for _, n := range tg.Nodes {
 			c := tg.NodeClient(n)
 			info, err := c.ClusterInfo(ctx).Result()

@@ -28,6 +28,10 @@ func newHash(env *Env, o *Options) (Pattern, error) {
 }
 
 func (h *hash) Setup(ctx context.Context, env *Env) error {
+	// HSET with several fields: Redis 4.0.
+	if err := requires(ctx, env.Client, "pattern hash", 4, 0, "hset", "rpush", "blpop", "hgetall", "unlink"); err != nil {
+		return err
+	}
 	h.pop, h.multi = popBatch(ctx, env.Client, h.batch)
 	return clearKeys(ctx, env)
 }

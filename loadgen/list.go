@@ -33,6 +33,9 @@ func newList(env *Env, o *Options) (Pattern, error) {
 }
 
 func (l *list) Setup(ctx context.Context, env *Env) error {
+	if err := requires(ctx, env.Client, "pattern list", 2, 0, "lpush", "rpush", "brpop", "blpop"); err != nil {
+		return err
+	}
 	l.pop, l.multi = popBatch(ctx, env.Client, l.batch)
 	return delKeys(ctx, env.Client, env.Keys)
 }

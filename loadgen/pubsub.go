@@ -37,9 +37,9 @@ func newSPubSub(env *Env, o *Options) (Pattern, error) {
 
 func (p *pubsub) Setup(ctx context.Context, env *Env) error {
 	if !p.shard {
-		return nil
+		return requires(ctx, env.Client, "pattern pubsub", 2, 0, "publish", "subscribe")
 	}
-	return requireVersion(ctx, env.Client, 7, 0, "pattern spubsub (SPUBLISH/SSUBSCRIBE; use pattern pubsub on older servers)")
+	return requires(ctx, env.Client, "pattern spubsub (use pattern pubsub on older servers)", 7, 0, "spublish", "ssubscribe")
 }
 
 func (p *pubsub) Groups(consumers int) int { return consumers }

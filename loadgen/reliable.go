@@ -41,7 +41,7 @@ func newReliableList(env *Env, o *Options) (Pattern, error) {
 }
 
 func (l *reliableList) Setup(ctx context.Context, env *Env) error {
-	if err := requireVersion(ctx, env.Client, 6, 2, "pattern list-reliable (BLMOVE/LMOVE)"); err != nil {
+	if err := requires(ctx, env.Client, "pattern list-reliable", 6, 2, "lpush", "blmove", "lmove", "lrem"); err != nil {
 		return err
 	}
 	return clearKeys(ctx, env)

@@ -26,6 +26,10 @@ func newSet(env *Env, o *Options) (Pattern, error) {
 }
 
 func (s *set) Setup(ctx context.Context, env *Env) error {
+	// SPOP with a count: Redis 3.2.
+	if err := requires(ctx, env.Client, "pattern set", 3, 2, "sadd", "spop"); err != nil {
+		return err
+	}
 	return delKeys(ctx, env.Client, env.Keys)
 }
 

@@ -43,7 +43,7 @@ func newStream(env *Env, o *Options) (Pattern, error) {
 }
 
 func (s *stream) Setup(ctx context.Context, env *Env) error {
-	if err := requireVersion(ctx, env.Client, 6, 2, "pattern stream (XAUTOCLAIM)"); err != nil {
+	if err := requires(ctx, env.Client, "pattern stream", 6, 2, "xadd", "xgroup", "xreadgroup", "xack", "xautoclaim"); err != nil {
 		return err
 	}
 	if err := delKeys(ctx, env.Client, env.Keys); err != nil {

@@ -70,8 +70,12 @@ func newString(env *Env, o *Options) (Pattern, error) {
 }
 
 func (s *str) Setup(ctx context.Context, env *Env) error {
-	if !s.register {
-		if err := requireVersion(ctx, env.Client, 6, 2, "pattern string (GETDEL)"); err != nil {
+	if s.register {
+		if err := requires(ctx, env.Client, "pattern string (mode register)", 1, 0, "set", "get"); err != nil {
+			return err
+		}
+	} else {
+		if err := requires(ctx, env.Client, "pattern string", 6, 2, "set", "rpush", "blpop", "getdel"); err != nil {
 			return err
 		}
 		s.pop, s.multi = popBatch(ctx, env.Client, s.batch)

@@ -61,6 +61,15 @@ func newZSet(env *Env, o *Options) (Pattern, error) {
 }
 
 func (z *zset) Setup(ctx context.Context, env *Env) error {
+	var err error
+	if z.delayed {
+		err = requires(ctx, env.Client, "pattern zset (mode delayed)", 2, 6, "zadd", "evalsha", "script")
+	} else {
+		err = requires(ctx, env.Client, "pattern zset", 5, 0, "zadd", "bzpopmin")
+	}
+	if err != nil {
+		return err
+	}
 	if err := delKeys(ctx, env.Client, env.Keys); err != nil {
 		return err
 	}

@@ -520,7 +520,14 @@ func setupChanges(b, c *Cell) []string {
 	diff("provider", bt.Provider, ct.Provider)
 	diff("topology", bt.Topology, ct.Topology)
 	diff("persistence", bt.Persistence, ct.Persistence)
-	diff("redis", bt.RedisVersion, ct.RedisVersion)
+	if bn, cn := serverName(bt), serverName(ct); bn == cn {
+		diff(bn, serverVersion(bt), serverVersion(ct))
+	} else {
+		diff("server", serverText(bt), serverText(ct))
+	}
+	if bt.DataPath != "" && ct.DataPath != "" {
+		diff("data path", bt.DataPath, ct.DataPath)
+	}
 	bw, cw := b.Workload, c.Workload
 	diff("pattern", bw.Pattern, cw.Pattern)
 	diff("producers×consumers", fmt.Sprintf("%d×%d", bw.Producers, bw.Consumers), fmt.Sprintf("%d×%d", cw.Producers, cw.Consumers))

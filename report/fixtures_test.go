@@ -43,8 +43,11 @@ func failoverResult() *Result {
 	c := Cell{
 		Name:   "stream-failover",
 		Params: map[string]string{"target.persistence": "aof-everysec"},
-		Target: TargetInfo{Provider: "docker", Topology: "sentinel", Persistence: "aof-everysec", RedisVersion: "7.2.4",
-			Image: "redis:7.2", ImageNote: "redis:7.2 found locally", Nodes: []NodeInfo{
+		Target: TargetInfo{Provider: "docker", ProviderNote: "target.provider docker", Topology: "sentinel", Persistence: "aof-everysec", RedisVersion: "7.2.4",
+			ServerName: "redis", ServerVersion: "7.2.4", IOThreads: 1,
+			Image: "redis:7.2", ImageNote: "redis:7.2 found locally",
+			DataPath: "published", DataPathNote: "target.data_path published: clients reach the containers through ports published on 127.0.0.1",
+			Nodes: []NodeInfo{
 				{Name: "redis-1", Role: "primary", Addr: "127.0.0.1:32768"},
 				{Name: "redis-2", Role: "replica", Addr: "127.0.0.1:32769"},
 				{Name: "sentinel-1", Role: "sentinel", Addr: "127.0.0.1:32770"},
@@ -100,6 +103,7 @@ func fullResult() *Result {
 	r.Cells[0].Pass = false
 	c := &r.Cells[0]
 	c.Target.Reaped = []string{"container squall-1f2e3d4c-redis-1 (run 1f2e3d4c)"}
+	c.Target.Binary = "/usr/bin/redis-server" // a process target's; set so the schema golden covers it
 	c.Target.Nodes[0].Shard = 1
 	c.Faults[0].Shards = []ShardAvailability{{Shard: 1, UnavailableS: 6.21}}
 	// Cut short before the throughput came back: not "never recovered".

@@ -140,8 +140,11 @@ func statusPill(c *Cell) string {
 // matrix writes the comparison table and the across-cell bar charts.
 func (p *page) matrix(r *Result) {
 	p.printf(`<section class="matrix"><h2>Comparison across %d cells</h2>`, len(r.Cells))
-	offered := anyOffered(r.Cells)
+	offered, servers := anyOffered(r.Cells), serversDiffer(r.Cells)
 	p.printf(`<div class="card"><table class="compare"><thead><tr><th>cell</th>`)
+	if servers {
+		p.printf(`<th>server</th>`)
+	}
 	if offered {
 		p.printf(`<th class="n">offered/s</th>`)
 	}
@@ -157,6 +160,9 @@ func (p *page) matrix(r *Result) {
 			e2e = latencyCell(c.Latency.EndToEnd.Count, c.Latency.EndToEnd.P99)
 		}
 		p.printf(`<tr><td><a href="#cell-%d">%s</a></td>`, i+1, esc(names[i]))
+		if servers {
+			p.printf(`<td>%s</td>`, esc(serverRunText(c.Target)))
+		}
 		if offered {
 			p.printf(`<td class="n">%s</td>`, rateCell(c.Throughput.OfferedPerS))
 		}
@@ -437,6 +443,9 @@ func (p *page) cell(r *Result, i int, cd CellData, span float64) {
 	var warns []string
 	if sat := saturationText(c); sat != "" {
 		warns = append(warns, "SATURATED: "+sat)
+	}
+	if w := proxyWarning(c); w != "" {
+		warns = append(warns, w)
 	}
 	for _, w := range deliveryWarnings(c) {
 		if consumers || !strings.HasPrefix(w, "STRANDED") {
@@ -1141,11 +1150,19 @@ func (p *page) setup(c *Cell) {
 		}
 	}
 	dl("provider", t.Provider)
+	dl("why", t.ProviderNote)
 	dl("topology", t.Topology)
 	dl("persistence", t.Persistence)
+	dl("server", serverText(t))
 	dl("redis version", t.RedisVersion)
+	if t.IOThreads > 0 {
+		dl("io-threads", strconv.Itoa(t.IOThreads))
+	}
+	dl("binary", t.Binary)
 	dl("image", t.Image)
 	dl("image note", t.ImageNote)
+	dl("data path", t.DataPath)
+	dl("data path note", t.DataPathNote)
 	if len(t.Reaped) > 0 {
 		dl("reaped", strings.Join(t.Reaped, "; "))
 	}

@@ -23,11 +23,11 @@ func Markdown(w io.Writer, r *Result) error {
 		ew.printf("\n> **Error:** %s\n", mdText(r.Error))
 	}
 	if len(r.Cells) > 1 {
-		offered := anyOffered(r.Cells)
-		rows := [][]string{comparisonHeader(offered)}
+		offered, servers := anyOffered(r.Cells), serversDiffer(r.Cells)
+		rows := [][]string{comparisonHeader(offered, servers)}
 		for i := range r.Cells {
 			c := &r.Cells[i]
-			row := comparisonRow(c, mdText(cellName(c)), offered)
+			row := comparisonRow(c, mdText(cellName(c)), offered, servers)
 			row[len(row)-1] = mdStatusIcon(cellOutcome(c))
 			rows = append(rows, row)
 		}
@@ -59,6 +59,9 @@ func mdCell(ew *errWriter, r *Result, c *Cell) {
 	ew.printf("\n**Throughput:** %s\n", strings.Join(throughputItems(c), " · "))
 	if sat := saturationText(c); sat != "" {
 		ew.printf("\n⚠️ **Saturated:** %s\n", mdText(sat))
+	}
+	if w := proxyWarning(c); w != "" {
+		ew.printf("\n⚠️ %s\n", mdText(w))
 	}
 	ew.line("")
 	ew.lines(mdTable(latencyRows(c), "lrrrrrr"))

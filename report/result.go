@@ -74,12 +74,30 @@ type Cell struct {
 
 // TargetInfo describes the system under test as it actually ran.
 type TargetInfo struct {
-	Provider     string     `json:"provider"`
-	Topology     string     `json:"topology"`
-	Persistence  string     `json:"persistence"`
-	RedisVersion string     `json:"redis_version"`
-	Image        string     `json:"image,omitempty"`
-	ImageNote    string     `json:"image_note,omitempty"` // found locally, pulled, or built from the host's redis-server
+	Provider string `json:"provider"`
+	// ProviderNote says why that provider: how auto chose, or which
+	// setting named it.
+	ProviderNote string `json:"provider_note,omitempty"`
+	Topology     string `json:"topology"`
+	Persistence  string `json:"persistence"`
+	// RedisVersion is INFO's redis_version, which every RESP server
+	// reports (Valkey 8 says 7.2.4 there, for compatibility).
+	RedisVersion string `json:"redis_version"`
+	// ServerName and ServerVersion are what the server calls itself in
+	// INFO server (redis 7.0.15, valkey 8.0.1), never the executable's
+	// file name.
+	ServerName    string `json:"server_name,omitempty"`
+	ServerVersion string `json:"server_version,omitempty"`
+	IOThreads     int    `json:"io_threads,omitempty"` // CONFIG GET io-threads; absent when the server does not say
+	Binary        string `json:"binary,omitempty"`     // process: the executable the nodes ran
+	Image         string `json:"image,omitempty"`
+	ImageNote     string `json:"image_note,omitempty"` // found locally, pulled, or built from the host's redis-server
+	// DataPath is how clients reached the nodes: direct (local processes,
+	// or containers at their own addresses) or published (ports published
+	// on 127.0.0.1, through Docker's port forwarding); absent for an
+	// external target. DataPathNote says why.
+	DataPath     string     `json:"data_path,omitempty"`
+	DataPathNote string     `json:"data_path_note,omitempty"`
 	Nodes        []NodeInfo `json:"nodes,omitempty"`
 	// Reaped lists what an earlier, killed run had left behind and this one
 	// removed before starting (containers, networks, process dirs).

@@ -68,9 +68,12 @@ func textCell(ew *errWriter, r *Result, c *Cell) {
 	ew.line("")
 
 	ew.lines(labelled("throughput", throughputItems(c)))
+	indent := strings.Repeat(" ", labelWidth)
 	if sat := saturationText(c); sat != "" {
-		indent := strings.Repeat(" ", labelWidth)
 		ew.lines(wrapWords(indent+"SATURATED: ", strings.Fields(sat), " ", indent+"    ", textWidth))
+	}
+	if w := proxyWarning(c); w != "" {
+		ew.lines(wrapWords(indent, strings.Fields(w), " ", indent+"    ", textWidth))
 	}
 	ew.line("")
 
@@ -150,12 +153,13 @@ func cellFacts(c *Cell) []string {
 	}
 	t, wl := c.Target, c.Workload
 	add(t.Provider + " " + t.Topology)
+	if t.Provider == "docker" && t.DataPath != "" {
+		add("data path " + t.DataPath)
+	}
 	if t.Persistence != "" {
 		add("persistence " + t.Persistence)
 	}
-	if t.RedisVersion != "" {
-		add("redis " + t.RedisVersion)
-	}
+	add(serverText(t))
 	if wl.Pattern != "" || wl.Producers > 0 {
 		rate := "at " + fmtRate(wl.Rate)
 		if wl.Rate <= 0 {
@@ -324,11 +328,11 @@ func healedAt(f FaultResult) string {
 
 // comparison is one row per cell with the figures people compare.
 func comparison(cells []Cell) []string {
-	offered := anyOffered(cells)
-	rows := [][]string{comparisonHeader(offered)}
+	offered, servers := anyOffered(cells), serversDiffer(cells)
+	rows := [][]string{comparisonHeader(offered, servers)}
 	for i := range cells {
 		c := &cells[i]
-		rows = append(rows, comparisonRow(c, cellName(c), offered))
+		rows = append(rows, comparisonRow(c, cellName(c), offered, servers))
 	}
 	return alignTable("", rows)
 }
@@ -344,15 +348,21 @@ func anyOffered(cells []Cell) bool {
 	return false
 }
 
-func comparisonHeader(offered bool) []string {
+// comparisonHeader heads the comparison table: offered/s when a cell ran on
+// a schedule, server when the cells ran different servers (or one
+// differently: provider, data path).
+func comparisonHeader(offered, servers bool) []string {
 	h := []string{"cell", "sent/s", "received/s", "publish p99", "e2e p99", "lost", "pass"}
 	if offered {
 		h = append([]string{"cell", "offered/s"}, h[1:]...)
 	}
+	if servers {
+		h = append([]string{"cell", "server"}, h[1:]...)
+	}
 	return h
 }
 
-func comparisonRow(c *Cell, name string, offered bool) []string {
+func comparisonRow(c *Cell, name string, offered, servers bool) []string {
 	recv, e2e, lost := "-", "-", "-"
 	if hasConsumers(c) {
 		recv, lost = fmtNumber(c.Throughput.ReceivedPerS), fmtCount(c.Events.Lost)
@@ -371,6 +381,9 @@ func comparisonRow(c *Cell, name string, offered bool) []string {
 			o = fmtNumber(c.Throughput.OfferedPerS)
 		}
 		row = append([]string{name, o}, row[1:]...)
+	}
+	if servers {
+		row = append([]string{name, serverRunText(c.Target)}, row[1:]...)
 	}
 	return row
 }

@@ -38,7 +38,15 @@ var startProcs = runtime.GOMAXPROCS(0)
 // generator. Near the server's capacity that costs it CPU: at 100,000/s
 // service time p50 was 48–66 µs with squall on one core, 62–153 µs on
 // two; client.cpus sets it for such runs.
-func generatorCPUs(s *scenarios.Scenario, provider string) (int, string) {
+//
+// The data path costs what it costs on top: proxies is the number of
+// docker-proxy processes forwarding the target's published ports here
+// (compose.Target.ProxyProcesses). Each copies every command and reply
+// through two sockets, about as much CPU per command as Redis spends
+// executing a SET, so squall leaves them a core as well. The direct path
+// (and local processes) costs no process of its own: the bridge and veth
+// work is kernel time charged to the sender.
+func generatorCPUs(s *scenarios.Scenario, provider string, proxies int) (int, string) {
 	if n := s.Client.CPUs; n > 0 {
 		return n, "client.cpus"
 	}
@@ -55,11 +63,16 @@ func generatorCPUs(s *scenarios.Scenario, provider string) (int, string) {
 	if !s.Workload.Rate.Max {
 		return startProcs, fmt.Sprintf("auto: all %d cores (open loop: a producer due to send must not wait for a core; rate: max leaves one to each local Redis primary)", startProcs)
 	}
-	n := max(1, startProcs-primaries)
 	whose := "the Redis primary"
 	if primaries > 1 {
 		whose = fmt.Sprintf("each of the %d Redis primaries", primaries)
 	}
+	reserve := primaries
+	if proxies > 0 {
+		reserve++
+		whose += " and one to docker-proxy, which forwards every command on the published data path,"
+	}
+	n := max(1, startProcs-reserve)
 	return n, fmt.Sprintf("auto: %d of %d cores, one left to %s on this machine", n, startProcs, whose)
 }
 

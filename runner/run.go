@@ -154,13 +154,13 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 			rc.Pass = false
 		}
 	}()
-	provider := s.Target.Provider
-	if o.Provider != "" {
-		provider = o.Provider
-	}
-	provider, err = compose.Resolve(provider)
+	choice, err := chooseProvider(ctx, cell, o.Provider)
 	if err != nil {
 		return rc, err
+	}
+	provider := choice.Provider
+	if !o.Quiet {
+		fmt.Fprintf(o.Stderr, "provider: %s (%s)\n", provider, choice.Why)
 	}
 	if provider == "external" && len(s.Chaos) > 0 && !o.AllowDestructive {
 		return rc, refuseDestructive([]string{cell.Name}) // again here, so no route (capacity search, a caller of Run) fires faults unasked
@@ -168,15 +168,12 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 	if err := checkOpenFiles(s); err != nil {
 		return rc, err
 	}
-	cpus, why := generatorCPUs(s, provider)
-	rc.Client.CPUs, rc.Client.CPUsNote = cpus, why
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cpus))
 	runTag := rand.Uint32()
 	spec, err := TargetSpec(s, provider, fmt.Sprintf("%08x", runTag))
 	if err != nil {
 		return rc, err
 	}
-	rc.Target = report.TargetInfo{Provider: provider, Topology: s.Target.Topology, Persistence: s.Target.Persistence}
+	rc.Target = report.TargetInfo{Provider: provider, ProviderNote: choice.Why, Topology: s.Target.Topology, Persistence: s.Target.Persistence}
 	if ctx.Err() != nil {
 		return rc, fmt.Errorf("%w before the cell started", ErrInterrupted)
 	}
@@ -189,8 +186,7 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 		return rc, err
 	}
 	defer tg.Close(context.WithoutCancel(ctx))
-	rc.Target.RedisVersion = tg.Version
-	rc.Target.Image, rc.Target.ImageNote, rc.Target.Reaped = tg.Image, tg.ImageNote, tg.Reaped
+	describeTarget(&rc, tg)
 	for _, r := range tg.Reaped {
 		fmt.Fprintf(o.Stderr, "removed a leftover of an earlier, killed run: %s\n", r)
 	}
@@ -201,9 +197,17 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 	if tg.ImageNote != "" && !o.Quiet {
 		fmt.Fprintf(o.Stderr, "image: %s\n", shortNote(tg.ImageNote))
 	}
-	for _, n := range tg.Nodes {
-		rc.Target.Nodes = append(rc.Target.Nodes, report.NodeInfo{Name: n.Name, Role: n.Role, Addr: n.Addr, Shard: n.Shard})
+	if tg.Provider == "docker" && !o.Quiet {
+		fmt.Fprintf(o.Stderr, "data path: %s (%s)\n", tg.DataPath, tg.DataPathNote)
 	}
+	if tg.DataPath == compose.PathPublished {
+		rc.Notes = append(rc.Notes, publishedNote)
+	}
+	// The generator's cores are decided once the data path is known: a
+	// proxy on it needs a core too.
+	cpus, why := generatorCPUs(s, provider, tg.ProxyProcesses())
+	rc.Client.CPUs, rc.Client.CPUsNote = cpus, why
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cpus))
 	rdb := tg.Client(clientOptions(s))
 	defer rdb.Close()
 
@@ -282,6 +286,23 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 		return rc, genErr
 	}
 	return rc, nil
+}
+
+// publishedNote warns that a docker cell's figures include Docker's port
+// forwarding.
+const publishedNote = "clients reached the containers through ports published on 127.0.0.1 (target.data_path published), so every command and reply went through Docker's port forwarding (docker-proxy on most engines): latency and throughput include that proxy, not only Redis"
+
+// describeTarget records what the target says it is and how it was reached.
+func describeTarget(rc *report.Cell, tg *compose.Target) {
+	t := &rc.Target
+	t.RedisVersion = tg.Version
+	t.ServerName, t.ServerVersion, t.IOThreads = tg.Server.Name, tg.Server.Version, tg.Server.IOThreads
+	t.Binary = tg.Binary
+	t.Image, t.ImageNote, t.Reaped = tg.Image, tg.ImageNote, tg.Reaped
+	t.DataPath, t.DataPathNote = tg.DataPath, tg.DataPathNote
+	for _, n := range tg.Nodes {
+		t.Nodes = append(t.Nodes, report.NodeInfo{Name: n.Name, Role: n.Role, Addr: n.Addr, Shard: n.Shard})
+	}
 }
 
 // fillCell turns the load's outcome and the recorded histograms into the

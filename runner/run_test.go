@@ -39,7 +39,7 @@ matrix:
 	if now := runtime.GOMAXPROCS(0); now != procs {
 		t.Errorf("GOMAXPROCS %d after the run, %d before: the cell's generator cores were not given back", now, procs)
 	}
-	wantCPUs, _ := generatorCPUs(cells[0].Scenario, "process")
+	wantCPUs, _ := generatorCPUs(cells[0].Scenario, "process", 0)
 	if len(res.Cells) != 3 {
 		t.Fatalf("%d cells, want 3", len(res.Cells))
 	}

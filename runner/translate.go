@@ -36,6 +36,12 @@ func TargetSpec(s *scenarios.Scenario, provider, runID string) (compose.Spec, er
 		},
 		ClusterNodeTimeout: t.Cluster.NodeTimeout.D(),
 	}
+	switch provider {
+	case "process":
+		spec.Server = t.Server
+	case "docker":
+		spec.DataPath = t.DataPath
+	}
 	for k, v := range t.Config {
 		text, ok := scenarios.ConfigValue(v) // validation refused what has no text form
 		if !ok {

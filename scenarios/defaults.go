@@ -19,6 +19,7 @@ const (
 	defaultSentinels    = 3 // a quorum of 2 survives one sentinel down
 	defaultPersistence  = "none"
 	defaultImage        = "redis:7.2"
+	defaultDataPath     = "auto"
 	defaultPattern      = "stream"
 	defaultProducers    = 4
 	defaultConsumers    = 4
@@ -75,6 +76,7 @@ func applyDefaults(s *Scenario, file string, isSet func(path string) bool) {
 	defStr(&t.Topology, defaultTopology)
 	defStr(&t.Persistence, defaultPersistence)
 	defStr(&t.Image, defaultImage)
+	defStr(&t.DataPath, defaultDataPath)
 	shards, replicas, sentinels := 0, 0, 0
 	switch t.Topology {
 	case "cluster":

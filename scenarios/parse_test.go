@@ -38,7 +38,7 @@ func TestDefaults(t *testing.T) {
 		Drain:       Duration(5 * time.Second),
 		Seed:        1,
 		Target: Target{Provider: "auto", Topology: "standalone", Persistence: "none",
-			Image: "redis:7.2", Config: map[string]any{}, Addrs: []string{},
+			Image: "redis:7.2", DataPath: "auto", Config: map[string]any{}, Addrs: []string{},
 			Sentinel: SentinelTuning{DownAfter: Duration(5 * time.Second), FailoverTimeout: Duration(time.Minute)},
 			Cluster:  ClusterTuning{NodeTimeout: Duration(5 * time.Second)}},
 		Workload: Workload{Pattern: "stream", Producers: 4, Consumers: 4, Rate: Rate{PerSecond: 1000},

@@ -32,6 +32,8 @@ type Target struct {
 	Sentinels   int            `yaml:"sentinels"`   // sentinel processes
 	Persistence string         `yaml:"persistence"` // none | rdb | aof-everysec | aof-always | aof-no | rdb+aof-...
 	Image       string         `yaml:"image"`       // docker only
+	Server      string         `yaml:"server"`      // process only: a redis-server-compatible executable ("": redis-server)
+	DataPath    string         `yaml:"data_path"`   // docker only: auto | direct | published
 	Config      map[string]any `yaml:"config"`      // extra redis.conf directives
 	Addrs       []string       `yaml:"addrs"`       // external only
 	PasswordEnv string         `yaml:"password_env"`

@@ -3,11 +3,13 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"net"
 	"os"
 	"regexp"
 	"sort"
+	"os/exec"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +20,7 @@ import (
 // The closed sets of values a scenario may use.
 var (
 	providers    = []string{"auto", "docker", "process", "external"}
+	dataPaths    = []string{"auto", "direct", "published"}
 	topologies   = []string{"standalone", "sentinel", "cluster"}
 	persistences = []string{"none", "rdb", "aof-everysec", "aof-always", "aof-no",
 		"rdb+aof-everysec", "rdb+aof-always", "rdb+aof-no"}
@@ -210,6 +213,11 @@ func (v *validator) target() {
 	}
 	v.config()
 	v.passwordEnv()
+	v.oneOf("target.data_path", "data_path", t.DataPath, dataPaths)
+	if t.DataPath != "auto" && (t.Provider == "process" || t.Provider == "external") {
+		v.errf("target.data_path", "data_path is how squall reaches docker containers; provider %s has none to choose (leave it auto)", t.Provider)
+	}
+	v.server(t)
 	switch {
 	case t.Provider == "external" && len(t.Addrs) == 0:
 		v.errf("target.addrs", "the external provider needs addrs: host:port of your Redis nodes (or sentinels)")
@@ -279,6 +287,25 @@ func (v *validator) passwordEnv() {
 	}
 }
 
+// server checks target.server: for the process provider (or auto, which
+// then picks it), and an executable that exists, so that a typo fails here
+// rather than after the run started.
+func (v *validator) server(t Target) {
+	if t.Server == "" {
+		return
+	}
+	switch {
+	case t.Provider == "docker" || t.Provider == "external":
+		v.errf("target.server", "server is the executable the process provider runs; provider %s does not run one (on docker, target.image decides the server)", t.Provider)
+	case t.DataPath != "auto":
+		v.errf("target.server", "server runs on the process provider, but target.data_path %s is a docker setting", t.DataPath)
+	default:
+		if _, err := exec.LookPath(t.Server); err != nil {
+			v.errf("target.server", "%s", serverNotFound(t.Server, err))
+		}
+	}
+}
+
 // config checks target.config: each key a redis.conf directive that does
 // not change where or how the server is reached, each value one line of
 // arguments (internal/redisconf holds the rule).
@@ -338,6 +365,17 @@ func describeValue(val any) string {
 		return "a mapping"
 	}
 	return fmt.Sprintf("%T", val)
+}
+
+// serverNotFound says why exec.LookPath refused server.
+func serverNotFound(server string, err error) string {
+	if !strings.ContainsRune(server, os.PathSeparator) {
+		return fmt.Sprintf("no executable %s in PATH: give a redis-server-compatible server (valkey-server, keydb-server, ...) by name or path", quote(server))
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Sprintf("%s does not exist", quote(server))
+	}
+	return fmt.Sprintf("%s is not an executable file", quote(server))
 }
 
 func validPort(p string) bool {

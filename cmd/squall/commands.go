@@ -105,6 +105,9 @@ func load(ref string, sets []string, provider string) (*scenarios.Scenario, []sc
 				return nil, nil, exitWith(exitUsage, err)
 			}
 		}
+		if needs := runner.DockerNeeds(c); t.Provider == "auto" && t.Server != "" && len(needs) > 0 {
+			return nil, nil, exitWith(exitUsage, c.Scenario.Errorf("target.server", "server %s runs on the process provider, but the scenario needs docker for %s", t.Server, strings.Join(needs, ", ")))
+		}
 		steps := make([]chaos.Step, len(c.Scenario.Chaos))
 		for i, f := range c.Scenario.Chaos {
 			steps[i] = chaos.Step{Action: f.Action, Target: f.Target, Params: f.Params, Duration: f.Duration.D()}

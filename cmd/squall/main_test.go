@@ -39,6 +39,10 @@ func TestUsageAndUnknownCommand(t *testing.T) {
 		{[]string{"validate", "quickstart", "--set", "chaos=[{at: 1s, action: kill, target: 'node:redis-3'}]"}, exitUsage, "no node \"redis-3\", so the fault would never fire; its nodes are redis-0"},
 		{[]string{"validate", "quickstart", "--set", "target.provider=external", "--set", "target.addrs=[127.0.0.1:1]", "--set", "target.tls.ca_file=/dev/null"}, exitUsage, "target.tls: target.tls.ca_file: /dev/null holds no PEM certificate"},
 		{[]string{"validate"}, exitUsage, "validate takes"},
+		{[]string{"validate", "quickstart", "--set", "target.server=/nonexistent/valkey-server"}, exitUsage, `target.server: "/nonexistent/valkey-server" does not exist`},
+		{[]string{"validate", "quickstart", "--set", "target.data_path=proxy"}, exitUsage, `unknown data_path "proxy"`},
+		{[]string{"validate", "partition-primary", "--set", "target.provider=auto", "--set", "target.server=redis-server"}, exitUsage,
+			"server redis-server runs on the process provider, but the scenario needs docker for chaos partition"},
 	} {
 		code, _, stderr := squall(context.Background(), tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.want) {
@@ -128,6 +132,16 @@ func TestQuickstartWithoutDocker(t *testing.T) {
 		t.Errorf("provider %v, want process", p)
 	}
 	assertNoLeftovers(t)
+}
+
+// provider auto takes docker for what only containers do, and says so
+// before anything starts when no engine answers.
+func TestAutoNeedsDockerExits3(t *testing.T) {
+	t.Setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+	code, _, stderr := squall(context.Background(), "run", "partition-primary", "--set", "target.provider=auto", "--out", t.TempDir())
+	if code != exitInfra || !strings.Contains(stderr, "needs docker for chaos partition") {
+		t.Errorf("exit %d, stderr %q; want 3 saying the partition needs docker", code, stderr)
+	}
 }
 
 // TestServerKilledMidRunExits3 kills redis-server under a running scenario:

@@ -75,14 +75,22 @@ func targetUp(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(cells) > 1 {
 		fmt.Fprintf(stderr, "%s has %d matrix cells; standing up the first, %s (pick another with --set)\n", sc.Source, len(cells), cells[0].Name)
 	}
-	p := s.Target.Provider
+	p, from := s.Target.Provider, "target.provider"
 	if *provider != "" {
-		p = *provider
+		p, from = *provider, "--provider"
 	}
-	p, err = compose.Resolve(p)
+	choice, err := compose.Choose(ctx, p, compose.Needs{Docker: runner.DockerNeeds(cells[0]), Server: s.Target.Server})
 	if err != nil {
+		if errors.Is(err, compose.ErrInfra) {
+			return exitWith(exitInfra, err)
+		}
 		return exitWith(exitUsage, err)
 	}
+	p = choice.Provider
+	if choice.Why == "" {
+		choice.Why = from + " " + p
+	}
+	fmt.Fprintf(stderr, "provider: %s (%s)\n", p, choice.Why)
 	if p == "external" {
 		return usagef("target.provider external: there is nothing to stand up (the target is already at %s)", strings.Join(s.Target.Addrs, ", "))
 	}
@@ -118,13 +126,24 @@ func targetUp(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return exitWith(exitInfra, err)
 	}
 
-	fmt.Fprintf(stdout, "target %s up: %s on %s, Redis %s, persistence %s\n", st.RunID, tg.Topology, tg.Provider, tg.Version, spec.Persistence)
+	fmt.Fprintf(stdout, "target %s up: %s on %s, %s %s, persistence %s\n", st.RunID, tg.Topology, tg.Provider, tg.Server.Name, tg.Server.Version, spec.Persistence)
 	if tg.ImageNote != "" {
 		fmt.Fprintf(stdout, "image: %s\n", tg.ImageNote)
 	}
+	if tg.Provider == "docker" {
+		fmt.Fprintf(stdout, "data path: %s (%s)\n", tg.DataPath, tg.DataPathNote)
+	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "\nNODE\tROLE\tADDRESS\tPEERS SEE")
+	if tg.Provider == "docker" {
+		fmt.Fprintln(tw, "\nNODE\tROLE\tADDRESS\tPUBLISHED\tPEERS SEE")
+	} else {
+		fmt.Fprintln(tw, "\nNODE\tROLE\tADDRESS\tPEERS SEE")
+	}
 	for _, n := range tg.Nodes {
+		if tg.Provider == "docker" {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", n.Name, n.Role, n.Addr, n.Published, n.Internal)
+			continue
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", n.Name, n.Role, n.Addr, n.Internal)
 	}
 	_ = tw.Flush()
@@ -133,14 +152,14 @@ func targetUp(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch tg.Topology {
 	case "sentinel":
 		first = tg.Sentinels()[0]
-		fmt.Fprintf(stdout, "sentinels monitor the primary as %q: redis-cli -p %s sentinel get-master-addr-by-name %s\n", compose.MasterName, port(first.Addr), compose.MasterName)
+		fmt.Fprintf(stdout, "sentinels monitor the primary as %q: redis-cli %s sentinel get-master-addr-by-name %s\n", compose.MasterName, cliAddr(first), compose.MasterName)
 	case "cluster":
-		fmt.Fprintf(stdout, "cluster: redis-cli -c -p %s cluster info\n", port(first.Addr))
+		fmt.Fprintf(stdout, "cluster: redis-cli -c %s cluster info\n", cliAddr(first))
 	default:
-		fmt.Fprintf(stdout, "connect: redis-cli -p %s\n", port(first.Addr))
+		fmt.Fprintf(stdout, "connect: redis-cli %s\n", cliAddr(first))
 	}
 	if tg.Provider == "docker" {
-		fmt.Fprintln(stdout, "nodes announce the PEERS SEE addresses; squall's clients map them to the ADDRESS ports on 127.0.0.1, other cluster/sentinel clients need the same mapping")
+		fmt.Fprintln(stdout, "nodes announce the PEERS SEE addresses; squall's clients map them to ADDRESS, other cluster/sentinel clients need the same mapping")
 	}
 	fmt.Fprintf(stdout, "tear down: squall target down %s\n", st.RunID)
 	return nil
@@ -153,9 +172,13 @@ func reapedOf(tg *compose.Target) []string {
 	return tg.Reaped
 }
 
-func port(addr string) string {
-	i := strings.LastIndex(addr, ":")
-	return addr[i+1:]
+// cliAddr is redis-cli's -h/-p for a node as clients dial it.
+func cliAddr(n *compose.Node) string {
+	i := strings.LastIndex(n.Addr, ":")
+	if host := n.Addr[:i]; host != "127.0.0.1" {
+		return fmt.Sprintf("-h %s -p %s", host, n.Addr[i+1:])
+	}
+	return "-p " + n.Addr[i+1:]
 }
 
 func writeTargetState(st targetState) error {

@@ -7,6 +7,7 @@
 //	go run ./scripts/bench --pacing                              # open-loop rate accuracy and pacer CPU (~30 s)
 //	go run ./scripts/bench --soak 10m                            # RSS after 1 minute and at the end, at 50,000 events/s
 //	go run ./scripts/bench --scale                               # send delay, service time, CPU and RSS against rate, producers, keys, subscribers, payload (~3 min)
+//	go run ./scripts/bench --docker                              # one squall scenario on processes and on containers (direct, published), ~6 min
 //
 // It starts redis-server on a free 127.0.0.1 port with persistence off, in a
 // temp dir; both are gone when it exits, also on Ctrl-C (and the server
@@ -51,6 +52,7 @@ type options struct {
 	rounds  int
 	pacing  bool
 	scale   bool
+	docker  bool
 	soak    time.Duration
 	keep    bool
 	only    string
@@ -72,6 +74,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs.BoolVar(&o.pacing, "pacing", false, "check the open-loop pacer from 100/s to 200,000/s instead")
 	fs.BoolVar(&o.scale, "scale", false, "measure send delay, service time, CPU and RSS against rate, producers, keys, subscribers and payload instead")
 	rssMiB := fs.Int64("rss-limit", 4096, "--scale: stop a run whose squall RSS passes this many MiB (0: no limit)")
+	fs.BoolVar(&o.docker, "docker", false, "run one squall scenario on a process target and on docker targets (direct, published) instead, alternating, and print the ratios")
 	fs.DurationVar(&o.soak, "soak", 0, "run squall at 50,000 events/s for this long and compare its RSS after 1 minute with the end")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temp dir (run directories, server log)")
 	fs.StringVar(&o.only, "only", "", "run only the works whose label contains this (case-insensitive, e.g. set), and skip the end-to-end rows")
@@ -113,6 +116,8 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		return b.pacingRun(ctx, stdout)
 	case o.scale:
 		return b.scaleRun(ctx, stdout)
+	case o.docker:
+		return b.dockerRun(ctx, stdout)
 	}
 	return b.compare(ctx, stdout)
 }

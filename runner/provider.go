@@ -1,0 +1,57 @@
+package runner
+
+import (
+	"context"
+	"strings"
+
+	"github.com/squall-bench/squall/compose"
+	"github.com/squall-bench/squall/scenarios"
+)
+
+// dockerActions are the faults that need a container's network.
+var dockerActions = map[string]bool{"partition": true, "latency": true, "loss": true}
+
+// DockerNeeds lists what in a cell only the docker provider can do: faults
+// on a container's network, an image other than the default one (which
+// stands for "a Redis"; squall builds it from the host's redis-server when
+// the engine lacks it), or a data path, which only containers have. A
+// matrix over target.image puts every cell on docker, the default image's
+// included, so that its cells compare images and not providers.
+func DockerNeeds(cell scenarios.Cell) []string {
+	s := cell.Scenario
+	var needs []string
+	seen := map[string]bool{}
+	for _, f := range s.Chaos {
+		if dockerActions[f.Action] && !seen[f.Action] {
+			seen[f.Action] = true
+			needs = append(needs, "chaos "+f.Action)
+		}
+	}
+	img := s.Target.Image
+	_, matrixed := cell.Params["target.image"]
+	switch {
+	case img != "" && img != compose.DefaultImage && !strings.HasPrefix(img, compose.HostImageRepo+":"):
+		needs = append(needs, "target.image "+img)
+	case matrixed:
+		needs = append(needs, "a matrix over target.image")
+	}
+	if p := s.Target.DataPath; p != "" && p != "auto" {
+		needs = append(needs, "target.data_path "+p)
+	}
+	return needs
+}
+
+// chooseProvider resolves a cell's provider (flag, from --provider,
+// overrides the scenario) and says why, for the terminal and result.json.
+func chooseProvider(ctx context.Context, cell scenarios.Cell, flag string) (compose.Choice, error) {
+	s := cell.Scenario
+	p, from := s.Target.Provider, "target.provider"
+	if flag != "" {
+		p, from = flag, "--provider"
+	}
+	c, err := compose.Choose(ctx, p, compose.Needs{Docker: DockerNeeds(cell), Server: s.Target.Server})
+	if err == nil && c.Why == "" {
+		c.Why = from + " " + c.Provider
+	}
+	return c, err
+}
