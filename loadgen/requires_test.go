@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/squall-bench/squall/compose"
+	"github.com/redis/go-redis/v9"
 	"github.com/squall-bench/squall/internal/testenv"
 )
 
@@ -36,13 +36,10 @@ func TestSetupRefusesMissingCommands(t *testing.T) {
 		t.Run(tc.pattern+"/"+tc.missing, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			tg, err := compose.Up(ctx, compose.Spec{Provider: "process", Topology: "standalone", Persistence: "none",
-				Config: map[string]string{"rename-command": tc.missing + ` ""`}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tg.Close(ctx)
-			rdb := tg.Client(compose.ClientOptions{DialTimeout: time.Second, ReadTimeout: 3 * time.Second, WriteTimeout: 3 * time.Second, PoolSize: 4})
+			// A server of the test's own: squall refuses rename-command in
+			// the configs it writes.
+			addr := testenv.StartRedis(t, "--rename-command", tc.missing, "")
+			rdb := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: time.Second, ReadTimeout: 3 * time.Second, WriteTimeout: 3 * time.Second, PoolSize: 4})
 			defer rdb.Close()
 			g, err := New(Config{Pattern: tc.pattern, Options: tc.opts, Producers: 1, Consumers: 1, Keys: 1, Pipeline: 1, Rate: 100,
 				PayloadMin: 64, PayloadMax: 64, KeyPrefix: "squall:", Duration: time.Second, Run: 1}, rdb)
