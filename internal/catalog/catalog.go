@@ -68,11 +68,7 @@ func Actions() []Action { return slices.Clone(actions) }
 
 // LookupAction returns the action named name.
 func LookupAction(name string) (Action, bool) {
-	i := slices.IndexFunc(actions, func(a Action) bool { return a.Name == name })
-	if i < 0 {
-		return Action{}, false
-	}
-	return actions[i], true
+	return lookup(actions, func(a Action) bool { return a.Name == name })
 }
 
 // ActionNames lists the actions' names in catalog order; filter, when not
@@ -119,11 +115,17 @@ func Patterns() []Pattern { return slices.Clone(patterns) }
 
 // LookupPattern returns the pattern named name.
 func LookupPattern(name string) (Pattern, bool) {
-	i := slices.IndexFunc(patterns, func(p Pattern) bool { return p.Name == name })
+	return lookup(patterns, func(p Pattern) bool { return p.Name == name })
+}
+
+// lookup returns the entry of list that is, and whether there is one.
+func lookup[T any](list []T, is func(T) bool) (T, bool) {
+	var zero T
+	i := slices.IndexFunc(list, is)
 	if i < 0 {
-		return Pattern{}, false
+		return zero, false
 	}
-	return patterns[i], true
+	return list[i], true
 }
 
 // PatternNames lists the patterns' names in catalog order.
