@@ -3,196 +3,90 @@ package chaos
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/squall-bench/squall/compose"
+	"github.com/squall-bench/squall/internal/catalog"
 )
+
+// The fault registry. internal/catalog lists every action with what
+// validation knows of it before a target exists (timed, which providers,
+// whether a replica may take over after it, whether it applies to a
+// sentinel); the table below adds how chaos checks a step's parameters
+// and injects the fault. Each family of faults has a file:
+//
+//	process.go  kill, stop, start, restart, pause: the node's process or container
+//	network.go  partition, latency, loss: the container's network
+//	server.go   failover, client-pause, debug-sleep, bgsave, bgrewriteaof: commands to the server
+//	config.go   config: CONFIG SET, and putting the old values back
+//
+// A new fault is a row in the catalog, a row here and its functions in its
+// family's file; init refuses a catalog action without a row here, or the
+// reverse.
+var impls = map[string]impl{
+	"kill":    {inject: (*Injector).kill},
+	"stop":    {inject: (*Injector).stop},
+	"start":   {check: checkStart, inject: (*Injector).start},
+	"restart": {inject: (*Injector).restart},
+	"pause":   {inject: (*Injector).pause},
+
+	"partition": {inject: (*Injector).partition},
+	"latency":   {host: needsNetem, check: checkLatency, inject: (*Injector).shape},
+	"loss":      {host: needsNetem, check: checkLoss, inject: (*Injector).shape},
+
+	"failover":     {check: checkFailover, inject: (*Injector).failover},
+	"client-pause": {check: checkClientPause, inject: (*Injector).clientPause},
+	"debug-sleep":  {inject: (*Injector).debugSleep},
+	"bgsave":       {inject: (*Injector).bgsave},
+	"bgrewriteaof": {inject: (*Injector).bgrewriteaof},
+
+	"config": {check: checkConfig, inject: (*Injector).config},
+}
+
+// impl is how chaos carries out one action.
+type impl struct {
+	// host says what the machine running squall lacks to inject the
+	// fault ("" when nothing); nil: it needs nothing of its own.
+	host func(s Step) string
+	// check says why a step's parameters or target do not fit the action
+	// ("" when they do); nil: any do.
+	check func(s Step, sh Shape) string
+	// inject injects the fault into one node and returns how to undo it
+	// (nil: nothing to undo).
+	inject func(in *Injector, ctx context.Context, s Step, n *compose.Node) (undoFunc, error)
+}
+
+// action is a catalog action with its implementation.
+type action struct {
+	catalog.Action
+	impl
+}
+
+// actions is the registry, by name.
+var actions = func() map[string]action {
+	m := map[string]action{}
+	for _, a := range catalog.Actions() {
+		im, ok := impls[a.Name]
+		if !ok {
+			panic("chaos: catalog action " + a.Name + " has no implementation")
+		}
+		m[a.Name] = action{a, im}
+	}
+	for name := range impls {
+		if _, ok := m[name]; !ok {
+			panic("chaos: action " + name + " is not in the catalog")
+		}
+	}
+	return m
+}()
 
 // undoFunc heals a fault; nil means the fault needs no healing.
 type undoFunc func(context.Context) error
 
 // act injects one step's fault into one node and returns how to undo it.
 func (in *Injector) act(ctx context.Context, s Step, n *compose.Node) (undoFunc, error) {
-	tg := in.tg
-	switch s.Action {
-	case "kill":
-		if err := tg.Kill(ctx, n); err != nil {
-			return nil, err
-		}
-		in.down(&in.killed, n, true)
-		return in.startAgain(s, n, &in.killed), nil
-	case "stop":
-		if err := tg.Stop(ctx, n); err != nil {
-			return nil, err
-		}
-		in.down(&in.stopped, n, true)
-		return in.startAgain(s, n, &in.stopped), nil
-	case "start":
-		in.down(&in.killed, n, false)
-		in.down(&in.stopped, n, false)
-		return nil, tg.Start(ctx, n)
-	case "restart":
-		if isDown(n, in.snapshot(&in.killed), in.snapshot(&in.stopped)) {
-			in.down(&in.killed, n, false)
-			in.down(&in.stopped, n, false)
-			return nil, tg.Start(ctx, n)
-		}
-		if err := tg.Stop(ctx, n); err != nil {
-			return nil, err
-		}
-		return nil, tg.Start(ctx, n)
-	case "pause":
-		if err := tg.Pause(ctx, n); err != nil {
-			return nil, err
-		}
-		return func(ctx context.Context) error { return tg.Resume(ctx, n) }, nil
-	case "partition":
-		if err := tg.Disconnect(ctx, n); err != nil {
-			return nil, err
-		}
-		return func(ctx context.Context) error { return tg.Reconnect(ctx, n) }, nil
-	case "latency", "loss":
-		args, err := netemArgs(s)
-		if err != nil {
-			return nil, err
-		}
-		if err := netem(ctx, tg, n, args); err != nil {
-			return nil, err
-		}
-		return func(ctx context.Context) error { return netem(ctx, tg, n, nil) }, nil
-	case "failover":
-		return nil, in.failover(ctx, s, n)
-	case "client-pause":
-		mode := strings.ToUpper(s.param("mode"))
-		if mode == "" {
-			mode = "WRITE"
-		}
-		ms := s.Duration.Milliseconds()
-		if err := in.admin(ctx, n, 0, "client", "pause", ms, mode); err != nil {
-			return nil, err
-		}
-		// It expires by itself; the undo only matters when a run is cut short.
-		return func(ctx context.Context) error { return in.admin(ctx, n, 0, "client", "unpause") }, nil
-	case "debug-sleep":
-		// DEBUG SLEEP blocks the server and the connection that sent it, so
-		// it runs on its own connection while the run goes on.
-		secs := strconv.FormatFloat(s.Duration.Seconds(), 'f', 3, 64)
-		in.wg.Add(1)
-		go func() {
-			defer in.wg.Done()
-			_ = in.admin(context.WithoutCancel(ctx), n, s.Duration, "debug", "sleep", secs)
-		}()
-		return nil, nil
-	case "bgsave":
-		return nil, in.admin(ctx, n, 0, "bgsave")
-	case "bgrewriteaof":
-		return nil, in.admin(ctx, n, 0, "bgrewriteaof")
-	case "config":
-		return in.config(ctx, s, n)
+	a, ok := actions[s.Action]
+	if !ok {
+		return nil, fmt.Errorf("unknown action %q", s.Action)
 	}
-	return nil, fmt.Errorf("unknown action %q", s.Action)
-}
-
-// startAgain is the undo of a timed kill or stop: start the node with its
-// data. Untimed ones stay down until a later step (or the teardown).
-func (in *Injector) startAgain(s Step, n *compose.Node, list *[]*compose.Node) undoFunc {
-	if s.Duration == 0 {
-		return nil
-	}
-	return func(ctx context.Context) error {
-		if !isDown(n, in.snapshot(list)) {
-			return nil // a later step started it
-		}
-		in.down(list, n, false)
-		return in.tg.Start(ctx, n)
-	}
-}
-
-func (in *Injector) snapshot(list *[]*compose.Node) []*compose.Node {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return append([]*compose.Node(nil), (*list)...)
-}
-
-// down adds n to (or removes it from) a list of nodes that are down.
-func (in *Injector) down(list *[]*compose.Node, n *compose.Node, add bool) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	out := (*list)[:0]
-	for _, d := range *list {
-		if d != n {
-			out = append(out, d)
-		}
-	}
-	if add {
-		out = append(out, n)
-	}
-	*list = out
-}
-
-// failover asks for a planned switchover away from primary n.
-func (in *Injector) failover(ctx context.Context, s Step, n *compose.Node) error {
-	mode := strings.ToUpper(s.param("mode"))
-	switch in.tg.Topology {
-	case "sentinel":
-		ss := in.tg.Sentinels()
-		if len(ss) == 0 {
-			return fmt.Errorf("no sentinels")
-		}
-		var err error
-		for _, sn := range ss { // the first sentinel that answers runs it
-			if err = in.admin(ctx, sn, 0, "sentinel", "failover", in.tg.MasterName()); err == nil {
-				return nil
-			}
-		}
-		return err
-	case "cluster":
-		// CLUSTER FAILOVER runs on a replica of the shard; it replies OK
-		// before the failover happens, which Watch then observes.
-		for _, r := range in.roles(ctx) {
-			if r.Role == "replica" && r.Primary == n {
-				args := []any{"cluster", "failover"}
-				if mode != "" {
-					args = append(args, mode)
-				}
-				return in.admin(ctx, r.Node, 0, args...)
-			}
-		}
-		return fmt.Errorf("%s has no replica in sync to fail over to", n.Name)
-	}
-	args := []any{"failover"}
-	if mode == "FORCE" {
-		for _, r := range in.roles(ctx) {
-			if r.Role == "replica" && r.Primary == n {
-				host, port, _ := strings.Cut(r.Node.Internal, ":")
-				args = append(args, "to", host, port, "force", "timeout", 5000)
-				break
-			}
-		}
-	}
-	return in.admin(ctx, n, 0, args...)
-}
-
-func netemArgs(s Step) ([]string, error) {
-	if s.Action == "loss" {
-		p, err := paramPercent(s)
-		if err != nil {
-			return nil, err
-		}
-		return []string{"loss", strconv.FormatFloat(p, 'f', -1, 64) + "%"}, nil
-	}
-	d, err := paramDuration(s, "delay", true)
-	if err != nil {
-		return nil, err
-	}
-	j, err := paramDuration(s, "jitter", false)
-	if err != nil {
-		return nil, err
-	}
-	args := []string{"delay", d.String()}
-	if j > 0 {
-		args = append(args, j.String())
-	}
-	return args, nil
+	return a.inject(in, ctx, s, n)
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/squall-bench/squall/internal/catalog"
 )
 
 func TestExpand(t *testing.T) {
@@ -88,5 +90,30 @@ func TestNetemArgs(t *testing.T) {
 	}
 	if _, err := netemArgs(Step{Action: "loss", Params: map[string]any{"percent": 150}}); err == nil {
 		t.Error("loss of 150% accepted")
+	}
+}
+
+// TestRegistry: every catalog action has an implementation and nothing
+// else does (init panics otherwise; this says which), and the facts the
+// validation messages list follow from the catalog.
+func TestRegistry(t *testing.T) {
+	for _, a := range catalog.Actions() {
+		im, ok := impls[a.Name]
+		if !ok || im.inject == nil {
+			t.Errorf("catalog action %s has no inject in chaos", a.Name)
+		}
+	}
+	if len(impls) != len(catalog.Actions()) {
+		t.Errorf("chaos implements %d actions, the catalog lists %d", len(impls), len(catalog.Actions()))
+	}
+	for _, tc := range []struct{ got, want string }{
+		{Check([]Step{{Action: "kill", Target: "primary"}}, Shape{Provider: "external"})[0],
+			"kill needs control of the nodes; on an external target only Redis-level faults run (failover, client-pause, debug-sleep, bgsave, bgrewriteaof, config)"},
+		{Check([]Step{{Action: "bgsave", Target: "sentinel"}}, Shape{Provider: "docker", Topology: "sentinel"})[0],
+			"bgsave does not apply to a sentinel (kill, stop, restart, pause or partition do)"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got  %q\nwant %q", tc.got, tc.want)
+		}
 	}
 }

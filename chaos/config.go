@@ -19,6 +19,15 @@ import (
 // overlapping config faults on one parameter cannot leave a later fault's
 // "old" value (an earlier fault's) in place.
 
+// checkConfig: a config fault without parameters would change nothing.
+// Each directive's name and value were checked with the scenario.
+func checkConfig(s Step, _ Shape) string {
+	if len(s.Params) == 0 {
+		return "config needs params: the directives to CONFIG SET, e.g. {appendfsync: always}"
+	}
+	return ""
+}
+
 // config applies CONFIG SET for each parameter and returns the undo that
 // restores the values it found.
 func (in *Injector) config(ctx context.Context, s Step, n *compose.Node) (undoFunc, error) {

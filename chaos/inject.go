@@ -245,7 +245,7 @@ func (in *Injector) Watch(ctx context.Context, interval time.Duration) {
 		in.mu.Lock()
 		var open, back []*Fired
 		for _, f := range in.fired {
-			if f.Role == "primary" && f.Promoted == "" && f.Node != "" && promotes(f.Step.Action) {
+			if f.Role == "primary" && f.Promoted == "" && f.Node != "" && actions[f.Step.Action].Promotes {
 				open = append(open, f)
 			}
 			if f.Promoted != "" && f.HealedAt > 0 && f.Rejoined == "" {
@@ -285,15 +285,6 @@ func (in *Injector) Watch(ctx context.Context, interval time.Duration) {
 		}
 		in.mu.Unlock()
 	}
-}
-
-// promotes lists actions after which a replica may take over.
-func promotes(action string) bool {
-	switch action {
-	case "kill", "stop", "restart", "pause", "partition", "failover", "debug-sleep":
-		return true
-	}
-	return false
 }
 
 // primaries returns the nodes that are primaries now: what Sentinel names

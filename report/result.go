@@ -3,7 +3,8 @@ package report
 // Schema names the result.json format; bump it on incompatible changes.
 const Schema = "squall.result/v1"
 
-// Result is the content of RUN_DIR/result.json (field names per DESIGN.md).
+// Result is the content of RUN_DIR/result.json (schema squall.result/v1:
+// its field names are a promise to users' scripts; README.md documents them).
 type Result struct {
 	Schema    string `json:"schema"`
 	Version   string `json:"version"`
@@ -185,7 +186,8 @@ type Latencies struct {
 	SendDelay Summary `json:"send_delay"`
 }
 
-// Summary is a latency histogram's headline figures (H in DESIGN.md).
+// Summary is a latency histogram's headline figures, in µs: the same
+// eight for every histogram in result.json.
 type Summary struct {
 	Count int64   `json:"count"`
 	Min   int64   `json:"min"`

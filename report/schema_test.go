@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// designKeys are the result.json fields DESIGN.md promises to users and
-// scripts. Hard-coded here, not read from the golden, so that regenerating
+// designKeys are the result.json fields the squall.result/v1 schema
+// promises to users and scripts (README.md documents them). Hard-coded here, not read from the golden, so that regenerating
 // the golden can never drop one unnoticed.
 var designKeys = func() []string {
 	keys := []string{
@@ -37,7 +37,7 @@ var designKeys = func() []string {
 
 // TestResultSchema pins every key path of result.json: a renamed or
 // dropped field shows up as a diff of testdata/result-keys.golden, and a
-// field DESIGN.md lists fails outright.
+// field designKeys lists fails outright.
 func TestResultSchema(t *testing.T) {
 	b, err := json.Marshal(normalized(fullResult()))
 	if err != nil {
@@ -66,7 +66,7 @@ func TestResultSchema(t *testing.T) {
 
 	for _, k := range designKeys {
 		if !paths[k] {
-			t.Errorf("result.json lacks %s, which DESIGN.md promises", k)
+			t.Errorf("result.json lacks %s, which the squall.result/v1 schema promises", k)
 		}
 	}
 }

@@ -5,11 +5,9 @@ import (
 	"strings"
 
 	"github.com/squall-bench/squall/compose"
+	"github.com/squall-bench/squall/internal/catalog"
 	"github.com/squall-bench/squall/scenarios"
 )
-
-// dockerActions are the faults that need a container's network.
-var dockerActions = map[string]bool{"partition": true, "latency": true, "loss": true}
 
 // DockerNeeds lists what in a cell only the docker provider can do: faults
 // on a container's network, an image other than the default one (which
@@ -22,7 +20,7 @@ func DockerNeeds(cell scenarios.Cell) []string {
 	var needs []string
 	seen := map[string]bool{}
 	for _, f := range s.Chaos {
-		if dockerActions[f.Action] && !seen[f.Action] {
+		if a, _ := catalog.LookupAction(f.Action); a.DockerOnly() && !seen[f.Action] {
 			seen[f.Action] = true
 			needs = append(needs, "chaos "+f.Action)
 		}
@@ -41,9 +39,10 @@ func DockerNeeds(cell scenarios.Cell) []string {
 	return needs
 }
 
-// chooseProvider resolves a cell's provider (flag, from --provider,
-// overrides the scenario) and says why, for the terminal and result.json.
-func chooseProvider(ctx context.Context, cell scenarios.Cell, flag string) (compose.Choice, error) {
+// ChooseProvider resolves a cell's provider (flag, from --provider,
+// overrides the scenario) and says why, for the terminal and result.json:
+// what squall run and squall target up stand up.
+func ChooseProvider(ctx context.Context, cell scenarios.Cell, flag string) (compose.Choice, error) {
 	s := cell.Scenario
 	p, from := s.Target.Provider, "target.provider"
 	if flag != "" {

@@ -154,7 +154,7 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 			rc.Pass = false
 		}
 	}()
-	choice, err := chooseProvider(ctx, cell, o.Provider)
+	choice, err := ChooseProvider(ctx, cell, o.Provider)
 	if err != nil {
 		return rc, err
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/squall-bench/squall/internal/catalog"
 	"github.com/squall-bench/squall/internal/redisconf"
 )
 
@@ -24,13 +25,11 @@ var (
 	topologies   = []string{"standalone", "sentinel", "cluster"}
 	persistences = []string{"none", "rdb", "aof-everysec", "aof-always", "aof-no",
 		"rdb+aof-everysec", "rdb+aof-always", "rdb+aof-no"}
-	patterns = []string{"pubsub", "spubsub", "list", "list-reliable", "stream", "zset", "set", "string", "hash"}
-	actions  = []string{"kill", "stop", "start", "restart", "pause", "partition", "latency", "loss",
-		"failover", "client-pause", "debug-sleep", "bgsave", "bgrewriteaof", "config"}
-	faultTargets = []string{"primary", "replica", "sentinel", "random-primary", "all", "killed", "paused", "stopped"}
-	// timedActions are faults that last a while and then heal, so they need
-	// a duration.
-	timedActions = []string{"pause", "partition", "latency", "loss", "client-pause", "debug-sleep"}
+	// Patterns, fault actions and fault targets come from the catalog,
+	// which loadgen's patterns and chaos's injectors are checked against.
+	patterns     = catalog.PatternNames()
+	actions      = catalog.ActionNames(nil)
+	faultTargets = catalog.Targets()
 )
 
 const maxPipeline = 10000
@@ -427,7 +426,7 @@ func (v *validator) footprint() {
 		}
 		v.errf(path, "producers × pipeline × payload is %d bytes; at most %d (1 GiB: the event buffers squall allocates before sending)", n, MaxEventBuffers)
 	}
-	if (w.Pattern == "pubsub" || w.Pattern == "spubsub") && w.Producers*w.Consumers > MaxFanOut {
+	if p, _ := catalog.LookupPattern(w.Pattern); p.FanOut && w.Producers*w.Consumers > MaxFanOut {
 		v.errf("workload.consumers", "producers × consumers is %d; at most %d for %s, where every subscriber receives every producer's events and squall keeps a ledger per pair",
 			w.Producers*w.Consumers, MaxFanOut, w.Pattern)
 	}
@@ -595,7 +594,7 @@ func (v *validator) chaos() {
 		switch {
 		case f.Duration < 0:
 			v.errf(path+".duration", "duration must be >= 0, got %s", f.Duration.D())
-		case f.Duration == 0 && contains(timedActions, f.Action):
+		case f.Duration == 0 && timed(f.Action):
 			v.errf(path+".duration", "%s needs a duration > 0: how long the fault lasts before it heals", f.Action)
 		default:
 			v.phase(path+".duration", f.Duration, false)
@@ -612,6 +611,13 @@ func (v *validator) chaos() {
 		}
 	}
 	v.shots()
+}
+
+// timed reports a fault that lasts a while and then heals, so it needs a
+// duration.
+func timed(action string) bool {
+	a, _ := catalog.LookupAction(action)
+	return a.Timed
 }
 
 // shots bounds the firings of the chaos schedule in the measured phase,

@@ -5,14 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/pflag"
-	"github.com/squall-bench/squall/chaos"
-	"github.com/squall-bench/squall/compose"
-	"github.com/squall-bench/squall/loadgen"
 	"github.com/squall-bench/squall/report"
 	"github.com/squall-bench/squall/runner"
 	"github.com/squall-bench/squall/scenarios"
@@ -86,77 +82,17 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 }
 
-// load parses a scenario and checks what only the load generator knows
-// (pattern options), mapping every problem to exit code 2.
+// load parses a scenario and checks what only the other packages know
+// (runner.Check), mapping every problem to exit code 2.
 func load(ref string, sets []string, provider string) (*scenarios.Scenario, []scenarios.Cell, error) {
 	sc, cells, err := scenarios.Load(ref, sets)
 	if err != nil {
 		return nil, nil, exitWith(exitUsage, err)
 	}
-	for _, c := range cells {
-		w := c.Scenario.Workload
-		if err := loadgen.ValidateOptions(w.Pattern, w.Options); err != nil {
-			return nil, nil, exitWith(exitUsage, optionsError(c, len(cells) > 1, err))
-		}
-		t := c.Scenario.Target
-		if provider != "" {
-			t.Provider = provider
-			if err := c.Scenario.CheckServers(provider); err != nil {
-				return nil, nil, exitWith(exitUsage, err)
-			}
-		}
-		if needs := runner.DockerNeeds(c); t.Provider == "auto" && t.Server != "" && len(needs) > 0 {
-			return nil, nil, exitWith(exitUsage, c.Scenario.Errorf("target.server", "server %s runs on the process provider, but the scenario needs docker for %s", t.Server, strings.Join(needs, ", ")))
-		}
-		steps := make([]chaos.Step, len(c.Scenario.Chaos))
-		for i, f := range c.Scenario.Chaos {
-			steps[i] = chaos.Step{Action: f.Action, Target: f.Target, Params: f.Params, Duration: f.Duration.D()}
-		}
-		bad := chaos.Check(steps, chaos.Shape{Provider: t.Provider, Topology: t.Topology, Replicas: t.Replicas, Sentinels: t.Sentinels,
-			Nodes: compose.NodeNames(t.Provider, t.Topology, t.Shards, t.Replicas, t.Sentinels, len(t.Addrs))})
-		for i := range steps {
-			if msg, ok := bad[i]; ok {
-				if len(cells) > 1 {
-					msg += " (matrix cell " + c.Name + ")"
-				}
-				return nil, nil, exitWith(exitUsage, c.Scenario.Errorf(fmt.Sprintf("chaos.%d.action", i), "%s %s: %s", steps[i].Action, steps[i].Target, msg))
-			}
-		}
-		if t.TLS.On() {
-			if err := runner.CheckTLS(t.TLS); err != nil { // the files are read now, not after the run directory is written
-				return nil, nil, exitWith(exitUsage, c.Scenario.Errorf("target.tls", "%v", err))
-			}
-		}
+	if err := runner.Check(cells, provider); err != nil {
+		return nil, nil, exitWith(exitUsage, err)
 	}
 	return sc, cells, nil
-}
-
-// optionsError places each workload.options problem at its key in the
-// scenario (file:line:col); one without a key goes at workload.options.
-func optionsError(c scenarios.Cell, matrix bool, err error) error {
-	var list loadgen.OptionErrors
-	if !errors.As(err, &list) {
-		return c.Scenario.Errorf("workload.pattern", "%v", err)
-	}
-	var out scenarios.ErrorList
-	for _, e := range list {
-		path := "workload.options"
-		if e.Key != "" {
-			path += "." + e.Key
-		}
-		msg := e.Msg
-		if matrix {
-			msg += " (in matrix cell " + c.Name + ")"
-		}
-		var one scenarios.ErrorList
-		if errors.As(c.Scenario.Errorf(path, "%s", msg), &one) {
-			out = append(out, one...)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		return out[i].Line < out[j].Line || out[i].Line == out[j].Line && out[i].Col < out[j].Col
-	})
-	return out
 }
 
 func cmdValidate(_ context.Context, args []string, stdout, stderr io.Writer) error {

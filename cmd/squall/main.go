@@ -15,7 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Exit codes (DESIGN.md): users and CI scripts rely on them.
+// Exit codes, as README.md lists them: users and CI scripts rely on them.
 const (
 	exitOK          = 0
 	exitFailed      = 1 // an objective or a regression gate failed

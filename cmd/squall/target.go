@@ -75,21 +75,14 @@ func targetUp(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(cells) > 1 {
 		fmt.Fprintf(stderr, "%s has %d matrix cells; standing up the first, %s (pick another with --set)\n", sc.Source, len(cells), cells[0].Name)
 	}
-	p, from := s.Target.Provider, "target.provider"
-	if *provider != "" {
-		p, from = *provider, "--provider"
-	}
-	choice, err := compose.Choose(ctx, p, compose.Needs{Docker: runner.DockerNeeds(cells[0]), Server: s.Target.Server})
+	choice, err := runner.ChooseProvider(ctx, cells[0], *provider) // as squall run chooses it
 	if err != nil {
 		if errors.Is(err, compose.ErrInfra) {
 			return exitWith(exitInfra, err)
 		}
 		return exitWith(exitUsage, err)
 	}
-	p = choice.Provider
-	if choice.Why == "" {
-		choice.Why = from + " " + p
-	}
+	p := choice.Provider
 	fmt.Fprintf(stderr, "provider: %s (%s)\n", p, choice.Why)
 	if p == "external" {
 		return usagef("target.provider external: there is nothing to stand up (the target is already at %s)", strings.Join(s.Target.Addrs, ", "))
