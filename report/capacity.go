@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/squall-bench/squall/internal/units"
 )
 
 // A capacity search (workload.rate: {search: ...}) runs one cell per rate
@@ -34,7 +36,7 @@ func capacityVerdict(r *Result) (outcome, string) {
 			missed = append(missed, s.Name)
 		}
 	}
-	return outcomeFail, fmt.Sprintf("FAIL: capacity search: the lowest rate, %s, missed %s", fmtRate(rate), strings.Join(missed, ", "))
+	return outcomeFail, fmt.Sprintf("FAIL: capacity search: the lowest rate, %s, missed %s", units.FormatRate(rate), strings.Join(missed, ", "))
 }
 
 // capacityPoints are the points in increasing offered rate (a bisecting
@@ -53,10 +55,10 @@ func capacityRows(cp *Capacity, name func(string) string, verdict func(bool) str
 		if v <= 0 {
 			return "-"
 		}
-		return fmtUS(float64(v))
+		return units.FormatMicros(float64(v))
 	}
 	for _, pt := range capacityPoints(cp) {
-		rows = append(rows, []string{name(pt.Cell), fmtRate(pt.Rate), fmtRate(pt.AckedPerS),
+		rows = append(rows, []string{name(pt.Cell), units.FormatRate(pt.Rate), units.FormatRate(pt.AckedPerS),
 			lat(pt.P50us), lat(pt.P99us), verdict(pt.Pass)})
 	}
 	return rows
@@ -70,16 +72,16 @@ func maxRateText(cp *Capacity) []string {
 	}
 	for _, pt := range cp.Points {
 		if !pt.Pass {
-			return []string{fmtRate(cp.MaxRate)}
+			return []string{units.FormatRate(cp.MaxRate)}
 		}
 	}
-	return []string{fmtRate(cp.MaxRate), "(every rate tried met the objective; raise search.to)"}
+	return []string{units.FormatRate(cp.MaxRate), "(every rate tried met the objective; raise search.to)"}
 }
 
 // kneeText is the knee and what it means, or why there is none.
 func kneeText(cp *Capacity) []string {
 	if cp.KneeRate > 0 {
-		return []string{fmtRate(cp.KneeRate), "(" + kneeMeaning + ")"}
+		return []string{units.FormatRate(cp.KneeRate), "(" + kneeMeaning + ")"}
 	}
 	n := 0
 	for _, pt := range cp.Points {
@@ -98,7 +100,7 @@ func capacityRate(v float64, none string) string {
 	if v <= 0 {
 		return none
 	}
-	return fmtRate(v)
+	return units.FormatRate(v)
 }
 
 // Capacity figures as sentences, shared by the text and Markdown summaries.

@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/squall-bench/squall/internal/layout"
+	"github.com/squall-bench/squall/internal/units"
 )
 
 // This file is `squall compare`: two results (a baseline and a new run) are
@@ -320,15 +323,15 @@ func (t Tolerance) format(u unit) string {
 	case t.Off:
 		return "off"
 	case t.Relative:
-		return trimZeros(strconv.FormatFloat(t.Value*100, 'f', 2, 64)) + "%"
+		return units.TrimZeros(strconv.FormatFloat(t.Value*100, 'f', 2, 64)) + "%"
 	case u == unitUS:
-		return fmtUS(t.Value)
+		return units.FormatMicros(t.Value)
 	case u == unitSeconds:
-		return fmtSeconds(t.Value)
+		return units.FormatSeconds(t.Value)
 	case u == unitCount:
-		return fmtCount(int64(t.Value))
+		return units.FormatCount(int64(t.Value))
 	}
-	return fmtRate(t.Value)
+	return units.FormatRate(t.Value)
 }
 
 // MetricVerdict is one metric's outcome.
@@ -531,11 +534,11 @@ func setupChanges(b, c *Cell) []string {
 	bw, cw := b.Workload, c.Workload
 	diff("pattern", bw.Pattern, cw.Pattern)
 	diff("producers×consumers", fmt.Sprintf("%d×%d", bw.Producers, bw.Consumers), fmt.Sprintf("%d×%d", cw.Producers, cw.Consumers))
-	diff("rate", fmtNumber(bw.Rate), fmtNumber(cw.Rate))
+	diff("rate", units.FormatNumber(bw.Rate), units.FormatNumber(cw.Rate))
 	diff("payload", bw.Payload, cw.Payload)
 	diff("keys", strconv.Itoa(bw.Keys), strconv.Itoa(cw.Keys))
 	diff("pipeline", strconv.Itoa(bw.Pipeline), strconv.Itoa(cw.Pipeline))
-	diff("duration", fmtSeconds(b.DurationS), fmtSeconds(c.DurationS))
+	diff("duration", units.FormatSeconds(b.DurationS), units.FormatSeconds(c.DurationS))
 	if b.Client.CPUs > 0 && c.Client.CPUs > 0 {
 		diff("generator cores", strconv.Itoa(b.Client.CPUs), strconv.Itoa(c.Client.CPUs))
 	}
@@ -616,13 +619,13 @@ func (m MetricDelta) fmtValue(v float64, has bool) string {
 	}
 	switch m.unit {
 	case unitRate:
-		return fmtRate(v)
+		return units.FormatRate(v)
 	case unitUS:
-		return fmtUS(v)
+		return units.FormatMicros(v)
 	case unitCount:
-		return fmtCount(int64(math.Round(v)))
+		return units.FormatCount(int64(math.Round(v)))
 	}
-	return fmtSeconds(v)
+	return units.FormatSeconds(v)
 }
 
 // BaseText is the baseline's value as the renderers write it.
@@ -753,9 +756,9 @@ func (c *Comparison) Headline() string {
 		if regressed == 0 {
 			return "REGRESSED: the new run did not complete"
 		}
-		return fmt.Sprintf("REGRESSED: %d of %d gated %s beyond tolerance", regressed, gated, pluralize(int64(gated), "metric", "metrics"))
+		return fmt.Sprintf("REGRESSED: %d of %d gated %s beyond tolerance", regressed, gated, units.Plural(int64(gated), "metric", "metrics"))
 	}
-	s := fmt.Sprintf("OK: all %d gated %s within tolerance", gated, pluralize(int64(gated), "metric", "metrics"))
+	s := fmt.Sprintf("OK: all %d gated %s within tolerance", gated, units.Plural(int64(gated), "metric", "metrics"))
 	if gated == 1 {
 		s = "OK: the gated metric is within tolerance"
 	}
@@ -838,28 +841,28 @@ func runLine(r RunInfo) []string {
 // an aligned table of baseline, new, change, limit and verdict, then the
 // verdict and each regression.
 func CompareText(w io.Writer, c *Comparison) error {
-	ew := &errWriter{w: w}
+	ew := layout.NewWriter(w)
 	scen := c.New.Scenario
 	if c.Baseline.Scenario != scen {
 		scen = c.Baseline.Scenario + " → " + scen
 	}
-	ew.line("squall compare · scenario " + scen)
+	ew.Line("squall compare · scenario " + scen)
 	const lw = 11 // label width
-	ew.lines(wrapWords(padTo("baseline", lw, false), runLine(c.Baseline), " · ", strings.Repeat(" ", lw), textWidth))
-	ew.lines(wrapWords(padTo("new", lw, false), runLine(c.New), " · ", strings.Repeat(" ", lw), textWidth))
-	ew.lines(wrapWords(padTo("tolerance", lw, false), c.toleranceText(), " ", strings.Repeat(" ", lw), textWidth))
+	ew.Lines(layout.Wrap(layout.Pad("baseline", lw, false), runLine(c.Baseline), " · ", strings.Repeat(" ", lw), layout.TextWidth))
+	ew.Lines(layout.Wrap(layout.Pad("new", lw, false), runLine(c.New), " · ", strings.Repeat(" ", lw), layout.TextWidth))
+	ew.Lines(layout.Wrap(layout.Pad("tolerance", lw, false), c.toleranceText(), " ", strings.Repeat(" ", lw), layout.TextWidth))
 	for i := range c.Cells {
 		cc := &c.Cells[i]
 		if cc.Status != CellCompared {
 			continue
 		}
-		ew.line("")
+		ew.Line("")
 		head := "== " + cellLabel(c, cc)
 		if cc.Error != "" {
 			head += "  (new cell stopped early)"
 		}
-		ew.line(head)
-		ew.line("")
+		ew.Line(head)
+		ew.Line("")
 		// Numbers right aligned, the verdict left aligned after them.
 		rows := [][]string{{"metric", "baseline", "new", "change", "limit"}}
 		verdicts := []string{"verdict"}
@@ -871,50 +874,50 @@ func CompareText(w io.Writer, c *Comparison) error {
 			rows = append(rows, []string{m.Name, m.BaseText(), m.NewText(), m.ChangeText(), m.LimitText()})
 			verdicts = append(verdicts, v)
 		}
-		for j, l := range alignTable("", rows) {
-			ew.line(l + "  " + verdicts[j])
+		for j, l := range layout.Table("", rows) {
+			ew.Line(l + "  " + verdicts[j])
 		}
 	}
 	if ws := c.warnings(); len(ws) > 0 {
-		ew.line("")
+		ew.Line("")
 		for _, s := range ws {
-			ew.lines(wrapWords("note: ", strings.Fields(s), " ", "      ", textWidth))
+			ew.Lines(layout.Wrap("note: ", strings.Fields(s), " ", "      ", layout.TextWidth))
 		}
 	}
-	ew.line("")
-	ew.line(c.Headline())
+	ew.Line("")
+	ew.Line(c.Headline())
 	for _, s := range c.Regressions() {
-		ew.lines(wrapWords("  - ", strings.Fields(s), " ", "    ", textWidth))
+		ew.Lines(layout.Wrap("  - ", strings.Fields(s), " ", "    ", layout.TextWidth))
 	}
-	return ew.err
+	return ew.Err()
 }
 
 // CompareMarkdown writes the comparison for a pull request comment: the
 // verdict and the regressions first, then a table per cell; cells within
 // tolerance are folded away in <details>.
 func CompareMarkdown(w io.Writer, c *Comparison) error {
-	ew := &errWriter{w: w}
-	ew.printf("### %s %s\n\n", mdIcon(!c.Regressed()), mdText(c.Headline()))
+	ew := layout.NewWriter(w)
+	ew.Printf("### %s %s\n\n", layout.MDIcon(!c.Regressed()), layout.MDText(c.Headline()))
 	label := func(r RunInfo) string {
-		s := "`" + mdCode(r.Label) + "`"
+		s := "`" + layout.MDCode(r.Label) + "`"
 		if r.StartedAt != "" {
-			s += " (" + mdText(r.StartedAt) + ")"
+			s += " (" + layout.MDText(r.StartedAt) + ")"
 		}
 		return s
 	}
-	ew.line(strings.Join([]string{"squall compare of `" + mdCode(c.New.Scenario) + "`",
+	ew.Line(strings.Join([]string{"squall compare of `" + layout.MDCode(c.New.Scenario) + "`",
 		"baseline " + label(c.Baseline), "new " + label(c.New)}, " · "))
-	ew.printf("\nTolerance: %s\n", mdText(strings.Join(c.toleranceText(), " ")))
+	ew.Printf("\nTolerance: %s\n", layout.MDText(strings.Join(c.toleranceText(), " ")))
 	if rs := c.Regressions(); len(rs) > 0 {
-		ew.line("")
+		ew.Line("")
 		for _, s := range rs {
-			ew.printf("- ❌ %s\n", mdText(s))
+			ew.Printf("- ❌ %s\n", layout.MDText(s))
 		}
 	}
 	if ws := c.warnings(); len(ws) > 0 {
-		ew.line("")
+		ew.Line("")
 		for _, s := range ws {
-			ew.printf("- ⚠️ %s\n", mdText(s))
+			ew.Printf("- ⚠️ %s\n", layout.MDText(s))
 		}
 	}
 	for i := range c.Cells {
@@ -927,18 +930,18 @@ func CompareMarkdown(w io.Writer, c *Comparison) error {
 			v := map[MetricVerdict]string{VerdictOK: "✅ ok", VerdictBetter: "✅ better", VerdictRegressed: "❌ **regressed**", VerdictUngated: "not gated"}[m.Verdict]
 			rows = append(rows, []string{"`" + m.Name + "`", m.BaseText(), m.NewText(), m.ChangeText(), m.LimitText(), v})
 		}
-		title := fmt.Sprintf("%s %s", mdIcon(!cc.Regressed()), mdText(cellLabel(c, cc)))
-		ew.line("")
+		title := fmt.Sprintf("%s %s", layout.MDIcon(!cc.Regressed()), layout.MDText(cellLabel(c, cc)))
+		ew.Line("")
 		if cc.Regressed() {
-			ew.printf("#### %s\n\n", title)
-			ew.lines(mdTable(rows, "lrrrrl"))
+			ew.Printf("#### %s\n\n", title)
+			ew.Lines(layout.MDTable(rows, "lrrrrl"))
 			continue
 		}
-		ew.printf("<details><summary>%s: within tolerance</summary>\n\n", title)
-		ew.lines(mdTable(rows, "lrrrrl"))
-		ew.line("\n</details>")
+		ew.Printf("<details><summary>%s: within tolerance</summary>\n\n", title)
+		ew.Lines(layout.MDTable(rows, "lrrrrl"))
+		ew.Line("\n</details>")
 	}
-	return ew.err
+	return ew.Err()
 }
 
 // JUnit XML, the dialect Jenkins, GitLab and GitHub test reporters read.

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/squall-bench/squall/internal/units"
 )
 
 // failoverEvents are the fault events of failoverResult and
@@ -117,7 +119,7 @@ func TestOneTimePerEvent(t *testing.T) {
 			if x != pinX[e.name] {
 				t.Errorf("%s: %s drawn at x=%s, its ▼ marker at x=%s", class, e.name, x, pinX[e.name])
 			}
-			want := " at " + fmtAt(e.at)
+			want := " at " + units.FormatAt(e.at)
 			if !strings.Contains(shapes[0].text, want) {
 				t.Errorf("%s: %s's tooltip %q lacks %q", class, e.name, shapes[0].text, want)
 			}
@@ -125,7 +127,7 @@ func TestOneTimePerEvent(t *testing.T) {
 	}
 
 	for _, e := range failoverEvents {
-		want := fmtAt(e.at)
+		want := units.FormatAt(e.at)
 		if len(got[e.name]) < 6 {
 			t.Errorf("%s: shown only as %v", e.name, got[e.name])
 		}

@@ -2,9 +2,9 @@ package report
 
 import (
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
+
+	"github.com/squall-bench/squall/internal/units"
 )
 
 // Findings every renderer states in the same words: delivery alarms and
@@ -34,7 +34,7 @@ func observedText(c *Cell, s SLOResult) string {
 func recoveredText(c *Cell, f FaultResult) string {
 	switch {
 	case f.RecoveredS >= 0:
-		return fmtSeconds(f.RecoveredS)
+		return units.FormatSeconds(f.RecoveredS)
 	case cutShort(c):
 		return "cut short"
 	}
@@ -50,18 +50,18 @@ func deliveryAlarms(c *Cell) []string {
 	e := c.Events
 	var out []string
 	if e.Lost > 0 {
-		a := fmt.Sprintf("LOST: %s acknowledged %s never reached a consumer", fmtCount(e.Lost), pluralize(e.Lost, "event", "events"))
+		a := fmt.Sprintf("LOST: %s acknowledged %s never reached a consumer", units.FormatCount(e.Lost), units.Plural(e.Lost, "event", "events"))
 		// A result from before stranded was counted: name the backlog
 		// Redis still held beside the loss it may explain.
 		if e.Stranded > 0 {
 			a += fmt.Sprintf("; %s more %s still in Redis when the run ended (stranded: consumer lag, not loss)",
-				fmtCount(e.Stranded), pluralize(e.Stranded, "was", "were"))
+				units.FormatCount(e.Stranded), units.Plural(e.Stranded, "was", "were"))
 		} else if q := c.QueuedAtEnd; q != nil && *q > 0 {
 			end := "before the drain ended"
 			if cutShort(c) {
 				end = "before the run was cut short"
 			}
-			a += fmt.Sprintf(" %s; Redis still held %s then (consumer lag, not necessarily loss)", end, fmtCount(*q))
+			a += fmt.Sprintf(" %s; Redis still held %s then (consumer lag, not necessarily loss)", end, units.FormatCount(*q))
 		}
 		out = append(out, a)
 	}
@@ -74,9 +74,9 @@ func deliveryAlarms(c *Cell) []string {
 // duplicatesText says both what was duplicated and how often: an event
 // that arrived three times is one duplicated event, two extra deliveries.
 func duplicatesText(e Events) string {
-	s := fmt.Sprintf("%s %s received more than once", fmtCount(e.Duplicated), pluralize(e.Duplicated, "event was", "events were"))
+	s := fmt.Sprintf("%s %s received more than once", units.FormatCount(e.Duplicated), units.Plural(e.Duplicated, "event was", "events were"))
 	if e.DuplicateDeliveries > 0 {
-		s += fmt.Sprintf(" (%s extra %s)", fmtCount(e.DuplicateDeliveries), pluralize(e.DuplicateDeliveries, "delivery", "deliveries"))
+		s += fmt.Sprintf(" (%s extra %s)", units.FormatCount(e.DuplicateDeliveries), units.Plural(e.DuplicateDeliveries, "delivery", "deliveries"))
 	}
 	return s
 }
@@ -89,11 +89,11 @@ func deliveryWarnings(c *Cell) []string {
 	var out []string
 	if e.Dropped > 0 {
 		out = append(out, fmt.Sprintf("DROPPED: %s %s due in the measured phase %s never sent: the generator could not keep up with its schedule",
-			fmtCount(e.Dropped), pluralize(e.Dropped, "event", "events"), pluralize(e.Dropped, "was", "were")))
+			units.FormatCount(e.Dropped), units.Plural(e.Dropped, "event", "events"), units.Plural(e.Dropped, "was", "were")))
 	}
 	if e.Stranded > 0 && e.Lost == 0 { // beside a loss, the LOST alarm names them
 		out = append(out, fmt.Sprintf("STRANDED: %s acknowledged %s still in Redis, not yet received, when the run ended: consumer lag, not loss",
-			fmtCount(e.Stranded), pluralize(e.Stranded, "event was", "events were")))
+			units.FormatCount(e.Stranded), units.Plural(e.Stranded, "event was", "events were")))
 	}
 	return out
 }
@@ -109,17 +109,17 @@ func saturationText(c *Cell) string {
 	if c.Workload.Consumers > 0 {
 		kind = "received/s"
 	}
-	out := fmt.Sprintf("carried (%s) %s of the offered rate", kind, fmtPercent(s.CarriedRatio))
+	out := fmt.Sprintf("carried (%s) %s of the offered rate", kind, units.FormatPercent(s.CarriedRatio))
 	if c.Throughput.OfferedPerS > 0 {
-		out = fmt.Sprintf("carried (%s) %s of the offered %s", kind, fmtPercent(s.CarriedRatio), fmtRate(c.Throughput.OfferedPerS))
+		out = fmt.Sprintf("carried (%s) %s of the offered %s", kind, units.FormatPercent(s.CarriedRatio), units.FormatRate(c.Throughput.OfferedPerS))
 	}
 	out += ", limited by " + limitText(s.Limit)
 	var cpu []string
 	if s.RedisCPU >= 0 {
-		cpu = append(cpu, "busiest Redis primary "+fmtCores(s.RedisCPU)+" cores")
+		cpu = append(cpu, "busiest Redis primary "+units.FormatCores(s.RedisCPU)+" cores")
 	}
 	if s.ClientCores > 0 {
-		cpu = append(cpu, fmt.Sprintf("squall %s of %d cores", fmtCores(s.ClientCPU), s.ClientCores))
+		cpu = append(cpu, fmt.Sprintf("squall %s of %d cores", units.FormatCores(s.ClientCPU), s.ClientCores))
 	}
 	if len(cpu) > 0 {
 		out += " (" + strings.Join(cpu, "; ") + ")"
@@ -144,32 +144,4 @@ func limitText(limit string) string {
 		return "an unknown limit"
 	}
 	return limit
-}
-
-// fmtPercent writes a ratio as a percentage to one decimal; a ratio short
-// of 1 never reads 100%.
-func fmtPercent(r float64) string {
-	if !finite(r) {
-		return "-"
-	}
-	s := trimZeros(strconv.FormatFloat(100*r, 'f', 1, 64))
-	if s == "100" && r < 1 {
-		return ">99.9%"
-	}
-	return s + "%"
-}
-
-// fmtCores writes a CPU figure in cores to two decimals.
-func fmtCores(v float64) string {
-	if !finite(v) {
-		return "-"
-	}
-	return trimZeros(strconv.FormatFloat(math.Max(v, 0), 'f', 2, 64))
-}
-
-func pluralize(n int64, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

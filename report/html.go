@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/squall-bench/squall/internal/units"
 )
 
 // CellData is what a run directory holds for one cell beside result.json:
@@ -116,13 +117,6 @@ func versionSuffix(v string) string {
 	return " " + v
 }
 
-func pluralCount64(n int64, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmtCount(n) + " " + many
-}
-
 func pluralCount(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
@@ -156,7 +150,7 @@ func (p *page) matrix(r *Result) {
 		consumers := c.Workload.Consumers > 0 || c.Events.Received > 0
 		recv, e2e, lost, dup := "–", "–", "–", "–"
 		if consumers {
-			recv, lost, dup = fmtNumber(c.Throughput.ReceivedPerS), fmtCount(c.Events.Lost), fmtCount(c.Events.Duplicated)
+			recv, lost, dup = units.FormatNumber(c.Throughput.ReceivedPerS), units.FormatCount(c.Events.Lost), units.FormatCount(c.Events.Duplicated)
 			e2e = latencyCell(c.Latency.EndToEnd.Count, c.Latency.EndToEnd.P99)
 		}
 		p.printf(`<tr><td><a href="#cell-%d">%s</a></td>`, i+1, esc(names[i]))
@@ -167,10 +161,10 @@ func (p *page) matrix(r *Result) {
 			p.printf(`<td class="n">%s</td>`, rateCell(c.Throughput.OfferedPerS))
 		}
 		p.printf(`<td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n%s">%s</td><td class="n%s">%s</td><td class="n">%s</td><td class="c">%s</td></tr>`,
-			fmtNumber(c.Throughput.SentPerS), fmtNumber(c.Throughput.AckedPerS), recv,
+			units.FormatNumber(c.Throughput.SentPerS), units.FormatNumber(c.Throughput.AckedPerS), recv,
 			latencyCell(c.Latency.Publish.Count, c.Latency.Publish.P99), e2e,
 			alarmClass(consumers && c.Events.Lost > 0), lost, alarmClass(consumers && c.Events.Duplicated > 0), dup,
-			fmtCount(sumErrors(c.Errors)), statusPill(c))
+			units.FormatCount(sumErrors(c.Errors)), statusPill(c))
 	}
 	p.printf(`</tbody></table></div>`)
 
@@ -187,9 +181,9 @@ func (p *page) matrix(r *Result) {
 	p.figure("Throughput by cell", "events/s over the measured phase",
 		legend([2]string{"s-sent", "sent"}, [2]string{"s-acked", "acked"}, [2]string{"s-received", "received"}),
 		barChart("bars throughput-by-cell", "Throughput by cell", names, []barSeries{
-			{"sent", "s-sent", sent, fmtRate},
-			{"acked", "s-acked", acked, fmtRate},
-			{"received", "s-received", recv, fmtRate},
+			{"sent", "s-sent", sent, units.FormatRate},
+			{"acked", "s-acked", acked, units.FormatRate},
+			{"received", "s-received", recv, units.FormatRate},
 		}, halfW, fmtCompact, false), "")
 	p.figure("p99 latency by cell", "log scale; lower is better",
 		legend([2]string{"s-publish", "publish p99"}, [2]string{"s-e2e", "end-to-end p99"}),
@@ -212,14 +206,14 @@ func rateCell(v float64) string {
 	if v <= 0 {
 		return "–"
 	}
-	return fmtNumber(v)
+	return units.FormatNumber(v)
 }
 
 func latencyCell(count, us int64) string {
 	if count == 0 {
 		return "–"
 	}
-	return fmtUS(float64(us))
+	return units.FormatMicros(float64(us))
 }
 
 func alarmClass(on bool) string {
@@ -287,18 +281,18 @@ func (p *page) capacity(cp *Capacity) {
 	markers := func(c *chart) {
 		c.labelsLow = true // latency climbs and carried flattens at the top right
 		if cp.KneeRate > 0 {
-			c.vline("knee", cp.KneeRate, "knee "+fmtRate(cp.KneeRate), "knee: latency starts to climb steeply at "+fmtRate(cp.KneeRate))
+			c.vline("knee", cp.KneeRate, "knee "+units.FormatRate(cp.KneeRate), "knee: latency starts to climb steeply at "+units.FormatRate(cp.KneeRate))
 		}
 		if cp.MaxRate > 0 {
-			c.vline("maxrate", cp.MaxRate, "max "+fmtRate(cp.MaxRate), "highest offered rate that met the objective: "+fmtRate(cp.MaxRate))
+			c.vline("maxrate", cp.MaxRate, "max "+units.FormatRate(cp.MaxRate), "highest offered rate that met the objective: "+units.FormatRate(cp.MaxRate))
 		}
 	}
 	tips := make([]string, len(pts))
 	p50, p99, carried := make([]xy, len(pts)), make([]xy, len(pts)), make([]xy, len(pts))
 	for i, pt := range pts {
 		p50[i], p99[i], carried[i] = xy{pt.Rate, float64(pt.P50us)}, xy{pt.Rate, float64(pt.P99us)}, xy{pt.Rate, pt.AckedPerS}
-		tips[i] = fmt.Sprintf("%s: offered %s, carried %s, p50 %s, p99 %s, %s", pt.Cell, fmtRate(pt.Rate), fmtRate(pt.AckedPerS),
-			fmtUS(float64(pt.P50us)), fmtUS(float64(pt.P99us)), passWord(pt.Pass))
+		tips[i] = fmt.Sprintf("%s: offered %s, carried %s, p50 %s, p99 %s, %s", pt.Cell, units.FormatRate(pt.Rate), units.FormatRate(pt.AckedPerS),
+			units.FormatMicros(float64(pt.P50us)), units.FormatMicros(float64(pt.P99us)), passWord(pt.Pass))
 	}
 	passPts := func(src []xy, want bool) ([]xy, []string) {
 		var out []xy
@@ -367,7 +361,7 @@ func (p *page) capacity(cp *Capacity) {
 	p.printf(`<div class="card"><table class="capacity-points"><thead><tr><th>cell</th><th class="n">offered</th><th class="n">carried</th><th class="n">p50</th><th class="n">p99</th><th class="c">objective</th></tr></thead><tbody>`)
 	for _, pt := range cp.Points {
 		p.printf(`<tr><td>%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="c"><span class="pill %s">%s</span></td></tr>`,
-			esc(pt.Cell), fmtRate(pt.Rate), fmtRate(pt.AckedPerS), fmtUS(float64(pt.P50us)), fmtUS(float64(pt.P99us)),
+			esc(pt.Cell), units.FormatRate(pt.Rate), units.FormatRate(pt.AckedPerS), units.FormatMicros(float64(pt.P50us)), units.FormatMicros(float64(pt.P99us)),
 			strings.ToLower(passWord(pt.Pass)), passWord(pt.Pass))
 	}
 	p.printf(`</tbody></table></div></section>`)
@@ -403,7 +397,7 @@ func rateOrNone(v float64) string {
 	if v <= 0 {
 		return "none"
 	}
-	return fmtRate(v)
+	return units.FormatRate(v)
 }
 
 // legend is a row of colour keys: each pair is a series class and its name.
@@ -513,29 +507,29 @@ func (p *page) kpis(c *Cell) {
 	type kpi struct{ k, v, cls string }
 	var ks []kpi
 	if c.Throughput.OfferedPerS > 0 {
-		ks = append(ks, kpi{"offered/s", fmtNumber(c.Throughput.OfferedPerS), ""})
+		ks = append(ks, kpi{"offered/s", units.FormatNumber(c.Throughput.OfferedPerS), ""})
 	}
-	ks = append(ks, kpi{"sent/s", fmtNumber(c.Throughput.SentPerS), ""},
-		kpi{"acked/s", fmtNumber(c.Throughput.AckedPerS), ""})
+	ks = append(ks, kpi{"sent/s", units.FormatNumber(c.Throughput.SentPerS), ""},
+		kpi{"acked/s", units.FormatNumber(c.Throughput.AckedPerS), ""})
 	if consumers {
-		ks = append(ks, kpi{"received/s", fmtNumber(c.Throughput.ReceivedPerS), ""})
+		ks = append(ks, kpi{"received/s", units.FormatNumber(c.Throughput.ReceivedPerS), ""})
 	}
 	if s := c.Saturation; s != nil {
-		ks = append(ks, kpi{"carried", fmtPercent(s.CarriedRatio), " warn"})
+		ks = append(ks, kpi{"carried", units.FormatPercent(s.CarriedRatio), " warn"})
 	}
 	ks = append(ks, kpi{"publish p99", latencyCell(c.Latency.Publish.Count, c.Latency.Publish.P99), ""})
 	if consumers {
 		ks = append(ks, kpi{"e2e p99", latencyCell(c.Latency.EndToEnd.Count, c.Latency.EndToEnd.P99), ""},
-			kpi{"lost", fmtCount(c.Events.Lost), alarmClass(c.Events.Lost > 0)},
-			kpi{"duplicated", fmtCount(c.Events.Duplicated), alarmClass(c.Events.Duplicated > 0)})
+			kpi{"lost", units.FormatCount(c.Events.Lost), alarmClass(c.Events.Lost > 0)},
+			kpi{"duplicated", units.FormatCount(c.Events.Duplicated), alarmClass(c.Events.Duplicated > 0)})
 		if c.Events.Stranded > 0 {
-			ks = append(ks, kpi{"stranded", fmtCount(c.Events.Stranded), " warn"})
+			ks = append(ks, kpi{"stranded", units.FormatCount(c.Events.Stranded), " warn"})
 		}
 	}
 	if c.Events.Dropped > 0 {
-		ks = append(ks, kpi{"dropped", fmtCount(c.Events.Dropped), " warn"})
+		ks = append(ks, kpi{"dropped", units.FormatCount(c.Events.Dropped), " warn"})
 	}
-	ks = append(ks, kpi{"errors", fmtCount(sumErrors(c.Errors)), warnClass(sumErrors(c.Errors) > 0)})
+	ks = append(ks, kpi{"errors", units.FormatCount(sumErrors(c.Errors)), warnClass(sumErrors(c.Errors) > 0)})
 	p.printf(`<div class="kpis">`)
 	for _, k := range ks {
 		p.printf(`<div class="kpi%s"><div class="k">%s</div><div class="v">%s</div></div>`, k.cls, esc(k.k), esc(k.v))
@@ -576,10 +570,10 @@ func rowIntervals(tl []Second) []float64 {
 	prev := 0.0
 	for i, s := range tl {
 		dt := s.Dt
-		if !(dt > 0) || !finite(dt) {
+		if !(dt > 0) || !units.Finite(dt) {
 			dt = s.T - prev
 		}
-		if !finite(dt) || dt < 0.001 || dt > 30 {
+		if !units.Finite(dt) || dt < 0.001 || dt > 30 {
 			dt = 1
 		}
 		out[i] = dt
@@ -611,7 +605,7 @@ func timeSpan(c *Cell, tl []Second) float64 {
 			hi = math.Max(hi, m.AtS)
 		}
 	}
-	if !finite(hi) || hi <= 0 {
+	if !units.Finite(hi) || hi <= 0 {
 		return 1
 	}
 	return hi
@@ -622,7 +616,7 @@ func timeSpan(c *Cell, tl []Second) float64 {
 func runTimeSpan(r *Result, d *RunData) float64 {
 	hi := 0.0
 	for i := range r.Cells {
-		if v := timeSpan(&r.Cells[i], d.cell(i).Timeline); finite(v) {
+		if v := timeSpan(&r.Cells[i], d.cell(i).Timeline); units.Finite(v) {
 			hi = math.Max(hi, v)
 		}
 	}
@@ -636,14 +630,14 @@ func runTimeSpan(r *Result, d *RunData) float64 {
 // The axis ends where the data does, not at a round number, so the run
 // fills the width.
 func timeAxis(span float64, n int, a, b float64) linAxis {
-	if !finite(span) || span <= 0 {
+	if !units.Finite(span) || span <= 0 {
 		span = 1
 	}
 	step := niceStep(span, n)
 	if r := step / math.Pow(10, math.Floor(math.Log10(step))); r > 2.4 && r < 2.6 {
 		step *= 2 // 2.5s ticks read badly: 5s instead
 	}
-	return linAxis{lo: 0, hi: span, step: step, a: a, b: b, label: fmtSeconds}
+	return linAxis{lo: 0, hi: span, step: step, a: a, b: b, label: units.FormatSeconds}
 }
 
 // faultKeys are the legend entries for what decorate draws on a cell's
@@ -716,7 +710,7 @@ func decorate(ch *chart, c *Cell, tl []Second, short bool) {
 	sort.SliceStable(faults, func(i, j int) bool { return faults[i].AtS < faults[j].AtS })
 	for _, f := range faults {
 		name := faultName(f)
-		tip := name + " at " + fmtAt(f.AtS)
+		tip := name + " at " + units.FormatAt(f.AtS)
 		label := name
 		if short {
 			label = f.Action
@@ -726,25 +720,25 @@ func decorate(ch *chart, c *Cell, tl []Second, short bool) {
 			continue
 		}
 		if f.HealedAtS > f.AtS {
-			ch.band("fault", f.AtS, f.HealedAtS, label, tip+", healed at "+fmtAt(f.HealedAtS))
-			ch.vline("healed", f.HealedAtS, "", "healed: "+name+" at "+fmtAt(f.HealedAtS))
+			ch.band("fault", f.AtS, f.HealedAtS, label, tip+", healed at "+units.FormatAt(f.HealedAtS))
+			ch.vline("healed", f.HealedAtS, "", "healed: "+name+" at "+units.FormatAt(f.HealedAtS))
 		} else {
 			ch.vline("fault", f.AtS, label, tip+" (not healed by a later action)")
 		}
 		if f.UnavailableS > 0 {
 			ch.strip("unavail", f.AtS, f.AtS+f.UnavailableS, fmt.Sprintf("%s: unavailable %s from %s (producers %s, consumers %s)",
-				name, fmtSeconds(f.UnavailableS), fmtAt(f.AtS), fmtSeconds(f.ProducersUnavailableS), fmtSeconds(f.ConsumersUnavailableS)))
+				name, units.FormatSeconds(f.UnavailableS), units.FormatAt(f.AtS), units.FormatSeconds(f.ProducersUnavailableS), units.FormatSeconds(f.ConsumersUnavailableS)))
 		}
 		if f.Promoted != "" && f.PromotedAtS > 0 {
 			pl := "promoted " + f.Promoted
 			if short {
 				pl = "promoted"
 			}
-			ch.vline("promoted", f.PromotedAtS, pl, "promoted "+f.Promoted+" at "+fmtAt(f.PromotedAtS)+" (after "+name+")")
+			ch.vline("promoted", f.PromotedAtS, pl, "promoted "+f.Promoted+" at "+units.FormatAt(f.PromotedAtS)+" (after "+name+")")
 		}
 	}
 	for _, m := range timelineMarkers(tl) {
-		ch.pin("fault", m.AtS, fmtAt(m.AtS)+": "+m.Label)
+		ch.pin("fault", m.AtS, units.FormatAt(m.AtS)+": "+m.Label)
 	}
 }
 
@@ -807,7 +801,7 @@ func throughputChart(c *Cell, tl []Second, consumers bool, span float64) string 
 		for _, i := range partial {
 			pts = append(pts, sr.pts[i])
 			tips = append(tips, fmt.Sprintf("%s to %s, a partial second (%s): %s %s, %s",
-				fmtAt(tl[i].T-dts[i]), fmtAt(tl[i].T), fmtSeconds(dts[i]), fmtCount(sr.count(tl[i])), sr.name, fmtRate(sr.pts[i].y)))
+				units.FormatAt(tl[i].T-dts[i]), units.FormatAt(tl[i].T), units.FormatSeconds(dts[i]), units.FormatCount(sr.count(tl[i])), sr.name, units.FormatRate(sr.pts[i].y)))
 		}
 		ch.dots("partial "+sr.class, pts, tips)
 	}
@@ -971,9 +965,9 @@ func (p *page) latencyTable(c *Cell) {
 		cells := summaryCells(k.s)
 		mean := "–"
 		if k.s.Count > 0 {
-			mean = fmtUS(k.s.Mean)
+			mean = units.FormatMicros(k.s.Mean)
 		}
-		p.printf(`<tr><th>%s<div class="count">%s</div></th>`, k.name, pluralCount64(k.s.Count, "sample", "samples"))
+		p.printf(`<tr><th>%s<div class="count">%s</div></th>`, k.name, units.PluralCount(k.s.Count, "sample", "samples"))
 		for _, v := range append(cells[1:], mean) {
 			if v == "-" {
 				v = "–"
@@ -1014,7 +1008,7 @@ func (p *page) eventsTable(c *Cell, consumers bool) {
 	}
 	p.printf(`<div class="card"><h3>Event accounting</h3><table class="events"><tbody>`)
 	for _, r := range rows {
-		v := fmtCount(r.n)
+		v := units.FormatCount(r.n)
 		if r.delivery && !consumers {
 			v = "–"
 		}
@@ -1061,7 +1055,7 @@ func (p *page) errorsTable(c *Cell) {
 		if total > 0 {
 			share = strconv.FormatFloat(100*float64(c.Errors[k])/float64(total), 'f', 1, 64) + "%"
 		}
-		p.printf(`<tr><td><code>%s</code></td><td class="n">%s</td><td class="n">%s</td></tr>`, esc(k), fmtCount(c.Errors[k]), share)
+		p.printf(`<tr><td><code>%s</code></td><td class="n">%s</td><td class="n">%s</td></tr>`, esc(k), units.FormatCount(c.Errors[k]), share)
 	}
 	p.printf(`</tbody></table></div>`)
 }
@@ -1094,26 +1088,26 @@ func (p *page) faultsTable(c *Cell) {
 		}
 		recovered := recoveredText(c, f)
 		p.printf(`<tr><td class="nowrap"><b>%s</b></td><td>%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td>`,
-			esc(strings.TrimSpace(f.Action+" "+f.Target)), esc(dash(node)), fmtAt(f.AtS), esc(dash(strings.Trim(healedAt(f), "-"))),
-			fmtSeconds(f.UnavailableS), fmtSeconds(f.ProducersUnavailableS), fmtSeconds(f.ConsumersUnavailableS), recovered)
+			esc(strings.TrimSpace(f.Action+" "+f.Target)), esc(dash(node)), units.FormatAt(f.AtS), esc(dash(strings.Trim(healedAt(f), "-"))),
+			units.FormatSeconds(f.UnavailableS), units.FormatSeconds(f.ProducersUnavailableS), units.FormatSeconds(f.ConsumersUnavailableS), recovered)
 		if promoted {
 			s := "–"
 			if f.Promoted != "" {
 				s = f.Promoted
 				if f.PromotedAtS > 0 {
-					s += " at " + fmtAt(f.PromotedAtS)
+					s += " at " + units.FormatAt(f.PromotedAtS)
 				}
 			}
 			p.printf(`<td>%s</td>`, esc(s))
 		}
-		p.printf(`<td class="n%s">%s</td>`, alarmClass(f.LostAcked > 0), fmtCount(f.LostAcked))
+		p.printf(`<td class="n%s">%s</td>`, alarmClass(f.LostAcked > 0), units.FormatCount(f.LostAcked))
 		if errs {
 			p.printf(`<td>%s</td>`, esc(dash(strings.Join(errorItems(f.Errors), ", "))))
 		}
 		if shards {
 			var ss []string
 			for _, s := range f.Shards {
-				ss = append(ss, fmt.Sprintf("shard %d: %s", s.Shard, fmtSeconds(s.UnavailableS)))
+				ss = append(ss, fmt.Sprintf("shard %d: %s", s.Shard, units.FormatSeconds(s.UnavailableS)))
 			}
 			p.printf(`<td>%s</td>`, esc(dash(strings.Join(ss, ", "))))
 		}
@@ -1179,7 +1173,7 @@ func (p *page) setup(c *Cell) {
 		p.printf(`</tbody></table>`)
 	}
 	p.printf(`</div><div class="card"><h3>Workload and client</h3><dl>`)
-	rate := fmtRate(wl.Rate)
+	rate := units.FormatRate(wl.Rate)
 	if wl.Rate <= 0 {
 		rate = "max (closed loop)"
 	}
@@ -1192,16 +1186,16 @@ func (p *page) setup(c *Cell) {
 	dl("keys", strconv.Itoa(wl.Keys))
 	dl("pipeline", strconv.Itoa(wl.Pipeline))
 	if c.DurationS > 0 {
-		dl("measured", fmtSeconds(c.DurationS))
+		dl("measured", units.FormatSeconds(c.DurationS))
 	}
 	dl("client", cl.Library)
-	dl("timeouts", fmt.Sprintf("dial %s · read %s · write %s", fmtSeconds(cl.DialTimeoutS), fmtSeconds(cl.ReadTimeoutS), fmtSeconds(cl.WriteTimeoutS)))
+	dl("timeouts", fmt.Sprintf("dial %s · read %s · write %s", units.FormatSeconds(cl.DialTimeoutS), units.FormatSeconds(cl.ReadTimeoutS), units.FormatSeconds(cl.WriteTimeoutS)))
 	dl("max retries", strconv.Itoa(cl.MaxRetries))
 	if cl.CPUs > 0 {
 		dl("generator cores", fmt.Sprintf("%d (%s)", cl.CPUs, cl.CPUsNote))
 	}
 	if cl.CPUUsed > 0 {
-		dl("generator CPU", fmt.Sprintf("%s of one core over the measured window", fmtPercent(cl.CPUUsed)))
+		dl("generator CPU", fmt.Sprintf("%s of one core over the measured window", units.FormatPercent(cl.CPUUsed)))
 	}
 	p.printf(`</dl>`)
 	if len(c.ServerCalls) > 0 {
@@ -1212,7 +1206,7 @@ func (p *page) setup(c *Cell) {
 		sort.Strings(keys)
 		p.printf(`<h4>Server calls <span class="muted">(INFO commandstats, warmup included)</span></h4><ul class="calls">`)
 		for _, k := range keys {
-			p.printf(`<li><code>%s</code> %s</li>`, esc(k), fmtCount(c.ServerCalls[k]))
+			p.printf(`<li><code>%s</code> %s</li>`, esc(k), units.FormatCount(c.ServerCalls[k]))
 		}
 		p.printf(`</ul>`)
 	}
@@ -1224,7 +1218,7 @@ func (p *page) setup(c *Cell) {
 func markerList(tl []Second) string {
 	var items []string
 	for _, m := range timelineMarkers(tl) {
-		items = append(items, `<li><span class="t">`+esc(fmtAt(m.AtS))+`</span> `+esc(m.Label)+`</li>`)
+		items = append(items, `<li><span class="t">`+esc(units.FormatAt(m.AtS))+`</span> `+esc(m.Label)+`</li>`)
 	}
 	if len(items) == 0 {
 		return ""

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/squall-bench/squall/internal/units"
 )
 
 // node is a parsed element of the report: the page is written as
@@ -357,7 +358,7 @@ func TestHTMLMatrix(t *testing.T) {
 		t.Fatalf("comparison: %d rows, want a header and 3", len(rows))
 	}
 	for i, c := range r.Cells {
-		if !strings.Contains(rows[i+1].text, c.Name) || !strings.Contains(rows[i+1].text, fmtUS(float64(c.Latency.EndToEnd.P99))) {
+		if !strings.Contains(rows[i+1].text, c.Name) || !strings.Contains(rows[i+1].text, units.FormatMicros(float64(c.Latency.EndToEnd.P99))) {
 			t.Errorf("comparison row %d: %q", i+1, rows[i+1].text)
 		}
 		if a := rows[i+1].all("a"); len(a) != 1 || a[0].attr["href"] != fmt.Sprintf("#cell-%d", i+1) {

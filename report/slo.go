@@ -4,6 +4,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/squall-bench/squall/internal/units"
 )
 
 // Objective is one limit a cell must meet. Value is in microseconds for
@@ -29,36 +31,36 @@ func checkOne(c *Cell, o Objective) SLOResult {
 	r := SLOResult{Name: o.Name, Limit: o.Limit}
 	if h, q, ok := latencyObjective(c, o.Name); ok {
 		if r.Limit == "" {
-			r.Limit = fmtUS(o.Value)
+			r.Limit = units.FormatMicros(o.Value)
 		}
 		if h.Count == 0 {
 			r.Observed = "no samples"
 			return r
 		}
 		v := q(h)
-		r.Observed, r.Pass = fmtUS(float64(v)), float64(v) <= o.Value
+		r.Observed, r.Pass = units.FormatMicros(float64(v)), float64(v) <= o.Value
 		return r
 	}
 	if n, ok := countObjective(c, o.Name); ok {
 		if r.Limit == "" {
-			r.Limit = fmtNumber(o.Value)
+			r.Limit = units.FormatNumber(o.Value)
 		}
-		r.Observed, r.Pass = fmtCount(n), float64(n) <= o.Value
+		r.Observed, r.Pass = units.FormatCount(n), float64(n) <= o.Value
 		return r
 	}
 	switch o.Name {
 	case "throughput_min":
 		if r.Limit == "" {
-			r.Limit = fmtRate(o.Value)
+			r.Limit = units.FormatRate(o.Value)
 		}
 		v := c.Throughput.AckedPerS
 		if c.Workload.Consumers > 0 {
 			v = c.Throughput.ReceivedPerS
 		}
-		r.Observed, r.Pass = fmtRate(v), v >= o.Value
+		r.Observed, r.Pass = units.FormatRate(v), v >= o.Value
 	case "unavailable_max", "recovery_max":
 		if r.Limit == "" {
-			r.Limit = fmtUS(o.Value)
+			r.Limit = units.FormatMicros(o.Value)
 		}
 		worst, never := 0.0, false
 		for _, f := range c.Faults {
@@ -69,7 +71,7 @@ func checkOne(c *Cell, o Objective) SLOResult {
 			never = never || v < 0 // throughput never came back
 			worst = math.Max(worst, v)
 		}
-		r.Observed, r.Pass = fmtSeconds(worst), worst*1e6 <= o.Value
+		r.Observed, r.Pass = units.FormatSeconds(worst), worst*1e6 <= o.Value
 		if never {
 			r.Observed, r.Pass = "never recovered", false
 		}

@@ -5,10 +5,10 @@ import (
 	"io"
 	"sort"
 	"strings"
-)
 
-// textWidth is the terminal width the text summary is laid out for.
-const textWidth = 80
+	"github.com/squall-bench/squall/internal/layout"
+	"github.com/squall-bench/squall/internal/units"
+)
 
 // labelWidth lines up the values after the labels of the one-line sections.
 const labelWidth = 12
@@ -19,36 +19,36 @@ const labelWidth = 12
 // Plain text without colours, so it reads the same in a terminal, a CI log
 // and a file.
 func Text(w io.Writer, r *Result) error {
-	ew := &errWriter{w: w}
-	ew.lines(wrapWords("", append([]string{"scenario " + r.Scenario}, runFacts(r)...), " · ", "    ", textWidth))
+	ew := layout.NewWriter(w)
+	ew.Lines(layout.Wrap("", append([]string{"scenario " + r.Scenario}, runFacts(r)...), " · ", "    ", layout.TextWidth))
 	if len(r.Cells) == 0 {
-		ew.line("")
-		ew.line("no cells ran")
+		ew.Line("")
+		ew.Line("no cells ran")
 	}
 	for i := range r.Cells {
-		ew.line("")
+		ew.Line("")
 		textCell(ew, r, &r.Cells[i])
 	}
 	if len(r.Cells) > 1 {
-		ew.line("")
-		ew.lines(comparison(r.Cells))
+		ew.Line("")
+		ew.Lines(comparison(r.Cells))
 	}
 	if r.Capacity != nil {
-		ew.line("")
+		ew.Line("")
 		textCapacity(ew, r.Capacity)
 	}
-	ew.line("")
-	ew.lines(verdictLines(r))
-	return ew.err
+	ew.Line("")
+	ew.Lines(verdictLines(r))
+	return ew.Err()
 }
 
 // textCapacity is a capacity search's curve as a table, then its highest
 // passing rate and its knee.
-func textCapacity(ew *errWriter, cp *Capacity) {
-	ew.lines(labelled("capacity", []string{"search by " + cp.Objective}))
-	ew.lines(alignTable("", capacityRows(cp, func(s string) string { return s }, passWord)))
-	ew.lines(labelled("max rate", maxRateText(cp)))
-	ew.lines(labelled("knee", kneeText(cp)))
+func textCapacity(ew *layout.Writer, cp *Capacity) {
+	ew.Lines(labelled("capacity", []string{"search by " + cp.Objective}))
+	ew.Lines(layout.Table("", capacityRows(cp, func(s string) string { return s }, passWord)))
+	ew.Lines(labelled("max rate", maxRateText(cp)))
+	ew.Lines(labelled("knee", kneeText(cp)))
 }
 
 // runFacts are the run-level facts after the scenario name.
@@ -63,52 +63,52 @@ func runFacts(r *Result) []string {
 	return facts
 }
 
-func textCell(ew *errWriter, r *Result, c *Cell) {
-	ew.lines(wrapWords("", append([]string{"== " + cellName(c)}, cellFacts(c)...), " · ", "   ", textWidth))
-	ew.line("")
+func textCell(ew *layout.Writer, r *Result, c *Cell) {
+	ew.Lines(layout.Wrap("", append([]string{"== " + cellName(c)}, cellFacts(c)...), " · ", "   ", layout.TextWidth))
+	ew.Line("")
 
-	ew.lines(labelled("throughput", throughputItems(c)))
+	ew.Lines(labelled("throughput", throughputItems(c)))
 	indent := strings.Repeat(" ", labelWidth)
 	if sat := saturationText(c); sat != "" {
-		ew.lines(wrapWords(indent+"SATURATED: ", strings.Fields(sat), " ", indent+"    ", textWidth))
+		ew.Lines(layout.Wrap(indent+"SATURATED: ", strings.Fields(sat), " ", indent+"    ", layout.TextWidth))
 	}
 	if w := proxyWarning(c); w != "" {
-		ew.lines(wrapWords(indent, strings.Fields(w), " ", indent+"    ", textWidth))
+		ew.Lines(layout.Wrap(indent, strings.Fields(w), " ", indent+"    ", layout.TextWidth))
 	}
-	ew.line("")
+	ew.Line("")
 
-	ew.lines(alignTable("", latencyRows(c)))
+	ew.Lines(layout.Table("", latencyRows(c)))
 	if split := latencySplit(c); split != "" {
-		ew.lines(wrapWords("", strings.Fields(split), " ", "    ", textWidth))
+		ew.Lines(layout.Wrap("", strings.Fields(split), " ", "    ", layout.TextWidth))
 	}
-	ew.line("")
+	ew.Line("")
 
 	textEvents(ew, c)
 	if len(c.Errors) > 0 {
-		ew.lines(labelled("errors", errorItems(c.Errors)))
+		ew.Lines(labelled("errors", errorItems(c.Errors)))
 	}
 	if len(c.Faults) > 0 {
-		ew.line("")
+		ew.Line("")
 		textFaults(ew, c)
 	}
 	if len(c.SLO) > 0 {
-		ew.line("")
+		ew.Line("")
 		rows := [][]string{{"objective", "limit", "observed"}}
 		for _, s := range c.SLO {
 			rows = append(rows, []string{passWord(s.Pass) + "  " + s.Name, s.Limit, observedText(c, s)})
 		}
-		ew.lines(alignTable("", rows))
+		ew.Lines(layout.Table("", rows))
 	}
 	if len(c.Notes) > 0 {
-		ew.line("")
-		ew.line("notes")
+		ew.Line("")
+		ew.Line("notes")
 		for _, n := range c.Notes {
-			ew.lines(wrapWords("  - ", strings.Fields(n), " ", "    ", textWidth))
+			ew.Lines(layout.Wrap("  - ", strings.Fields(n), " ", "    ", layout.TextWidth))
 		}
 	}
 	if c.Error != "" && !saidAtEnd(r, c) {
-		ew.line("")
-		ew.lines(cellErrorLines(r, c))
+		ew.Line("")
+		ew.Lines(cellErrorLines(r, c))
 	}
 }
 
@@ -116,9 +116,9 @@ func textCell(ew *errWriter, r *Result, c *Cell) {
 // one, not as an error.
 func cellErrorLines(r *Result, c *Cell) []string {
 	if r.Interrupted && c.Error == r.Error {
-		return wrapWords("INTERRUPTED: ", strings.Fields(interruption(c.Error)), " ", "    ", textWidth)
+		return layout.Wrap("INTERRUPTED: ", strings.Fields(interruption(c.Error)), " ", "    ", layout.TextWidth)
 	}
-	return wrapWords("ERROR: ", strings.Fields(c.Error), " ", "    ", textWidth)
+	return layout.Wrap("ERROR: ", strings.Fields(c.Error), " ", "    ", layout.TextWidth)
 }
 
 // throughputItems are the per-second rates: what the schedule offered (open
@@ -126,11 +126,11 @@ func cellErrorLines(r *Result, c *Cell) []string {
 func throughputItems(c *Cell) []string {
 	var tp []string
 	if c.Throughput.OfferedPerS > 0 {
-		tp = append(tp, "offered "+fmtRate(c.Throughput.OfferedPerS))
+		tp = append(tp, "offered "+units.FormatRate(c.Throughput.OfferedPerS))
 	}
-	tp = append(tp, "sent "+fmtRate(c.Throughput.SentPerS), "acked "+fmtRate(c.Throughput.AckedPerS))
+	tp = append(tp, "sent "+units.FormatRate(c.Throughput.SentPerS), "acked "+units.FormatRate(c.Throughput.AckedPerS))
 	if c.Workload.Consumers > 0 {
-		tp = append(tp, "received "+fmtRate(c.Throughput.ReceivedPerS))
+		tp = append(tp, "received "+units.FormatRate(c.Throughput.ReceivedPerS))
 	}
 	return tp
 }
@@ -161,7 +161,7 @@ func cellFacts(c *Cell) []string {
 	}
 	add(serverText(t))
 	if wl.Pattern != "" || wl.Producers > 0 {
-		rate := "at " + fmtRate(wl.Rate)
+		rate := "at " + units.FormatRate(wl.Rate)
 		if wl.Rate <= 0 {
 			rate = "at max rate"
 		}
@@ -171,7 +171,7 @@ func cellFacts(c *Cell) []string {
 		add("payload " + wl.Payload + " B")
 	}
 	if c.DurationS > 0 {
-		add(fmtSeconds(c.DurationS))
+		add(units.FormatSeconds(c.DurationS))
 	}
 	return f
 }
@@ -179,7 +179,7 @@ func cellFacts(c *Cell) []string {
 // labelled lays out "label   item  item  item", wrapped under the items.
 func labelled(label string, items []string) []string {
 	indent := strings.Repeat(" ", labelWidth)
-	return wrapWords(padTo(label, labelWidth, false), items, "  ", indent, textWidth)
+	return layout.Wrap(layout.Pad(label, labelWidth, false), items, "  ", indent, layout.TextWidth)
 }
 
 func latencyRows(c *Cell) [][]string {
@@ -204,42 +204,42 @@ func summaryCells(s Summary) []string {
 	if s.Count == 0 {
 		return []string{"0", "-", "-", "-", "-", "-"}
 	}
-	return []string{fmtCount(s.Count),
-		fmtUS(float64(s.P50)), fmtUS(float64(s.P90)), fmtUS(float64(s.P99)),
-		fmtUS(float64(s.P999)), fmtUS(float64(s.Max))}
+	return []string{units.FormatCount(s.Count),
+		units.FormatMicros(float64(s.P50)), units.FormatMicros(float64(s.P90)), units.FormatMicros(float64(s.P99)),
+		units.FormatMicros(float64(s.P999)), units.FormatMicros(float64(s.Max))}
 }
 
-func textEvents(ew *errWriter, c *Cell) {
+func textEvents(ew *layout.Writer, c *Cell) {
 	e := c.Events
-	sent := []string{"sent " + fmtCount(e.Sent)}
+	sent := []string{"sent " + units.FormatCount(e.Sent)}
 	if e.Dropped > 0 { // a row of zeros elsewhere; here it would push the line past 80 columns
-		sent = append(sent, "dropped "+fmtCount(e.Dropped))
+		sent = append(sent, "dropped "+units.FormatCount(e.Dropped))
 	}
-	ew.lines(labelled("events", append(sent, "acked "+fmtCount(e.Acked),
-		"failed "+fmtCount(e.Failed), "indeterminate "+fmtCount(e.Indeterminate))))
+	ew.Lines(labelled("events", append(sent, "acked "+units.FormatCount(e.Acked),
+		"failed "+units.FormatCount(e.Failed), "indeterminate "+units.FormatCount(e.Indeterminate))))
 	indent := strings.Repeat(" ", labelWidth)
 	if !hasConsumers(c) {
-		ew.line(indent + "no consumers (producer-only): delivery not checked")
+		ew.Line(indent + "no consumers (producer-only): delivery not checked")
 	} else {
-		items := []string{"received " + fmtCount(e.Received), "lost " + fmtCount(e.Lost)}
+		items := []string{"received " + units.FormatCount(e.Received), "lost " + units.FormatCount(e.Lost)}
 		if e.Stranded > 0 {
-			items = append(items, "stranded "+fmtCount(e.Stranded))
+			items = append(items, "stranded "+units.FormatCount(e.Stranded))
 		}
-		dup := "duplicated " + fmtCount(e.Duplicated)
+		dup := "duplicated " + units.FormatCount(e.Duplicated)
 		if e.DuplicateDeliveries > 0 {
-			dup += fmt.Sprintf(" (%s extra %s)", fmtCount(e.DuplicateDeliveries), pluralize(e.DuplicateDeliveries, "delivery", "deliveries"))
+			dup += fmt.Sprintf(" (%s extra %s)", units.FormatCount(e.DuplicateDeliveries), units.Plural(e.DuplicateDeliveries, "delivery", "deliveries"))
 		}
-		items = append(items, "recovered "+fmtCount(e.Recovered), dup, "reordered "+fmtCount(e.Reordered))
-		ew.lines(wrapWords(indent, items, "  ", indent, textWidth))
+		items = append(items, "recovered "+units.FormatCount(e.Recovered), dup, "reordered "+units.FormatCount(e.Reordered))
+		ew.Lines(layout.Wrap(indent, items, "  ", indent, layout.TextWidth))
 		for _, s := range deliveryAlarms(c) {
-			ew.lines(wrapWords(indent, strings.Fields(s), " ", indent+"    ", textWidth))
+			ew.Lines(layout.Wrap(indent, strings.Fields(s), " ", indent+"    ", layout.TextWidth))
 		}
 	}
 	for _, s := range deliveryWarnings(c) {
 		if !hasConsumers(c) && strings.HasPrefix(s, "STRANDED") {
 			continue
 		}
-		ew.lines(wrapWords(indent, strings.Fields(s), " ", indent+"    ", textWidth))
+		ew.Lines(layout.Wrap(indent, strings.Fields(s), " ", indent+"    ", layout.TextWidth))
 	}
 }
 
@@ -248,7 +248,7 @@ func errorItems(errs map[string]int64) []string {
 	classes := sortedErrorClasses(errs)
 	items := make([]string, len(classes))
 	for i, k := range classes {
-		items[i] = k + " " + fmtCount(errs[k])
+		items[i] = k + " " + units.FormatCount(errs[k])
 	}
 	return items
 }
@@ -268,32 +268,32 @@ func sortedErrorClasses(errs map[string]int64) []string {
 	return classes
 }
 
-func textFaults(ew *errWriter, c *Cell) {
+func textFaults(ew *layout.Writer, c *Cell) {
 	rows := [][]string{{"fault", "at", "healed", "unavailable", "recovered", "lost"}}
 	var failed, details []string
 	for _, f := range c.Faults {
-		rows = append(rows, []string{faultName(f), fmtAt(f.AtS), healedAt(f),
-			fmtSeconds(f.UnavailableS), recoveredText(c, f), fmtCount(f.LostAcked)})
+		rows = append(rows, []string{faultName(f), units.FormatAt(f.AtS), healedAt(f),
+			units.FormatSeconds(f.UnavailableS), recoveredText(c, f), units.FormatCount(f.LostAcked)})
 		if f.Promoted != "" {
 			details = append(details, fmt.Sprintf("%s: promoted %s", faultName(f), promotedText(f)))
 		}
 		if len(f.Shards) > 0 {
 			var per []string
 			for _, s := range f.Shards {
-				per = append(per, fmt.Sprintf("shard %d %s", s.Shard, fmtSeconds(s.UnavailableS)))
+				per = append(per, fmt.Sprintf("shard %d %s", s.Shard, units.FormatSeconds(s.UnavailableS)))
 			}
 			details = append(details, fmt.Sprintf("%s: unavailable per shard: %s", faultName(f), strings.Join(per, ", ")))
 		}
 		if f.Error != "" {
-			failed = append(failed, fmt.Sprintf("%s at %s: %s", faultName(f), fmtAt(f.AtS), f.Error))
+			failed = append(failed, fmt.Sprintf("%s at %s: %s", faultName(f), units.FormatAt(f.AtS), f.Error))
 		}
 	}
-	ew.lines(alignTable("", rows))
+	ew.Lines(layout.Table("", rows))
 	for _, s := range details {
-		ew.lines(wrapWords("  ", strings.Fields(s), " ", "    ", textWidth))
+		ew.Lines(layout.Wrap("  ", strings.Fields(s), " ", "    ", layout.TextWidth))
 	}
 	for _, s := range failed {
-		ew.lines(wrapWords("  fault error: ", strings.Fields(s), " ", "    ", textWidth))
+		ew.Lines(layout.Wrap("  fault error: ", strings.Fields(s), " ", "    ", layout.TextWidth))
 	}
 }
 
@@ -311,7 +311,7 @@ func promotedText(f FaultResult) string {
 	if f.Promoted == "" {
 		return "-"
 	}
-	s := fmt.Sprintf("%s at %s", f.Promoted, fmtAt(f.PromotedAtS))
+	s := fmt.Sprintf("%s at %s", f.Promoted, units.FormatAt(f.PromotedAtS))
 	if f.RejoinedAs != "" {
 		s += ", old primary back as " + f.RejoinedAs
 	}
@@ -323,7 +323,7 @@ func healedAt(f FaultResult) string {
 	if f.HealedAtS <= 0 {
 		return "-"
 	}
-	return fmtAt(f.HealedAtS)
+	return units.FormatAt(f.HealedAtS)
 }
 
 // comparison is one row per cell with the figures people compare.
@@ -334,7 +334,7 @@ func comparison(cells []Cell) []string {
 		c := &cells[i]
 		rows = append(rows, comparisonRow(c, cellName(c), offered, servers))
 	}
-	return alignTable("", rows)
+	return layout.Table("", rows)
 }
 
 // anyOffered reports whether any cell ran on a schedule (open loop), so
@@ -365,20 +365,20 @@ func comparisonHeader(offered, servers bool) []string {
 func comparisonRow(c *Cell, name string, offered, servers bool) []string {
 	recv, e2e, lost := "-", "-", "-"
 	if hasConsumers(c) {
-		recv, lost = fmtNumber(c.Throughput.ReceivedPerS), fmtCount(c.Events.Lost)
+		recv, lost = units.FormatNumber(c.Throughput.ReceivedPerS), units.FormatCount(c.Events.Lost)
 		if c.Latency.EndToEnd.Count > 0 {
-			e2e = fmtUS(float64(c.Latency.EndToEnd.P99))
+			e2e = units.FormatMicros(float64(c.Latency.EndToEnd.P99))
 		}
 	}
 	pub := "-"
 	if c.Latency.Publish.Count > 0 {
-		pub = fmtUS(float64(c.Latency.Publish.P99))
+		pub = units.FormatMicros(float64(c.Latency.Publish.P99))
 	}
-	row := []string{name, fmtNumber(c.Throughput.SentPerS), recv, pub, e2e, lost, cellStatus(c)}
+	row := []string{name, units.FormatNumber(c.Throughput.SentPerS), recv, pub, e2e, lost, cellStatus(c)}
 	if offered {
 		o := "-"
 		if c.Throughput.OfferedPerS > 0 {
-			o = fmtNumber(c.Throughput.OfferedPerS)
+			o = units.FormatNumber(c.Throughput.OfferedPerS)
 		}
 		row = append([]string{name, o}, row[1:]...)
 	}

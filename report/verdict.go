@@ -3,6 +3,9 @@ package report
 import (
 	"fmt"
 	"strings"
+
+	"github.com/squall-bench/squall/internal/layout"
+	"github.com/squall-bench/squall/internal/units"
 )
 
 // passWord is an objective's outcome in one word.
@@ -123,7 +126,7 @@ func lossLine(r *Result) string {
 	if lost == 0 {
 		return ""
 	}
-	s := fmt.Sprintf("LOST: %s acknowledged %s never reached a consumer", fmtCount(lost), pluralize(lost, "event", "events"))
+	s := fmt.Sprintf("LOST: %s acknowledged %s never reached a consumer", units.FormatCount(lost), units.Plural(lost, "event", "events"))
 	if len(r.Cells) > 1 {
 		s += fmt.Sprintf(" (in %d of %d cells)", cells, len(r.Cells))
 	}
@@ -133,15 +136,15 @@ func lossLine(r *Result) string {
 // verdictLines are the verdict, the loss alarm and why the run stopped, if it did.
 func verdictLines(r *Result) []string {
 	_, v := runVerdict(r)
-	out := wrapWords("", strings.Fields(v), " ", "    ", textWidth)
+	out := layout.Wrap("", strings.Fields(v), " ", "    ", layout.TextWidth)
 	if l := lossLine(r); l != "" {
-		out = append(out, wrapWords("", strings.Fields(l), " ", "    ", textWidth)...)
+		out = append(out, layout.Wrap("", strings.Fields(l), " ", "    ", layout.TextWidth)...)
 	}
 	switch {
 	case r.Interrupted:
-		out = append(out, wrapWords("INTERRUPTED: ", strings.Fields(interruption(r.Error)), " ", "    ", textWidth)...)
+		out = append(out, layout.Wrap("INTERRUPTED: ", strings.Fields(interruption(r.Error)), " ", "    ", layout.TextWidth)...)
 	case r.Error != "":
-		out = append(out, wrapWords("ERROR: ", strings.Fields(r.Error), " ", "    ", textWidth)...)
+		out = append(out, layout.Wrap("ERROR: ", strings.Fields(r.Error), " ", "    ", layout.TextWidth)...)
 	}
 	return out
 }

@@ -2,10 +2,11 @@ package runner
 
 import (
 	"errors"
-	"github.com/squall-bench/squall/internal/testenv"
 	"reflect"
 	"strconv"
 	"testing"
+
+	"github.com/squall-bench/squall/internal/testenv"
 
 	"github.com/squall-bench/squall/report"
 	"github.com/squall-bench/squall/scenarios"

@@ -2,11 +2,12 @@ package runner
 
 import (
 	"context"
-	"github.com/squall-bench/squall/internal/testenv"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/squall-bench/squall/internal/testenv"
 
 	"github.com/squall-bench/squall/compose"
 	"github.com/squall-bench/squall/report"

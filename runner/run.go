@@ -20,6 +20,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/squall-bench/squall/compose"
+	"github.com/squall-bench/squall/internal/units"
 	"github.com/squall-bench/squall/loadgen"
 	"github.com/squall-bench/squall/report"
 	"github.com/squall-bench/squall/scenarios"
@@ -475,6 +476,6 @@ func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
 
 // us writes a latency in microseconds for a note, to three significant
 // digits as the reports write it ("2.55s", not "2.551807s").
-func us(v int64) string { return report.FormatMicros(float64(v)) }
+func us(v int64) string { return units.FormatMicros(float64(v)) }
 
 func goRedisVersion() string { return redis.Version() }
