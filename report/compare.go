@@ -12,6 +12,7 @@ import (
 
 	"github.com/squall-bench/squall/internal/layout"
 	"github.com/squall-bench/squall/internal/units"
+	"github.com/squall-bench/squall/result"
 )
 
 // This file is `squall compare`: two results (a baseline and a new run) are
@@ -51,18 +52,18 @@ type metricDef struct {
 	name   string
 	unit   unit
 	higher bool
-	value  func(c *Cell) (float64, bool)
+	value  func(c *result.Cell) (float64, bool)
 }
 
-func latencyMetric(kind string, h func(c *Cell) Summary, q func(Summary) int64) metricDef {
-	return metricDef{name: kind, unit: unitUS, value: func(c *Cell) (float64, bool) {
+func latencyMetric(kind string, h func(c *result.Cell) result.Summary, q func(result.Summary) int64) metricDef {
+	return metricDef{name: kind, unit: unitUS, value: func(c *result.Cell) (float64, bool) {
 		s := h(c)
 		return float64(q(s)), s.Count > 0
 	}}
 }
 
-func deliveryMetric(name string, n func(e Events) int64) metricDef {
-	return metricDef{name: name, unit: unitCount, value: func(c *Cell) (float64, bool) {
+func deliveryMetric(name string, n func(e result.Events) int64) metricDef {
+	return metricDef{name: name, unit: unitCount, value: func(c *result.Cell) (float64, bool) {
 		// A producer-only cell checks no delivery: its lost is not a figure.
 		if c.Workload.Consumers == 0 && c.Events.Received == 0 {
 			return 0, false
@@ -73,8 +74,8 @@ func deliveryMetric(name string, n func(e Events) int64) metricDef {
 
 // faultMetric is the worst of a cell's injected faults; faults that could
 // not be injected are skipped, and a recovery of -1 (never) reads +Inf.
-func faultMetric(name string, v func(f FaultResult) float64) metricDef {
-	return metricDef{name: name, unit: unitSeconds, value: func(c *Cell) (float64, bool) {
+func faultMetric(name string, v func(f result.FaultResult) float64) metricDef {
+	return metricDef{name: name, unit: unitSeconds, value: func(c *result.Cell) (float64, bool) {
 		worst, found := 0.0, false
 		for _, f := range c.Faults {
 			if f.Error != "" {
@@ -91,29 +92,29 @@ func faultMetric(name string, v func(f FaultResult) float64) metricDef {
 }
 
 var (
-	pub = func(c *Cell) Summary { return c.Latency.Publish }
-	e2e = func(c *Cell) Summary { return c.Latency.EndToEnd }
-	p50 = func(s Summary) int64 { return s.P50 }
-	p99 = func(s Summary) int64 { return s.P99 }
-	p3n = func(s Summary) int64 { return s.P999 }
+	pub = func(c *result.Cell) result.Summary { return c.Latency.Publish }
+	e2e = func(c *result.Cell) result.Summary { return c.Latency.EndToEnd }
+	p50 = func(s result.Summary) int64 { return s.P50 }
+	p99 = func(s result.Summary) int64 { return s.P99 }
+	p3n = func(s result.Summary) int64 { return s.P999 }
 )
 
 // compareMetrics are the metrics compared, in the order they are shown.
 var compareMetrics = []metricDef{
-	{name: "throughput", unit: unitRate, higher: true, value: func(c *Cell) (float64, bool) { return c.Throughput.AckedPerS, true }},
+	{name: "throughput", unit: unitRate, higher: true, value: func(c *result.Cell) (float64, bool) { return c.Throughput.AckedPerS, true }},
 	latencyMetric("publish_p50", pub, p50),
 	latencyMetric("publish_p99", pub, p99),
 	latencyMetric("publish_p999", pub, p3n),
 	latencyMetric("e2e_p50", e2e, p50),
 	latencyMetric("e2e_p99", e2e, p99),
 	latencyMetric("e2e_p999", e2e, p3n),
-	deliveryMetric("lost", func(e Events) int64 { return e.Lost }),
-	deliveryMetric("duplicated", func(e Events) int64 { return e.Duplicated }),
-	{name: "unacked", unit: unitCount, value: func(c *Cell) (float64, bool) {
+	deliveryMetric("lost", func(e result.Events) int64 { return e.Lost }),
+	deliveryMetric("duplicated", func(e result.Events) int64 { return e.Duplicated }),
+	{name: "unacked", unit: unitCount, value: func(c *result.Cell) (float64, bool) {
 		return float64(c.Events.Failed + c.Events.Indeterminate), true
 	}},
-	faultMetric("unavailable", func(f FaultResult) float64 { return f.UnavailableS }),
-	faultMetric("recovered", func(f FaultResult) float64 { return f.RecoveredS }),
+	faultMetric("unavailable", func(f result.FaultResult) float64 { return f.UnavailableS }),
+	faultMetric("recovered", func(f result.FaultResult) float64 { return f.RecoveredS }),
 }
 
 // capacityMetrics compare two capacity searches (workload.rate: {search:
@@ -129,7 +130,7 @@ var capacityMetrics = []metricDef{
 
 // capacityValue reads a capacity metric from a search's outcome; a knee of
 // 0 means latency never climbed steeply over the rates tried: no figure.
-func capacityValue(name string, c *Capacity) (float64, bool) {
+func capacityValue(name string, c *result.Capacity) (float64, bool) {
 	if name == "knee_rate" {
 		return c.KneeRate, c.KneeRate > 0
 	}
@@ -140,7 +141,7 @@ func capacityValue(name string, c *Capacity) (float64, bool) {
 const CapacityCell = "capacity search"
 
 // compareCapacity compares two searches' highest passing rate and knee.
-func compareCapacity(b, c *Capacity, tol Tolerances) CellComparison {
+func compareCapacity(b, c *result.Capacity, tol Tolerances) CellComparison {
 	cc := CellComparison{Name: CapacityCell, Status: CellCompared}
 	if b.Objective != c.Objective {
 		cc.Setup = append(cc.Setup, fmt.Sprintf("objective %s → %s", orDash(b.Objective), orDash(c.Objective)))
@@ -415,7 +416,7 @@ type RunInfo struct {
 	Interrupted bool
 }
 
-func runInfo(r *Result) RunInfo {
+func runInfo(r *result.Result) RunInfo {
 	return RunInfo{Scenario: r.Scenario, StartedAt: r.StartedAt, Version: r.Version, Error: r.Error, Interrupted: r.Interrupted}
 }
 
@@ -454,7 +455,7 @@ func (c *Comparison) Matched() int {
 // Compare matches the cells of cur with those of base by name and judges
 // every metric under tol. Two single-cell runs are compared even when
 // their cell names differ (a renamed scenario).
-func Compare(base, cur *Result, tol Tolerances) *Comparison {
+func Compare(base, cur *result.Result, tol Tolerances) *Comparison {
 	cmp := &Comparison{Baseline: runInfo(base), New: runInfo(cur), Tolerances: tol}
 	if base.Capacity != nil && cur.Capacity != nil {
 		cmp.Cells = append(cmp.Cells, compareCapacity(base.Capacity, cur.Capacity, tol))
@@ -494,7 +495,7 @@ func Compare(base, cur *Result, tol Tolerances) *Comparison {
 	return cmp
 }
 
-func compareCell(b, c *Cell, tol Tolerances) CellComparison {
+func compareCell(b, c *result.Cell, tol Tolerances) CellComparison {
 	cc := CellComparison{Name: c.Name, Status: CellCompared, Error: c.Error, BaseError: b.Error}
 	if b.Name != c.Name {
 		cc.BaseName = b.Name
@@ -512,7 +513,7 @@ func compareCell(b, c *Cell, tol Tolerances) CellComparison {
 }
 
 // setupChanges lists the target and workload settings that differ.
-func setupChanges(b, c *Cell) []string {
+func setupChanges(b, c *result.Cell) []string {
 	var out []string
 	diff := func(what, x, y string) {
 		if x != y {
@@ -702,7 +703,7 @@ func (m MetricDelta) Describe() string {
 func (c *Comparison) Regressions() []string {
 	var out []string
 	if c.New.Interrupted {
-		out = append(out, "the new run was interrupted: "+interruption(c.New.Error))
+		out = append(out, "the new run was interrupted: "+result.Interruption(c.New.Error))
 	} else if c.New.Error != "" {
 		out = append(out, "the new run did not complete: "+c.New.Error)
 	}

@@ -7,13 +7,16 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/result/resulttest"
 )
 
 // compareFailover is a failover run against its baseline with a bit of
 // everything: within tolerance, better, regressed, never recovered.
 func compareFailover(t *testing.T) *Comparison {
 	t.Helper()
-	base, cur := failoverResult(), failoverResult()
+	base, cur := resulttest.FailoverResult(), resulttest.FailoverResult()
 	cur.StartedAt = "2025-11-25T09:12:00Z"
 	c := &cur.Cells[0]
 	c.Throughput.AckedPerS = 19500      // -1.8%: ok under 5%
@@ -38,7 +41,7 @@ func compareFailover(t *testing.T) *Comparison {
 // compareMatrix is a matrix whose cells changed: one removed, one added,
 // the others within tolerance or better.
 func compareMatrix() *Comparison {
-	base, cur := matrixResult(), matrixResult()
+	base, cur := resulttest.MatrixResult(), resulttest.MatrixResult()
 	cur.StartedAt = "2025-11-25T09:30:00Z"
 	cur.Cells[0].Throughput.AckedPerS *= 1.12
 	cur.Cells[1].Latency.Publish.P99 = 1950
@@ -51,7 +54,7 @@ func compareMatrix() *Comparison {
 
 // compareInterrupted is a new run that was interrupted mid-cell.
 func compareInterrupted() *Comparison {
-	base, cur := passResult(), passResult()
+	base, cur := resulttest.PassResult(), resulttest.PassResult()
 	cur.Interrupted = true
 	cur.Error = "interrupted: stopped after 9.4s of the measured phase; partial results kept"
 	cur.Cells[0].Error = cur.Error
@@ -70,18 +73,18 @@ func compareCapacitySearch() *Comparison {
 }
 
 // capacityDropped is capacityResult one step lower.
-func capacityDropped() *Result {
+func capacityDropped() *result.Result {
 	cur := capacityResult()
 	cur.StartedAt = "2025-11-25T10:00:00Z"
 	cur.Cells = cur.Cells[:5]
 	c := &cur.Cells[4]
 	c.Latency.EndToEnd.P99 = 12_500
-	c.SLO = CheckSLO(c, []Objective{{Name: "e2e_p99", Limit: "10ms", Value: 10_000}})
-	c.Pass = allPass(c.SLO)
+	c.SLO = result.CheckSLO(c, []result.Objective{{Name: "e2e_p99", Limit: "10ms", Value: 10_000}})
+	c.Pass = resulttest.AllPass(c.SLO)
 	cur.Capacity.Points = cur.Capacity.Points[:5]
 	cur.Capacity.Points[4].P99us, cur.Capacity.Points[4].Pass = 12_500, false
 	cur.Capacity.MaxRate, cur.Capacity.KneeRate = 16000, 8000
-	cur.Pass = CapacityPass(cur)
+	cur.Pass = result.CapacityPass(cur)
 	return cur
 }
 
@@ -138,7 +141,7 @@ func TestCompareGolden(t *testing.T) {
 		{"compare-text-capacity.golden", "text", compareCapacitySearch()},
 		{"compare-md-capacity.golden", "md", compareCapacitySearch()},
 	} {
-		t.Run(tc.name, func(t *testing.T) { golden(t, tc.name, renderCmp(t, tc.c, tc.format)) })
+		t.Run(tc.name, func(t *testing.T) { resulttest.Golden(t, tc.name, renderCmp(t, tc.c, tc.format)) })
 	}
 }
 
@@ -322,7 +325,7 @@ func TestCompareJUnitParses(t *testing.T) {
 }
 
 func TestCompareSingleCellsPairAcrossNames(t *testing.T) {
-	base, cur := passResult(), passResult()
+	base, cur := resulttest.PassResult(), resulttest.PassResult()
 	cur.Cells[0].Name = "quickstart-v2"
 	c := Compare(base, cur, DefaultTolerances())
 	if c.Matched() != 1 || c.Cells[0].BaseName != "quickstart" || c.Regressed() {

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/squall-bench/squall/internal/units"
+	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/result/resulttest"
 )
 
 // failoverEvents are the fault events of failoverResult and
@@ -28,7 +30,7 @@ var failoverEvents = []struct {
 // TestOneTimePerEvent extracts every time each rendering shows for each
 // fault event and checks they are all the same figure, in the same place.
 func TestOneTimePerEvent(t *testing.T) {
-	r := failoverResult()
+	r := resulttest.FailoverResult()
 	got := map[string][]string{} // event → every time shown for it, labelled by where
 	add := func(event, where, v string) { got[event] = append(got[event], where+"="+v) }
 
@@ -174,18 +176,18 @@ func TestMarkerTimeRoundTrip(t *testing.T) {
 func TestHTMLGolden(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		r    *Result
+		r    *result.Result
 		d    *RunData
 	}{
-		{"html-failover.golden", failoverResult(), &RunData{Cells: []CellData{failoverCellData()}, Scenario: "name: stream-failover\n"}},
-		{"html-noobjectives.golden", noObjectivesResult(), nil},
+		{"html-failover.golden", resulttest.FailoverResult(), &RunData{Cells: []CellData{failoverCellData()}, Scenario: "name: stream-failover\n"}},
+		{"html-noobjectives.golden", resulttest.NoObjectivesResult(), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer
 			if err := HTML(&b, tc.r, tc.d); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tc.name, b.Bytes())
+			resulttest.Golden(t, tc.name, b.Bytes())
 		})
 	}
 }

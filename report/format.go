@@ -5,7 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/squall-bench/squall/internal/units"
+	"github.com/squall-bench/squall/result"
 )
 
 // Formats are the names Render accepts, in the order help text shows them.
@@ -14,22 +14,16 @@ var Formats = []string{"text", "md", "json", "html"}
 // Render writes r in the named format (text, md, json or html); "" means
 // text. html here has only r to draw from; HTMLFromDir adds the run
 // directory's timelines and histograms.
-func Render(w io.Writer, r *Result, format string) error {
+func Render(w io.Writer, r *result.Result, format string) error {
 	switch format {
 	case "", "text":
 		return Text(w, r)
 	case "md":
 		return Markdown(w, r)
 	case "json":
-		return JSON(w, r)
+		return result.JSON(w, r)
 	case "html":
 		return HTML(w, r, nil)
 	}
 	return fmt.Errorf("unknown format %q: valid formats are %s", format, strings.Join(Formats, ", "))
 }
-
-// fmtUS and finite are units' forms under the names the run-directory
-// reader and the latency split still use.
-func fmtUS(us float64) string { return units.FormatMicros(us) }
-
-func finite(v float64) bool { return units.Finite(v) }

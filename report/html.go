@@ -11,6 +11,7 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/squall-bench/squall/internal/units"
+	"github.com/squall-bench/squall/result"
 )
 
 // CellData is what a run directory holds for one cell beside result.json:
@@ -43,7 +44,7 @@ func (d *RunData) cell(i int) CellData {
 // capacity curve, and per cell its charts and tables. d may be nil: the
 // charts drawn from the timeline then say so, and the percentile
 // distribution falls back to the summary percentiles.
-func HTML(w io.Writer, r *Result, d *RunData) error {
+func HTML(w io.Writer, r *result.Result, d *RunData) error {
 	p := &page{}
 	p.doc(r, d)
 	_, err := io.WriteString(w, p.String())
@@ -67,8 +68,8 @@ const (
 	maxRows = 40 // timeline markers listed under a chart
 )
 
-func (p *page) doc(r *Result, d *RunData) {
-	o, verdict := runVerdict(r)
+func (p *page) doc(r *result.Result, d *RunData) {
+	o, verdict := result.RunVerdict(r)
 	title := "squall · " + r.Scenario
 	p.printf("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n")
 	p.printf("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n")
@@ -78,13 +79,13 @@ func (p *page) doc(r *Result, d *RunData) {
 	facts := runFacts(r)
 	facts = append(facts, pluralCount(len(r.Cells), "cell", "cells"))
 	p.printf(`<p class="facts">%s</p>`, esc(strings.Join(facts, " · ")))
-	p.printf(`<div class="verdict %s"><span class="badge">%s</span>%s</div>`, o.class(), o.word(), esc(verdictText(o, verdict)))
-	if l := lossLine(r); l != "" {
+	p.printf(`<div class="verdict %s"><span class="badge">%s</span>%s</div>`, outcomeClass(o), o.Word(), esc(verdictText(o, verdict)))
+	if l := result.LossLine(r); l != "" {
 		p.printf(`<div class="banner fail loss"><b>%s</b></div>`, esc(l))
 	}
 	switch {
 	case r.Interrupted:
-		p.printf(`<div class="banner warn"><b>Interrupted:</b> %s</div>`, esc(interruption(r.Error)))
+		p.printf(`<div class="banner warn"><b>Interrupted:</b> %s</div>`, esc(result.Interruption(r.Error)))
 	case r.Error != "":
 		p.printf(`<div class="banner fail"><b>Error:</b> %s</div>`, esc(r.Error))
 	}
@@ -126,13 +127,13 @@ func pluralCount(n int, one, many string) string {
 
 // statusPill is a cell's outcome as a coloured word (grey when it had no
 // objectives to judge).
-func statusPill(c *Cell) string {
-	o := cellOutcome(c)
-	return `<span class="pill ` + o.class() + `">` + o.word() + `</span>`
+func statusPill(c *result.Cell) string {
+	o := result.CellOutcome(c)
+	return `<span class="pill ` + outcomeClass(o) + `">` + o.Word() + `</span>`
 }
 
 // matrix writes the comparison table and the across-cell bar charts.
-func (p *page) matrix(r *Result) {
+func (p *page) matrix(r *result.Result) {
 	p.printf(`<section class="matrix"><h2>Comparison across %d cells</h2>`, len(r.Cells))
 	offered, servers := anyOffered(r.Cells), serversDiffer(r.Cells)
 	p.printf(`<div class="card"><table class="compare"><thead><tr><th>cell</th>`)
@@ -194,7 +195,7 @@ func (p *page) matrix(r *Result) {
 	p.printf(`</div></section>`)
 }
 
-func summaryP99(s Summary) float64 {
+func summaryP99(s result.Summary) float64 {
 	if s.Count == 0 {
 		return math.NaN()
 	}
@@ -232,7 +233,7 @@ func sumErrors(m map[string]int64) int64 {
 }
 
 // paramsLine shows a cell's matrix parameters under its name.
-func paramsLine(c *Cell) string {
+func paramsLine(c *result.Cell) string {
 	if len(c.Params) == 0 {
 		return ""
 	}
@@ -251,8 +252,8 @@ func paramsLine(c *Cell) string {
 }
 
 // capacity writes the latency-vs-throughput curve of a rate search.
-func (p *page) capacity(cp *Capacity) {
-	pts := append([]CapacityPoint(nil), cp.Points...)
+func (p *page) capacity(cp *result.Capacity) {
+	pts := append([]result.CapacityPoint(nil), cp.Points...)
 	sort.SliceStable(pts, func(i, j int) bool { return pts[i].Rate < pts[j].Rate })
 	p.printf(`<section class="capacity"><h2>Capacity</h2>`)
 	p.printf(`<p class="facts">objective <code>%s</code> · highest passing rate <b>%s</b> · knee <b>%s</b> · %s tried</p>`,
@@ -292,7 +293,7 @@ func (p *page) capacity(cp *Capacity) {
 	for i, pt := range pts {
 		p50[i], p99[i], carried[i] = xy{pt.Rate, float64(pt.P50us)}, xy{pt.Rate, float64(pt.P99us)}, xy{pt.Rate, pt.AckedPerS}
 		tips[i] = fmt.Sprintf("%s: offered %s, carried %s, p50 %s, p99 %s, %s", pt.Cell, units.FormatRate(pt.Rate), units.FormatRate(pt.AckedPerS),
-			units.FormatMicros(float64(pt.P50us)), units.FormatMicros(float64(pt.P99us)), passWord(pt.Pass))
+			units.FormatMicros(float64(pt.P50us)), units.FormatMicros(float64(pt.P99us)), result.PassWord(pt.Pass))
 	}
 	passPts := func(src []xy, want bool) ([]xy, []string) {
 		var out []xy
@@ -362,7 +363,7 @@ func (p *page) capacity(cp *Capacity) {
 	for _, pt := range cp.Points {
 		p.printf(`<tr><td>%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="c"><span class="pill %s">%s</span></td></tr>`,
 			esc(pt.Cell), units.FormatRate(pt.Rate), units.FormatRate(pt.AckedPerS), units.FormatMicros(float64(pt.P50us)), units.FormatMicros(float64(pt.P99us)),
-			strings.ToLower(passWord(pt.Pass)), passWord(pt.Pass))
+			strings.ToLower(result.PassWord(pt.Pass)), result.PassWord(pt.Pass))
 	}
 	p.printf(`</tbody></table></div></section>`)
 }
@@ -370,7 +371,7 @@ func (p *page) capacity(cp *Capacity) {
 // geometricRates reports whether a search's rates step by a factor rather
 // than by an amount: three or more positive rates spanning at least 4×
 // whose steps are more even in log than in linear terms.
-func geometricRates(pts []CapacityPoint) bool {
+func geometricRates(pts []result.CapacityPoint) bool {
 	var rs []float64
 	for _, pt := range pts {
 		if pt.Rate > 0 && (len(rs) == 0 || pt.Rate > rs[len(rs)-1]) {
@@ -419,29 +420,29 @@ func (p *page) figure(title, sub, legendHTML, svg, noteHTML string) {
 }
 
 // cell writes one cell's section: header, key figures, charts and tables.
-func (p *page) cell(r *Result, i int, cd CellData, span float64) {
+func (p *page) cell(r *result.Result, i int, cd CellData, span float64) {
 	c := &r.Cells[i]
 	p.printf(`<section class="cell" id="cell-%d"><div class="cell-head"><h2>%s</h2>%s</div>`, i+1, esc(cellName(c)), statusPill(c))
 	p.printf(`<p class="facts">%s</p>%s`, esc(strings.Join(cellFacts(c), " · ")), paramsLine(c))
 	if c.Error != "" && !saidAtEnd(r, c) {
 		if r.Interrupted && c.Error == r.Error {
-			p.printf(`<div class="banner warn"><b>Interrupted:</b> %s</div>`, esc(interruption(c.Error)))
+			p.printf(`<div class="banner warn"><b>Interrupted:</b> %s</div>`, esc(result.Interruption(c.Error)))
 		} else {
 			p.printf(`<div class="banner fail"><b>Error:</b> %s</div>`, esc(c.Error))
 		}
 	}
-	consumers := hasConsumers(c)
-	if alarms := deliveryAlarms(c); len(alarms) > 0 && consumers {
+	consumers := result.HasConsumers(c)
+	if alarms := result.DeliveryAlarms(c); len(alarms) > 0 && consumers {
 		p.printf(`<div class="banner fail">%s</div>`, strings.Join(escAll(alarms), "<br/>"))
 	}
 	var warns []string
-	if sat := saturationText(c); sat != "" {
+	if sat := result.SaturationText(c); sat != "" {
 		warns = append(warns, "SATURATED: "+sat)
 	}
 	if w := proxyWarning(c); w != "" {
 		warns = append(warns, w)
 	}
-	for _, w := range deliveryWarnings(c) {
+	for _, w := range result.DeliveryWarnings(c) {
 		if consumers || !strings.HasPrefix(w, "STRANDED") {
 			warns = append(warns, w)
 		}
@@ -502,8 +503,8 @@ func (p *page) cell(r *Result, i int, cd CellData, span float64) {
 }
 
 // kpis is the row of headline figures at the top of a cell.
-func (p *page) kpis(c *Cell) {
-	consumers := hasConsumers(c)
+func (p *page) kpis(c *result.Cell) {
+	consumers := result.HasConsumers(c)
 	type kpi struct{ k, v, cls string }
 	var ks []kpi
 	if c.Throughput.OfferedPerS > 0 {
@@ -592,7 +593,7 @@ const (
 
 // timeSpan is how much time a cell's charts must show: the timeline, the
 // measured phase and every fault event.
-func timeSpan(c *Cell, tl []Second) float64 {
+func timeSpan(c *result.Cell, tl []Second) float64 {
 	hi := c.DurationS
 	if n := len(tl); n > 0 {
 		hi = math.Max(hi, tl[n-1].T)
@@ -613,7 +614,7 @@ func timeSpan(c *Cell, tl []Second) float64 {
 
 // runTimeSpan is the time span every cell's charts share, the longest
 // cell's, so the cells of a matrix read against each other.
-func runTimeSpan(r *Result, d *RunData) float64 {
+func runTimeSpan(r *result.Result, d *RunData) float64 {
 	hi := 0.0
 	for i := range r.Cells {
 		if v := timeSpan(&r.Cells[i], d.cell(i).Timeline); units.Finite(v) {
@@ -642,7 +643,7 @@ func timeAxis(span float64, n int, a, b float64) linAxis {
 
 // faultKeys are the legend entries for what decorate draws on a cell's
 // time charts, each only when something of its kind is drawn.
-func faultKeys(c *Cell, tl []Second) [][2]string {
+func faultKeys(c *result.Cell, tl []Second) [][2]string {
 	var window, instant, failed, promoted, healed, unavail bool
 	for _, f := range c.Faults {
 		switch {
@@ -702,11 +703,11 @@ func timelineMarkers(tl []Second) []Marker {
 // its own time as result.json and timeline.csv hold it: the drain after the
 // measured phase, each fault's window (or instant), the promotion of a
 // replica and the heal as lines of their own, and a pin per timeline marker.
-func decorate(ch *chart, c *Cell, tl []Second, short bool) {
+func decorate(ch *chart, c *result.Cell, tl []Second, short bool) {
 	if n := len(tl); n > 0 && c.DurationS > 0 && tl[n-1].T > c.DurationS+0.5 {
 		ch.band("drain", c.DurationS, tl[n-1].T, "drain", "drain: producers stopped, consumers finishing")
 	}
-	faults := append([]FaultResult(nil), c.Faults...)
+	faults := append([]result.FaultResult(nil), c.Faults...)
 	sort.SliceStable(faults, func(i, j int) bool { return faults[i].AtS < faults[j].AtS })
 	for _, f := range faults {
 		name := faultName(f)
@@ -742,7 +743,7 @@ func decorate(ch *chart, c *Cell, tl []Second, short bool) {
 	}
 }
 
-func throughputChart(c *Cell, tl []Second, consumers bool, span float64) string {
+func throughputChart(c *result.Cell, tl []Second, consumers bool, span float64) string {
 	ch := newChart("throughput", "Throughput over time", wideW, chartH)
 	dts := rowIntervals(tl)
 	sent, acked, recv, errs := make([]xy, len(tl)), make([]xy, len(tl)), make([]xy, len(tl)), make([]xy, len(tl))
@@ -810,7 +811,7 @@ func throughputChart(c *Cell, tl []Second, consumers bool, span float64) string 
 
 // latencyTimelineCharts draws publish and end-to-end latency per second on
 // one shared log scale, so the two read against each other.
-func latencyTimelineCharts(c *Cell, tl []Second, consumers bool, span float64) [2]string {
+func latencyTimelineCharts(c *result.Cell, tl []Second, consumers bool, span float64) [2]string {
 	var all []float64
 	for _, s := range tl {
 		all = append(all, float64(s.Publish.P50), float64(s.Publish.P99), float64(s.Publish.Max))
@@ -860,11 +861,11 @@ func latencyTimelineCharts(c *Cell, tl []Second, consumers bool, span float64) [
 // distributionChart plots latency against percentile on HdrHistogram's
 // "nines" axis, from the full histograms where the run directory has them,
 // else from the summary percentiles in result.json.
-func distributionChart(c *Cell, cd CellData, consumers bool) (string, string) {
+func distributionChart(c *result.Cell, cd CellData, consumers bool) (string, string) {
 	kinds := []struct {
 		k     Kind
 		class string
-		s     Summary
+		s     result.Summary
 	}{
 		{Publish, "s-publish", c.Latency.Publish},
 		{Service, "s-service", c.Latency.Service},
@@ -956,11 +957,11 @@ func histogramPoints(h *hdrhistogram.Histogram, nines int) []xy {
 	return pts
 }
 
-func (p *page) latencyTable(c *Cell) {
+func (p *page) latencyTable(c *result.Cell) {
 	p.printf(`<div class="card"><h3>Latency percentiles</h3><table class="latency"><thead><tr><th></th><th class="n">p50</th><th class="n">p90</th><th class="n">p99</th><th class="n">p99.9</th><th class="n">max</th><th class="n">mean</th></tr></thead><tbody>`)
 	for _, k := range []struct {
 		name string
-		s    Summary
+		s    result.Summary
 	}{{"publish", c.Latency.Publish}, {"service", c.Latency.Service}, {"end-to-end", c.Latency.EndToEnd}, {"send delay", c.Latency.SendDelay}} {
 		cells := summaryCells(k.s)
 		mean := "–"
@@ -983,7 +984,7 @@ func (p *page) latencyTable(c *Cell) {
 	p.printf(`<p class="note"><b>publish</b>: intended send → Redis acknowledged. <b>service</b>: actual send → Redis acknowledged, Redis's own time. <b>end-to-end</b>: intended send → a consumer got the event. <b>send delay</b>: intended → actual send, the generator's own lag. Publish and end-to-end are measured from the intended send time, so a stall is not hidden (no coordinated omission).</p></div>`)
 }
 
-func (p *page) eventsTable(c *Cell, consumers bool) {
+func (p *page) eventsTable(c *result.Cell, consumers bool) {
 	e := c.Events
 	rows := []struct {
 		name     string
@@ -1028,7 +1029,7 @@ func (p *page) eventsTable(c *Cell, consumers bool) {
 	p.printf(`</div>`)
 }
 
-func (p *page) sloTable(c *Cell) {
+func (p *page) sloTable(c *result.Cell) {
 	p.printf(`<div class="card"><h3>Objectives</h3>`)
 	if len(c.SLO) == 0 {
 		p.printf(`<p class="muted">No objectives set: nothing was judged.</p></div>`)
@@ -1037,12 +1038,12 @@ func (p *page) sloTable(c *Cell) {
 	p.printf(`<table class="slo"><thead><tr><th>objective</th><th class="n">limit</th><th class="n">observed</th><th class="c">verdict</th></tr></thead><tbody>`)
 	for _, s := range c.SLO {
 		p.printf(`<tr><td><code>%s</code></td><td class="n">%s</td><td class="n">%s</td><td class="c"><span class="pill %s">%s</span></td></tr>`,
-			esc(s.Name), esc(s.Limit), esc(observedText(c, s)), strings.ToLower(passWord(s.Pass)), passWord(s.Pass))
+			esc(s.Name), esc(s.Limit), esc(result.ObservedText(c, s)), strings.ToLower(result.PassWord(s.Pass)), result.PassWord(s.Pass))
 	}
 	p.printf(`</tbody></table></div>`)
 }
 
-func (p *page) errorsTable(c *Cell) {
+func (p *page) errorsTable(c *result.Cell) {
 	p.printf(`<div class="card"><h3>Errors by class</h3>`)
 	total := sumErrors(c.Errors)
 	if len(c.Errors) == 0 {
@@ -1060,7 +1061,7 @@ func (p *page) errorsTable(c *Cell) {
 	p.printf(`</tbody></table></div>`)
 }
 
-func (p *page) faultsTable(c *Cell) {
+func (p *page) faultsTable(c *result.Cell) {
 	// Columns that no fault fills are left out, so the table fits the page.
 	var promoted, errs, shards bool
 	for _, f := range c.Faults {
@@ -1086,7 +1087,7 @@ func (p *page) faultsTable(c *Cell) {
 		if f.Role != "" {
 			node = strings.TrimSpace(node + " (" + f.Role + ")")
 		}
-		recovered := recoveredText(c, f)
+		recovered := result.RecoveredText(c, f)
 		p.printf(`<tr><td class="nowrap"><b>%s</b></td><td>%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td>`,
 			esc(strings.TrimSpace(f.Action+" "+f.Target)), esc(dash(node)), units.FormatAt(f.AtS), esc(dash(strings.Trim(healedAt(f), "-"))),
 			units.FormatSeconds(f.UnavailableS), units.FormatSeconds(f.ProducersUnavailableS), units.FormatSeconds(f.ConsumersUnavailableS), recovered)
@@ -1135,7 +1136,7 @@ func dash(s string) string {
 
 // setup writes what ran: target, nodes, workload, client and the server's
 // own call counts.
-func (p *page) setup(c *Cell) {
+func (p *page) setup(c *result.Cell) {
 	t, wl, cl := c.Target, c.Workload, c.Client
 	p.printf(`<div class="grid2 setup"><div class="card"><h3>Target</h3><dl>`)
 	dl := func(k, v string) {

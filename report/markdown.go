@@ -6,22 +6,23 @@ import (
 
 	"github.com/squall-bench/squall/internal/layout"
 	"github.com/squall-bench/squall/internal/units"
+	"github.com/squall-bench/squall/result"
 )
 
 // Markdown writes summary.md: the verdict first, then the headline figures
 // of each cell as GitHub-flavoured Markdown tables, to paste in a pull
 // request or a CI job summary.
-func Markdown(w io.Writer, r *Result) error {
+func Markdown(w io.Writer, r *result.Result) error {
 	ew := layout.NewWriter(w)
-	o, v := runVerdict(r)
+	o, v := result.RunVerdict(r)
 	ew.Printf("### %s %s\n\n", mdStatusIcon(o), layout.MDText(v))
 	facts := append([]string{"squall run of `" + layout.MDCode(r.Scenario) + "`"}, layout.MDAll(runFacts(r))...)
 	ew.Line(strings.Join(facts, " · "))
-	if l := lossLine(r); l != "" {
+	if l := result.LossLine(r); l != "" {
 		ew.Printf("\n> ⚠️ **%s**\n", layout.MDText(l))
 	}
 	if r.Interrupted {
-		ew.Printf("\n> **Interrupted:** %s\n", layout.MDText(interruption(r.Error)))
+		ew.Printf("\n> **Interrupted:** %s\n", layout.MDText(result.Interruption(r.Error)))
 	} else if r.Error != "" {
 		ew.Printf("\n> **Error:** %s\n", layout.MDText(r.Error))
 	}
@@ -31,7 +32,7 @@ func Markdown(w io.Writer, r *Result) error {
 		for i := range r.Cells {
 			c := &r.Cells[i]
 			row := comparisonRow(c, layout.MDText(cellName(c)), offered, servers)
-			row[len(row)-1] = mdStatusIcon(cellOutcome(c))
+			row[len(row)-1] = mdStatusIcon(result.CellOutcome(c))
 			rows = append(rows, row)
 		}
 		ew.Line("")
@@ -48,19 +49,19 @@ func Markdown(w io.Writer, r *Result) error {
 	return ew.Err()
 }
 
-func mdCell(ew *layout.Writer, r *Result, c *Cell) {
-	ew.Printf("#### %s %s\n\n", mdStatusIcon(cellOutcome(c)), layout.MDText(cellName(c)))
+func mdCell(ew *layout.Writer, r *result.Result, c *result.Cell) {
+	ew.Printf("#### %s %s\n\n", mdStatusIcon(result.CellOutcome(c)), layout.MDText(cellName(c)))
 	ew.Line(strings.Join(layout.MDAll(cellFacts(c)), " · "))
 	if c.Error != "" && !saidAtEnd(r, c) {
 		if r.Interrupted && c.Error == r.Error {
-			ew.Printf("\n> **Interrupted:** %s\n", layout.MDText(interruption(c.Error)))
+			ew.Printf("\n> **Interrupted:** %s\n", layout.MDText(result.Interruption(c.Error)))
 		} else {
 			ew.Printf("\n> **Error:** %s\n", layout.MDText(c.Error))
 		}
 	}
 
 	ew.Printf("\n**Throughput:** %s\n", strings.Join(throughputItems(c), " · "))
-	if sat := saturationText(c); sat != "" {
+	if sat := result.SaturationText(c); sat != "" {
 		ew.Printf("\n⚠️ **Saturated:** %s\n", layout.MDText(sat))
 	}
 	if w := proxyWarning(c); w != "" {
@@ -77,7 +78,7 @@ func mdCell(ew *layout.Writer, r *Result, c *Cell) {
 		"duplicated", "duplicate deliveries", "reordered"}
 	counts := []int64{e.Sent, e.Dropped, e.Acked, e.Failed, e.Indeterminate, e.Received, e.Lost, e.Stranded, e.Recovered,
 		e.Duplicated, e.DuplicateDeliveries, e.Reordered}
-	if !hasConsumers(c) {
+	if !result.HasConsumers(c) {
 		names, counts = names[:5], counts[:5]
 	}
 	vals := make([]string, len(counts))
@@ -89,12 +90,12 @@ func mdCell(ew *layout.Writer, r *Result, c *Cell) {
 	}
 	ew.Line("")
 	ew.Lines(layout.MDTable([][]string{names, vals}, strings.Repeat("r", len(names))))
-	if hasConsumers(c) {
-		for _, a := range deliveryAlarms(c) {
+	if result.HasConsumers(c) {
+		for _, a := range result.DeliveryAlarms(c) {
 			ew.Printf("\n⚠️ %s\n", layout.MDText(a))
 		}
 	}
-	for _, a := range deliveryWarnings(c) {
+	for _, a := range result.DeliveryWarnings(c) {
 		ew.Printf("\n%s\n", layout.MDText(a))
 	}
 	if len(c.Errors) > 0 {
@@ -103,7 +104,7 @@ func mdCell(ew *layout.Writer, r *Result, c *Cell) {
 	if len(c.SLO) > 0 {
 		rows := [][]string{{"objective", "limit", "observed", "pass"}}
 		for _, s := range c.SLO {
-			rows = append(rows, []string{"`" + layout.MDCode(s.Name) + "`", layout.MDText(s.Limit), layout.MDText(observedText(c, s)), layout.MDIcon(s.Pass)})
+			rows = append(rows, []string{"`" + layout.MDCode(s.Name) + "`", layout.MDText(s.Limit), layout.MDText(result.ObservedText(c, s)), layout.MDIcon(s.Pass)})
 		}
 		ew.Line("")
 		ew.Lines(layout.MDTable(rows, "lrrc"))
@@ -112,7 +113,7 @@ func mdCell(ew *layout.Writer, r *Result, c *Cell) {
 		rows := [][]string{{"fault", "at", "healed", "unavailable", "recovered", "promoted", "lost", "error"}}
 		for _, f := range c.Faults {
 			rows = append(rows, []string{layout.MDText(faultName(f)), units.FormatAt(f.AtS), healedAt(f),
-				units.FormatSeconds(f.UnavailableS), recoveredText(c, f), layout.MDText(promotedText(f)), units.FormatCount(f.LostAcked), layout.MDText(f.Error)})
+				units.FormatSeconds(f.UnavailableS), result.RecoveredText(c, f), layout.MDText(promotedText(f)), units.FormatCount(f.LostAcked), layout.MDText(f.Error)})
 		}
 		ew.Line("")
 		ew.Lines(layout.MDTable(rows, "lrrrrlrl"))
@@ -126,7 +127,7 @@ func mdCell(ew *layout.Writer, r *Result, c *Cell) {
 }
 
 // mdCapacity is a capacity search's curve, highest passing rate and knee.
-func mdCapacity(ew *layout.Writer, cp *Capacity) {
+func mdCapacity(ew *layout.Writer, cp *result.Capacity) {
 	ew.Line("#### Capacity")
 	ew.Line("")
 	ew.Printf("Search by `%s` · **max rate:** %s · **knee:** %s\n\n", layout.MDCode(cp.Objective),
@@ -139,11 +140,11 @@ func mdCapacity(ew *layout.Writer, cp *Capacity) {
 
 // mdStatusIcon is a run's or a cell's outcome as an icon: a grey circle
 // when there were no objectives to judge.
-func mdStatusIcon(o outcome) string {
+func mdStatusIcon(o result.Outcome) string {
 	switch o {
-	case outcomePass:
+	case result.OutcomePass:
 		return "✅"
-	case outcomeNone:
+	case result.OutcomeNone:
 		return "⚪"
 	}
 	return "❌"

@@ -8,6 +8,7 @@ import (
 
 	"github.com/squall-bench/squall/internal/layout"
 	"github.com/squall-bench/squall/internal/units"
+	"github.com/squall-bench/squall/result"
 )
 
 // labelWidth lines up the values after the labels of the one-line sections.
@@ -18,7 +19,7 @@ const labelWidth = 12
 // notes; a comparison table when there are several cells; and a verdict.
 // Plain text without colours, so it reads the same in a terminal, a CI log
 // and a file.
-func Text(w io.Writer, r *Result) error {
+func Text(w io.Writer, r *result.Result) error {
 	ew := layout.NewWriter(w)
 	ew.Lines(layout.Wrap("", append([]string{"scenario " + r.Scenario}, runFacts(r)...), " · ", "    ", layout.TextWidth))
 	if len(r.Cells) == 0 {
@@ -44,15 +45,15 @@ func Text(w io.Writer, r *Result) error {
 
 // textCapacity is a capacity search's curve as a table, then its highest
 // passing rate and its knee.
-func textCapacity(ew *layout.Writer, cp *Capacity) {
+func textCapacity(ew *layout.Writer, cp *result.Capacity) {
 	ew.Lines(labelled("capacity", []string{"search by " + cp.Objective}))
-	ew.Lines(layout.Table("", capacityRows(cp, func(s string) string { return s }, passWord)))
+	ew.Lines(layout.Table("", capacityRows(cp, func(s string) string { return s }, result.PassWord)))
 	ew.Lines(labelled("max rate", maxRateText(cp)))
 	ew.Lines(labelled("knee", kneeText(cp)))
 }
 
 // runFacts are the run-level facts after the scenario name.
-func runFacts(r *Result) []string {
+func runFacts(r *result.Result) []string {
 	var facts []string
 	if r.StartedAt != "" {
 		facts = append(facts, "started "+r.StartedAt)
@@ -63,13 +64,13 @@ func runFacts(r *Result) []string {
 	return facts
 }
 
-func textCell(ew *layout.Writer, r *Result, c *Cell) {
+func textCell(ew *layout.Writer, r *result.Result, c *result.Cell) {
 	ew.Lines(layout.Wrap("", append([]string{"== " + cellName(c)}, cellFacts(c)...), " · ", "   ", layout.TextWidth))
 	ew.Line("")
 
 	ew.Lines(labelled("throughput", throughputItems(c)))
 	indent := strings.Repeat(" ", labelWidth)
-	if sat := saturationText(c); sat != "" {
+	if sat := result.SaturationText(c); sat != "" {
 		ew.Lines(layout.Wrap(indent+"SATURATED: ", strings.Fields(sat), " ", indent+"    ", layout.TextWidth))
 	}
 	if w := proxyWarning(c); w != "" {
@@ -95,7 +96,7 @@ func textCell(ew *layout.Writer, r *Result, c *Cell) {
 		ew.Line("")
 		rows := [][]string{{"objective", "limit", "observed"}}
 		for _, s := range c.SLO {
-			rows = append(rows, []string{passWord(s.Pass) + "  " + s.Name, s.Limit, observedText(c, s)})
+			rows = append(rows, []string{result.PassWord(s.Pass) + "  " + s.Name, s.Limit, result.ObservedText(c, s)})
 		}
 		ew.Lines(layout.Table("", rows))
 	}
@@ -112,18 +113,18 @@ func textCell(ew *layout.Writer, r *Result, c *Cell) {
 	}
 }
 
-// cellErrorLines say why a cell stopped; the run's interruption reads as
+// cellErrorLines say why a cell stopped; the run's Interruption reads as
 // one, not as an error.
-func cellErrorLines(r *Result, c *Cell) []string {
+func cellErrorLines(r *result.Result, c *result.Cell) []string {
 	if r.Interrupted && c.Error == r.Error {
-		return layout.Wrap("INTERRUPTED: ", strings.Fields(interruption(c.Error)), " ", "    ", layout.TextWidth)
+		return layout.Wrap("INTERRUPTED: ", strings.Fields(result.Interruption(c.Error)), " ", "    ", layout.TextWidth)
 	}
 	return layout.Wrap("ERROR: ", strings.Fields(c.Error), " ", "    ", layout.TextWidth)
 }
 
 // throughputItems are the per-second rates: what the schedule offered (open
 // loop only), then what was carried; received only where consumers ran.
-func throughputItems(c *Cell) []string {
+func throughputItems(c *result.Cell) []string {
 	var tp []string
 	if c.Throughput.OfferedPerS > 0 {
 		tp = append(tp, "offered "+units.FormatRate(c.Throughput.OfferedPerS))
@@ -136,7 +137,7 @@ func throughputItems(c *Cell) []string {
 }
 
 // cellName is the cell's name, or a stand-in so the header never starts blank.
-func cellName(c *Cell) string {
+func cellName(c *result.Cell) string {
 	if c.Name == "" {
 		return "(unnamed cell)"
 	}
@@ -144,7 +145,7 @@ func cellName(c *Cell) string {
 }
 
 // cellFacts describe what ran: the target, then the workload.
-func cellFacts(c *Cell) []string {
+func cellFacts(c *result.Cell) []string {
 	var f []string
 	add := func(s string) {
 		if s = strings.TrimSpace(s); s != "" {
@@ -182,11 +183,11 @@ func labelled(label string, items []string) []string {
 	return layout.Wrap(layout.Pad(label, labelWidth, false), items, "  ", indent, layout.TextWidth)
 }
 
-func latencyRows(c *Cell) [][]string {
+func latencyRows(c *result.Cell) [][]string {
 	rows := [][]string{{"latency", "count", "p50", "p90", "p99", "p99.9", "max"}}
 	for _, k := range []struct {
 		name string
-		s    Summary
+		s    result.Summary
 	}{
 		{"publish", c.Latency.Publish},
 		{"service", c.Latency.Service},
@@ -200,7 +201,7 @@ func latencyRows(c *Cell) [][]string {
 
 // summaryCells are a histogram's count and percentiles as table cells;
 // an empty histogram shows dashes, not zeros that look like fast replies.
-func summaryCells(s Summary) []string {
+func summaryCells(s result.Summary) []string {
 	if s.Count == 0 {
 		return []string{"0", "-", "-", "-", "-", "-"}
 	}
@@ -209,7 +210,7 @@ func summaryCells(s Summary) []string {
 		units.FormatMicros(float64(s.P999)), units.FormatMicros(float64(s.Max))}
 }
 
-func textEvents(ew *layout.Writer, c *Cell) {
+func textEvents(ew *layout.Writer, c *result.Cell) {
 	e := c.Events
 	sent := []string{"sent " + units.FormatCount(e.Sent)}
 	if e.Dropped > 0 { // a row of zeros elsewhere; here it would push the line past 80 columns
@@ -218,7 +219,7 @@ func textEvents(ew *layout.Writer, c *Cell) {
 	ew.Lines(labelled("events", append(sent, "acked "+units.FormatCount(e.Acked),
 		"failed "+units.FormatCount(e.Failed), "indeterminate "+units.FormatCount(e.Indeterminate))))
 	indent := strings.Repeat(" ", labelWidth)
-	if !hasConsumers(c) {
+	if !result.HasConsumers(c) {
 		ew.Line(indent + "no consumers (producer-only): delivery not checked")
 	} else {
 		items := []string{"received " + units.FormatCount(e.Received), "lost " + units.FormatCount(e.Lost)}
@@ -231,12 +232,12 @@ func textEvents(ew *layout.Writer, c *Cell) {
 		}
 		items = append(items, "recovered "+units.FormatCount(e.Recovered), dup, "reordered "+units.FormatCount(e.Reordered))
 		ew.Lines(layout.Wrap(indent, items, "  ", indent, layout.TextWidth))
-		for _, s := range deliveryAlarms(c) {
+		for _, s := range result.DeliveryAlarms(c) {
 			ew.Lines(layout.Wrap(indent, strings.Fields(s), " ", indent+"    ", layout.TextWidth))
 		}
 	}
-	for _, s := range deliveryWarnings(c) {
-		if !hasConsumers(c) && strings.HasPrefix(s, "STRANDED") {
+	for _, s := range result.DeliveryWarnings(c) {
+		if !result.HasConsumers(c) && strings.HasPrefix(s, "STRANDED") {
 			continue
 		}
 		ew.Lines(layout.Wrap(indent, strings.Fields(s), " ", indent+"    ", layout.TextWidth))
@@ -268,12 +269,12 @@ func sortedErrorClasses(errs map[string]int64) []string {
 	return classes
 }
 
-func textFaults(ew *layout.Writer, c *Cell) {
+func textFaults(ew *layout.Writer, c *result.Cell) {
 	rows := [][]string{{"fault", "at", "healed", "unavailable", "recovered", "lost"}}
 	var failed, details []string
 	for _, f := range c.Faults {
 		rows = append(rows, []string{faultName(f), units.FormatAt(f.AtS), healedAt(f),
-			units.FormatSeconds(f.UnavailableS), recoveredText(c, f), units.FormatCount(f.LostAcked)})
+			units.FormatSeconds(f.UnavailableS), result.RecoveredText(c, f), units.FormatCount(f.LostAcked)})
 		if f.Promoted != "" {
 			details = append(details, fmt.Sprintf("%s: promoted %s", faultName(f), promotedText(f)))
 		}
@@ -298,7 +299,7 @@ func textFaults(ew *layout.Writer, c *Cell) {
 }
 
 // faultName is "action target", with the node it hit when that adds news.
-func faultName(f FaultResult) string {
+func faultName(f result.FaultResult) string {
 	s := strings.TrimSpace(f.Action + " " + f.Target)
 	if f.Node != "" && f.Node != f.Target {
 		s += " (" + f.Node + ")"
@@ -307,7 +308,7 @@ func faultName(f FaultResult) string {
 }
 
 // promotedText names the new primary, when, and how the old one came back.
-func promotedText(f FaultResult) string {
+func promotedText(f result.FaultResult) string {
 	if f.Promoted == "" {
 		return "-"
 	}
@@ -319,7 +320,7 @@ func promotedText(f FaultResult) string {
 }
 
 // healedAt is the heal time, or "-" for a fault nothing healed.
-func healedAt(f FaultResult) string {
+func healedAt(f result.FaultResult) string {
 	if f.HealedAtS <= 0 {
 		return "-"
 	}
@@ -327,7 +328,7 @@ func healedAt(f FaultResult) string {
 }
 
 // comparison is one row per cell with the figures people compare.
-func comparison(cells []Cell) []string {
+func comparison(cells []result.Cell) []string {
 	offered, servers := anyOffered(cells), serversDiffer(cells)
 	rows := [][]string{comparisonHeader(offered, servers)}
 	for i := range cells {
@@ -339,7 +340,7 @@ func comparison(cells []Cell) []string {
 
 // anyOffered reports whether any cell ran on a schedule (open loop), so
 // the comparison has an offered rate to show.
-func anyOffered(cells []Cell) bool {
+func anyOffered(cells []result.Cell) bool {
 	for _, c := range cells {
 		if c.Throughput.OfferedPerS > 0 {
 			return true
@@ -362,9 +363,9 @@ func comparisonHeader(offered, servers bool) []string {
 	return h
 }
 
-func comparisonRow(c *Cell, name string, offered, servers bool) []string {
+func comparisonRow(c *result.Cell, name string, offered, servers bool) []string {
 	recv, e2e, lost := "-", "-", "-"
-	if hasConsumers(c) {
+	if result.HasConsumers(c) {
 		recv, lost = units.FormatNumber(c.Throughput.ReceivedPerS), units.FormatCount(c.Events.Lost)
 		if c.Latency.EndToEnd.Count > 0 {
 			e2e = units.FormatMicros(float64(c.Latency.EndToEnd.P99))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/squall-bench/squall/compose"
 	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/scenarios"
 )
 
@@ -25,7 +26,7 @@ import (
 // The result's Capacity holds one point per rate tried, the highest rate
 // that met the objective (MaxRate) and the knee (see kneeRate). The run
 // passes when the lowest rate, `from`, met every objective and nothing
-// stopped the run (report.CapacityPass): missing the objective at a higher
+// stopped the run (result.CapacityPass): missing the objective at a higher
 // rate is what the search is for.
 
 // bisectCells is how many cells a bisecting search adds after the steps.
@@ -52,14 +53,14 @@ func capacitySearch(cells []scenarios.Cell) *scenarios.RateSearch {
 
 // runCapacity is Run for a capacity search: the same run directory and
 // files as any run, with one cell per rate tried and res.Capacity filled.
-func runCapacity(ctx context.Context, sc *scenarios.Scenario, base scenarios.Cell, o Options) (*report.Result, string, error) {
+func runCapacity(ctx context.Context, sc *scenarios.Scenario, base scenarios.Cell, o Options) (*result.Result, string, error) {
 	search := base.Scenario.Workload.Rate.Search
 	res, dir, err := openRun(sc, o)
 	if err != nil {
 		return nil, "", err
 	}
 	obj, _ := searchObjective(base.Scenario, search.Objective)
-	res.Capacity = &report.Capacity{Objective: searchObjectiveText(obj), Points: []report.CapacityPoint{}}
+	res.Capacity = &result.Capacity{Objective: searchObjectiveText(obj), Points: []result.CapacityPoint{}}
 
 	rates := searchRates(search)
 	planned := len(rates)
@@ -95,7 +96,7 @@ func runCapacity(ctx context.Context, sc *scenarios.Scenario, base scenarios.Cel
 
 	runErr := walkSearch(search, try)
 
-	res.Pass = runErr == nil && report.CapacityPass(res)
+	res.Pass = runErr == nil && result.CapacityPass(res)
 	return res, dir, closeRun(dir, res, runErr, o)
 }
 
@@ -180,18 +181,18 @@ func rateCell(base scenarios.Cell, rate float64) scenarios.Cell {
 }
 
 // searchObjective is the scenario's objective of that name.
-func searchObjective(s *scenarios.Scenario, name string) (report.Objective, bool) {
+func searchObjective(s *scenarios.Scenario, name string) (result.Objective, bool) {
 	for _, o := range objectives(s) {
 		if o.Name == name {
 			return o, true
 		}
 	}
-	return report.Objective{Name: name}, false
+	return result.Objective{Name: name}, false
 }
 
 // searchObjectiveText is an objective as a comparison: "e2e_p99 <= 50ms",
 // "throughput_min >= 19000".
-func searchObjectiveText(o report.Objective) string {
+func searchObjectiveText(o result.Objective) string {
 	limit := o.Limit
 	if limit == "" {
 		limit = strconv.FormatFloat(o.Value, 'g', -1, 64)
@@ -203,7 +204,7 @@ func searchObjectiveText(o report.Objective) string {
 }
 
 // searchObserved is what the cell's check of the objective observed.
-func searchObserved(rc *report.Cell, name string) string {
+func searchObserved(rc *result.Cell, name string) string {
 	for _, r := range rc.SLO {
 		if r.Name == name {
 			return name + " " + r.Observed
@@ -223,12 +224,12 @@ func searchPassWord(ok bool) string {
 // p99 of the objective's latency kind (publish for publish_*, else end to
 // end, or publish when nothing is consumed), and whether the cell met the
 // objective.
-func capacityPoint(rc *report.Cell, s *scenarios.Scenario, rate float64, obj report.Objective) report.CapacityPoint {
+func capacityPoint(rc *result.Cell, s *scenarios.Scenario, rate float64, obj result.Objective) result.CapacityPoint {
 	lat := rc.Latency.EndToEnd
 	if strings.HasPrefix(obj.Name, "publish_") || (!strings.HasPrefix(obj.Name, "e2e_") && s.Workload.Consumers == 0) {
 		lat = rc.Latency.Publish
 	}
-	pt := report.CapacityPoint{Cell: rc.Name, Rate: rate, AckedPerS: rc.Throughput.AckedPerS, P50us: lat.P50, P99us: lat.P99}
+	pt := result.CapacityPoint{Cell: rc.Name, Rate: rate, AckedPerS: rc.Throughput.AckedPerS, P50us: lat.P50, P99us: lat.P99}
 	for _, r := range rc.SLO {
 		if r.Name == obj.Name {
 			pt.Pass = r.Pass && rc.Error == ""
@@ -239,7 +240,7 @@ func capacityPoint(rc *report.Cell, s *scenarios.Scenario, rate float64, obj rep
 
 // maxPassingRate is the highest offered rate whose cell met the objective,
 // or 0 when none did.
-func maxPassingRate(pts []report.CapacityPoint) float64 {
+func maxPassingRate(pts []result.CapacityPoint) float64 {
 	best := 0.0
 	for _, p := range pts {
 		if p.Pass {
@@ -259,8 +260,8 @@ func maxPassingRate(pts []report.CapacityPoint) float64 {
 // makes the rule the same for coarse and fine steps, and a bisecting
 // search's points out of order are sorted first. Rates without latency
 // samples are left out. 0 means no knee among the rates tried.
-func kneeRate(pts []report.CapacityPoint) float64 {
-	var curve []report.CapacityPoint
+func kneeRate(pts []result.CapacityPoint) float64 {
+	var curve []result.CapacityPoint
 	for _, p := range pts {
 		if p.P99us > 0 && p.Rate > 0 {
 			curve = append(curve, p)

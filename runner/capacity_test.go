@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/squall-bench/squall/internal/testenv"
+	"github.com/squall-bench/squall/result"
 
-	"github.com/squall-bench/squall/report"
 	"github.com/squall-bench/squall/scenarios"
 )
 
@@ -66,16 +66,16 @@ func TestCapacityWalk(t *testing.T) {
 }
 
 func TestCapacityKnee(t *testing.T) {
-	pts := func(p99s ...int64) []report.CapacityPoint {
-		var out []report.CapacityPoint
+	pts := func(p99s ...int64) []result.CapacityPoint {
+		var out []result.CapacityPoint
 		for i, v := range p99s {
-			out = append(out, report.CapacityPoint{Rate: float64(int(1000) << i), P99us: v})
+			out = append(out, result.CapacityPoint{Rate: float64(int(1000) << i), P99us: v})
 		}
 		return out
 	}
 	for _, tc := range []struct {
 		name string
-		pts  []report.CapacityPoint
+		pts  []result.CapacityPoint
 		want float64
 	}{
 		{"climbs", pts(400, 600, 900, 1800, 2500, 40000), 8000},     // 2.5ms > 4 x 500µs (the floor)
@@ -87,7 +87,7 @@ func TestCapacityKnee(t *testing.T) {
 		{"first step", pts(1000, 50000), 1000},                      // the lowest rate is the knee
 		{"no samples skipped", pts(500, 0, 700, 9000), 4000},        // the empty point is left out
 		{"single point", pts(1000), 0},                              // nothing to climb from
-		{"out of order", []report.CapacityPoint{{Rate: 4000, P99us: 9000}, {Rate: 1000, P99us: 500}, {Rate: 2000, P99us: 600}}, 2000},
+		{"out of order", []result.CapacityPoint{{Rate: 4000, P99us: 9000}, {Rate: 1000, P99us: 500}, {Rate: 2000, P99us: 600}}, 2000},
 	} {
 		if got := kneeRate(tc.pts); got != tc.want {
 			t.Errorf("%s: kneeRate = %v, want %v", tc.name, got, tc.want)

@@ -12,6 +12,7 @@ import (
 	"github.com/squall-bench/squall/internal/units"
 	"github.com/squall-bench/squall/loadgen"
 	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/scenarios"
 )
 
@@ -129,7 +130,7 @@ func readUsage(ctx context.Context, tg *compose.Target, gen *loadgen.Generator) 
 
 // saturation returns the cell's saturation finding and its note, or nil
 // when it carried (nearly) what it was offered or had no schedule.
-func saturation(s *scenarios.Scenario, tp report.Throughput, ev report.Events, u usage, cores int) (*report.Saturation, string) {
+func saturation(s *scenarios.Scenario, tp result.Throughput, ev result.Events, u usage, cores int) (*result.Saturation, string) {
 	offered := tp.OfferedPerS
 	got, what := tp.AckedPerS, "acknowledged"
 	if s.Workload.Consumers > 0 && tp.ReceivedPerS < got {
@@ -139,7 +140,7 @@ func saturation(s *scenarios.Scenario, tp report.Throughput, ev report.Events, u
 		return nil, ""
 	}
 	w := s.Workload
-	sat := &report.Saturation{CarriedRatio: round3(got / offered), RedisCPU: round3(u.redisCPU),
+	sat := &result.Saturation{CarriedRatio: round3(got / offered), RedisCPU: round3(u.redisCPU),
 		ClientCPU: round3(u.clientCPU), ClientCores: cores}
 	producersShort := tp.AckedPerS < shortfall*offered
 	var why string

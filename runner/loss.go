@@ -7,7 +7,7 @@ import (
 
 	"github.com/squall-bench/squall/internal/units"
 	"github.com/squall-bench/squall/loadgen"
-	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/scenarios"
 )
 
@@ -18,7 +18,7 @@ import (
 //
 // An interrupted run settles too (what it has is kept), but within a few
 // seconds: the user asked it to stop.
-func settle(ctx context.Context, gen *loadgen.Generator, out *loadgen.Outcome, s *scenarios.Scenario, rc *report.Cell) {
+func settle(ctx context.Context, gen *loadgen.Generator, out *loadgen.Outcome, s *scenarios.Scenario, rc *result.Cell) {
 	cut := ctx.Err() != nil
 	sctx := context.WithoutCancel(ctx)
 	if cut {
@@ -35,7 +35,7 @@ func settle(ctx context.Context, gen *loadgen.Generator, out *loadgen.Outcome, s
 
 // lossNote states the lost and the stranded events whenever either is not
 // zero; "" when every acknowledged event arrived.
-func lossNote(ev report.Events, settleErr error, s *scenarios.Scenario, queued *int64, cut bool) string {
+func lossNote(ev result.Events, settleErr error, s *scenarios.Scenario, queued *int64, cut bool) string {
 	if s.Workload.Consumers == 0 || ev.Lost == 0 && ev.Stranded == 0 {
 		return ""
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/result"
 )
 
 // cmdCompare is the CI regression gate: exit 0 within tolerance, 1 on a
@@ -30,11 +31,11 @@ func cmdCompare(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return usagef("--tolerance: %v", err)
 	}
-	base, err := report.ReadResult(fs.Arg(0))
+	base, err := result.ReadResult(fs.Arg(0))
 	if err != nil {
 		return usagef("baseline: %v", err)
 	}
-	cur, err := report.ReadResult(fs.Arg(1))
+	cur, err := result.ReadResult(fs.Arg(1))
 	if err != nil {
 		return usagef("new: %v", err)
 	}
@@ -57,7 +58,7 @@ func cmdCompare(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-func cellNames(r *report.Result) string {
+func cellNames(r *result.Result) string {
 	if len(r.Cells) == 0 {
 		return "none"
 	}

@@ -1,9 +1,15 @@
-package report
+// Package result is squall's result model, the content of result.json,
+// and the judgement made from it: the objectives a cell is checked
+// against, the run's verdict, the findings every rendering states in the
+// same words, the capacity knee and the analysis of a fault's outage and
+// recovery. The metric registry (metrics.go) names every figure once,
+// with its unit, which way is better and how to read it from a cell.
+package result
 
 // Schema names the result.json format; bump it on incompatible changes.
 const Schema = "squall.result/v1"
 
-// Result is the content of RUN_DIR/result.json (field names per DESIGN.md).
+// Result is the content of RUN_DIR/result.json.
 type Result struct {
 	Schema    string `json:"schema"`
 	Version   string `json:"version"`
@@ -11,7 +17,7 @@ type Result struct {
 	StartedAt string `json:"started_at"` // RFC3339
 	Pass      bool   `json:"pass"`
 	// Error is set when the run was cut short (infrastructure failure,
-	// interruption); the cells then hold what was measured until then.
+	// Interruption); the cells then hold what was measured until then.
 	Error       string `json:"error,omitempty"`
 	Interrupted bool   `json:"interrupted,omitempty"`
 	Cells       []Cell `json:"cells"`
@@ -185,7 +191,7 @@ type Latencies struct {
 	SendDelay Summary `json:"send_delay"`
 }
 
-// Summary is a latency histogram's headline figures (H in DESIGN.md).
+// Summary is a latency histogram's headline figures.
 type Summary struct {
 	Count int64   `json:"count"`
 	Min   int64   `json:"min"`

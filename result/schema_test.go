@@ -1,4 +1,4 @@
-package report
+package result_test
 
 import (
 	"encoding/json"
@@ -6,9 +6,12 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/result/resulttest"
 )
 
-// designKeys are the result.json fields DESIGN.md promises to users and
+// designKeys are the result.json fields the README promises to users and
 // scripts. Hard-coded here, not read from the golden, so that regenerating
 // the golden can never drop one unnoticed.
 var designKeys = func() []string {
@@ -37,9 +40,9 @@ var designKeys = func() []string {
 
 // TestResultSchema pins every key path of result.json: a renamed or
 // dropped field shows up as a diff of testdata/result-keys.golden, and a
-// field DESIGN.md lists fails outright.
+// field the README lists fails outright.
 func TestResultSchema(t *testing.T) {
-	b, err := json.Marshal(normalized(fullResult()))
+	b, err := result.Marshal(resulttest.FullResult())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,9 +51,9 @@ func TestResultSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	paths := map[string]bool{}
-	collectKeys(t, reflect.TypeOf(Result{}), doc, "", paths)
+	collectKeys(t, reflect.TypeOf(result.Result{}), doc, "", paths)
 	declared := map[string]bool{}
-	declaredKeys(reflect.TypeOf(Result{}), "", declared)
+	declaredKeys(reflect.TypeOf(result.Result{}), "", declared)
 	for p := range declared {
 		if !paths[p] {
 			t.Errorf("fixture leaves %s empty: set it in fullResult so the schema golden covers it", p)
@@ -62,11 +65,11 @@ func TestResultSchema(t *testing.T) {
 		sorted = append(sorted, p)
 	}
 	sort.Strings(sorted)
-	golden(t, "result-keys.golden", []byte(strings.Join(sorted, "\n")+"\n"))
+	resulttest.Golden(t, "result-keys.golden", []byte(strings.Join(sorted, "\n")+"\n"))
 
 	for _, k := range designKeys {
 		if !paths[k] {
-			t.Errorf("result.json lacks %s, which DESIGN.md promises", k)
+			t.Errorf("result.json lacks %s, which the README promises", k)
 		}
 	}
 }

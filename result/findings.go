@@ -1,4 +1,4 @@
-package report
+package result
 
 import (
 	"fmt"
@@ -10,43 +10,43 @@ import (
 // Findings every renderer states in the same words: delivery alarms and
 // warnings, saturation, and what a run cut short could not measure.
 
-// cutShort reports whether the cell stopped before its measured phase and
+// CutShort reports whether the cell stopped before its measured phase and
 // drain ran out (interrupted, or an infrastructure error): what it did not
 // reach, such as a fault's recovery, was not observed rather than absent.
-func cutShort(c *Cell) bool { return c.Error != "" }
+func CutShort(c *Cell) bool { return c.Error != "" }
 
-// neverRecovered is CheckSLO's observation for a recovery that did not come
+// NeverRecovered is CheckSLO's observation for a recovery that did not come
 // back within the measured phase.
-const neverRecovered = "never recovered"
+const NeverRecovered = "never recovered"
 
-// observedText is an objective's observation as the renderers show it: on
+// ObservedText is an objective's observation as the renderers show it: on
 // a cell cut short, a recovery not seen reads "cut short" (the run stopped
 // before it could be seen), not "never recovered".
-func observedText(c *Cell, s SLOResult) string {
-	if s.Observed == neverRecovered && cutShort(c) {
+func ObservedText(c *Cell, s SLOResult) string {
+	if s.Observed == NeverRecovered && CutShort(c) {
 		return "cut short"
 	}
 	return s.Observed
 }
 
-// recoveredText is a fault's recovery time; a throughput that did not come
+// RecoveredText is a fault's recovery time; a throughput that did not come
 // back reads "never", or "cut short" when the cell stopped before it could.
-func recoveredText(c *Cell, f FaultResult) string {
+func RecoveredText(c *Cell, f FaultResult) string {
 	switch {
 	case f.RecoveredS >= 0:
 		return units.FormatSeconds(f.RecoveredS)
-	case cutShort(c):
+	case CutShort(c):
 		return "cut short"
 	}
 	return "never"
 }
 
-// hasConsumers reports whether delivery was checked in the cell.
-func hasConsumers(c *Cell) bool { return c.Workload.Consumers > 0 || c.Events.Received > 0 }
+// HasConsumers reports whether delivery was checked in the cell.
+func HasConsumers(c *Cell) bool { return c.Workload.Consumers > 0 || c.Events.Received > 0 }
 
-// deliveryAlarms spell out the counts that mean the pipeline broke its
+// DeliveryAlarms spell out the counts that mean the pipeline broke its
 // promise, so they are not missed in a row of zeros.
-func deliveryAlarms(c *Cell) []string {
+func DeliveryAlarms(c *Cell) []string {
 	e := c.Events
 	var out []string
 	if e.Lost > 0 {
@@ -58,7 +58,7 @@ func deliveryAlarms(c *Cell) []string {
 				units.FormatCount(e.Stranded), units.Plural(e.Stranded, "was", "were"))
 		} else if q := c.QueuedAtEnd; q != nil && *q > 0 {
 			end := "before the drain ended"
-			if cutShort(c) {
+			if CutShort(c) {
 				end = "before the run was cut short"
 			}
 			a += fmt.Sprintf(" %s; Redis still held %s then (consumer lag, not necessarily loss)", end, units.FormatCount(*q))
@@ -66,14 +66,14 @@ func deliveryAlarms(c *Cell) []string {
 		out = append(out, a)
 	}
 	if e.Duplicated > 0 {
-		out = append(out, "DUPLICATED: "+duplicatesText(e))
+		out = append(out, "DUPLICATED: "+DuplicatesText(e))
 	}
 	return out
 }
 
-// duplicatesText says both what was duplicated and how often: an event
+// DuplicatesText says both what was duplicated and how often: an event
 // that arrived three times is one duplicated event, two extra deliveries.
-func duplicatesText(e Events) string {
+func DuplicatesText(e Events) string {
 	s := fmt.Sprintf("%s %s received more than once", units.FormatCount(e.Duplicated), units.Plural(e.Duplicated, "event was", "events were"))
 	if e.DuplicateDeliveries > 0 {
 		s += fmt.Sprintf(" (%s extra %s)", units.FormatCount(e.DuplicateDeliveries), units.Plural(e.DuplicateDeliveries, "delivery", "deliveries"))
@@ -81,10 +81,10 @@ func duplicatesText(e Events) string {
 	return s
 }
 
-// deliveryWarnings are counts that do not break a delivery promise but
+// DeliveryWarnings are counts that do not break a delivery promise but
 // qualify the figures: events the generator never sent, and events still
 // waiting in Redis when the run ended.
-func deliveryWarnings(c *Cell) []string {
+func DeliveryWarnings(c *Cell) []string {
 	e := c.Events
 	var out []string
 	if e.Dropped > 0 {
@@ -98,9 +98,9 @@ func deliveryWarnings(c *Cell) []string {
 	return out
 }
 
-// saturationText is the saturation finding in one sentence, "" when the
+// SaturationText is the saturation finding in one sentence, "" when the
 // cell carried what it was offered.
-func saturationText(c *Cell) string {
+func SaturationText(c *Cell) string {
 	s := c.Saturation
 	if s == nil {
 		return ""
@@ -113,7 +113,7 @@ func saturationText(c *Cell) string {
 	if c.Throughput.OfferedPerS > 0 {
 		out = fmt.Sprintf("carried (%s) %s of the offered %s", kind, units.FormatPercent(s.CarriedRatio), units.FormatRate(c.Throughput.OfferedPerS))
 	}
-	out += ", limited by " + limitText(s.Limit)
+	out += ", limited by " + LimitText(s.Limit)
 	var cpu []string
 	if s.RedisCPU >= 0 {
 		cpu = append(cpu, "busiest Redis primary "+units.FormatCores(s.RedisCPU)+" cores")
@@ -127,8 +127,8 @@ func saturationText(c *Cell) string {
 	return out
 }
 
-// limitText names what limited a saturated cell and what that means.
-func limitText(limit string) string {
+// LimitText names what limited a saturated cell and what that means.
+func LimitText(limit string) string {
 	switch limit {
 	case "redis":
 		return "Redis: its main thread was busy"
