@@ -35,108 +35,6 @@ const (
 	SecondsFloor   = 1.0 // fault windows: detection and election jitter by about a second
 )
 
-// unit says how a metric's values read and which noise floor applies.
-type unit int
-
-const (
-	unitRate    unit = iota // events/s
-	unitUS                  // microseconds
-	unitCount               // events
-	unitSeconds             // seconds; +Inf means never
-)
-
-// metricDef is one metric compare knows: its name (also its --tolerance
-// key), its unit, whether higher is better, and how to read it from a cell
-// (false: the cell has no such figure, e.g. no consumers or no faults).
-type metricDef struct {
-	name   string
-	unit   unit
-	higher bool
-	value  func(c *result.Cell) (float64, bool)
-}
-
-func latencyMetric(kind string, h func(c *result.Cell) result.Summary, q func(result.Summary) int64) metricDef {
-	return metricDef{name: kind, unit: unitUS, value: func(c *result.Cell) (float64, bool) {
-		s := h(c)
-		return float64(q(s)), s.Count > 0
-	}}
-}
-
-func deliveryMetric(name string, n func(e result.Events) int64) metricDef {
-	return metricDef{name: name, unit: unitCount, value: func(c *result.Cell) (float64, bool) {
-		// A producer-only cell checks no delivery: its lost is not a figure.
-		if c.Workload.Consumers == 0 && c.Events.Received == 0 {
-			return 0, false
-		}
-		return float64(n(c.Events)), true
-	}}
-}
-
-// faultMetric is the worst of a cell's injected faults; faults that could
-// not be injected are skipped, and a recovery of -1 (never) reads +Inf.
-func faultMetric(name string, v func(f result.FaultResult) float64) metricDef {
-	return metricDef{name: name, unit: unitSeconds, value: func(c *result.Cell) (float64, bool) {
-		worst, found := 0.0, false
-		for _, f := range c.Faults {
-			if f.Error != "" {
-				continue
-			}
-			x := v(f)
-			if x < 0 {
-				x = math.Inf(1)
-			}
-			worst, found = math.Max(worst, x), true
-		}
-		return worst, found
-	}}
-}
-
-var (
-	pub = func(c *result.Cell) result.Summary { return c.Latency.Publish }
-	e2e = func(c *result.Cell) result.Summary { return c.Latency.EndToEnd }
-	p50 = func(s result.Summary) int64 { return s.P50 }
-	p99 = func(s result.Summary) int64 { return s.P99 }
-	p3n = func(s result.Summary) int64 { return s.P999 }
-)
-
-// compareMetrics are the metrics compared, in the order they are shown.
-var compareMetrics = []metricDef{
-	{name: "throughput", unit: unitRate, higher: true, value: func(c *result.Cell) (float64, bool) { return c.Throughput.AckedPerS, true }},
-	latencyMetric("publish_p50", pub, p50),
-	latencyMetric("publish_p99", pub, p99),
-	latencyMetric("publish_p999", pub, p3n),
-	latencyMetric("e2e_p50", e2e, p50),
-	latencyMetric("e2e_p99", e2e, p99),
-	latencyMetric("e2e_p999", e2e, p3n),
-	deliveryMetric("lost", func(e result.Events) int64 { return e.Lost }),
-	deliveryMetric("duplicated", func(e result.Events) int64 { return e.Duplicated }),
-	{name: "unacked", unit: unitCount, value: func(c *result.Cell) (float64, bool) {
-		return float64(c.Events.Failed + c.Events.Indeterminate), true
-	}},
-	faultMetric("unavailable", func(f result.FaultResult) float64 { return f.UnavailableS }),
-	faultMetric("recovered", func(f result.FaultResult) float64 { return f.RecoveredS }),
-}
-
-// capacityMetrics compare two capacity searches (workload.rate: {search:
-// ...}) as a whole: a search that now stops at a lower rate is the
-// regression a capacity gate is for, while the cells of the rates only one
-// search tried show as added or removed. max_rate is gated (one geometric
-// step down is far beyond its 10%); the knee, a judgement of the curve's
-// shape, is shown.
-var capacityMetrics = []metricDef{
-	{name: "max_rate", unit: unitRate, higher: true},
-	{name: "knee_rate", unit: unitRate, higher: true},
-}
-
-// capacityValue reads a capacity metric from a search's outcome; a knee of
-// 0 means latency never climbed steeply over the rates tried: no figure.
-func capacityValue(name string, c *result.Capacity) (float64, bool) {
-	if name == "knee_rate" {
-		return c.KneeRate, c.KneeRate > 0
-	}
-	return c.MaxRate, true
-}
-
 // CapacityCell names the comparison of two capacity searches as a whole.
 const CapacityCell = "capacity search"
 
@@ -146,10 +44,10 @@ func compareCapacity(b, c *result.Capacity, tol Tolerances) CellComparison {
 	if b.Objective != c.Objective {
 		cc.Setup = append(cc.Setup, fmt.Sprintf("objective %s → %s", orDash(b.Objective), orDash(c.Objective)))
 	}
-	for _, m := range capacityMetrics {
-		bv, hasB := capacityValue(m.name, b)
-		nv, hasN := capacityValue(m.name, c)
-		cc.Metrics = append(cc.Metrics, judge(m, bv, nv, hasB, hasN, tol.For(m.name)))
+	for _, m := range result.CapacityMetrics {
+		bv, hasB := result.CapacityValue(m.Name, b)
+		nv, hasN := result.CapacityValue(m.Name, c)
+		cc.Metrics = append(cc.Metrics, judge(m, bv, nv, hasB, hasN, tol.For(m.Name)))
 	}
 	return cc
 }
@@ -163,17 +61,6 @@ var metricGroups = map[string][]string{
 	"publish": {"publish_p50", "publish_p99", "publish_p999"},
 	"e2e":     {"e2e_p50", "e2e_p99", "e2e_p999"},
 	"latency": {"publish_p50", "publish_p99", "publish_p999", "e2e_p50", "e2e_p99", "e2e_p999"},
-}
-
-func metricByName(name string) (metricDef, bool) {
-	for _, list := range [][]metricDef{compareMetrics, capacityMetrics} {
-		for _, m := range list {
-			if m.name == name {
-				return m, true
-			}
-		}
-	}
-	return metricDef{}, false
 }
 
 // Tolerance is how much worse than the baseline a metric may get before it
@@ -229,14 +116,14 @@ func ParseTolerances(spec string) (Tolerances, error) {
 				return Tolerances{}, fmt.Errorf("%q: expected METRIC=LIMIT, e.g. p99=10%%", item)
 			}
 			names, r := metricGroups[key], 1
-			if _, exact := metricByName(key); exact {
+			if _, exact := result.MetricByName(key); exact {
 				names, r = []string{key}, 2
 			}
 			if names == nil {
 				return Tolerances{}, fmt.Errorf("%q: unknown metric %q (known: %s)", item, key, strings.Join(toleranceKeys(), ", "))
 			}
-			m, _ := metricByName(names[0]) // a group's metrics share one unit
-			tol, err := parseTolerance(val, m.unit)
+			m, _ := result.MetricByName(names[0]) // a group's metrics share one unit
+			tol, err := parseTolerance(val, m.Unit)
 			if err != nil {
 				return Tolerances{}, fmt.Errorf("%q: %v", item, err)
 			}
@@ -253,8 +140,8 @@ func ParseTolerances(spec string) (Tolerances, error) {
 // toleranceKeys are every accepted --tolerance key, for error messages.
 func toleranceKeys() []string {
 	var keys []string
-	for _, m := range append(compareMetrics, capacityMetrics...) {
-		keys = append(keys, m.name)
+	for _, m := range append(append([]result.Metric(nil), result.Metrics...), result.CapacityMetrics...) {
+		keys = append(keys, m.Name)
 	}
 	var groups []string
 	for g := range metricGroups {
@@ -264,7 +151,7 @@ func toleranceKeys() []string {
 	return append(keys, groups...)
 }
 
-func parseTolerance(val string, u unit) (Tolerance, error) {
+func parseTolerance(val string, u units.Unit) (Tolerance, error) {
 	if strings.EqualFold(val, "off") {
 		return Tolerance{Off: true}, nil
 	}
@@ -281,19 +168,19 @@ func parseTolerance(val string, u unit) (Tolerance, error) {
 	var v float64
 	var err error
 	switch u {
-	case unitUS, unitSeconds:
+	case units.Micros, units.Seconds:
 		var d time.Duration
 		if d, err = time.ParseDuration(val); err == nil {
 			v = float64(d) / float64(time.Microsecond)
-			if u == unitSeconds {
+			if u == units.Seconds {
 				v = d.Seconds()
 			}
 		} else if val == "0" {
 			v, err = 0, nil
 		}
-	case unitRate:
+	case units.Rate:
 		v, err = strconv.ParseFloat(strings.TrimSuffix(val, "/s"), 64)
-	case unitCount:
+	case units.Count:
 		var n int64
 		n, err = strconv.ParseInt(val, 10, 64)
 		v = float64(n)
@@ -308,28 +195,28 @@ func parseTolerance(val string, u unit) (Tolerance, error) {
 }
 
 // toleranceSyntax says what a value for a metric of unit u looks like.
-func toleranceSyntax(u unit) error {
-	other := map[unit]string{
-		unitRate:    "events/s like 500",
-		unitUS:      "a duration like 2ms",
-		unitCount:   "a count like 0",
-		unitSeconds: "a duration like 2s",
+func toleranceSyntax(u units.Unit) error {
+	other := map[units.Unit]string{
+		units.Rate:    "events/s like 500",
+		units.Micros:  "a duration like 2ms",
+		units.Count:   "a count like 0",
+		units.Seconds: "a duration like 2s",
 	}[u]
 	return fmt.Errorf("expected a percentage like 10%%, %s, or off", other)
 }
 
 // format writes t back in --tolerance syntax for a metric of unit u.
-func (t Tolerance) format(u unit) string {
+func (t Tolerance) format(u units.Unit) string {
 	switch {
 	case t.Off:
 		return "off"
 	case t.Relative:
 		return units.TrimZeros(strconv.FormatFloat(t.Value*100, 'f', 2, 64)) + "%"
-	case u == unitUS:
+	case u == units.Micros:
 		return units.FormatMicros(t.Value)
-	case u == unitSeconds:
+	case u == units.Seconds:
 		return units.FormatSeconds(t.Value)
-	case u == unitCount:
+	case u == units.Count:
 		return units.FormatCount(int64(t.Value))
 	}
 	return units.FormatRate(t.Value)
@@ -361,7 +248,7 @@ type MetricDelta struct {
 	// HasBase and HasNew say whether each run has the figure at all (no
 	// consumers: no end-to-end latency; no faults: no unavailability).
 	HasBase, HasNew bool
-	unit            unit
+	unit            units.Unit
 	higher          bool
 }
 
@@ -501,13 +388,13 @@ func compareCell(b, c *result.Cell, tol Tolerances) CellComparison {
 		cc.BaseName = b.Name
 	}
 	cc.Setup = setupChanges(b, c)
-	for _, m := range compareMetrics {
-		bv, hasB := m.value(b)
-		nv, hasN := m.value(c)
+	for _, m := range result.Metrics {
+		bv, hasB := m.Value(b)
+		nv, hasN := m.Value(c)
 		if !hasB && !hasN {
 			continue
 		}
-		cc.Metrics = append(cc.Metrics, judge(m, bv, nv, hasB, hasN, tol.For(m.name)))
+		cc.Metrics = append(cc.Metrics, judge(m, bv, nv, hasB, hasN, tol.For(m.Name)))
 	}
 	return cc
 }
@@ -556,9 +443,9 @@ func orDash(s string) string {
 // judge compares one metric. A gated figure that the baseline has and the
 // new run lacks regresses: a gate must not pass because a measurement
 // vanished. One only the new run has is shown, not gated.
-func judge(m metricDef, base, cur float64, hasB, hasN bool, t Tolerance) MetricDelta {
-	d := MetricDelta{Name: m.name, Base: base, New: cur, HasBase: hasB, HasNew: hasN,
-		Tolerance: t, unit: m.unit, higher: m.higher}
+func judge(m result.Metric, base, cur float64, hasB, hasN bool, t Tolerance) MetricDelta {
+	d := MetricDelta{Name: m.Name, Base: base, New: cur, HasBase: hasB, HasNew: hasN,
+		Tolerance: t, unit: m.Unit, higher: m.Better == result.Higher}
 	if hasB && hasN && base != 0 && !math.IsInf(base, 0) && !math.IsInf(cur, 0) {
 		d.Change = (cur - base) / base
 	}
@@ -574,16 +461,16 @@ func judge(m metricDef, base, cur float64, hasB, hasN bool, t Tolerance) MetricD
 	if t.Relative {
 		allowed = math.Abs(base) * t.Value
 		if !math.IsInf(base, 0) {
-			switch m.unit {
-			case unitUS:
+			switch m.Unit {
+			case units.Micros:
 				allowed = math.Max(allowed, LatencyFloorUS)
-			case unitSeconds:
+			case units.Seconds:
 				allowed = math.Max(allowed, SecondsFloor)
 			}
 		}
 	}
 	slack := 1e-9 * math.Abs(base) // keeps 10% of 110 from failing on rounding
-	if m.higher {
+	if d.higher {
 		d.Limit = math.Max(0, base-allowed)
 		switch {
 		case cur < d.Limit-slack:
@@ -596,7 +483,7 @@ func judge(m metricDef, base, cur float64, hasB, hasN bool, t Tolerance) MetricD
 		return d
 	}
 	d.Limit = base + allowed
-	if m.unit == unitCount {
+	if m.Unit == units.Count {
 		d.Limit = math.Floor(d.Limit + slack) // counts are whole: 1,243.0 not 1,243.3
 	}
 	switch {
@@ -619,11 +506,11 @@ func (m MetricDelta) fmtValue(v float64, has bool) string {
 		return "never"
 	}
 	switch m.unit {
-	case unitRate:
+	case units.Rate:
 		return units.FormatRate(v)
-	case unitUS:
+	case units.Micros:
 		return units.FormatMicros(v)
-	case unitCount:
+	case units.Count:
 		return units.FormatCount(int64(math.Round(v)))
 	}
 	return units.FormatSeconds(v)
@@ -645,7 +532,7 @@ func (m MetricDelta) ChangeText() string {
 	switch {
 	case diff == 0:
 		return "0"
-	case m.unit == unitCount || m.Base == 0:
+	case m.unit == units.Count || m.Base == 0:
 		s := m.fmtValue(math.Abs(diff), true)
 		if diff < 0 {
 			return "-" + s
@@ -683,11 +570,11 @@ func (m MetricDelta) Describe() string {
 	}
 	verb := "unchanged"
 	switch change := strings.TrimPrefix(strings.TrimPrefix(m.ChangeText(), "+"), "-"); {
-	case m.New > m.Base && m.unit == unitCount:
+	case m.New > m.Base && m.unit == units.Count:
 		verb = "rose by " + change
 	case m.New > m.Base:
 		verb = "rose " + change
-	case m.New < m.Base && m.unit == unitCount:
+	case m.New < m.Base && m.unit == units.Count:
 		verb = "fell by " + change
 	case m.New < m.Base:
 		verb = "fell " + change

@@ -187,16 +187,16 @@ func TestCompareVerdicts(t *testing.T) {
 
 // TestJudge pins the edge cases of one metric's verdict.
 func TestJudge(t *testing.T) {
-	lat, _ := metricByName("publish_p99")
-	tp, _ := metricByName("throughput")
-	lost, _ := metricByName("lost")
-	rec, _ := metricByName("recovered")
+	lat, _ := result.MetricByName("publish_p99")
+	tp, _ := result.MetricByName("throughput")
+	lost, _ := result.MetricByName("lost")
+	rec, _ := result.MetricByName("recovered")
 	pct := func(p float64) Tolerance { return Tolerance{Relative: true, Value: p / 100} }
 	abs := func(v float64) Tolerance { return Tolerance{Value: v} }
 	inf := math.Inf(1)
 	for _, tc := range []struct {
 		name      string
-		m         metricDef
+		m         result.Metric
 		base, cur float64
 		tol       Tolerance
 		want      MetricVerdict

@@ -29,36 +29,14 @@ func CheckSLO(c *Cell, objs []Objective) []SLOResult {
 
 func checkOne(c *Cell, o Objective) SLOResult {
 	r := SLOResult{Name: o.Name, Limit: o.Limit}
-	if h, q, ok := latencyObjective(c, o.Name); ok {
+	def, known := LookupObjective(o.Name)
+	switch {
+	case !known:
 		if r.Limit == "" {
-			r.Limit = units.FormatMicros(o.Value)
+			r.Limit = strconv.FormatFloat(o.Value, 'g', -1, 64)
 		}
-		if h.Count == 0 {
-			r.Observed = "no samples"
-			return r
-		}
-		v := q(h)
-		r.Observed, r.Pass = units.FormatMicros(float64(v)), float64(v) <= o.Value
-		return r
-	}
-	if n, ok := countObjective(c, o.Name); ok {
-		if r.Limit == "" {
-			r.Limit = units.FormatNumber(o.Value)
-		}
-		r.Observed, r.Pass = units.FormatCount(n), float64(n) <= o.Value
-		return r
-	}
-	switch o.Name {
-	case "throughput_min":
-		if r.Limit == "" {
-			r.Limit = units.FormatRate(o.Value)
-		}
-		v := c.Throughput.AckedPerS
-		if c.Workload.Consumers > 0 {
-			v = c.Throughput.ReceivedPerS
-		}
-		r.Observed, r.Pass = units.FormatRate(v), v >= o.Value
-	case "unavailable_max", "recovery_max":
+		r.Observed = "unknown objective"
+	case def.Faults:
 		if r.Limit == "" {
 			r.Limit = units.FormatMicros(o.Value)
 		}
@@ -73,54 +51,36 @@ func checkOne(c *Cell, o Objective) SLOResult {
 		}
 		r.Observed, r.Pass = units.FormatSeconds(worst), worst*1e6 <= o.Value
 		if never {
-			r.Observed, r.Pass = "never recovered", false
+			r.Observed, r.Pass = NeverRecovered, false
 		}
-	default:
+	case def.Unit == units.Micros:
 		if r.Limit == "" {
-			r.Limit = strconv.FormatFloat(o.Value, 'g', -1, 64)
+			r.Limit = units.FormatMicros(o.Value)
 		}
-		r.Observed = "unknown objective"
+		h, q, _ := latencyFigure(c, o.Name)
+		if h.Count == 0 {
+			r.Observed = "no samples"
+			return r
+		}
+		v := q(h)
+		r.Observed, r.Pass = units.FormatMicros(float64(v)), float64(v) <= o.Value
+	case def.Unit == units.Count:
+		if r.Limit == "" {
+			r.Limit = units.FormatNumber(o.Value)
+		}
+		n, _ := eventCount(c, strings.TrimSuffix(o.Name, "_max"))
+		r.Observed, r.Pass = units.FormatCount(n), float64(n) <= o.Value
+	case def.Unit == units.Rate: // throughput_min: what was carried to where it was judged
+		if r.Limit == "" {
+			r.Limit = units.FormatRate(o.Value)
+		}
+		v := c.Throughput.AckedPerS
+		if c.Workload.Consumers > 0 {
+			v = c.Throughput.ReceivedPerS
+		}
+		r.Observed, r.Pass = units.FormatRate(v), v >= o.Value
 	}
 	return r
-}
-
-// latencyObjective resolves publish_pXX / e2e_pXX / *_max to the histogram
-// and the figure it limits.
-func latencyObjective(c *Cell, name string) (Summary, func(Summary) int64, bool) {
-	var h Summary
-	var stat string
-	if s, ok := strings.CutPrefix(name, "publish_"); ok {
-		h, stat = c.Latency.Publish, s
-	} else if s, ok := strings.CutPrefix(name, "e2e_"); ok {
-		h, stat = c.Latency.EndToEnd, s
-	} else {
-		return h, nil, false
-	}
-	q, ok := map[string]func(Summary) int64{
-		"p50":  func(s Summary) int64 { return s.P50 },
-		"p90":  func(s Summary) int64 { return s.P90 },
-		"p99":  func(s Summary) int64 { return s.P99 },
-		"p999": func(s Summary) int64 { return s.P999 },
-		"max":  func(s Summary) int64 { return s.Max },
-	}[stat]
-	return h, q, ok
-}
-
-// countObjective resolves the *_max event-count objectives.
-func countObjective(c *Cell, name string) (int64, bool) {
-	switch name {
-	case "lost_max":
-		return c.Events.Lost, true
-	case "duplicated_max":
-		return c.Events.Duplicated, true
-	case "indeterminate_max":
-		return c.Events.Indeterminate, true
-	case "failed_max":
-		return c.Events.Failed, true
-	case "reordered_max":
-		return c.Events.Reordered, true
-	}
-	return 0, false
 }
 
 // Verdict reports whether a run passed: it has cells, each passed, none

@@ -351,6 +351,6 @@ func (m *faultMonitor) firedCheck(steps []chaos.Step, measured time.Duration) re
 			n++
 		}
 	}
-	return result.SLOResult{Name: "faults_fired", Limit: fmt.Sprintf("%d of %d", len(planned), len(planned)),
+	return result.SLOResult{Name: result.FaultsFired, Limit: fmt.Sprintf("%d of %d", len(planned), len(planned)),
 		Observed: fmt.Sprintf("%d of %d", n, len(planned)), Pass: n == len(planned)}
 }
