@@ -152,7 +152,7 @@ func TestP99ByCellIsLogScale(t *testing.T) {
 // TestCapacityRateAxis: geometric rates get a log axis, even steps a
 // linear one.
 func TestCapacityRateAxis(t *testing.T) {
-	doc, _ := renderHTML(t, capacityResult(), nil) // 2,000 … 64,000, doubling
+	doc, _ := renderHTML(t, resulttest.CapacityResult(), nil) // 2,000 … 64,000, doubling
 	for _, class := range []string{"capacity-latency", "capacity-throughput"} {
 		ch := doc.all("svg", class)[0]
 		if !strings.Contains(ch.text, "offered events/s (log)") || !strings.Contains(ch.text, "10k") || !strings.Contains(ch.text, "100k") {

@@ -1148,7 +1148,7 @@ func (p *page) setup(c *result.Cell) {
 	dl("why", t.ProviderNote)
 	dl("topology", t.Topology)
 	dl("persistence", t.Persistence)
-	dl("server", serverText(t))
+	dl("server", result.ServerText(t))
 	dl("redis version", t.RedisVersion)
 	if t.IOThreads > 0 {
 		dl("io-threads", strconv.Itoa(t.IOThreads))

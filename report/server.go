@@ -2,37 +2,10 @@ package report
 
 import "github.com/squall-bench/squall/result"
 
-// serverText is the server as it named itself in INFO server ("valkey
-// 8.0.1"); a result without server_name says redis and its redis_version.
-func serverText(t result.TargetInfo) string {
-	switch {
-	case t.ServerName != "" && t.ServerVersion != "":
-		return t.ServerName + " " + t.ServerVersion
-	case t.RedisVersion != "":
-		return "redis " + t.RedisVersion
-	}
-	return ""
-}
-
-// serverName and serverVersion split serverText.
-func serverName(t result.TargetInfo) string {
-	if t.ServerName != "" && t.ServerVersion != "" {
-		return t.ServerName
-	}
-	return "redis"
-}
-
-func serverVersion(t result.TargetInfo) string {
-	if t.ServerName != "" && t.ServerVersion != "" {
-		return t.ServerVersion
-	}
-	return t.RedisVersion
-}
-
 // serverRunText is the server and how it ran: "valkey 8.0.1 on docker
 // (direct)", for the comparison tables of a matrix across servers.
 func serverRunText(t result.TargetInfo) string {
-	s := serverText(t)
+	s := result.ServerText(t)
 	if s == "" {
 		s = "-"
 	}

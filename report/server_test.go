@@ -49,8 +49,8 @@ func TestServerText(t *testing.T) {
 		{result.TargetInfo{RedisVersion: "7.2.4", ServerName: "valkey", ServerVersion: "8.0.1"}, "valkey 8.0.1"},
 		{result.TargetInfo{}, ""},
 	} {
-		if got := serverText(tc.t); got != tc.want {
-			t.Errorf("serverText(%+v) = %q, want %q", tc.t, got, tc.want)
+		if got := result.ServerText(tc.t); got != tc.want {
+			t.Errorf("ServerText(%+v) = %q, want %q", tc.t, got, tc.want)
 		}
 	}
 }

@@ -160,7 +160,7 @@ func cellFacts(c *result.Cell) []string {
 	if t.Persistence != "" {
 		add("persistence " + t.Persistence)
 	}
-	add(serverText(t))
+	add(result.ServerText(t))
 	if wl.Pattern != "" || wl.Producers > 0 {
 		rate := "at " + units.FormatRate(wl.Rate)
 		if wl.Rate <= 0 {

@@ -3,7 +3,11 @@
 // packages rendering them share.
 package resulttest
 
-import "github.com/squall-bench/squall/result"
+import (
+	"strconv"
+
+	"github.com/squall-bench/squall/result"
+)
 
 // Fixtures for the renderer and schema tests, built as Go values so a change
 // to the model breaks them at compile time rather than in a stale file.
@@ -175,4 +179,47 @@ func AllPass(slo []result.SLOResult) bool {
 		}
 	}
 	return true
+}
+
+// CapacityResult is a step search of a stream pipeline from 2,000/s to
+// 64,000/s by e2e_p99 <= 10ms: 32,000/s is the highest rate that met it,
+// p99 passed 4x its low-rate level after 16,000/s, and 64,000/s missed it.
+func CapacityResult() *result.Result {
+	type step struct {
+		rate, acked float64
+		p50, p99    int64
+	}
+	steps := []step{
+		{2000, 2000, 310, 1_100},
+		{4000, 4000, 290, 900},
+		{8000, 7999.8, 330, 1_300},
+		{16000, 15998.1, 420, 1_800},
+		{32000, 31990.4, 910, 4_200},
+		{64000, 41022.7, 380_000, 1_910_000},
+	}
+	r := &result.Result{Schema: result.Schema, Version: "v0.1.0", Scenario: "capacity", StartedAt: "2025-11-24T18:00:00Z",
+		Capacity: &result.Capacity{Objective: "e2e_p99 <= 10ms", MaxRate: 32000, KneeRate: 16000}}
+	for _, s := range steps {
+		name := "rate=" + strconv.FormatFloat(s.rate, 'f', -1, 64)
+		lat := result.Summary{Count: int64(s.acked * 5), Min: 90, Mean: float64(s.p50) * 1.2, P50: s.p50, P90: s.p99 / 2, P99: s.p99, P999: s.p99 * 2, Max: s.p99 * 3}
+		c := result.Cell{
+			Name:       name,
+			Params:     map[string]string{"workload.rate": strconv.FormatFloat(s.rate, 'f', -1, 64)},
+			Target:     result.TargetInfo{Provider: "process", Topology: "standalone", Persistence: "none", RedisVersion: "7.2.4"},
+			Workload:   result.WorkloadInfo{Pattern: "stream", Producers: 4, Consumers: 4, Rate: s.rate, Payload: "256", Keys: 4, Pipeline: 1},
+			DurationS:  5,
+			Throughput: result.Throughput{SentPerS: s.rate, AckedPerS: s.acked, ReceivedPerS: s.acked},
+			Latency:    result.Latencies{Publish: lat, EndToEnd: lat, SendDelay: result.Summary{Count: int64(s.rate * 5), Mean: 4, P50: 3, P90: 9, P99: 40, P999: 210, Max: 900}},
+			Events:     result.Events{Sent: int64(s.rate * 5), Acked: int64(s.acked * 5), Received: int64(s.acked * 5)},
+			Errors:     map[string]int64{},
+			Faults:     []result.FaultResult{},
+		}
+		c.SLO = result.CheckSLO(&c, []result.Objective{{Name: "e2e_p99", Limit: "10ms", Value: 10_000}})
+		c.Pass = AllPass(c.SLO)
+		r.Cells = append(r.Cells, c)
+		r.Capacity.Points = append(r.Capacity.Points, result.CapacityPoint{Cell: name, Rate: s.rate, AckedPerS: s.acked,
+			P50us: s.p50, P99us: s.p99, Pass: c.Pass})
+	}
+	r.Pass = result.CapacityPass(r)
+	return r
 }

@@ -1,25 +1,23 @@
-package report
+// Package compare is `squall compare`: two results (a baseline and a new
+// run) are matched cell by cell, each metric of the registry is judged
+// against a tolerance, and the outcome is plain data (Comparison) that the
+// renderers write as text, Markdown or JUnit XML.
+package compare
 
 import (
-	"encoding/xml"
 	"fmt"
-	"io"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/squall-bench/squall/internal/layout"
 	"github.com/squall-bench/squall/internal/units"
 	"github.com/squall-bench/squall/result"
 )
 
-// This file is `squall compare`: two results (a baseline and a new run) are
-// matched cell by cell, each headline metric is judged against a tolerance,
-// and the outcome is plain data (Comparison) rendered as text, Markdown or
-// JUnit XML. A regression gate has to be boring: the semantics below are
-// the contract users tune their CI with, and the README documents them.
+// A regression gate has to be boring: the semantics below are the contract
+// users tune their CI with, and the README documents them.
 
 // DefaultToleranceSpec is what --tolerance starts from; a user's spec
 // overrides only the metrics it names. p999 and unacked are shown but not
@@ -411,10 +409,10 @@ func setupChanges(b, c *result.Cell) []string {
 	diff("provider", bt.Provider, ct.Provider)
 	diff("topology", bt.Topology, ct.Topology)
 	diff("persistence", bt.Persistence, ct.Persistence)
-	if bn, cn := serverName(bt), serverName(ct); bn == cn {
-		diff(bn, serverVersion(bt), serverVersion(ct))
+	if bn, cn := result.ServerName(bt), result.ServerName(ct); bn == cn {
+		diff(bn, result.ServerVersion(bt), result.ServerVersion(ct))
 	} else {
-		diff("server", serverText(bt), serverText(ct))
+		diff("server", result.ServerText(bt), result.ServerText(ct))
 	}
 	if bt.DataPath != "" && ct.DataPath != "" {
 		diff("data path", bt.DataPath, ct.DataPath)
@@ -692,244 +690,4 @@ func (c *Comparison) toleranceText() []string {
 		return append([]string{"defaults:"}, defaults...)
 	}
 	return append(append(strings.Fields(strings.ReplaceAll(c.Tolerances.Spec, ",", " ")), "over the defaults:"), defaults...)
-}
-
-// CompareFormats are the formats RenderComparison accepts.
-var CompareFormats = []string{"text", "md", "junit"}
-
-// RenderComparison writes c in the named format (text, md or junit); "" means text.
-func RenderComparison(w io.Writer, c *Comparison, format string) error {
-	switch format {
-	case "", "text":
-		return CompareText(w, c)
-	case "md":
-		return CompareMarkdown(w, c)
-	case "junit":
-		return CompareJUnit(w, c)
-	}
-	return fmt.Errorf("unknown format %q: valid formats are %s", format, strings.Join(CompareFormats, ", "))
-}
-
-// runLine describes one side: its label, then when and by what it ran.
-func runLine(r RunInfo) []string {
-	items := []string{r.Label}
-	if r.Label == "" {
-		items[0] = r.Scenario
-	}
-	if r.StartedAt != "" {
-		items = append(items, "started "+r.StartedAt)
-	}
-	if r.Version != "" {
-		items = append(items, "squall "+r.Version)
-	}
-	return items
-}
-
-// CompareText writes the comparison for a terminal or a CI log: per cell
-// an aligned table of baseline, new, change, limit and verdict, then the
-// verdict and each regression.
-func CompareText(w io.Writer, c *Comparison) error {
-	ew := layout.NewWriter(w)
-	scen := c.New.Scenario
-	if c.Baseline.Scenario != scen {
-		scen = c.Baseline.Scenario + " → " + scen
-	}
-	ew.Line("squall compare · scenario " + scen)
-	const lw = 11 // label width
-	ew.Lines(layout.Wrap(layout.Pad("baseline", lw, false), runLine(c.Baseline), " · ", strings.Repeat(" ", lw), layout.TextWidth))
-	ew.Lines(layout.Wrap(layout.Pad("new", lw, false), runLine(c.New), " · ", strings.Repeat(" ", lw), layout.TextWidth))
-	ew.Lines(layout.Wrap(layout.Pad("tolerance", lw, false), c.toleranceText(), " ", strings.Repeat(" ", lw), layout.TextWidth))
-	for i := range c.Cells {
-		cc := &c.Cells[i]
-		if cc.Status != CellCompared {
-			continue
-		}
-		ew.Line("")
-		head := "== " + cellLabel(c, cc)
-		if cc.Error != "" {
-			head += "  (new cell stopped early)"
-		}
-		ew.Line(head)
-		ew.Line("")
-		// Numbers right aligned, the verdict left aligned after them.
-		rows := [][]string{{"metric", "baseline", "new", "change", "limit"}}
-		verdicts := []string{"verdict"}
-		for _, m := range cc.Metrics {
-			v := string(m.Verdict)
-			if m.Regressed() {
-				v = "REGRESSED"
-			}
-			rows = append(rows, []string{m.Name, m.BaseText(), m.NewText(), m.ChangeText(), m.LimitText()})
-			verdicts = append(verdicts, v)
-		}
-		for j, l := range layout.Table("", rows) {
-			ew.Line(l + "  " + verdicts[j])
-		}
-	}
-	if ws := c.warnings(); len(ws) > 0 {
-		ew.Line("")
-		for _, s := range ws {
-			ew.Lines(layout.Wrap("note: ", strings.Fields(s), " ", "      ", layout.TextWidth))
-		}
-	}
-	ew.Line("")
-	ew.Line(c.Headline())
-	for _, s := range c.Regressions() {
-		ew.Lines(layout.Wrap("  - ", strings.Fields(s), " ", "    ", layout.TextWidth))
-	}
-	return ew.Err()
-}
-
-// CompareMarkdown writes the comparison for a pull request comment: the
-// verdict and the regressions first, then a table per cell; cells within
-// tolerance are folded away in <details>.
-func CompareMarkdown(w io.Writer, c *Comparison) error {
-	ew := layout.NewWriter(w)
-	ew.Printf("### %s %s\n\n", layout.MDIcon(!c.Regressed()), layout.MDText(c.Headline()))
-	label := func(r RunInfo) string {
-		s := "`" + layout.MDCode(r.Label) + "`"
-		if r.StartedAt != "" {
-			s += " (" + layout.MDText(r.StartedAt) + ")"
-		}
-		return s
-	}
-	ew.Line(strings.Join([]string{"squall compare of `" + layout.MDCode(c.New.Scenario) + "`",
-		"baseline " + label(c.Baseline), "new " + label(c.New)}, " · "))
-	ew.Printf("\nTolerance: %s\n", layout.MDText(strings.Join(c.toleranceText(), " ")))
-	if rs := c.Regressions(); len(rs) > 0 {
-		ew.Line("")
-		for _, s := range rs {
-			ew.Printf("- ❌ %s\n", layout.MDText(s))
-		}
-	}
-	if ws := c.warnings(); len(ws) > 0 {
-		ew.Line("")
-		for _, s := range ws {
-			ew.Printf("- ⚠️ %s\n", layout.MDText(s))
-		}
-	}
-	for i := range c.Cells {
-		cc := &c.Cells[i]
-		if cc.Status != CellCompared {
-			continue
-		}
-		rows := [][]string{{"metric", "baseline", "new", "change", "limit", "verdict"}}
-		for _, m := range cc.Metrics {
-			v := map[MetricVerdict]string{VerdictOK: "✅ ok", VerdictBetter: "✅ better", VerdictRegressed: "❌ **regressed**", VerdictUngated: "not gated"}[m.Verdict]
-			rows = append(rows, []string{"`" + m.Name + "`", m.BaseText(), m.NewText(), m.ChangeText(), m.LimitText(), v})
-		}
-		title := fmt.Sprintf("%s %s", layout.MDIcon(!cc.Regressed()), layout.MDText(cellLabel(c, cc)))
-		ew.Line("")
-		if cc.Regressed() {
-			ew.Printf("#### %s\n\n", title)
-			ew.Lines(layout.MDTable(rows, "lrrrrl"))
-			continue
-		}
-		ew.Printf("<details><summary>%s: within tolerance</summary>\n\n", title)
-		ew.Lines(layout.MDTable(rows, "lrrrrl"))
-		ew.Line("\n</details>")
-	}
-	return ew.Err()
-}
-
-// JUnit XML, the dialect Jenkins, GitLab and GitHub test reporters read.
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name       string          `xml:"name,attr"`
-	Tests      int             `xml:"tests,attr"`
-	Failures   int             `xml:"failures,attr"`
-	Errors     int             `xml:"errors,attr"`
-	Skipped    int             `xml:"skipped,attr"`
-	Timestamp  string          `xml:"timestamp,attr,omitempty"`
-	Properties []junitProperty `xml:"properties>property"`
-	Cases      []junitCase     `xml:"testcase"`
-}
-
-type junitProperty struct {
-	Name  string `xml:"name,attr"`
-	Value string `xml:"value,attr"`
-}
-
-type junitCase struct {
-	Classname string        `xml:"classname,attr"`
-	Name      string        `xml:"name,attr"`
-	Failure   *junitMessage `xml:"failure"`
-	Skipped   *junitMessage `xml:"skipped"`
-	SystemOut string        `xml:"system-out,omitempty"`
-}
-
-type junitMessage struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr,omitempty"`
-	Text    string `xml:",chardata"`
-}
-
-// CompareJUnit writes the comparison as JUnit XML: one testsuite for the
-// run, one testcase per cell (classname) and metric (name), a failure for
-// each regression and skipped for metrics that are not gated.
-func CompareJUnit(w io.Writer, c *Comparison) error {
-	s := junitSuite{Name: "squall compare " + c.New.Scenario, Timestamp: c.New.StartedAt,
-		Properties: []junitProperty{
-			{"baseline", c.Baseline.Label}, {"baseline_started_at", c.Baseline.StartedAt},
-			{"new", c.New.Label}, {"tolerance", strings.Join(c.toleranceText(), " ")},
-		}}
-	fail := func(class, name, msg, text string) {
-		s.Cases = append(s.Cases, junitCase{Classname: class, Name: name,
-			Failure: &junitMessage{Message: msg, Type: "regression", Text: text}})
-	}
-	skip := func(class, name, msg string) {
-		s.Cases = append(s.Cases, junitCase{Classname: class, Name: name, Skipped: &junitMessage{Message: msg}})
-	}
-	if c.New.Error != "" || c.New.Interrupted {
-		fail(c.New.Scenario, "run completed", c.Regressions()[0], c.New.Error)
-	}
-	for i := range c.Cells {
-		cc := &c.Cells[i]
-		class := cellLabel(c, cc)
-		switch cc.Status {
-		case CellRemoved:
-			skip(class, "present in new run", "in the baseline only, not compared")
-			continue
-		case CellAdded:
-			skip(class, "present in baseline", "in the new run only, nothing to compare with")
-			continue
-		}
-		if cc.Error != "" && cc.Error != c.New.Error { // the run's own error has its testcase
-			fail(class, "cell completed", "the new cell stopped early: "+cc.Error, cc.Error)
-		}
-		for _, m := range cc.Metrics {
-			detail := fmt.Sprintf("baseline %s, new %s, change %s, limit %s", m.BaseText(), m.NewText(), m.ChangeText(), m.LimitText())
-			switch m.Verdict {
-			case VerdictRegressed:
-				fail(class, m.Name, m.Describe(), detail)
-			case VerdictUngated:
-				skip(class, m.Name, "not gated: "+detail)
-			default:
-				s.Cases = append(s.Cases, junitCase{Classname: class, Name: m.Name, SystemOut: detail + ", " + string(m.Verdict)})
-			}
-		}
-	}
-	for _, tc := range s.Cases {
-		s.Tests++
-		switch {
-		case tc.Failure != nil:
-			s.Failures++
-		case tc.Skipped != nil:
-			s.Skipped++
-		}
-	}
-	doc := junitSuites{Name: "squall compare", Tests: s.Tests, Failures: s.Failures, Suites: []junitSuite{s}}
-	b, err := xml.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encoding JUnit XML: %w", err)
-	}
-	_, err = fmt.Fprintf(w, "%s%s\n", xml.Header, b)
-	return err
 }

@@ -1,4 +1,4 @@
-package report
+package compare
 
 import (
 	"bytes"
@@ -67,14 +67,14 @@ func compareInterrupted() *Comparison {
 // compareCapacitySearch is a capacity search that now stops one step
 // lower: 32,000/s misses e2e_p99 and 64,000/s is never tried.
 func compareCapacitySearch() *Comparison {
-	cmp := Compare(capacityResult(), capacityDropped(), DefaultTolerances())
+	cmp := Compare(resulttest.CapacityResult(), capacityDropped(), DefaultTolerances())
 	cmp.Baseline.Label, cmp.New.Label = "baseline", "new"
 	return cmp
 }
 
 // capacityDropped is capacityResult one step lower.
 func capacityDropped() *result.Result {
-	cur := capacityResult()
+	cur := resulttest.CapacityResult()
 	cur.StartedAt = "2025-11-25T10:00:00Z"
 	cur.Cells = cur.Cells[:5]
 	c := &cur.Cells[4]
@@ -103,7 +103,7 @@ func TestCompareCapacitySearch(t *testing.T) {
 	if m := first.Metrics[1]; m.Name != "knee_rate" || m.Verdict != VerdictUngated {
 		t.Errorf("knee_rate: %+v, want shown, not gated", m)
 	}
-	same := Compare(capacityResult(), capacityResult(), DefaultTolerances())
+	same := Compare(resulttest.CapacityResult(), resulttest.CapacityResult(), DefaultTolerances())
 	if same.Regressed() {
 		t.Error("a search compared with itself regressed")
 	}
@@ -111,7 +111,7 @@ func TestCompareCapacitySearch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m := Compare(capacityResult(), capacityDropped(), tol).Cells[0].Metrics[0]; m.Regressed() {
+	if m := Compare(resulttest.CapacityResult(), capacityDropped(), tol).Cells[0].Metrics[0]; m.Regressed() {
 		t.Errorf("max_rate=off still gates: %+v", m)
 	}
 }
