@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/runner"
 	"github.com/squall-bench/squall/scenarios"
 )
@@ -144,7 +145,7 @@ func cmdReport(_ context.Context, args []string, stdout, stderr io.Writer) error
 	if fs.NArg() != 1 {
 		return usagef("report takes one RUN_DIR (or result.json)")
 	}
-	res, err := report.ReadResult(fs.Arg(0))
+	res, err := result.ReadResult(fs.Arg(0))
 	if err != nil {
 		return exitWith(exitUsage, err)
 	}
