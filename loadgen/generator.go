@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/record"
 )
 
 // Config is one cell's load.
@@ -39,7 +39,7 @@ type Config struct {
 
 // Outcome is what a finished (or cut short) load produced.
 type Outcome struct {
-	Events   report.Events
+	Events   record.Events
 	Errors   map[string]int64
 	Foreign  int64 // entries read that were not this run's events
 	Drained  bool  // every acknowledged event was received before the drain ended
@@ -68,7 +68,7 @@ type Generator struct {
 	pattern Pattern
 	wait    waitSpec
 	ledger  *Ledger
-	col     *report.Collector
+	col     *record.Collector
 	epoch   time.Time
 	groups  int
 	kills   []atomic.Int64 // per consumer: 0, or a pending kill (see KillConsumer)
@@ -90,7 +90,7 @@ const readyTimeout = 10 * time.Second
 
 // worker is one producer's or consumer's private state.
 type worker struct {
-	rec      *report.Recorder
+	rec      *record.Recorder
 	errs     ClassCounts
 	foreign  int64
 	underRep int64        // measured events WAIT left under-replicated
@@ -268,15 +268,15 @@ func activity(ws []*worker) Activity {
 // event has been received. Workers record into col. Cancelling ctx stops
 // the producers at once and skips the drain. A panic in a worker stops the
 // run and is returned as an error. Run may be called once.
-func (g *Generator) Run(ctx context.Context, col *report.Collector, epoch time.Time) (*Outcome, error) {
+func (g *Generator) Run(ctx context.Context, col *record.Collector, epoch time.Time) (*Outcome, error) {
 	g.col, g.epoch = col, epoch
 	g.env.Epoch, g.env.Warmup = epoch, g.cfg.Warmup
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	for i, w := range g.workers {
-		kinds := []report.Kind{report.Publish, report.SendDelay, report.Service}
+		kinds := []record.Kind{record.Publish, record.SendDelay, record.Service}
 		if i >= g.cfg.Producers {
-			kinds = []report.Kind{report.EndToEnd}
+			kinds = []record.Kind{record.EndToEnd}
 		}
 		w.rec = g.col.NewRecorder(kinds...)
 	}
@@ -430,7 +430,7 @@ func (g *Generator) consume(stop context.Context, id int, w *worker, ready func(
 		if due == 0 {
 			due = e.Intended
 		}
-		w.rec.Record(report.EndToEnd, (now-due)/1000)
+		w.rec.Record(record.EndToEnd, (now-due)/1000)
 		w.rec.Received(1)
 		if last.see(e.Producer, e.Partition, e.Seq) {
 			reordered++

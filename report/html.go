@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/squall-bench/squall/record"
 )
 
 // CellData is what a run directory holds for one cell beside result.json:
@@ -948,7 +950,7 @@ func histogramPoints(h *hdrhistogram.Histogram, nines int) []xy {
 	for x := 0.0; x < last; x += step {
 		xs, qs = append(xs, x), append(qs, quantileOfNines(x))
 	}
-	vals := valuesAtQuantiles(h, qs)
+	vals := record.ValuesAtQuantiles(h, qs)
 	pts := make([]xy, 0, len(xs)+2)
 	for i, x := range xs {
 		v := float64(vals[i])

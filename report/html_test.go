@@ -14,6 +14,8 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/squall-bench/squall/record"
 )
 
 // node is a parsed element of the report: the page is written as
@@ -447,14 +449,14 @@ func TestHTMLCapacity(t *testing.T) {
 // must still give a well-formed page with finite coordinates (parseReport
 // checks every attribute).
 func TestHTMLEdgeCases(t *testing.T) {
-	huge := int64(histHighest)
+	huge := int64(3600e6) // the histograms' highest value
 	cases := map[string]func() (*Result, *RunData){
 		"no cells": func() (*Result, *RunData) { return &Result{Schema: Schema, Scenario: "x"}, nil },
 		"empty cell": func() (*Result, *RunData) {
 			return &Result{Schema: Schema, Cells: []Cell{{}}}, &RunData{Cells: []CellData{{Timeline: []Second{}}}}
 		},
 		"single point": func() (*Result, *RunData) {
-			return passResult(), &RunData{Cells: []CellData{{Timeline: []Second{{T: 1, Sent: 5, Acked: 5, Received: 5, Publish: Brief{10, 20, 30}, EndToEnd: Brief{10, 20, 30}}}}}}
+			return passResult(), &RunData{Cells: []CellData{{Timeline: []Second{{T: 1, Sent: 5, Acked: 5, Received: 5, Publish: Brief{P50: 10, P99: 20, Max: 30}, EndToEnd: Brief{P50: 10, P99: 20, Max: 30}}}}}}
 		},
 		"zeros": func() (*Result, *RunData) {
 			r := passResult()
@@ -473,10 +475,10 @@ func TestHTMLEdgeCases(t *testing.T) {
 			r.Cells[2].Latency.Publish.P99 = math.MaxInt64
 			r.Cells[0].DurationS = math.Inf(1)
 			r.Cells[1].Faults = []FaultResult{{Action: "kill", Target: "primary", AtS: 1e9, HealedAtS: math.NaN()}}
-			h := NewHistogram()
+			h := record.NewHistogram()
 			_ = h.RecordValue(1)
 			_ = h.RecordValue(huge)
-			tl := []Second{{T: 0}, {T: 0}, {T: 1e-9, Sent: math.MaxInt64}, {T: 2, Sent: 1, Publish: Brief{1, huge, math.MaxInt64}}}
+			tl := []Second{{T: 0}, {T: 0}, {T: 1e-9, Sent: math.MaxInt64}, {T: 2, Sent: 1, Publish: Brief{P50: 1, P99: huge, Max: math.MaxInt64}}}
 			return r, &RunData{Cells: []CellData{{Timeline: tl, Hist: [NumKinds]*hdrhistogram.Histogram{h, h, h}}, {Timeline: tl}, {}}}
 		},
 		"producer-only": func() (*Result, *RunData) {
@@ -595,7 +597,7 @@ func TestTimelineRoundTrip(t *testing.T) {
 
 func TestHlogRoundTrip(t *testing.T) {
 	begin := time.Unix(1_700_000_000, 0)
-	col := NewCollector(begin)
+	col := record.NewCollector(begin)
 	rec := col.NewRecorder(Publish, EndToEnd)
 	var bufs [NumKinds]bytes.Buffer
 	var ws [NumKinds]io.Writer
@@ -620,14 +622,14 @@ func TestHlogRoundTrip(t *testing.T) {
 	for k := range NumKinds {
 		got, err := ReadHlog(bytes.NewReader(bufs[k].Bytes()))
 		if err != nil {
-			t.Fatalf("%s: %v", KindNames[k], err)
+			t.Fatalf("%s: %v", record.KindNames[k], err)
 		}
-		if Summarize(got) != Summarize(totals[k]) {
-			t.Errorf("%s: read back %+v, recorded %+v", KindNames[k], Summarize(got), Summarize(totals[k]))
+		if record.Summarize(got) != record.Summarize(totals[k]) {
+			t.Errorf("%s: read back %+v, recorded %+v", record.KindNames[k], record.Summarize(got), record.Summarize(totals[k]))
 		}
 	}
-	if Summarize(totals[EndToEnd]).Max < 5_000_000 || Summarize(totals[Publish]).Count != 15000 {
-		t.Fatalf("fixture did not record what it meant to: %+v", Summarize(totals[Publish]))
+	if record.Summarize(totals[EndToEnd]).Max < 5_000_000 || record.Summarize(totals[Publish]).Count != 15000 {
+		t.Fatalf("fixture did not record what it meant to: %+v", record.Summarize(totals[Publish]))
 	}
 
 	// A cut-off last interval is skipped, the others kept.
@@ -729,7 +731,7 @@ func writeCellFiles(t *testing.T, dir, prefix string, cd CellData) {
 			t.Fatal(err)
 		}
 		log := fmt.Sprintf("#[test]\n\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"\n0.000,60.000,%.3f,%s\n", float64(h.Max())/1000, enc)
-		if err := os.WriteFile(filepath.Join(dir, prefix+KindNames[k]+".hlog"), []byte(log), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, prefix+record.KindNames[k]+".hlog"), []byte(log), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -746,7 +748,7 @@ func failoverCellData() CellData {
 	rng := rand.New(rand.NewPCG(42, 6))
 	var cd CellData
 	for k := range cd.Hist {
-		cd.Hist[k] = NewHistogram()
+		cd.Hist[k] = record.NewHistogram()
 	}
 	jit := func(v float64) int64 { return int64(v * (0.85 + 0.3*rng.Float64())) }
 	for sec := 1; sec <= 68; sec++ {

@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/squall-bench/squall/record"
 )
 
 // Reading a run directory back, so a finished run can be rendered again
@@ -134,7 +136,7 @@ func parseSecond(rec []string, col map[string]int) (Second, error) {
 // decode is skipped and reported in the error, with the rest merged: a
 // crash can cut the last line short.
 func ReadHlog(r io.Reader) (*hdrhistogram.Histogram, error) {
-	total := NewHistogram()
+	total := record.NewHistogram()
 	lr := hdrhistogram.NewHistogramLogReader(r)
 	var bad int
 	var first error
@@ -206,7 +208,7 @@ func readCellData(dir string, prefixes []string) CellData {
 			cd.Problems = append(cd.Problems, fmt.Sprintf("%s: %v (showing the %d rows before it)", name, err, len(tl)))
 		}
 	}
-	for k, kind := range KindNames {
+	for k, kind := range record.KindNames {
 		f, name := open(kind + ".hlog")
 		if f == nil {
 			continue

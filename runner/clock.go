@@ -15,6 +15,7 @@ import (
 	"unsafe"
 
 	"github.com/squall-bench/squall/compose"
+	"github.com/squall-bench/squall/record"
 	"github.com/squall-bench/squall/report"
 )
 
@@ -23,7 +24,7 @@ import (
 type cellFiles struct {
 	timeline *report.TimelineWriter
 	files    []*os.File
-	hlog     [report.NumKinds]io.Writer
+	hlog     [record.NumKinds]io.Writer
 }
 
 func openCellFiles(dir, prefix string) (*cellFiles, error) {
@@ -42,7 +43,7 @@ func openCellFiles(dir, prefix string) (*cellFiles, error) {
 		return nil, err
 	}
 	cf.timeline = report.NewTimelineWriter(f)
-	for k, name := range report.KindNames {
+	for k, name := range record.KindNames {
 		f, err := open(name + ".hlog")
 		if err != nil {
 			return nil, err
@@ -52,7 +53,7 @@ func openCellFiles(dir, prefix string) (*cellFiles, error) {
 	return cf, nil
 }
 
-func (cf *cellFiles) hlogs() [report.NumKinds]io.Writer { return cf.hlog }
+func (cf *cellFiles) hlogs() [record.NumKinds]io.Writer { return cf.hlog }
 
 func (cf *cellFiles) close() {
 	if cf.timeline != nil {
@@ -78,7 +79,7 @@ type clock struct {
 	window  int // rows in the measured window; set when the goroutine ends
 }
 
-func startClock(col *report.Collector, tl *report.TimelineWriter, begin time.Time, duration time.Duration, o Options) *clock {
+func startClock(col *record.Collector, tl *report.TimelineWriter, begin time.Time, duration time.Duration, o Options) *clock {
 	c := &clock{done: make(chan struct{}), stopped: make(chan struct{})}
 	var st *status // nil with --quiet: nothing until the final summary
 	if !o.Quiet {

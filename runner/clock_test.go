@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/squall-bench/squall/record"
 	"github.com/squall-bench/squall/report"
 )
 
@@ -182,7 +183,7 @@ func TestClockRedrawsOnTerminal(t *testing.T) {
 	defer func() { isTerminal = old }()
 	var out, tl bytes.Buffer
 	begin := time.Now()
-	c := startClock(report.NewCollector(begin), report.NewTimelineWriter(&tl), begin, 2*time.Second, Options{Stderr: &out})
+	c := startClock(record.NewCollector(begin), report.NewTimelineWriter(&tl), begin, 2*time.Second, Options{Stderr: &out})
 	time.Sleep(1300 * time.Millisecond)
 	c.stop()
 	if err := c.err(); err != nil {

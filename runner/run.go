@@ -21,6 +21,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/squall-bench/squall/compose"
 	"github.com/squall-bench/squall/loadgen"
+	"github.com/squall-bench/squall/record"
 	"github.com/squall-bench/squall/report"
 	"github.com/squall-bench/squall/scenarios"
 )
@@ -230,7 +231,7 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 
 	epoch := time.Now()
 	begin := epoch.Add(s.Warmup.D())
-	col := report.NewCollector(begin)
+	col := record.NewCollector(begin)
 	if err := col.LogTo(files.hlogs(), s.Name+"/"+cell.Name); err != nil {
 		return rc, fmt.Errorf("%w: %v", compose.ErrInfra, err)
 	}
@@ -307,7 +308,7 @@ func describeTarget(rc *report.Cell, tg *compose.Target) {
 
 // fillCell turns the load's outcome and the recorded histograms into the
 // cell's figures, notes and verdict.
-func fillCell(rc *report.Cell, s *scenarios.Scenario, col *report.Collector, out *loadgen.Outcome, window []report.Second, u usage, clockErr error) {
+func fillCell(rc *report.Cell, s *scenarios.Scenario, col *record.Collector, out *loadgen.Outcome, window []report.Second, u usage, clockErr error) {
 	secs, sent, acked, received := carried(window)
 	rc.DurationS = round3(secs)
 	ev := out.Events
@@ -321,10 +322,10 @@ func fillCell(rc *report.Cell, s *scenarios.Scenario, col *report.Collector, out
 	}
 	h := col.Totals()
 	rc.Latency = report.Latencies{
-		Publish:   report.Summarize(h[report.Publish]),
-		Service:   report.Summarize(h[report.Service]),
-		EndToEnd:  report.Summarize(h[report.EndToEnd]),
-		SendDelay: report.Summarize(h[report.SendDelay]),
+		Publish:   record.Summarize(h[report.Publish]),
+		Service:   record.Summarize(h[report.Service]),
+		EndToEnd:  record.Summarize(h[report.EndToEnd]),
+		SendDelay: record.Summarize(h[report.SendDelay]),
 	}
 	rc.Events = ev
 	for k, v := range out.Errors {

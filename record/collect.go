@@ -1,4 +1,4 @@
-package report
+package record
 
 import (
 	"fmt"
@@ -177,7 +177,7 @@ func brief(h *hdrhistogram.Histogram) Brief {
 	if h.TotalCount() == 0 {
 		return Brief{}
 	}
-	q := valuesAtQuantiles(h, []float64{50, 99})
+	q := ValuesAtQuantiles(h, []float64{50, 99})
 	return Brief{P50: q[0], P99: q[1], Max: h.Max()}
 }
 
@@ -187,7 +187,7 @@ func Summarize(h *hdrhistogram.Histogram) Summary {
 	if h == nil || h.TotalCount() == 0 {
 		return Summary{}
 	}
-	q := valuesAtQuantiles(h, []float64{50, 90, 99, 99.9})
+	q := ValuesAtQuantiles(h, []float64{50, 90, 99, 99.9})
 	return Summary{
 		Count: h.TotalCount(),
 		Min:   h.Min(),
