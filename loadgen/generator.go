@@ -71,7 +71,7 @@ type Generator struct {
 	col     *record.Collector
 	epoch   time.Time
 	groups  int
-	kills   []atomic.Int64 // per consumer: 0, or a pending kill (see KillConsumer)
+	kills   []atomic.Int64 // per consumer: 0, or a pending kill (see killConsumer)
 	assign  *assignment    // which consumer owns (and reads) which keys
 	routes  *slotRoutes    // on a cluster: the slot map the producers share
 	pacer   *pacer         // open loop: wakes the producers on schedule
@@ -163,14 +163,14 @@ func ValidateOptions(pattern string, opts map[string]any) error {
 	return err
 }
 
-// KillConsumer makes consumer i crash while handling the next event it
+// killConsumer makes consumer i crash while handling the next event it
 // reads: that event counts as received (it was processed), but nothing of
 // that read is acknowledged, and the rest of the read is dropped, as when a
 // process dies between processing and acknowledging. After restartAfter a
 // replacement with a new name takes its place (never, if restartAfter < 0).
 // At-least-once patterns then redeliver the unacknowledged events
 // (duplicates); at-most-once ones lose what was read but not processed.
-func (g *Generator) KillConsumer(i int, restartAfter time.Duration) error {
+func (g *Generator) killConsumer(i int, restartAfter time.Duration) error {
 	if i < 0 || i >= len(g.kills) {
 		return fmt.Errorf("loadgen: no consumer %d (have %d)", i, len(g.kills))
 	}
@@ -389,7 +389,7 @@ func (g *Generator) guard(wg *sync.WaitGroup, cancel context.CancelCauseFunc, f 
 }
 
 // consume is one consumer: it opens a reader and reads until stop,
-// accounting each event; when killed (KillConsumer) it abandons the reader,
+// accounting each event; when killed (killConsumer) it abandons the reader,
 // leaves the group (its keys go to the others) and, after the restart
 // delay, rejoins as a new consumer with a new name. When the keys it reads
 // or owns change (another consumer left or rejoined), it closes its reader

@@ -185,11 +185,11 @@ func TestConsumerKilledRedelivers(t *testing.T) {
 				KeyPrefix: "kill:", Duration: 2500 * time.Millisecond, Drain: 4 * time.Second, Run: 13}
 			out, _ := runGen(t, rdb, cfg, func(g *loadgen.Generator) {
 				time.Sleep(400 * time.Millisecond)
-				if err := g.KillConsumer(0, 100*time.Millisecond); err != nil {
+				if err := loadgen.KillConsumer(g, 0, 100*time.Millisecond); err != nil {
 					t.Error(err)
 				}
 				time.Sleep(400 * time.Millisecond)
-				_ = g.KillConsumer(1, 0) // replaced at once: only its pending work is reclaimed
+				_ = loadgen.KillConsumer(g, 1, 0) // replaced at once: only its pending work is reclaimed
 			})
 			ev := out.Events
 			t.Logf("%+v reclaimed %d errors %v", ev, out.Reclaimed, out.Errors)
