@@ -91,7 +91,7 @@ type producer struct {
 func (g *Generator) newProducer(id int, w *worker) *producer {
 	cfg := g.cfg
 	p := &producer{
-		g: g, id: id, w: w, log: g.ledger.sends[id],
+		g: g, id: id, w: w, log: g.ledger.producerLog(id),
 		rng:    rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(id))),
 		open:   cfg.Rate > 0,
 		end:    int64(cfg.Warmup + cfg.Duration),
