@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/squall-bench/squall/rundir"
 )
 
 // failoverEvents are the fault events of failoverResult and
@@ -141,13 +143,13 @@ func TestOneTimePerEvent(t *testing.T) {
 // at the time its fault result holds, whatever row it landed in.
 func TestMarkerTimeRoundTrip(t *testing.T) {
 	var b bytes.Buffer
-	tw := NewTimelineWriter(&b)
+	tw := rundir.NewTimelineWriter(&b)
 	for _, s := range failoverCellData().Timeline {
 		if err := tw.Write(s); err != nil {
 			t.Fatal(err)
 		}
 	}
-	tl, err := ReadTimeline(&b)
+	tl, err := rundir.ReadTimeline(&b)
 	if err != nil {
 		t.Fatal(err)
 	}

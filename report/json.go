@@ -9,10 +9,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/squall-bench/squall/rundir"
 )
 
 // ResultFile is the name of the result inside a run directory.
-const ResultFile = "result.json"
+const ResultFile = rundir.ResultFile
 
 // JSON writes r as indented JSON. Empty collections are written as {} and
 // [] rather than null, so scripts can iterate them without a guard.

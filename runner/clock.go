@@ -1,63 +1,13 @@
 package runner
 
 import (
-	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/squall-bench/squall/compose"
 	"github.com/squall-bench/squall/console"
 	"github.com/squall-bench/squall/record"
-	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/rundir"
 )
-
-// cellFiles are one cell's streaming outputs: written as the run goes, so
-// an interrupted or crashed run still leaves a readable timeline and logs.
-type cellFiles struct {
-	timeline *report.TimelineWriter
-	files    []*os.File
-	hlog     [record.NumKinds]io.Writer
-}
-
-func openCellFiles(dir, prefix string) (*cellFiles, error) {
-	cf := &cellFiles{}
-	open := func(name string) (*os.File, error) {
-		f, err := os.Create(filepath.Join(dir, prefix+name))
-		if err != nil {
-			cf.close()
-			return nil, fmt.Errorf("%w: %v", compose.ErrInfra, err)
-		}
-		cf.files = append(cf.files, f)
-		return f, nil
-	}
-	f, err := open("timeline.csv")
-	if err != nil {
-		return nil, err
-	}
-	cf.timeline = report.NewTimelineWriter(f)
-	for k, name := range record.KindNames {
-		f, err := open(name + ".hlog")
-		if err != nil {
-			return nil, err
-		}
-		cf.hlog[k] = f
-	}
-	return cf, nil
-}
-
-func (cf *cellFiles) hlogs() [record.NumKinds]io.Writer { return cf.hlog }
-
-func (cf *cellFiles) close() {
-	if cf.timeline != nil {
-		_ = cf.timeline.Flush()
-	}
-	for _, f := range cf.files {
-		f.Close()
-	}
-}
 
 // clock ticks the collector once a second from the start of the measured
 // phase until stopped, writing timeline rows and the live status. It is the
@@ -74,7 +24,7 @@ type clock struct {
 	window  int // rows in the measured window; set when the goroutine ends
 }
 
-func startClock(col *record.Collector, tl *report.TimelineWriter, begin time.Time, duration time.Duration, o Options) *clock {
+func startClock(col *record.Collector, tl *rundir.TimelineWriter, begin time.Time, duration time.Duration, o Options) *clock {
 	c := &clock{done: make(chan struct{}), stopped: make(chan struct{})}
 	var st *console.Status // nil with --quiet: nothing until the final summary
 	if !o.Quiet {

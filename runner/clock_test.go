@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/squall-bench/squall/record"
-	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/rundir"
 )
 
 // TestClockRedrawsOnTerminal runs the clock for real for a little over a
@@ -19,7 +19,7 @@ func TestClockRedrawsOnTerminal(t *testing.T) {
 	defer func() { isTerminal = old }()
 	var out, tl bytes.Buffer
 	begin := time.Now()
-	c := startClock(record.NewCollector(begin), report.NewTimelineWriter(&tl), begin, 2*time.Second, Options{Stderr: &out})
+	c := startClock(record.NewCollector(begin), rundir.NewTimelineWriter(&tl), begin, 2*time.Second, Options{Stderr: &out})
 	time.Sleep(1300 * time.Millisecond)
 	c.stop()
 	if err := c.err(); err != nil {

@@ -12,7 +12,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -23,6 +22,7 @@ import (
 	"github.com/squall-bench/squall/loadgen"
 	"github.com/squall-bench/squall/record"
 	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/rundir"
 	"github.com/squall-bench/squall/scenarios"
 )
 
@@ -69,13 +69,13 @@ func Run(ctx context.Context, sc *scenarios.Scenario, cells []scenarios.Cell, o 
 	}
 	var runErr error
 	for i, cell := range cells {
-		prefix := report.CellFilePrefix(i, len(cells), cell.Name)
+		prefix := rundir.CellFilePrefix(i, len(cells), cell.Name)
 		if len(cells) > 1 {
 			fmt.Fprintf(o.Stderr, "cell %d/%d: %s\n", i+1, len(cells), cell.Name)
 		}
 		rc, err := runCell(ctx, cell, o, dir, prefix)
 		res.Cells = append(res.Cells, rc)
-		if werr := report.WriteJSON(filepath.Join(dir, "result.json"), res); werr != nil && err == nil {
+		if werr := report.WriteJSON(filepath.Join(dir, rundir.ResultFile), res); werr != nil && err == nil {
 			err = fmt.Errorf("%w: writing result: %v", compose.ErrInfra, werr)
 		}
 		if err != nil {
@@ -93,13 +93,13 @@ func openRun(sc *scenarios.Scenario, o Options) (*report.Result, string, error) 
 	started := time.Now()
 	dir := o.Out
 	if dir == "" {
-		dir = filepath.Join("runs", started.Format("20060102-150405")+"-"+slug(sc.Name))
+		dir = rundir.Default(started, sc.Name)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, "", fmt.Errorf("%w: run directory: %v", compose.ErrInfra, err)
 	}
 	if b, err := sc.MarshalResolved(); err == nil {
-		_ = os.WriteFile(filepath.Join(dir, "scenario.yaml"), b, 0o644)
+		_ = os.WriteFile(filepath.Join(dir, rundir.ScenarioFile), b, 0o644)
 	}
 	return &report.Result{
 		Schema:    report.Schema,
@@ -119,15 +119,15 @@ func closeRun(dir string, res *report.Result, runErr error, o Options) error {
 		res.Error = runErr.Error()
 		res.Interrupted = errors.Is(runErr, ErrInterrupted)
 	}
-	if err := report.WriteJSON(filepath.Join(dir, "result.json"), res); err != nil && runErr == nil {
+	if err := report.WriteJSON(filepath.Join(dir, rundir.ResultFile), res); err != nil && runErr == nil {
 		runErr = fmt.Errorf("%w: writing result: %v", compose.ErrInfra, err)
 	}
-	if f, err := os.Create(filepath.Join(dir, "summary.md")); err == nil {
+	if f, err := os.Create(filepath.Join(dir, rundir.SummaryFile)); err == nil {
 		_ = report.Markdown(f, res)
 		f.Close()
 	}
 	if err := report.WriteHTMLReport(dir, res); err != nil {
-		fmt.Fprintf(o.Stderr, "writing report.html: %v\n", err)
+		fmt.Fprintf(o.Stderr, "writing %s: %v\n", rundir.HTMLFile, err)
 	}
 	return runErr
 }
@@ -223,22 +223,22 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 	}
 	before, _ := commandCalls(ctx, tg)
 
-	files, err := openCellFiles(dir, prefix)
+	files, err := rundir.CreateCell(dir, prefix)
 	if err != nil {
-		return rc, err
+		return rc, fmt.Errorf("%w: %v", compose.ErrInfra, err)
 	}
-	defer files.close()
+	defer files.Close()
 
 	epoch := time.Now()
 	begin := epoch.Add(s.Warmup.D())
 	col := record.NewCollector(begin)
-	if err := col.LogTo(files.hlogs(), s.Name+"/"+cell.Name); err != nil {
+	if err := col.LogTo(files.Hlogs, s.Name+"/"+cell.Name); err != nil {
 		return rc, fmt.Errorf("%w: %v", compose.ErrInfra, err)
 	}
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	go watch(runCtx, cancel, tg, gen, s, epoch)
-	clock := startClock(col, files.timeline, begin, s.Duration.D(), o)
+	clock := startClock(col, files.Timeline, begin, s.Duration.D(), o)
 	busy := sampleUsage(runCtx, tg, gen, begin, begin.Add(s.Duration.D()))
 	var faults *faultMonitor
 	stopFaults := func() []error { return nil }
@@ -460,16 +460,6 @@ func shortNote(note string) string {
 		return note[:i] + " (the registry's answer is in result.json)"
 	}
 	return note
-}
-
-var slugRe = regexp.MustCompile(`[^A-Za-z0-9._=-]+`)
-
-func slug(s string) string {
-	s = strings.Trim(slugRe.ReplaceAllString(s, "_"), "_")
-	if s == "" {
-		return "run"
-	}
-	return s
 }
 
 func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
