@@ -11,20 +11,14 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/squall-bench/squall/internal/units"
+	"github.com/squall-bench/squall/record"
 	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/rundir"
 )
 
-// CellData is what a run directory holds for one cell beside result.json:
-// the per-second timeline and the full latency histograms.
-type CellData struct {
-	Timeline []Second // nil: no timeline.csv
-	// Hist are the measured phase's histograms by kind, merged from the
-	// .hlog interval logs; nil where no log was found.
-	Hist [NumKinds]*hdrhistogram.Histogram
-	// Problems name files that were there but could not be read in full;
-	// the report shows them so a chart with a gap is not taken at face value.
-	Problems []string
-}
+// CellData is what a run directory holds for one cell beside result.json
+// (see rundir.ReadCell).
+type CellData = rundir.CellData
 
 // RunData is the run directory's content the HTML report draws from.
 type RunData struct {
@@ -943,7 +937,7 @@ func histogramPoints(h *hdrhistogram.Histogram, nines int) []xy {
 	for x := 0.0; x < last; x += step {
 		xs, qs = append(xs, x), append(qs, quantileOfNines(x))
 	}
-	vals := valuesAtQuantiles(h, qs)
+	vals := record.ValuesAtQuantiles(h, qs)
 	pts := make([]xy, 0, len(xs)+2)
 	for i, x := range xs {
 		v := float64(vals[i])
