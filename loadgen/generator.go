@@ -16,6 +16,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/result"
 )
 
 // Config is one cell's load.
@@ -39,7 +40,7 @@ type Config struct {
 
 // Outcome is what a finished (or cut short) load produced.
 type Outcome struct {
-	Events   report.Events
+	Events   result.Events
 	Errors   map[string]int64
 	Foreign  int64 // entries read that were not this run's events
 	Drained  bool  // every acknowledged event was received before the drain ended

@@ -4,7 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/result"
 )
 
 // sendLog is one producer's record of what it sent in the measured phase;
@@ -118,8 +118,8 @@ func (l *Ledger) lost(g, p int) []seqRun {
 // received, lost, stranded, recovered and duplicated are summed over
 // groups. Acknowledged events a group never received are stranded when
 // remain holds them (Redis still did), lost otherwise.
-func (l *Ledger) Reconcile() report.Events {
-	ev := report.Events{Reordered: l.reordered.Load()}
+func (l *Ledger) Reconcile() result.Events {
+	ev := result.Events{Reordered: l.reordered.Load()}
 	for _, s := range l.sends {
 		sent := int64(s.next - s.first)
 		failed, indet := int64(s.failed.count()), int64(s.indet.count())

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/result"
 )
 
 // When the load has stopped, an acknowledged event no consumer received is
@@ -38,7 +38,7 @@ const (
 // acknowledged event is missing, for at most settleTimeout; when Redis
 // cannot be read in time it returns the accounting with every missing
 // event lost, and the client's error.
-func (g *Generator) Settle(ctx context.Context) (report.Events, error) {
+func (g *Generator) Settle(ctx context.Context) (result.Events, error) {
 	l := g.ledger
 	clear(l.remain)
 	k, ok := g.pattern.(keeper)

@@ -1,66 +1,25 @@
 package report
 
 import (
-	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/result/resulttest"
 )
 
-// capacityResult is a step search of a stream pipeline from 2,000/s to
-// 64,000/s by e2e_p99 <= 10ms: 32,000/s is the highest rate that met it,
-// p99 passed 4x its low-rate level after 16,000/s, and 64,000/s missed it.
-func capacityResult() *Result {
-	type step struct {
-		rate, acked float64
-		p50, p99    int64
-	}
-	steps := []step{
-		{2000, 2000, 310, 1_100},
-		{4000, 4000, 290, 900},
-		{8000, 7999.8, 330, 1_300},
-		{16000, 15998.1, 420, 1_800},
-		{32000, 31990.4, 910, 4_200},
-		{64000, 41022.7, 380_000, 1_910_000},
-	}
-	r := &Result{Schema: Schema, Version: "v0.1.0", Scenario: "capacity", StartedAt: "2025-11-24T18:00:00Z",
-		Capacity: &Capacity{Objective: "e2e_p99 <= 10ms", MaxRate: 32000, KneeRate: 16000}}
-	for _, s := range steps {
-		name := "rate=" + strconv.FormatFloat(s.rate, 'f', -1, 64)
-		lat := Summary{Count: int64(s.acked * 5), Min: 90, Mean: float64(s.p50) * 1.2, P50: s.p50, P90: s.p99 / 2, P99: s.p99, P999: s.p99 * 2, Max: s.p99 * 3}
-		c := Cell{
-			Name:       name,
-			Params:     map[string]string{"workload.rate": strconv.FormatFloat(s.rate, 'f', -1, 64)},
-			Target:     TargetInfo{Provider: "process", Topology: "standalone", Persistence: "none", RedisVersion: "7.2.4"},
-			Workload:   WorkloadInfo{Pattern: "stream", Producers: 4, Consumers: 4, Rate: s.rate, Payload: "256", Keys: 4, Pipeline: 1},
-			DurationS:  5,
-			Throughput: Throughput{SentPerS: s.rate, AckedPerS: s.acked, ReceivedPerS: s.acked},
-			Latency:    Latencies{Publish: lat, EndToEnd: lat, SendDelay: Summary{Count: int64(s.rate * 5), Mean: 4, P50: 3, P90: 9, P99: 40, P999: 210, Max: 900}},
-			Events:     Events{Sent: int64(s.rate * 5), Acked: int64(s.acked * 5), Received: int64(s.acked * 5)},
-			Errors:     map[string]int64{},
-			Faults:     []FaultResult{},
-		}
-		c.SLO = CheckSLO(&c, []Objective{{Name: "e2e_p99", Limit: "10ms", Value: 10_000}})
-		c.Pass = allPass(c.SLO)
-		r.Cells = append(r.Cells, c)
-		r.Capacity.Points = append(r.Capacity.Points, CapacityPoint{Cell: name, Rate: s.rate, AckedPerS: s.acked,
-			P50us: s.p50, P99us: s.p99, Pass: c.Pass})
-	}
-	r.Pass = CapacityPass(r)
-	return r
-}
-
 func TestCapacityGolden(t *testing.T) {
-	golden(t, "text-capacity.golden", render(t, textOf, capacityResult()))
-	golden(t, "md-capacity.golden", render(t, markdownOf, capacityResult()))
+	resulttest.Golden(t, "text-capacity.golden", render(t, textOf, resulttest.CapacityResult()))
+	resulttest.Golden(t, "md-capacity.golden", render(t, markdownOf, resulttest.CapacityResult()))
 }
 
 func TestCapacityVerdict(t *testing.T) {
-	last := func(r *Result) string {
+	last := func(r *result.Result) string {
 		lines := strings.Split(strings.TrimRight(string(render(t, textOf, r)), "\n"), "\n")
 		return lines[len(lines)-1]
 	}
-	r := capacityResult()
+	r := resulttest.CapacityResult()
 	if !r.Pass {
 		t.Error("a search whose lowest rate met the objective must pass")
 	}
@@ -72,10 +31,10 @@ func TestCapacityVerdict(t *testing.T) {
 	}
 
 	// The lowest rate missed: the run fails, and says which objective.
-	r = capacityResult()
+	r = resulttest.CapacityResult()
 	r.Cells, r.Capacity.Points = r.Cells[5:], r.Capacity.Points[5:]
 	r.Capacity.MaxRate, r.Capacity.KneeRate = 0, 0
-	if CapacityPass(r) {
+	if result.CapacityPass(r) {
 		t.Error("a search whose lowest rate missed the objective must fail")
 	}
 	out := string(render(t, textOf, r))
@@ -90,23 +49,23 @@ func TestCapacityVerdict(t *testing.T) {
 	}
 
 	// Several rates and no knee: the curve stayed low.
-	r = capacityResult()
+	r = resulttest.CapacityResult()
 	r.Capacity.KneeRate = 0
 	if out := string(render(t, textOf, r)); !strings.Contains(out, "knee        none: p99 stayed under 4x its low-rate level\n") {
 		t.Errorf("no knee over several rates:\n%s", out)
 	}
 
 	// A search cut short is judged like any run that did not complete.
-	r = capacityResult()
+	r = resulttest.CapacityResult()
 	r.Error, r.Interrupted = "interrupted: stopped after 2.0s of the measured phase; partial results kept", true
-	if CapacityPass(r) || !strings.HasPrefix(last(r), "INTERRUPTED") {
-		t.Errorf("interrupted search: pass %v, last line %q", CapacityPass(r), last(r))
+	if result.CapacityPass(r) || !strings.HasPrefix(last(r), "INTERRUPTED") {
+		t.Errorf("interrupted search: pass %v, last line %q", result.CapacityPass(r), last(r))
 	}
 }
 
 // A bisecting search tries rates out of order; the tables read by rate.
 func TestCapacityRowsByRate(t *testing.T) {
-	r := capacityResult()
+	r := resulttest.CapacityResult()
 	pts := r.Capacity.Points
 	pts[3], pts[5] = pts[5], pts[3]
 	out := string(render(t, textOf, r))

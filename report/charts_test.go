@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/result/resulttest"
 )
 
 // pathPoints returns the points of an SVG path written by chart.line.
@@ -24,8 +27,8 @@ func pathPoints(t *testing.T, d string) [][2]float64 {
 
 // steadyCell is a cell of n seconds at 1,000 events/s whose last row is
 // a partial second of lastDt holding 1,000 × lastDt events.
-func steadyCell(n int, lastDt float64) (*Result, CellData) {
-	r := passResult()
+func steadyCell(n int, lastDt float64) (*result.Result, CellData) {
+	r := resulttest.PassResult()
 	r.Cells[0].DurationS = float64(n-1) + lastDt
 	var cd CellData
 	for i := 1; i <= n; i++ {
@@ -85,7 +88,7 @@ func TestShortLastRowIsNormalised(t *testing.T) {
 // TestMatrixTimelinesShareTheTimeAxis: cells of different lengths are
 // drawn against the longest one's time axis.
 func TestMatrixTimelinesShareTheTimeAxis(t *testing.T) {
-	r := matrixResult()
+	r := resulttest.MatrixResult()
 	d := &RunData{}
 	for i := range r.Cells {
 		_, cd := steadyCell(10*(i+1), 1)
@@ -125,7 +128,7 @@ func TestMatrixTimelinesShareTheTimeAxis(t *testing.T) {
 
 // TestP99ByCellIsLogScale: a 1.4ms bar stays visible beside a 31ms one.
 func TestP99ByCellIsLogScale(t *testing.T) {
-	doc, _ := renderHTML(t, matrixResult(), nil)
+	doc, _ := renderHTML(t, resulttest.MatrixResult(), nil)
 	ch := doc.all("svg", "bars", "p99-by-cell")[0]
 	var widths []float64
 	for _, b := range ch.all("rect", "bar") {
@@ -149,7 +152,7 @@ func TestP99ByCellIsLogScale(t *testing.T) {
 // TestCapacityRateAxis: geometric rates get a log axis, even steps a
 // linear one.
 func TestCapacityRateAxis(t *testing.T) {
-	doc, _ := renderHTML(t, capacityResult(), nil) // 2,000 … 64,000, doubling
+	doc, _ := renderHTML(t, resulttest.CapacityResult(), nil) // 2,000 … 64,000, doubling
 	for _, class := range []string{"capacity-latency", "capacity-throughput"} {
 		ch := doc.all("svg", class)[0]
 		if !strings.Contains(ch.text, "offered events/s (log)") || !strings.Contains(ch.text, "10k") || !strings.Contains(ch.text, "100k") {
@@ -166,9 +169,9 @@ func TestCapacityRateAxis(t *testing.T) {
 		{[]float64{1000, 2000}, false},
 		{[]float64{1000, 1500, 2000}, false}, // too narrow a span to need a log axis
 	} {
-		var pts []CapacityPoint
+		var pts []result.CapacityPoint
 		for _, r := range tc.rates {
-			pts = append(pts, CapacityPoint{Rate: r})
+			pts = append(pts, result.CapacityPoint{Rate: r})
 		}
 		if got := geometricRates(pts); got != tc.want {
 			t.Errorf("%v: geometric %v, want %v", tc.rates, got, tc.want)
@@ -204,8 +207,8 @@ func TestFaultColoursDiffer(t *testing.T) {
 // TestFaultLegendMatchesChart: the legend names what the chart draws: a
 // kill that nothing healed is a line, not a shaded window.
 func TestFaultLegendMatchesChart(t *testing.T) {
-	r := failoverResult()
-	keys := func(r *Result, tl []Second) string {
+	r := resulttest.FailoverResult()
+	keys := func(r *result.Result, tl []Second) string {
 		var s []string
 		for _, k := range faultKeys(&r.Cells[0], tl) {
 			s = append(s, k[1])

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/squall-bench/squall/internal/units"
 )
 
 // TimelineColumns is timeline.csv's header.
@@ -69,7 +71,7 @@ func parseMarkers(field string, rowStart float64) []Marker {
 	for _, part := range strings.Split(field, ";") {
 		m := Marker{AtS: rowStart, Label: part}
 		if at, label, ok := strings.Cut(part, " "); ok && strings.HasSuffix(at, "s") {
-			if v, err := strconv.ParseFloat(strings.TrimSuffix(at, "s"), 64); err == nil && finite(v) {
+			if v, err := strconv.ParseFloat(strings.TrimSuffix(at, "s"), 64); err == nil && units.Finite(v) {
 				m = Marker{AtS: v, Label: label}
 			}
 		}

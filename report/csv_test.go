@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/csv"
 	"testing"
+
+	"github.com/squall-bench/squall/result/resulttest"
 )
 
 func TestTimelineGolden(t *testing.T) {
@@ -17,7 +19,7 @@ func TestTimelineGolden(t *testing.T) {
 	if err := tw.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "timeline.csv.golden", b.Bytes())
+	resulttest.Golden(t, "timeline.csv.golden", b.Bytes())
 
 	rows, err := csv.NewReader(&b).ReadAll()
 	if err != nil {

@@ -5,6 +5,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/squall-bench/squall/internal/units"
+	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/result/resulttest"
 )
 
 // failoverEvents are the fault events of failoverResult and
@@ -26,7 +30,7 @@ var failoverEvents = []struct {
 // TestOneTimePerEvent extracts every time each rendering shows for each
 // fault event and checks they are all the same figure, in the same place.
 func TestOneTimePerEvent(t *testing.T) {
-	r := failoverResult()
+	r := resulttest.FailoverResult()
 	got := map[string][]string{} // event → every time shown for it, labelled by where
 	add := func(event, where, v string) { got[event] = append(got[event], where+"="+v) }
 
@@ -117,7 +121,7 @@ func TestOneTimePerEvent(t *testing.T) {
 			if x != pinX[e.name] {
 				t.Errorf("%s: %s drawn at x=%s, its ▼ marker at x=%s", class, e.name, x, pinX[e.name])
 			}
-			want := " at " + fmtAt(e.at)
+			want := " at " + units.FormatAt(e.at)
 			if !strings.Contains(shapes[0].text, want) {
 				t.Errorf("%s: %s's tooltip %q lacks %q", class, e.name, shapes[0].text, want)
 			}
@@ -125,7 +129,7 @@ func TestOneTimePerEvent(t *testing.T) {
 	}
 
 	for _, e := range failoverEvents {
-		want := fmtAt(e.at)
+		want := units.FormatAt(e.at)
 		if len(got[e.name]) < 6 {
 			t.Errorf("%s: shown only as %v", e.name, got[e.name])
 		}
@@ -172,18 +176,18 @@ func TestMarkerTimeRoundTrip(t *testing.T) {
 func TestHTMLGolden(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		r    *Result
+		r    *result.Result
 		d    *RunData
 	}{
-		{"html-failover.golden", failoverResult(), &RunData{Cells: []CellData{failoverCellData()}, Scenario: "name: stream-failover\n"}},
-		{"html-noobjectives.golden", noObjectivesResult(), nil},
+		{"html-failover.golden", resulttest.FailoverResult(), &RunData{Cells: []CellData{failoverCellData()}, Scenario: "name: stream-failover\n"}},
+		{"html-noobjectives.golden", resulttest.NoObjectivesResult(), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer
 			if err := HTML(&b, tc.r, tc.d); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tc.name, b.Bytes())
+			resulttest.Golden(t, tc.name, b.Bytes())
 		})
 	}
 }

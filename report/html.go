@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/squall-bench/squall/internal/units"
+	"github.com/squall-bench/squall/result"
 )
 
 // CellData is what a run directory holds for one cell beside result.json:
@@ -42,7 +44,7 @@ func (d *RunData) cell(i int) CellData {
 // capacity curve, and per cell its charts and tables. d may be nil: the
 // charts drawn from the timeline then say so, and the percentile
 // distribution falls back to the summary percentiles.
-func HTML(w io.Writer, r *Result, d *RunData) error {
+func HTML(w io.Writer, r *result.Result, d *RunData) error {
 	p := &page{}
 	p.doc(r, d)
 	_, err := io.WriteString(w, p.String())
@@ -66,8 +68,8 @@ const (
 	maxRows = 40 // timeline markers listed under a chart
 )
 
-func (p *page) doc(r *Result, d *RunData) {
-	o, verdict := runVerdict(r)
+func (p *page) doc(r *result.Result, d *RunData) {
+	o, verdict := result.RunVerdict(r)
 	title := "squall · " + r.Scenario
 	p.printf("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n")
 	p.printf("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n")
@@ -77,13 +79,13 @@ func (p *page) doc(r *Result, d *RunData) {
 	facts := runFacts(r)
 	facts = append(facts, pluralCount(len(r.Cells), "cell", "cells"))
 	p.printf(`<p class="facts">%s</p>`, esc(strings.Join(facts, " · ")))
-	p.printf(`<div class="verdict %s"><span class="badge">%s</span>%s</div>`, o.class(), o.word(), esc(verdictText(o, verdict)))
-	if l := lossLine(r); l != "" {
+	p.printf(`<div class="verdict %s"><span class="badge">%s</span>%s</div>`, outcomeClass(o), o.Word(), esc(verdictText(o, verdict)))
+	if l := result.LossLine(r); l != "" {
 		p.printf(`<div class="banner fail loss"><b>%s</b></div>`, esc(l))
 	}
 	switch {
 	case r.Interrupted:
-		p.printf(`<div class="banner warn"><b>Interrupted:</b> %s</div>`, esc(interruption(r.Error)))
+		p.printf(`<div class="banner warn"><b>Interrupted:</b> %s</div>`, esc(result.Interruption(r.Error)))
 	case r.Error != "":
 		p.printf(`<div class="banner fail"><b>Error:</b> %s</div>`, esc(r.Error))
 	}
@@ -116,13 +118,6 @@ func versionSuffix(v string) string {
 	return " " + v
 }
 
-func pluralCount64(n int64, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmtCount(n) + " " + many
-}
-
 func pluralCount(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
@@ -132,13 +127,13 @@ func pluralCount(n int, one, many string) string {
 
 // statusPill is a cell's outcome as a coloured word (grey when it had no
 // objectives to judge).
-func statusPill(c *Cell) string {
-	o := cellOutcome(c)
-	return `<span class="pill ` + o.class() + `">` + o.word() + `</span>`
+func statusPill(c *result.Cell) string {
+	o := result.CellOutcome(c)
+	return `<span class="pill ` + outcomeClass(o) + `">` + o.Word() + `</span>`
 }
 
 // matrix writes the comparison table and the across-cell bar charts.
-func (p *page) matrix(r *Result) {
+func (p *page) matrix(r *result.Result) {
 	p.printf(`<section class="matrix"><h2>Comparison across %d cells</h2>`, len(r.Cells))
 	offered, servers := anyOffered(r.Cells), serversDiffer(r.Cells)
 	p.printf(`<div class="card"><table class="compare"><thead><tr><th>cell</th>`)
@@ -156,7 +151,7 @@ func (p *page) matrix(r *Result) {
 		consumers := c.Workload.Consumers > 0 || c.Events.Received > 0
 		recv, e2e, lost, dup := "–", "–", "–", "–"
 		if consumers {
-			recv, lost, dup = fmtNumber(c.Throughput.ReceivedPerS), fmtCount(c.Events.Lost), fmtCount(c.Events.Duplicated)
+			recv, lost, dup = units.FormatNumber(c.Throughput.ReceivedPerS), units.FormatCount(c.Events.Lost), units.FormatCount(c.Events.Duplicated)
 			e2e = latencyCell(c.Latency.EndToEnd.Count, c.Latency.EndToEnd.P99)
 		}
 		p.printf(`<tr><td><a href="#cell-%d">%s</a></td>`, i+1, esc(names[i]))
@@ -167,10 +162,10 @@ func (p *page) matrix(r *Result) {
 			p.printf(`<td class="n">%s</td>`, rateCell(c.Throughput.OfferedPerS))
 		}
 		p.printf(`<td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n%s">%s</td><td class="n%s">%s</td><td class="n">%s</td><td class="c">%s</td></tr>`,
-			fmtNumber(c.Throughput.SentPerS), fmtNumber(c.Throughput.AckedPerS), recv,
+			units.FormatNumber(c.Throughput.SentPerS), units.FormatNumber(c.Throughput.AckedPerS), recv,
 			latencyCell(c.Latency.Publish.Count, c.Latency.Publish.P99), e2e,
 			alarmClass(consumers && c.Events.Lost > 0), lost, alarmClass(consumers && c.Events.Duplicated > 0), dup,
-			fmtCount(sumErrors(c.Errors)), statusPill(c))
+			units.FormatCount(sumErrors(c.Errors)), statusPill(c))
 	}
 	p.printf(`</tbody></table></div>`)
 
@@ -187,9 +182,9 @@ func (p *page) matrix(r *Result) {
 	p.figure("Throughput by cell", "events/s over the measured phase",
 		legend([2]string{"s-sent", "sent"}, [2]string{"s-acked", "acked"}, [2]string{"s-received", "received"}),
 		barChart("bars throughput-by-cell", "Throughput by cell", names, []barSeries{
-			{"sent", "s-sent", sent, fmtRate},
-			{"acked", "s-acked", acked, fmtRate},
-			{"received", "s-received", recv, fmtRate},
+			{"sent", "s-sent", sent, units.FormatRate},
+			{"acked", "s-acked", acked, units.FormatRate},
+			{"received", "s-received", recv, units.FormatRate},
 		}, halfW, fmtCompact, false), "")
 	p.figure("p99 latency by cell", "log scale; lower is better",
 		legend([2]string{"s-publish", "publish p99"}, [2]string{"s-e2e", "end-to-end p99"}),
@@ -200,7 +195,7 @@ func (p *page) matrix(r *Result) {
 	p.printf(`</div></section>`)
 }
 
-func summaryP99(s Summary) float64 {
+func summaryP99(s result.Summary) float64 {
 	if s.Count == 0 {
 		return math.NaN()
 	}
@@ -212,14 +207,14 @@ func rateCell(v float64) string {
 	if v <= 0 {
 		return "–"
 	}
-	return fmtNumber(v)
+	return units.FormatNumber(v)
 }
 
 func latencyCell(count, us int64) string {
 	if count == 0 {
 		return "–"
 	}
-	return fmtUS(float64(us))
+	return units.FormatMicros(float64(us))
 }
 
 func alarmClass(on bool) string {
@@ -238,7 +233,7 @@ func sumErrors(m map[string]int64) int64 {
 }
 
 // paramsLine shows a cell's matrix parameters under its name.
-func paramsLine(c *Cell) string {
+func paramsLine(c *result.Cell) string {
 	if len(c.Params) == 0 {
 		return ""
 	}
@@ -257,8 +252,8 @@ func paramsLine(c *Cell) string {
 }
 
 // capacity writes the latency-vs-throughput curve of a rate search.
-func (p *page) capacity(cp *Capacity) {
-	pts := append([]CapacityPoint(nil), cp.Points...)
+func (p *page) capacity(cp *result.Capacity) {
+	pts := append([]result.CapacityPoint(nil), cp.Points...)
 	sort.SliceStable(pts, func(i, j int) bool { return pts[i].Rate < pts[j].Rate })
 	p.printf(`<section class="capacity"><h2>Capacity</h2>`)
 	p.printf(`<p class="facts">objective <code>%s</code> · highest passing rate <b>%s</b> · knee <b>%s</b> · %s tried</p>`,
@@ -287,18 +282,18 @@ func (p *page) capacity(cp *Capacity) {
 	markers := func(c *chart) {
 		c.labelsLow = true // latency climbs and carried flattens at the top right
 		if cp.KneeRate > 0 {
-			c.vline("knee", cp.KneeRate, "knee "+fmtRate(cp.KneeRate), "knee: latency starts to climb steeply at "+fmtRate(cp.KneeRate))
+			c.vline("knee", cp.KneeRate, "knee "+units.FormatRate(cp.KneeRate), "knee: latency starts to climb steeply at "+units.FormatRate(cp.KneeRate))
 		}
 		if cp.MaxRate > 0 {
-			c.vline("maxrate", cp.MaxRate, "max "+fmtRate(cp.MaxRate), "highest offered rate that met the objective: "+fmtRate(cp.MaxRate))
+			c.vline("maxrate", cp.MaxRate, "max "+units.FormatRate(cp.MaxRate), "highest offered rate that met the objective: "+units.FormatRate(cp.MaxRate))
 		}
 	}
 	tips := make([]string, len(pts))
 	p50, p99, carried := make([]xy, len(pts)), make([]xy, len(pts)), make([]xy, len(pts))
 	for i, pt := range pts {
 		p50[i], p99[i], carried[i] = xy{pt.Rate, float64(pt.P50us)}, xy{pt.Rate, float64(pt.P99us)}, xy{pt.Rate, pt.AckedPerS}
-		tips[i] = fmt.Sprintf("%s: offered %s, carried %s, p50 %s, p99 %s, %s", pt.Cell, fmtRate(pt.Rate), fmtRate(pt.AckedPerS),
-			fmtUS(float64(pt.P50us)), fmtUS(float64(pt.P99us)), passWord(pt.Pass))
+		tips[i] = fmt.Sprintf("%s: offered %s, carried %s, p50 %s, p99 %s, %s", pt.Cell, units.FormatRate(pt.Rate), units.FormatRate(pt.AckedPerS),
+			units.FormatMicros(float64(pt.P50us)), units.FormatMicros(float64(pt.P99us)), result.PassWord(pt.Pass))
 	}
 	passPts := func(src []xy, want bool) ([]xy, []string) {
 		var out []xy
@@ -367,8 +362,8 @@ func (p *page) capacity(cp *Capacity) {
 	p.printf(`<div class="card"><table class="capacity-points"><thead><tr><th>cell</th><th class="n">offered</th><th class="n">carried</th><th class="n">p50</th><th class="n">p99</th><th class="c">objective</th></tr></thead><tbody>`)
 	for _, pt := range cp.Points {
 		p.printf(`<tr><td>%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="c"><span class="pill %s">%s</span></td></tr>`,
-			esc(pt.Cell), fmtRate(pt.Rate), fmtRate(pt.AckedPerS), fmtUS(float64(pt.P50us)), fmtUS(float64(pt.P99us)),
-			strings.ToLower(passWord(pt.Pass)), passWord(pt.Pass))
+			esc(pt.Cell), units.FormatRate(pt.Rate), units.FormatRate(pt.AckedPerS), units.FormatMicros(float64(pt.P50us)), units.FormatMicros(float64(pt.P99us)),
+			strings.ToLower(result.PassWord(pt.Pass)), result.PassWord(pt.Pass))
 	}
 	p.printf(`</tbody></table></div></section>`)
 }
@@ -376,7 +371,7 @@ func (p *page) capacity(cp *Capacity) {
 // geometricRates reports whether a search's rates step by a factor rather
 // than by an amount: three or more positive rates spanning at least 4×
 // whose steps are more even in log than in linear terms.
-func geometricRates(pts []CapacityPoint) bool {
+func geometricRates(pts []result.CapacityPoint) bool {
 	var rs []float64
 	for _, pt := range pts {
 		if pt.Rate > 0 && (len(rs) == 0 || pt.Rate > rs[len(rs)-1]) {
@@ -403,7 +398,7 @@ func rateOrNone(v float64) string {
 	if v <= 0 {
 		return "none"
 	}
-	return fmtRate(v)
+	return units.FormatRate(v)
 }
 
 // legend is a row of colour keys: each pair is a series class and its name.
@@ -425,29 +420,29 @@ func (p *page) figure(title, sub, legendHTML, svg, noteHTML string) {
 }
 
 // cell writes one cell's section: header, key figures, charts and tables.
-func (p *page) cell(r *Result, i int, cd CellData, span float64) {
+func (p *page) cell(r *result.Result, i int, cd CellData, span float64) {
 	c := &r.Cells[i]
 	p.printf(`<section class="cell" id="cell-%d"><div class="cell-head"><h2>%s</h2>%s</div>`, i+1, esc(cellName(c)), statusPill(c))
 	p.printf(`<p class="facts">%s</p>%s`, esc(strings.Join(cellFacts(c), " · ")), paramsLine(c))
 	if c.Error != "" && !saidAtEnd(r, c) {
 		if r.Interrupted && c.Error == r.Error {
-			p.printf(`<div class="banner warn"><b>Interrupted:</b> %s</div>`, esc(interruption(c.Error)))
+			p.printf(`<div class="banner warn"><b>Interrupted:</b> %s</div>`, esc(result.Interruption(c.Error)))
 		} else {
 			p.printf(`<div class="banner fail"><b>Error:</b> %s</div>`, esc(c.Error))
 		}
 	}
-	consumers := hasConsumers(c)
-	if alarms := deliveryAlarms(c); len(alarms) > 0 && consumers {
+	consumers := result.HasConsumers(c)
+	if alarms := result.DeliveryAlarms(c); len(alarms) > 0 && consumers {
 		p.printf(`<div class="banner fail">%s</div>`, strings.Join(escAll(alarms), "<br/>"))
 	}
 	var warns []string
-	if sat := saturationText(c); sat != "" {
+	if sat := result.SaturationText(c); sat != "" {
 		warns = append(warns, "SATURATED: "+sat)
 	}
 	if w := proxyWarning(c); w != "" {
 		warns = append(warns, w)
 	}
-	for _, w := range deliveryWarnings(c) {
+	for _, w := range result.DeliveryWarnings(c) {
 		if consumers || !strings.HasPrefix(w, "STRANDED") {
 			warns = append(warns, w)
 		}
@@ -508,34 +503,34 @@ func (p *page) cell(r *Result, i int, cd CellData, span float64) {
 }
 
 // kpis is the row of headline figures at the top of a cell.
-func (p *page) kpis(c *Cell) {
-	consumers := hasConsumers(c)
+func (p *page) kpis(c *result.Cell) {
+	consumers := result.HasConsumers(c)
 	type kpi struct{ k, v, cls string }
 	var ks []kpi
 	if c.Throughput.OfferedPerS > 0 {
-		ks = append(ks, kpi{"offered/s", fmtNumber(c.Throughput.OfferedPerS), ""})
+		ks = append(ks, kpi{"offered/s", units.FormatNumber(c.Throughput.OfferedPerS), ""})
 	}
-	ks = append(ks, kpi{"sent/s", fmtNumber(c.Throughput.SentPerS), ""},
-		kpi{"acked/s", fmtNumber(c.Throughput.AckedPerS), ""})
+	ks = append(ks, kpi{"sent/s", units.FormatNumber(c.Throughput.SentPerS), ""},
+		kpi{"acked/s", units.FormatNumber(c.Throughput.AckedPerS), ""})
 	if consumers {
-		ks = append(ks, kpi{"received/s", fmtNumber(c.Throughput.ReceivedPerS), ""})
+		ks = append(ks, kpi{"received/s", units.FormatNumber(c.Throughput.ReceivedPerS), ""})
 	}
 	if s := c.Saturation; s != nil {
-		ks = append(ks, kpi{"carried", fmtPercent(s.CarriedRatio), " warn"})
+		ks = append(ks, kpi{"carried", units.FormatPercent(s.CarriedRatio), " warn"})
 	}
 	ks = append(ks, kpi{"publish p99", latencyCell(c.Latency.Publish.Count, c.Latency.Publish.P99), ""})
 	if consumers {
 		ks = append(ks, kpi{"e2e p99", latencyCell(c.Latency.EndToEnd.Count, c.Latency.EndToEnd.P99), ""},
-			kpi{"lost", fmtCount(c.Events.Lost), alarmClass(c.Events.Lost > 0)},
-			kpi{"duplicated", fmtCount(c.Events.Duplicated), alarmClass(c.Events.Duplicated > 0)})
+			kpi{"lost", units.FormatCount(c.Events.Lost), alarmClass(c.Events.Lost > 0)},
+			kpi{"duplicated", units.FormatCount(c.Events.Duplicated), alarmClass(c.Events.Duplicated > 0)})
 		if c.Events.Stranded > 0 {
-			ks = append(ks, kpi{"stranded", fmtCount(c.Events.Stranded), " warn"})
+			ks = append(ks, kpi{"stranded", units.FormatCount(c.Events.Stranded), " warn"})
 		}
 	}
 	if c.Events.Dropped > 0 {
-		ks = append(ks, kpi{"dropped", fmtCount(c.Events.Dropped), " warn"})
+		ks = append(ks, kpi{"dropped", units.FormatCount(c.Events.Dropped), " warn"})
 	}
-	ks = append(ks, kpi{"errors", fmtCount(sumErrors(c.Errors)), warnClass(sumErrors(c.Errors) > 0)})
+	ks = append(ks, kpi{"errors", units.FormatCount(sumErrors(c.Errors)), warnClass(sumErrors(c.Errors) > 0)})
 	p.printf(`<div class="kpis">`)
 	for _, k := range ks {
 		p.printf(`<div class="kpi%s"><div class="k">%s</div><div class="v">%s</div></div>`, k.cls, esc(k.k), esc(k.v))
@@ -576,10 +571,10 @@ func rowIntervals(tl []Second) []float64 {
 	prev := 0.0
 	for i, s := range tl {
 		dt := s.Dt
-		if !(dt > 0) || !finite(dt) {
+		if !(dt > 0) || !units.Finite(dt) {
 			dt = s.T - prev
 		}
-		if !finite(dt) || dt < 0.001 || dt > 30 {
+		if !units.Finite(dt) || dt < 0.001 || dt > 30 {
 			dt = 1
 		}
 		out[i] = dt
@@ -598,7 +593,7 @@ const (
 
 // timeSpan is how much time a cell's charts must show: the timeline, the
 // measured phase and every fault event.
-func timeSpan(c *Cell, tl []Second) float64 {
+func timeSpan(c *result.Cell, tl []Second) float64 {
 	hi := c.DurationS
 	if n := len(tl); n > 0 {
 		hi = math.Max(hi, tl[n-1].T)
@@ -611,7 +606,7 @@ func timeSpan(c *Cell, tl []Second) float64 {
 			hi = math.Max(hi, m.AtS)
 		}
 	}
-	if !finite(hi) || hi <= 0 {
+	if !units.Finite(hi) || hi <= 0 {
 		return 1
 	}
 	return hi
@@ -619,10 +614,10 @@ func timeSpan(c *Cell, tl []Second) float64 {
 
 // runTimeSpan is the time span every cell's charts share, the longest
 // cell's, so the cells of a matrix read against each other.
-func runTimeSpan(r *Result, d *RunData) float64 {
+func runTimeSpan(r *result.Result, d *RunData) float64 {
 	hi := 0.0
 	for i := range r.Cells {
-		if v := timeSpan(&r.Cells[i], d.cell(i).Timeline); finite(v) {
+		if v := timeSpan(&r.Cells[i], d.cell(i).Timeline); units.Finite(v) {
 			hi = math.Max(hi, v)
 		}
 	}
@@ -636,19 +631,19 @@ func runTimeSpan(r *Result, d *RunData) float64 {
 // The axis ends where the data does, not at a round number, so the run
 // fills the width.
 func timeAxis(span float64, n int, a, b float64) linAxis {
-	if !finite(span) || span <= 0 {
+	if !units.Finite(span) || span <= 0 {
 		span = 1
 	}
 	step := niceStep(span, n)
 	if r := step / math.Pow(10, math.Floor(math.Log10(step))); r > 2.4 && r < 2.6 {
 		step *= 2 // 2.5s ticks read badly: 5s instead
 	}
-	return linAxis{lo: 0, hi: span, step: step, a: a, b: b, label: fmtSeconds}
+	return linAxis{lo: 0, hi: span, step: step, a: a, b: b, label: units.FormatSeconds}
 }
 
 // faultKeys are the legend entries for what decorate draws on a cell's
 // time charts, each only when something of its kind is drawn.
-func faultKeys(c *Cell, tl []Second) [][2]string {
+func faultKeys(c *result.Cell, tl []Second) [][2]string {
 	var window, instant, failed, promoted, healed, unavail bool
 	for _, f := range c.Faults {
 		switch {
@@ -708,15 +703,15 @@ func timelineMarkers(tl []Second) []Marker {
 // its own time as result.json and timeline.csv hold it: the drain after the
 // measured phase, each fault's window (or instant), the promotion of a
 // replica and the heal as lines of their own, and a pin per timeline marker.
-func decorate(ch *chart, c *Cell, tl []Second, short bool) {
+func decorate(ch *chart, c *result.Cell, tl []Second, short bool) {
 	if n := len(tl); n > 0 && c.DurationS > 0 && tl[n-1].T > c.DurationS+0.5 {
 		ch.band("drain", c.DurationS, tl[n-1].T, "drain", "drain: producers stopped, consumers finishing")
 	}
-	faults := append([]FaultResult(nil), c.Faults...)
+	faults := append([]result.FaultResult(nil), c.Faults...)
 	sort.SliceStable(faults, func(i, j int) bool { return faults[i].AtS < faults[j].AtS })
 	for _, f := range faults {
 		name := faultName(f)
-		tip := name + " at " + fmtAt(f.AtS)
+		tip := name + " at " + units.FormatAt(f.AtS)
 		label := name
 		if short {
 			label = f.Action
@@ -726,29 +721,29 @@ func decorate(ch *chart, c *Cell, tl []Second, short bool) {
 			continue
 		}
 		if f.HealedAtS > f.AtS {
-			ch.band("fault", f.AtS, f.HealedAtS, label, tip+", healed at "+fmtAt(f.HealedAtS))
-			ch.vline("healed", f.HealedAtS, "", "healed: "+name+" at "+fmtAt(f.HealedAtS))
+			ch.band("fault", f.AtS, f.HealedAtS, label, tip+", healed at "+units.FormatAt(f.HealedAtS))
+			ch.vline("healed", f.HealedAtS, "", "healed: "+name+" at "+units.FormatAt(f.HealedAtS))
 		} else {
 			ch.vline("fault", f.AtS, label, tip+" (not healed by a later action)")
 		}
 		if f.UnavailableS > 0 {
 			ch.strip("unavail", f.AtS, f.AtS+f.UnavailableS, fmt.Sprintf("%s: unavailable %s from %s (producers %s, consumers %s)",
-				name, fmtSeconds(f.UnavailableS), fmtAt(f.AtS), fmtSeconds(f.ProducersUnavailableS), fmtSeconds(f.ConsumersUnavailableS)))
+				name, units.FormatSeconds(f.UnavailableS), units.FormatAt(f.AtS), units.FormatSeconds(f.ProducersUnavailableS), units.FormatSeconds(f.ConsumersUnavailableS)))
 		}
 		if f.Promoted != "" && f.PromotedAtS > 0 {
 			pl := "promoted " + f.Promoted
 			if short {
 				pl = "promoted"
 			}
-			ch.vline("promoted", f.PromotedAtS, pl, "promoted "+f.Promoted+" at "+fmtAt(f.PromotedAtS)+" (after "+name+")")
+			ch.vline("promoted", f.PromotedAtS, pl, "promoted "+f.Promoted+" at "+units.FormatAt(f.PromotedAtS)+" (after "+name+")")
 		}
 	}
 	for _, m := range timelineMarkers(tl) {
-		ch.pin("fault", m.AtS, fmtAt(m.AtS)+": "+m.Label)
+		ch.pin("fault", m.AtS, units.FormatAt(m.AtS)+": "+m.Label)
 	}
 }
 
-func throughputChart(c *Cell, tl []Second, consumers bool, span float64) string {
+func throughputChart(c *result.Cell, tl []Second, consumers bool, span float64) string {
 	ch := newChart("throughput", "Throughput over time", wideW, chartH)
 	dts := rowIntervals(tl)
 	sent, acked, recv, errs := make([]xy, len(tl)), make([]xy, len(tl)), make([]xy, len(tl)), make([]xy, len(tl))
@@ -807,7 +802,7 @@ func throughputChart(c *Cell, tl []Second, consumers bool, span float64) string 
 		for _, i := range partial {
 			pts = append(pts, sr.pts[i])
 			tips = append(tips, fmt.Sprintf("%s to %s, a partial second (%s): %s %s, %s",
-				fmtAt(tl[i].T-dts[i]), fmtAt(tl[i].T), fmtSeconds(dts[i]), fmtCount(sr.count(tl[i])), sr.name, fmtRate(sr.pts[i].y)))
+				units.FormatAt(tl[i].T-dts[i]), units.FormatAt(tl[i].T), units.FormatSeconds(dts[i]), units.FormatCount(sr.count(tl[i])), sr.name, units.FormatRate(sr.pts[i].y)))
 		}
 		ch.dots("partial "+sr.class, pts, tips)
 	}
@@ -816,7 +811,7 @@ func throughputChart(c *Cell, tl []Second, consumers bool, span float64) string 
 
 // latencyTimelineCharts draws publish and end-to-end latency per second on
 // one shared log scale, so the two read against each other.
-func latencyTimelineCharts(c *Cell, tl []Second, consumers bool, span float64) [2]string {
+func latencyTimelineCharts(c *result.Cell, tl []Second, consumers bool, span float64) [2]string {
 	var all []float64
 	for _, s := range tl {
 		all = append(all, float64(s.Publish.P50), float64(s.Publish.P99), float64(s.Publish.Max))
@@ -866,11 +861,11 @@ func latencyTimelineCharts(c *Cell, tl []Second, consumers bool, span float64) [
 // distributionChart plots latency against percentile on HdrHistogram's
 // "nines" axis, from the full histograms where the run directory has them,
 // else from the summary percentiles in result.json.
-func distributionChart(c *Cell, cd CellData, consumers bool) (string, string) {
+func distributionChart(c *result.Cell, cd CellData, consumers bool) (string, string) {
 	kinds := []struct {
 		k     Kind
 		class string
-		s     Summary
+		s     result.Summary
 	}{
 		{Publish, "s-publish", c.Latency.Publish},
 		{Service, "s-service", c.Latency.Service},
@@ -962,18 +957,18 @@ func histogramPoints(h *hdrhistogram.Histogram, nines int) []xy {
 	return pts
 }
 
-func (p *page) latencyTable(c *Cell) {
+func (p *page) latencyTable(c *result.Cell) {
 	p.printf(`<div class="card"><h3>Latency percentiles</h3><table class="latency"><thead><tr><th></th><th class="n">p50</th><th class="n">p90</th><th class="n">p99</th><th class="n">p99.9</th><th class="n">max</th><th class="n">mean</th></tr></thead><tbody>`)
 	for _, k := range []struct {
 		name string
-		s    Summary
+		s    result.Summary
 	}{{"publish", c.Latency.Publish}, {"service", c.Latency.Service}, {"end-to-end", c.Latency.EndToEnd}, {"send delay", c.Latency.SendDelay}} {
 		cells := summaryCells(k.s)
 		mean := "–"
 		if k.s.Count > 0 {
-			mean = fmtUS(k.s.Mean)
+			mean = units.FormatMicros(k.s.Mean)
 		}
-		p.printf(`<tr><th>%s<div class="count">%s</div></th>`, k.name, pluralCount64(k.s.Count, "sample", "samples"))
+		p.printf(`<tr><th>%s<div class="count">%s</div></th>`, k.name, units.PluralCount(k.s.Count, "sample", "samples"))
 		for _, v := range append(cells[1:], mean) {
 			if v == "-" {
 				v = "–"
@@ -989,7 +984,7 @@ func (p *page) latencyTable(c *Cell) {
 	p.printf(`<p class="note"><b>publish</b>: intended send → Redis acknowledged. <b>service</b>: actual send → Redis acknowledged, Redis's own time. <b>end-to-end</b>: intended send → a consumer got the event. <b>send delay</b>: intended → actual send, the generator's own lag. Publish and end-to-end are measured from the intended send time, so a stall is not hidden (no coordinated omission).</p></div>`)
 }
 
-func (p *page) eventsTable(c *Cell, consumers bool) {
+func (p *page) eventsTable(c *result.Cell, consumers bool) {
 	e := c.Events
 	rows := []struct {
 		name     string
@@ -1014,7 +1009,7 @@ func (p *page) eventsTable(c *Cell, consumers bool) {
 	}
 	p.printf(`<div class="card"><h3>Event accounting</h3><table class="events"><tbody>`)
 	for _, r := range rows {
-		v := fmtCount(r.n)
+		v := units.FormatCount(r.n)
 		if r.delivery && !consumers {
 			v = "–"
 		}
@@ -1034,7 +1029,7 @@ func (p *page) eventsTable(c *Cell, consumers bool) {
 	p.printf(`</div>`)
 }
 
-func (p *page) sloTable(c *Cell) {
+func (p *page) sloTable(c *result.Cell) {
 	p.printf(`<div class="card"><h3>Objectives</h3>`)
 	if len(c.SLO) == 0 {
 		p.printf(`<p class="muted">No objectives set: nothing was judged.</p></div>`)
@@ -1043,12 +1038,12 @@ func (p *page) sloTable(c *Cell) {
 	p.printf(`<table class="slo"><thead><tr><th>objective</th><th class="n">limit</th><th class="n">observed</th><th class="c">verdict</th></tr></thead><tbody>`)
 	for _, s := range c.SLO {
 		p.printf(`<tr><td><code>%s</code></td><td class="n">%s</td><td class="n">%s</td><td class="c"><span class="pill %s">%s</span></td></tr>`,
-			esc(s.Name), esc(s.Limit), esc(observedText(c, s)), strings.ToLower(passWord(s.Pass)), passWord(s.Pass))
+			esc(s.Name), esc(s.Limit), esc(result.ObservedText(c, s)), strings.ToLower(result.PassWord(s.Pass)), result.PassWord(s.Pass))
 	}
 	p.printf(`</tbody></table></div>`)
 }
 
-func (p *page) errorsTable(c *Cell) {
+func (p *page) errorsTable(c *result.Cell) {
 	p.printf(`<div class="card"><h3>Errors by class</h3>`)
 	total := sumErrors(c.Errors)
 	if len(c.Errors) == 0 {
@@ -1061,12 +1056,12 @@ func (p *page) errorsTable(c *Cell) {
 		if total > 0 {
 			share = strconv.FormatFloat(100*float64(c.Errors[k])/float64(total), 'f', 1, 64) + "%"
 		}
-		p.printf(`<tr><td><code>%s</code></td><td class="n">%s</td><td class="n">%s</td></tr>`, esc(k), fmtCount(c.Errors[k]), share)
+		p.printf(`<tr><td><code>%s</code></td><td class="n">%s</td><td class="n">%s</td></tr>`, esc(k), units.FormatCount(c.Errors[k]), share)
 	}
 	p.printf(`</tbody></table></div>`)
 }
 
-func (p *page) faultsTable(c *Cell) {
+func (p *page) faultsTable(c *result.Cell) {
 	// Columns that no fault fills are left out, so the table fits the page.
 	var promoted, errs, shards bool
 	for _, f := range c.Faults {
@@ -1092,28 +1087,28 @@ func (p *page) faultsTable(c *Cell) {
 		if f.Role != "" {
 			node = strings.TrimSpace(node + " (" + f.Role + ")")
 		}
-		recovered := recoveredText(c, f)
+		recovered := result.RecoveredText(c, f)
 		p.printf(`<tr><td class="nowrap"><b>%s</b></td><td>%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td>`,
-			esc(strings.TrimSpace(f.Action+" "+f.Target)), esc(dash(node)), fmtAt(f.AtS), esc(dash(strings.Trim(healedAt(f), "-"))),
-			fmtSeconds(f.UnavailableS), fmtSeconds(f.ProducersUnavailableS), fmtSeconds(f.ConsumersUnavailableS), recovered)
+			esc(strings.TrimSpace(f.Action+" "+f.Target)), esc(dash(node)), units.FormatAt(f.AtS), esc(dash(strings.Trim(healedAt(f), "-"))),
+			units.FormatSeconds(f.UnavailableS), units.FormatSeconds(f.ProducersUnavailableS), units.FormatSeconds(f.ConsumersUnavailableS), recovered)
 		if promoted {
 			s := "–"
 			if f.Promoted != "" {
 				s = f.Promoted
 				if f.PromotedAtS > 0 {
-					s += " at " + fmtAt(f.PromotedAtS)
+					s += " at " + units.FormatAt(f.PromotedAtS)
 				}
 			}
 			p.printf(`<td>%s</td>`, esc(s))
 		}
-		p.printf(`<td class="n%s">%s</td>`, alarmClass(f.LostAcked > 0), fmtCount(f.LostAcked))
+		p.printf(`<td class="n%s">%s</td>`, alarmClass(f.LostAcked > 0), units.FormatCount(f.LostAcked))
 		if errs {
 			p.printf(`<td>%s</td>`, esc(dash(strings.Join(errorItems(f.Errors), ", "))))
 		}
 		if shards {
 			var ss []string
 			for _, s := range f.Shards {
-				ss = append(ss, fmt.Sprintf("shard %d: %s", s.Shard, fmtSeconds(s.UnavailableS)))
+				ss = append(ss, fmt.Sprintf("shard %d: %s", s.Shard, units.FormatSeconds(s.UnavailableS)))
 			}
 			p.printf(`<td>%s</td>`, esc(dash(strings.Join(ss, ", "))))
 		}
@@ -1141,7 +1136,7 @@ func dash(s string) string {
 
 // setup writes what ran: target, nodes, workload, client and the server's
 // own call counts.
-func (p *page) setup(c *Cell) {
+func (p *page) setup(c *result.Cell) {
 	t, wl, cl := c.Target, c.Workload, c.Client
 	p.printf(`<div class="grid2 setup"><div class="card"><h3>Target</h3><dl>`)
 	dl := func(k, v string) {
@@ -1153,7 +1148,7 @@ func (p *page) setup(c *Cell) {
 	dl("why", t.ProviderNote)
 	dl("topology", t.Topology)
 	dl("persistence", t.Persistence)
-	dl("server", serverText(t))
+	dl("server", result.ServerText(t))
 	dl("redis version", t.RedisVersion)
 	if t.IOThreads > 0 {
 		dl("io-threads", strconv.Itoa(t.IOThreads))
@@ -1179,7 +1174,7 @@ func (p *page) setup(c *Cell) {
 		p.printf(`</tbody></table>`)
 	}
 	p.printf(`</div><div class="card"><h3>Workload and client</h3><dl>`)
-	rate := fmtRate(wl.Rate)
+	rate := units.FormatRate(wl.Rate)
 	if wl.Rate <= 0 {
 		rate = "max (closed loop)"
 	}
@@ -1192,16 +1187,16 @@ func (p *page) setup(c *Cell) {
 	dl("keys", strconv.Itoa(wl.Keys))
 	dl("pipeline", strconv.Itoa(wl.Pipeline))
 	if c.DurationS > 0 {
-		dl("measured", fmtSeconds(c.DurationS))
+		dl("measured", units.FormatSeconds(c.DurationS))
 	}
 	dl("client", cl.Library)
-	dl("timeouts", fmt.Sprintf("dial %s · read %s · write %s", fmtSeconds(cl.DialTimeoutS), fmtSeconds(cl.ReadTimeoutS), fmtSeconds(cl.WriteTimeoutS)))
+	dl("timeouts", fmt.Sprintf("dial %s · read %s · write %s", units.FormatSeconds(cl.DialTimeoutS), units.FormatSeconds(cl.ReadTimeoutS), units.FormatSeconds(cl.WriteTimeoutS)))
 	dl("max retries", strconv.Itoa(cl.MaxRetries))
 	if cl.CPUs > 0 {
 		dl("generator cores", fmt.Sprintf("%d (%s)", cl.CPUs, cl.CPUsNote))
 	}
 	if cl.CPUUsed > 0 {
-		dl("generator CPU", fmt.Sprintf("%s of one core over the measured window", fmtPercent(cl.CPUUsed)))
+		dl("generator CPU", fmt.Sprintf("%s of one core over the measured window", units.FormatPercent(cl.CPUUsed)))
 	}
 	p.printf(`</dl>`)
 	if len(c.ServerCalls) > 0 {
@@ -1212,7 +1207,7 @@ func (p *page) setup(c *Cell) {
 		sort.Strings(keys)
 		p.printf(`<h4>Server calls <span class="muted">(INFO commandstats, warmup included)</span></h4><ul class="calls">`)
 		for _, k := range keys {
-			p.printf(`<li><code>%s</code> %s</li>`, esc(k), fmtCount(c.ServerCalls[k]))
+			p.printf(`<li><code>%s</code> %s</li>`, esc(k), units.FormatCount(c.ServerCalls[k]))
 		}
 		p.printf(`</ul>`)
 	}
@@ -1224,7 +1219,7 @@ func (p *page) setup(c *Cell) {
 func markerList(tl []Second) string {
 	var items []string
 	for _, m := range timelineMarkers(tl) {
-		items = append(items, `<li><span class="t">`+esc(fmtAt(m.AtS))+`</span> `+esc(m.Label)+`</li>`)
+		items = append(items, `<li><span class="t">`+esc(units.FormatAt(m.AtS))+`</span> `+esc(m.Label)+`</li>`)
 	}
 	if len(items) == 0 {
 		return ""

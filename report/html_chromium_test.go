@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/result/resulttest"
 )
 
 // TestHTMLRendersInChromium renders fixture reports with headless Chromium
@@ -25,8 +28,8 @@ func TestHTMLRendersInChromium(t *testing.T) {
 	if d := os.Getenv("SQUALL_SCREENSHOT_DIR"); d != "" {
 		out = d
 	}
-	capacity := matrixResult()
-	capacity.Capacity = &Capacity{Objective: "e2e_p99 <= 50ms", MaxRate: 40000, KneeRate: 30000, Points: []CapacityPoint{
+	capacity := resulttest.MatrixResult()
+	capacity.Capacity = &result.Capacity{Objective: "e2e_p99 <= 50ms", MaxRate: 40000, KneeRate: 30000, Points: []result.CapacityPoint{
 		{Cell: "rate=10000", Rate: 10000, AckedPerS: 10000, P50us: 300, P99us: 900, Pass: true},
 		{Cell: "rate=20000", Rate: 20000, AckedPerS: 20000, P50us: 350, P99us: 1200, Pass: true},
 		{Cell: "rate=30000", Rate: 30000, AckedPerS: 29990, P50us: 420, P99us: 3_900, Pass: true},
@@ -35,12 +38,12 @@ func TestHTMLRendersInChromium(t *testing.T) {
 	}}
 	for _, tc := range []struct {
 		name string
-		r    *Result
+		r    *result.Result
 		d    *RunData
 	}{
-		{"failover", failoverResult(), &RunData{Cells: []CellData{failoverCellData()}, Scenario: "name: stream-failover\n"}},
+		{"failover", resulttest.FailoverResult(), &RunData{Cells: []CellData{failoverCellData()}, Scenario: "name: stream-failover\n"}},
 		{"matrix-capacity", capacity, &RunData{Cells: []CellData{failoverCellData(), {}, failoverCellData()}}},
-		{"interrupted", fullResult(), nil},
+		{"interrupted", resulttest.FullResult(), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			html := filepath.Join(out, tc.name+".html")

@@ -14,6 +14,9 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/squall-bench/squall/internal/units"
+	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/result/resulttest"
 )
 
 // node is a parsed element of the report: the page is written as
@@ -145,7 +148,7 @@ func checkAttr(t *testing.T, elem, name, v string) {
 	}
 }
 
-func renderHTML(t *testing.T, r *Result, d *RunData) (*node, string) {
+func renderHTML(t *testing.T, r *result.Result, d *RunData) (*node, string) {
 	t.Helper()
 	var b bytes.Buffer
 	if err := HTML(&b, r, d); err != nil {
@@ -155,7 +158,7 @@ func renderHTML(t *testing.T, r *Result, d *RunData) (*node, string) {
 }
 
 // cellChecks asserts the charts and tables every cell section has.
-func cellChecks(t *testing.T, doc *node, r *Result) {
+func cellChecks(t *testing.T, doc *node, r *result.Result) {
 	t.Helper()
 	for i, c := range r.Cells {
 		sec := doc.byID(fmt.Sprintf("cell-%d", i+1))
@@ -224,7 +227,7 @@ func cellChecks(t *testing.T, doc *node, r *Result) {
 }
 
 func TestHTMLSingleCell(t *testing.T) {
-	r := passResult()
+	r := resulttest.PassResult()
 	doc, _ := renderHTML(t, r, nil)
 	cellChecks(t, doc, r)
 	if n := len(doc.all("table", "compare")); n != 0 {
@@ -250,7 +253,7 @@ func TestHTMLSingleCell(t *testing.T) {
 }
 
 func TestHTMLFailoverFaultWindows(t *testing.T) {
-	r := failoverResult()
+	r := resulttest.FailoverResult()
 	doc, _ := renderHTML(t, r, &RunData{Cells: []CellData{failoverCellData()}, Scenario: "name: stream-failover\n"})
 	cellChecks(t, doc, r)
 	for _, class := range []string{"throughput", "publish", "end-to-end"} {
@@ -345,7 +348,7 @@ func TestHTMLFailoverFaultWindows(t *testing.T) {
 }
 
 func TestHTMLMatrix(t *testing.T) {
-	r := matrixResult()
+	r := resulttest.MatrixResult()
 	doc, _ := renderHTML(t, r, nil)
 	cellChecks(t, doc, r)
 	cmp := doc.all("table", "compare")
@@ -357,7 +360,7 @@ func TestHTMLMatrix(t *testing.T) {
 		t.Fatalf("comparison: %d rows, want a header and 3", len(rows))
 	}
 	for i, c := range r.Cells {
-		if !strings.Contains(rows[i+1].text, c.Name) || !strings.Contains(rows[i+1].text, fmtUS(float64(c.Latency.EndToEnd.P99))) {
+		if !strings.Contains(rows[i+1].text, c.Name) || !strings.Contains(rows[i+1].text, units.FormatMicros(float64(c.Latency.EndToEnd.P99))) {
 			t.Errorf("comparison row %d: %q", i+1, rows[i+1].text)
 		}
 		if a := rows[i+1].all("a"); len(a) != 1 || a[0].attr["href"] != fmt.Sprintf("#cell-%d", i+1) {
@@ -388,8 +391,8 @@ func TestHTMLMatrix(t *testing.T) {
 }
 
 func TestHTMLCapacity(t *testing.T) {
-	r := matrixResult()
-	r.Capacity = &Capacity{Objective: "e2e_p99 <= 50ms", MaxRate: 40000, KneeRate: 30000, Points: []CapacityPoint{
+	r := resulttest.MatrixResult()
+	r.Capacity = &result.Capacity{Objective: "e2e_p99 <= 50ms", MaxRate: 40000, KneeRate: 30000, Points: []result.CapacityPoint{
 		{Cell: "rate=10000", Rate: 10000, AckedPerS: 10000, P50us: 300, P99us: 900, Pass: true},
 		{Cell: "rate=40000", Rate: 40000, AckedPerS: 39800, P50us: 900, P99us: 31_000, Pass: true},
 		{Cell: "rate=20000", Rate: 20000, AckedPerS: 20000, P50us: 350, P99us: 1200, Pass: true},
@@ -437,7 +440,7 @@ func TestHTMLCapacity(t *testing.T) {
 	}
 
 	// fullResult's capacity search tried one rate: a single point.
-	doc, _ = renderHTML(t, fullResult(), nil)
+	doc, _ = renderHTML(t, resulttest.FullResult(), nil)
 	if n := len(doc.all("svg", "capacity-latency")[0].all("circle", "ok")); n != 1 {
 		t.Errorf("single-point capacity: %d dots, want 1", n)
 	}
@@ -448,43 +451,43 @@ func TestHTMLCapacity(t *testing.T) {
 // checks every attribute).
 func TestHTMLEdgeCases(t *testing.T) {
 	huge := int64(histHighest)
-	cases := map[string]func() (*Result, *RunData){
-		"no cells": func() (*Result, *RunData) { return &Result{Schema: Schema, Scenario: "x"}, nil },
-		"empty cell": func() (*Result, *RunData) {
-			return &Result{Schema: Schema, Cells: []Cell{{}}}, &RunData{Cells: []CellData{{Timeline: []Second{}}}}
+	cases := map[string]func() (*result.Result, *RunData){
+		"no cells": func() (*result.Result, *RunData) { return &result.Result{Schema: result.Schema, Scenario: "x"}, nil },
+		"empty cell": func() (*result.Result, *RunData) {
+			return &result.Result{Schema: result.Schema, Cells: []result.Cell{{}}}, &RunData{Cells: []CellData{{Timeline: []Second{}}}}
 		},
-		"single point": func() (*Result, *RunData) {
-			return passResult(), &RunData{Cells: []CellData{{Timeline: []Second{{T: 1, Sent: 5, Acked: 5, Received: 5, Publish: Brief{10, 20, 30}, EndToEnd: Brief{10, 20, 30}}}}}}
+		"single point": func() (*result.Result, *RunData) {
+			return resulttest.PassResult(), &RunData{Cells: []CellData{{Timeline: []Second{{T: 1, Sent: 5, Acked: 5, Received: 5, Publish: Brief{10, 20, 30}, EndToEnd: Brief{10, 20, 30}}}}}}
 		},
-		"zeros": func() (*Result, *RunData) {
-			r := passResult()
-			r.Cells[0].Throughput = Throughput{}
-			r.Cells[0].Latency = Latencies{}
+		"zeros": func() (*result.Result, *RunData) {
+			r := resulttest.PassResult()
+			r.Cells[0].Throughput = result.Throughput{}
+			r.Cells[0].Latency = result.Latencies{}
 			tl := make([]Second, 5)
 			for i := range tl {
 				tl[i].T = float64(i + 1)
 			}
 			return r, &RunData{Cells: []CellData{{Timeline: tl}}}
 		},
-		"outliers": func() (*Result, *RunData) {
-			r := matrixResult()
+		"outliers": func() (*result.Result, *RunData) {
+			r := resulttest.MatrixResult()
 			r.Cells[0].Throughput.SentPerS = 1e15
 			r.Cells[1].Throughput.AckedPerS = math.NaN()
 			r.Cells[2].Latency.Publish.P99 = math.MaxInt64
 			r.Cells[0].DurationS = math.Inf(1)
-			r.Cells[1].Faults = []FaultResult{{Action: "kill", Target: "primary", AtS: 1e9, HealedAtS: math.NaN()}}
+			r.Cells[1].Faults = []result.FaultResult{{Action: "kill", Target: "primary", AtS: 1e9, HealedAtS: math.NaN()}}
 			h := NewHistogram()
 			_ = h.RecordValue(1)
 			_ = h.RecordValue(huge)
 			tl := []Second{{T: 0}, {T: 0}, {T: 1e-9, Sent: math.MaxInt64}, {T: 2, Sent: 1, Publish: Brief{1, huge, math.MaxInt64}}}
 			return r, &RunData{Cells: []CellData{{Timeline: tl, Hist: [NumKinds]*hdrhistogram.Histogram{h, h, h}}, {Timeline: tl}, {}}}
 		},
-		"producer-only": func() (*Result, *RunData) {
-			r := passResult()
+		"producer-only": func() (*result.Result, *RunData) {
+			r := resulttest.PassResult()
 			c := &r.Cells[0]
 			c.Workload.Consumers = 0
 			c.Events.Received, c.Throughput.ReceivedPerS = 0, 0
-			c.Latency.EndToEnd = Summary{}
+			c.Latency.EndToEnd = result.Summary{}
 			return r, &RunData{Cells: []CellData{failoverCellData()}}
 		},
 	}
@@ -507,7 +510,7 @@ func TestHTMLEdgeCases(t *testing.T) {
 }
 
 func TestHTMLEscapes(t *testing.T) {
-	r := failoverResult()
+	r := resulttest.FailoverResult()
 	evil := `<script>alert("x")</script> & 'q' https://example.com/x.png`
 	r.Scenario = evil
 	c := &r.Cells[0]
@@ -532,10 +535,10 @@ func TestHTMLEscapes(t *testing.T) {
 
 func TestRenderHTML(t *testing.T) {
 	var a, b bytes.Buffer
-	if err := Render(&a, failoverResult(), "html"); err != nil {
+	if err := Render(&a, resulttest.FailoverResult(), "html"); err != nil {
 		t.Fatal(err)
 	}
-	if err := HTML(&b, failoverResult(), nil); err != nil {
+	if err := HTML(&b, resulttest.FailoverResult(), nil); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(a.Bytes(), b.Bytes()) {
@@ -666,7 +669,7 @@ func TestCellFilePrefix(t *testing.T) {
 // matrix whose second cell has no files) and renders it.
 func TestWriteHTMLReport(t *testing.T) {
 	dir := t.TempDir()
-	r := matrixResult()
+	r := resulttest.MatrixResult()
 	cd := failoverCellData()
 	writeCellFiles(t, dir, CellFilePrefix(0, 3, r.Cells[0].Name), cd)
 	writeCellFiles(t, dir, CellFilePrefix(2, 3, r.Cells[2].Name), cd)
@@ -704,7 +707,7 @@ func TestWriteHTMLReport(t *testing.T) {
 
 	// A single-cell result whose files carry a matrix prefix (a matrix cut
 	// short after its first cell) still finds them.
-	one := &Result{Schema: Schema, Scenario: "persistence-cost", Cells: r.Cells[:1]}
+	one := &result.Result{Schema: result.Schema, Scenario: "persistence-cost", Cells: r.Cells[:1]}
 	d := ReadRunData(dir, one)
 	if len(d.Cells[0].Timeline) != len(cd.Timeline) || d.Cells[0].Hist[EndToEnd] == nil {
 		t.Errorf("prefixed files of a lone cell not found")

@@ -6,20 +6,23 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/result/resulttest"
 )
 
 func TestWriteJSONReadResultRoundTrip(t *testing.T) {
 	dir := t.TempDir()
-	path := filepath.Join(dir, ResultFile)
-	want := fullResult()
-	if err := WriteJSON(path, passResult()); err != nil { // then overwrite it
+	path := filepath.Join(dir, result.ResultFile)
+	want := resulttest.FullResult()
+	if err := WriteJSON(path, resulttest.PassResult()); err != nil { // then overwrite it
 		t.Fatal(err)
 	}
 	if err := WriteJSON(path, want); err != nil {
 		t.Fatal(err)
 	}
 	for _, from := range []string{path, dir} {
-		got, err := ReadResult(from)
+		got, err := result.ReadResult(from)
 		if err != nil {
 			t.Fatalf("ReadResult(%s): %v", from, err)
 		}
@@ -33,7 +36,7 @@ func TestWriteJSONReadResultRoundTrip(t *testing.T) {
 		for _, e := range entries {
 			names = append(names, e.Name())
 		}
-		t.Errorf("directory holds %v, want only %s (no temp files left behind)", names, ResultFile)
+		t.Errorf("directory holds %v, want only %s (no temp files left behind)", names, result.ResultFile)
 	}
 	if st, err := os.Stat(path); err == nil && st.Mode().Perm() != 0o644 {
 		t.Errorf("mode %v, want 0644", st.Mode().Perm())
@@ -43,8 +46,8 @@ func TestWriteJSONReadResultRoundTrip(t *testing.T) {
 // TestJSONWritesEmptyCollections: scripts iterate faults and slo without a
 // null check, so nil must not reach the file.
 func TestJSONWritesEmptyCollections(t *testing.T) {
-	r := &Result{Schema: Schema, Cells: []Cell{{Name: "bare"}}}
-	path := filepath.Join(t.TempDir(), ResultFile)
+	r := &result.Result{Schema: result.Schema, Cells: []result.Cell{{Name: "bare"}}}
+	path := filepath.Join(t.TempDir(), result.ResultFile)
 	if err := WriteJSON(path, r); err != nil {
 		t.Fatal(err)
 	}
@@ -72,16 +75,16 @@ func TestReadResultRejects(t *testing.T) {
 		name, path string
 		want       []string
 	}{
-		{"missing schema", write("noschema.json", `{"scenario": "x", "cells": []}`), []string{"noschema.json", `no "schema" field`, Schema}},
-		{"wrong schema", write("v2.json", `{"schema": "squall.result/v2"}`), []string{"v2.json", `"squall.result/v2"`, Schema}},
+		{"missing schema", write("noschema.json", `{"scenario": "x", "cells": []}`), []string{"noschema.json", `no "schema" field`, result.Schema}},
+		{"wrong schema", write("v2.json", `{"schema": "squall.result/v2"}`), []string{"v2.json", `"squall.result/v2"`, result.Schema}},
 		{"other json", write("other.json", `{"schema": "benchfmt"}`), []string{"other.json", `"benchfmt"`}},
 		{"truncated", write("half.json", "{\n  \"schema\": \"squall.result/v1\",\n  \"cells\": [\n"), []string{"half.json", "unexpected end"}},
 		{"bad type", write("type.json", "{\n  \"schema\": \"squall.result/v1\",\n  \"pass\": \"yes\"\n}"), []string{"type.json", "line 3"}},
-		{"no file", filepath.Join(dir, "nope", ResultFile), []string{"nope", "no such file"}},
-		{"dir without result", dir, []string{filepath.Join(dir, ResultFile), "no such file"}},
+		{"no file", filepath.Join(dir, "nope", result.ResultFile), []string{"nope", "no such file"}},
+		{"dir without result", dir, []string{filepath.Join(dir, result.ResultFile), "no such file"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ReadResult(tc.path)
+			_, err := result.ReadResult(tc.path)
 			if err == nil {
 				t.Fatal("accepted")
 			}
@@ -95,8 +98,8 @@ func TestReadResultRejects(t *testing.T) {
 }
 
 func TestWriteJSONReportsUnwritableDir(t *testing.T) {
-	err := WriteJSON(filepath.Join(t.TempDir(), "missing", ResultFile), passResult())
-	if err == nil || !strings.Contains(err.Error(), ResultFile) {
+	err := WriteJSON(filepath.Join(t.TempDir(), "missing", result.ResultFile), resulttest.PassResult())
+	if err == nil || !strings.Contains(err.Error(), result.ResultFile) {
 		t.Errorf("got %v, want an error naming the file", err)
 	}
 }

@@ -2,36 +2,15 @@ package report
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/result/resulttest"
 )
 
-var updateGolden = flag.Bool("update", false, "rewrite report/testdata/*.golden from the current output")
-
-// golden compares got with testdata/name, or rewrites it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *updateGolden {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./report -run %s -update to create it)", err, t.Name())
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the output (run with -update to accept):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
-
-func render(t *testing.T, f func(*bytes.Buffer, *Result) error, r *Result) []byte {
+func render(t *testing.T, f func(*bytes.Buffer, *result.Result) error, r *result.Result) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := f(&b, r); err != nil {
@@ -40,28 +19,28 @@ func render(t *testing.T, f func(*bytes.Buffer, *Result) error, r *Result) []byt
 	return b.Bytes()
 }
 
-func textOf(b *bytes.Buffer, r *Result) error     { return Text(b, r) }
-func markdownOf(b *bytes.Buffer, r *Result) error { return Markdown(b, r) }
-func jsonOf(b *bytes.Buffer, r *Result) error     { return JSON(b, r) }
+func textOf(b *bytes.Buffer, r *result.Result) error     { return Text(b, r) }
+func markdownOf(b *bytes.Buffer, r *result.Result) error { return Markdown(b, r) }
+func jsonOf(b *bytes.Buffer, r *result.Result) error     { return result.JSON(b, r) }
 
 func TestTextGolden(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		r    *Result
+		r    *result.Result
 	}{
-		{"text-pass.golden", passResult()},
-		{"text-failover.golden", failoverResult()},
-		{"text-matrix.golden", matrixResult()},
-		{"text-interrupted.golden", fullResult()},
+		{"text-pass.golden", resulttest.PassResult()},
+		{"text-failover.golden", resulttest.FailoverResult()},
+		{"text-matrix.golden", resulttest.MatrixResult()},
+		{"text-interrupted.golden", resulttest.FullResult()},
 	} {
-		t.Run(tc.name, func(t *testing.T) { golden(t, tc.name, render(t, textOf, tc.r)) })
+		t.Run(tc.name, func(t *testing.T) { resulttest.Golden(t, tc.name, render(t, textOf, tc.r)) })
 	}
 }
 
 // TestTextFitsEightyColumns holds the single-cell summary to a terminal's
 // width, whatever the goldens say.
 func TestTextFitsEightyColumns(t *testing.T) {
-	for _, r := range []*Result{passResult(), failoverResult(), fullResult()} {
+	for _, r := range []*result.Result{resulttest.PassResult(), resulttest.FailoverResult(), resulttest.FullResult()} {
 		for i, line := range strings.Split(string(render(t, textOf, r)), "\n") {
 			if n := utf8.RuneCountInString(line); n > 80 {
 				t.Errorf("%s line %d is %d columns: %q", r.Scenario, i+1, n, line)
@@ -71,28 +50,28 @@ func TestTextFitsEightyColumns(t *testing.T) {
 }
 
 func TestTextVerdict(t *testing.T) {
-	last := func(r *Result) string {
+	last := func(r *result.Result) string {
 		lines := strings.Split(strings.TrimRight(string(render(t, textOf, r)), "\n"), "\n")
 		return lines[len(lines)-1]
 	}
-	if got := last(passResult()); got != "PASS: all 4 objectives met" {
+	if got := last(resulttest.PassResult()); got != "PASS: all 4 objectives met" {
 		t.Errorf("pass: %q", got)
 	}
-	if got := last(failoverResult()); got != "LOST: 1,130 acknowledged events never reached a consumer" {
+	if got := last(resulttest.FailoverResult()); got != "LOST: 1,130 acknowledged events never reached a consumer" {
 		t.Errorf("failover: the loss alarm is not the last word: %q", got)
 	}
-	if out := string(render(t, textOf, failoverResult())); !strings.Contains(out, "\nFAIL: 3 of 5 objectives failed\nLOST: 1,130") {
+	if out := string(render(t, textOf, resulttest.FailoverResult())); !strings.Contains(out, "\nFAIL: 3 of 5 objectives failed\nLOST: 1,130") {
 		t.Errorf("failover: verdict then loss alarm missing in\n%s", out)
 	}
-	if got := last(matrixResult()); got != "FAIL: 1 of 6 objectives failed" {
+	if got := last(resulttest.MatrixResult()); got != "FAIL: 1 of 6 objectives failed" {
 		t.Errorf("matrix: %q", got)
 	}
-	none := passResult()
+	none := resulttest.PassResult()
 	none.Cells[0].SLO = nil
 	if got := last(none); got != "NO OBJECTIVES: none set (slo:), so nothing was judged" {
 		t.Errorf("no objectives: %q", got)
 	}
-	broken := passResult()
+	broken := resulttest.PassResult()
 	broken.Error = "infrastructure: Redis unreachable: no operation succeeded for 8s"
 	broken.Pass = false
 	out := string(render(t, textOf, broken))
@@ -101,26 +80,26 @@ func TestTextVerdict(t *testing.T) {
 			t.Errorf("errored run: missing %q in\n%s", want, out)
 		}
 	}
-	if got := last(fullResult()); !strings.HasPrefix(got, "INTERRUPTED: stopped after 58.2s") {
+	if got := last(resulttest.FullResult()); !strings.HasPrefix(got, "INTERRUPTED: stopped after 58.2s") {
 		t.Errorf("interrupted: %q", got)
 	}
-	if got := last(&Result{Schema: Schema, Scenario: "x"}); got != "FAIL: no cells ran" {
+	if got := last(&result.Result{Schema: result.Schema, Scenario: "x"}); got != "FAIL: no cells ran" {
 		t.Errorf("no cells: %q", got)
 	}
 }
 
 func TestMarkdownGolden(t *testing.T) {
-	golden(t, "md-failover.golden", render(t, markdownOf, failoverResult()))
-	golden(t, "md-matrix.golden", render(t, markdownOf, matrixResult()))
-	golden(t, "md-interrupted.golden", render(t, markdownOf, fullResult()))
-	got := string(render(t, markdownOf, passResult()))
+	resulttest.Golden(t, "md-failover.golden", render(t, markdownOf, resulttest.FailoverResult()))
+	resulttest.Golden(t, "md-matrix.golden", render(t, markdownOf, resulttest.MatrixResult()))
+	resulttest.Golden(t, "md-interrupted.golden", render(t, markdownOf, resulttest.FullResult()))
+	got := string(render(t, markdownOf, resulttest.PassResult()))
 	if !strings.HasPrefix(got, "### ✅ PASS: all 4 objectives met\n") {
 		t.Errorf("markdown must open with the verdict, got:\n%s", got)
 	}
 }
 
 func TestMarkdownEscapesTableCells(t *testing.T) {
-	r := passResult()
+	r := resulttest.PassResult()
 	r.Cells[0].Name = "a|b*c"
 	r.Cells[0].Notes = []string{"keys squall:* <script>"}
 	got := string(render(t, markdownOf, r))
@@ -132,12 +111,12 @@ func TestMarkdownEscapesTableCells(t *testing.T) {
 }
 
 func TestJSONGolden(t *testing.T) {
-	golden(t, "result.json.golden", render(t, jsonOf, fullResult()))
+	resulttest.Golden(t, "result.json.golden", render(t, jsonOf, resulttest.FullResult()))
 }
 
 func TestRender(t *testing.T) {
-	r := passResult()
-	for format, f := range map[string]func(*bytes.Buffer, *Result) error{
+	r := resulttest.PassResult()
+	for format, f := range map[string]func(*bytes.Buffer, *result.Result) error{
 		"": textOf, "text": textOf, "md": markdownOf, "json": jsonOf,
 	} {
 		var b bytes.Buffer
@@ -155,10 +134,10 @@ func TestRender(t *testing.T) {
 }
 
 func TestTextProducerOnlyAndCellError(t *testing.T) {
-	r := matrixResult()
+	r := resulttest.MatrixResult()
 	po := &r.Cells[0]
 	po.Workload.Consumers = 0
-	po.Latency.EndToEnd = Summary{}
+	po.Latency.EndToEnd = result.Summary{}
 	po.Events.Received = 0
 	po.Throughput.ReceivedPerS = 0
 	bad := &r.Cells[2]
@@ -188,20 +167,20 @@ func TestTextProducerOnlyAndCellError(t *testing.T) {
 func TestDeliveryAlarms(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		c    Cell
+		c    result.Cell
 		want []string
 	}{
-		{"nothing wrong", Cell{Events: Events{Sent: 10, Acked: 10, Received: 10}}, nil},
-		{"lost", Cell{Events: Events{Lost: 1130}}, []string{"LOST: 1,130 acknowledged events never reached a consumer"}},
-		{"lost one", Cell{Events: Events{Lost: 1}}, []string{"LOST: 1 acknowledged event never reached a consumer"}},
-		{"stranded only", Cell{Events: Events{Stranded: 2400}}, nil},
-		{"lost and stranded", Cell{Events: Events{Lost: 5000, Stranded: 6200, Duplicated: 2, DuplicateDeliveries: 3}}, []string{
+		{"nothing wrong", result.Cell{Events: result.Events{Sent: 10, Acked: 10, Received: 10}}, nil},
+		{"lost", result.Cell{Events: result.Events{Lost: 1130}}, []string{"LOST: 1,130 acknowledged events never reached a consumer"}},
+		{"lost one", result.Cell{Events: result.Events{Lost: 1}}, []string{"LOST: 1 acknowledged event never reached a consumer"}},
+		{"stranded only", result.Cell{Events: result.Events{Stranded: 2400}}, nil},
+		{"lost and stranded", result.Cell{Events: result.Events{Lost: 5000, Stranded: 6200, Duplicated: 2, DuplicateDeliveries: 3}}, []string{
 			"LOST: 5,000 acknowledged events never reached a consumer; 6,200 more were still in Redis when the run ended (stranded: consumer lag, not loss)",
 			"DUPLICATED: 2 events were received more than once (3 extra deliveries)"}},
-		{"duplicated, older result", Cell{Events: Events{Duplicated: 1}}, []string{"DUPLICATED: 1 event was received more than once"}},
+		{"duplicated, older result", result.Cell{Events: result.Events{Duplicated: 1}}, []string{"DUPLICATED: 1 event was received more than once"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := deliveryAlarms(&tc.c)
+			got := result.DeliveryAlarms(&tc.c)
 			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
 				t.Errorf("deliveryAlarms =\n%q\nwant\n%q", got, tc.want)
 			}

@@ -1,36 +1,11 @@
 package report
 
-// serverText is the server as it named itself in INFO server ("valkey
-// 8.0.1"); a result without server_name says redis and its redis_version.
-func serverText(t TargetInfo) string {
-	switch {
-	case t.ServerName != "" && t.ServerVersion != "":
-		return t.ServerName + " " + t.ServerVersion
-	case t.RedisVersion != "":
-		return "redis " + t.RedisVersion
-	}
-	return ""
-}
-
-// serverName and serverVersion split serverText.
-func serverName(t TargetInfo) string {
-	if t.ServerName != "" && t.ServerVersion != "" {
-		return t.ServerName
-	}
-	return "redis"
-}
-
-func serverVersion(t TargetInfo) string {
-	if t.ServerName != "" && t.ServerVersion != "" {
-		return t.ServerVersion
-	}
-	return t.RedisVersion
-}
+import "github.com/squall-bench/squall/result"
 
 // serverRunText is the server and how it ran: "valkey 8.0.1 on docker
 // (direct)", for the comparison tables of a matrix across servers.
-func serverRunText(t TargetInfo) string {
-	s := serverText(t)
+func serverRunText(t result.TargetInfo) string {
+	s := result.ServerText(t)
 	if s == "" {
 		s = "-"
 	}
@@ -45,7 +20,7 @@ func serverRunText(t TargetInfo) string {
 
 // serversDiffer reports whether the cells ran different servers, or the
 // same one differently, so comparison tables name each cell's.
-func serversDiffer(cells []Cell) bool {
+func serversDiffer(cells []result.Cell) bool {
 	for i := 1; i < len(cells); i++ {
 		if serverRunText(cells[i].Target) != serverRunText(cells[0].Target) {
 			return true
@@ -56,7 +31,7 @@ func serversDiffer(cells []Cell) bool {
 
 // proxyWarning says when a cell's figures went through Docker's port
 // forwarding rather than to the server itself.
-func proxyWarning(c *Cell) string {
+func proxyWarning(c *result.Cell) string {
 	if c.Target.DataPath != "published" {
 		return ""
 	}

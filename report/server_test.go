@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/result/resulttest"
 )
 
 // TestComparisonNamesServers checks that a matrix across servers names
 // each cell's server, as the server named itself, in every rendering, and
 // that a matrix on one server does not.
 func TestComparisonNamesServers(t *testing.T) {
-	r := matrixResult()
+	r := resulttest.MatrixResult()
 	if serversDiffer(r.Cells) {
 		t.Fatal("one server: no server column expected")
 	}
@@ -39,15 +42,15 @@ func TestComparisonNamesServers(t *testing.T) {
 
 func TestServerText(t *testing.T) {
 	for _, tc := range []struct {
-		t    TargetInfo
+		t    result.TargetInfo
 		want string
 	}{
-		{TargetInfo{RedisVersion: "7.0.15"}, "redis 7.0.15"},
-		{TargetInfo{RedisVersion: "7.2.4", ServerName: "valkey", ServerVersion: "8.0.1"}, "valkey 8.0.1"},
-		{TargetInfo{}, ""},
+		{result.TargetInfo{RedisVersion: "7.0.15"}, "redis 7.0.15"},
+		{result.TargetInfo{RedisVersion: "7.2.4", ServerName: "valkey", ServerVersion: "8.0.1"}, "valkey 8.0.1"},
+		{result.TargetInfo{}, ""},
 	} {
-		if got := serverText(tc.t); got != tc.want {
-			t.Errorf("serverText(%+v) = %q, want %q", tc.t, got, tc.want)
+		if got := result.ServerText(tc.t); got != tc.want {
+			t.Errorf("ServerText(%+v) = %q, want %q", tc.t, got, tc.want)
 		}
 	}
 }

@@ -1,12 +1,16 @@
 package report
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/squall-bench/squall/result"
+)
 
 func TestLatencySplit(t *testing.T) {
-	sum := func(count, p99 int64) Summary { return Summary{Count: count, P99: p99} }
+	sum := func(count, p99 int64) result.Summary { return result.Summary{Count: count, P99: p99} }
 	for _, tc := range []struct {
 		name            string
-		pub, svc, delay Summary
+		pub, svc, delay result.Summary
 		want            string
 	}{
 		{"Redis dominates", sum(10, 812), sum(10, 760), sum(10, 52),
@@ -15,11 +19,11 @@ func TestLatencySplit(t *testing.T) {
 			"publish p99 2.1ms, of which service 300µs: the generator's lag (send delay p99 1.8ms) dominates"},
 		{"a tie goes to Redis", sum(10, 900), sum(10, 450), sum(10, 450),
 			"publish p99 900µs, of which service 450µs: Redis's service time dominates"},
-		{"no service recorded (an older result)", sum(10, 812), Summary{}, sum(10, 52), ""},
-		{"nothing acked", Summary{}, Summary{}, sum(10, 52), ""},
+		{"no service recorded (an older result)", sum(10, 812), result.Summary{}, sum(10, 52), ""},
+		{"nothing acked", result.Summary{}, result.Summary{}, sum(10, 52), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := &Cell{Latency: Latencies{Publish: tc.pub, Service: tc.svc, SendDelay: tc.delay}}
+			c := &result.Cell{Latency: result.Latencies{Publish: tc.pub, Service: tc.svc, SendDelay: tc.delay}}
 			if got := latencySplit(c); got != tc.want {
 				t.Errorf("latencySplit = %q, want %q", got, tc.want)
 			}

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/squall-bench/squall/internal/units"
 )
 
 // SVG chart primitives for the HTML report. Every coordinate goes through
@@ -15,18 +17,16 @@ import (
 // xy is one data point in data units.
 type xy struct{ x, y float64 }
 
-func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-
 // num writes a coordinate: finite, bounded, one decimal at most.
 func num(v float64) string {
-	if !finite(v) {
+	if !units.Finite(v) {
 		v = 0
 	}
 	v = math.Max(-1e6, math.Min(1e6, v))
 	if math.Abs(v) < 0.05 {
 		return "0"
 	}
-	return trimZeros(strconv.FormatFloat(v, 'f', 1, 64))
+	return units.TrimZeros(strconv.FormatFloat(v, 'f', 1, 64))
 }
 
 // tick is one labelled (or, with an empty label, grid-only) axis position.
@@ -51,7 +51,7 @@ type linAxis struct {
 }
 
 func (s linAxis) pos(v float64) (float64, bool) {
-	if !finite(v) {
+	if !units.Finite(v) {
 		return 0, false
 	}
 	if s.hi <= s.lo {
@@ -78,10 +78,10 @@ func (s linAxis) ticks() []tick {
 
 // niceLinear returns a linear axis from lo to at least hi with round steps.
 func niceLinear(lo, hi float64, n int, a, b float64, label func(float64) string) linAxis {
-	if !finite(lo) {
+	if !units.Finite(lo) {
 		lo = 0
 	}
-	if !finite(hi) || hi <= lo {
+	if !units.Finite(hi) || hi <= lo {
 		hi = lo + 1
 	}
 	step := niceStep(hi-lo, n)
@@ -91,7 +91,7 @@ func niceLinear(lo, hi float64, n int, a, b float64, label func(float64) string)
 
 // niceStep is a 1-2-5 step that cuts span into about n parts.
 func niceStep(span float64, n int) float64 {
-	if !(span > 0) || !finite(span) || n < 1 {
+	if !(span > 0) || !units.Finite(span) || n < 1 {
 		return 1
 	}
 	raw := span / float64(n)
@@ -112,7 +112,7 @@ type logAxis struct {
 }
 
 func (s logAxis) pos(v float64) (float64, bool) {
-	if !finite(v) || v <= 0 {
+	if !units.Finite(v) || v <= 0 {
 		return 0, false
 	}
 	f := (math.Log10(v) - float64(s.lo)) / float64(s.hi-s.lo)
@@ -144,7 +144,7 @@ func (s logAxis) ticks() []tick {
 func niceLog(vs []float64, a, b float64, label func(float64) string) logAxis {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, v := range vs {
-		if finite(v) && v > 0 {
+		if units.Finite(v) && v > 0 {
 			lo, hi = math.Min(lo, v), math.Max(hi, v)
 		}
 	}
@@ -168,7 +168,7 @@ type ninesAxis struct {
 }
 
 func (s ninesAxis) pos(v float64) (float64, bool) {
-	if !finite(v) {
+	if !units.Finite(v) {
 		return 0, false
 	}
 	f := v / float64(s.nines)
@@ -204,10 +204,10 @@ func quantileOfNines(x float64) float64 { return 100 * (1 - math.Pow(10, -x)) }
 func fmtCompact(v float64) string {
 	a := math.Abs(v)
 	f := func(x float64, unit string) string {
-		return trimZeros(strconv.FormatFloat(x, 'f', 2, 64)) + unit
+		return units.TrimZeros(strconv.FormatFloat(x, 'f', 2, 64)) + unit
 	}
 	switch {
-	case !finite(v):
+	case !units.Finite(v):
 		return "-"
 	case a >= 1e9:
 		return f(v/1e9, "G")
@@ -466,7 +466,7 @@ func barChart(class, title string, cats []string, series []barSeries, w float64,
 	var all []float64
 	for _, s := range series {
 		for _, v := range s.values {
-			if finite(v) {
+			if units.Finite(v) {
 				hi = math.Max(hi, v)
 				all = append(all, v)
 			}
@@ -513,7 +513,7 @@ func barChart(class, title string, cats []string, series []barSeries, w float64,
 			if i < len(s.values) {
 				v = s.values[i]
 			}
-			if !finite(v) {
+			if !units.Finite(v) {
 				c.printf(&c.data, `<text class="bar-value na" x="%s" y="%s">not measured</text>`, num(c.px0()+4), num(y+barH-3))
 				continue
 			}

@@ -5,10 +5,11 @@ import (
 	"io"
 	"sort"
 	"strings"
-)
 
-// textWidth is the terminal width the text summary is laid out for.
-const textWidth = 80
+	"github.com/squall-bench/squall/internal/layout"
+	"github.com/squall-bench/squall/internal/units"
+	"github.com/squall-bench/squall/result"
+)
 
 // labelWidth lines up the values after the labels of the one-line sections.
 const labelWidth = 12
@@ -18,41 +19,41 @@ const labelWidth = 12
 // notes; a comparison table when there are several cells; and a verdict.
 // Plain text without colours, so it reads the same in a terminal, a CI log
 // and a file.
-func Text(w io.Writer, r *Result) error {
-	ew := &errWriter{w: w}
-	ew.lines(wrapWords("", append([]string{"scenario " + r.Scenario}, runFacts(r)...), " · ", "    ", textWidth))
+func Text(w io.Writer, r *result.Result) error {
+	ew := layout.NewWriter(w)
+	ew.Lines(layout.Wrap("", append([]string{"scenario " + r.Scenario}, runFacts(r)...), " · ", "    ", layout.TextWidth))
 	if len(r.Cells) == 0 {
-		ew.line("")
-		ew.line("no cells ran")
+		ew.Line("")
+		ew.Line("no cells ran")
 	}
 	for i := range r.Cells {
-		ew.line("")
+		ew.Line("")
 		textCell(ew, r, &r.Cells[i])
 	}
 	if len(r.Cells) > 1 {
-		ew.line("")
-		ew.lines(comparison(r.Cells))
+		ew.Line("")
+		ew.Lines(comparison(r.Cells))
 	}
 	if r.Capacity != nil {
-		ew.line("")
+		ew.Line("")
 		textCapacity(ew, r.Capacity)
 	}
-	ew.line("")
-	ew.lines(verdictLines(r))
-	return ew.err
+	ew.Line("")
+	ew.Lines(verdictLines(r))
+	return ew.Err()
 }
 
 // textCapacity is a capacity search's curve as a table, then its highest
 // passing rate and its knee.
-func textCapacity(ew *errWriter, cp *Capacity) {
-	ew.lines(labelled("capacity", []string{"search by " + cp.Objective}))
-	ew.lines(alignTable("", capacityRows(cp, func(s string) string { return s }, passWord)))
-	ew.lines(labelled("max rate", maxRateText(cp)))
-	ew.lines(labelled("knee", kneeText(cp)))
+func textCapacity(ew *layout.Writer, cp *result.Capacity) {
+	ew.Lines(labelled("capacity", []string{"search by " + cp.Objective}))
+	ew.Lines(layout.Table("", capacityRows(cp, func(s string) string { return s }, result.PassWord)))
+	ew.Lines(labelled("max rate", maxRateText(cp)))
+	ew.Lines(labelled("knee", kneeText(cp)))
 }
 
 // runFacts are the run-level facts after the scenario name.
-func runFacts(r *Result) []string {
+func runFacts(r *result.Result) []string {
 	var facts []string
 	if r.StartedAt != "" {
 		facts = append(facts, "started "+r.StartedAt)
@@ -63,80 +64,80 @@ func runFacts(r *Result) []string {
 	return facts
 }
 
-func textCell(ew *errWriter, r *Result, c *Cell) {
-	ew.lines(wrapWords("", append([]string{"== " + cellName(c)}, cellFacts(c)...), " · ", "   ", textWidth))
-	ew.line("")
+func textCell(ew *layout.Writer, r *result.Result, c *result.Cell) {
+	ew.Lines(layout.Wrap("", append([]string{"== " + cellName(c)}, cellFacts(c)...), " · ", "   ", layout.TextWidth))
+	ew.Line("")
 
-	ew.lines(labelled("throughput", throughputItems(c)))
+	ew.Lines(labelled("throughput", throughputItems(c)))
 	indent := strings.Repeat(" ", labelWidth)
-	if sat := saturationText(c); sat != "" {
-		ew.lines(wrapWords(indent+"SATURATED: ", strings.Fields(sat), " ", indent+"    ", textWidth))
+	if sat := result.SaturationText(c); sat != "" {
+		ew.Lines(layout.Wrap(indent+"SATURATED: ", strings.Fields(sat), " ", indent+"    ", layout.TextWidth))
 	}
 	if w := proxyWarning(c); w != "" {
-		ew.lines(wrapWords(indent, strings.Fields(w), " ", indent+"    ", textWidth))
+		ew.Lines(layout.Wrap(indent, strings.Fields(w), " ", indent+"    ", layout.TextWidth))
 	}
-	ew.line("")
+	ew.Line("")
 
-	ew.lines(alignTable("", latencyRows(c)))
+	ew.Lines(layout.Table("", latencyRows(c)))
 	if split := latencySplit(c); split != "" {
-		ew.lines(wrapWords("", strings.Fields(split), " ", "    ", textWidth))
+		ew.Lines(layout.Wrap("", strings.Fields(split), " ", "    ", layout.TextWidth))
 	}
-	ew.line("")
+	ew.Line("")
 
 	textEvents(ew, c)
 	if len(c.Errors) > 0 {
-		ew.lines(labelled("errors", errorItems(c.Errors)))
+		ew.Lines(labelled("errors", errorItems(c.Errors)))
 	}
 	if len(c.Faults) > 0 {
-		ew.line("")
+		ew.Line("")
 		textFaults(ew, c)
 	}
 	if len(c.SLO) > 0 {
-		ew.line("")
+		ew.Line("")
 		rows := [][]string{{"objective", "limit", "observed"}}
 		for _, s := range c.SLO {
-			rows = append(rows, []string{passWord(s.Pass) + "  " + s.Name, s.Limit, observedText(c, s)})
+			rows = append(rows, []string{result.PassWord(s.Pass) + "  " + s.Name, s.Limit, result.ObservedText(c, s)})
 		}
-		ew.lines(alignTable("", rows))
+		ew.Lines(layout.Table("", rows))
 	}
 	if len(c.Notes) > 0 {
-		ew.line("")
-		ew.line("notes")
+		ew.Line("")
+		ew.Line("notes")
 		for _, n := range c.Notes {
-			ew.lines(wrapWords("  - ", strings.Fields(n), " ", "    ", textWidth))
+			ew.Lines(layout.Wrap("  - ", strings.Fields(n), " ", "    ", layout.TextWidth))
 		}
 	}
 	if c.Error != "" && !saidAtEnd(r, c) {
-		ew.line("")
-		ew.lines(cellErrorLines(r, c))
+		ew.Line("")
+		ew.Lines(cellErrorLines(r, c))
 	}
 }
 
-// cellErrorLines say why a cell stopped; the run's interruption reads as
+// cellErrorLines say why a cell stopped; the run's Interruption reads as
 // one, not as an error.
-func cellErrorLines(r *Result, c *Cell) []string {
+func cellErrorLines(r *result.Result, c *result.Cell) []string {
 	if r.Interrupted && c.Error == r.Error {
-		return wrapWords("INTERRUPTED: ", strings.Fields(interruption(c.Error)), " ", "    ", textWidth)
+		return layout.Wrap("INTERRUPTED: ", strings.Fields(result.Interruption(c.Error)), " ", "    ", layout.TextWidth)
 	}
-	return wrapWords("ERROR: ", strings.Fields(c.Error), " ", "    ", textWidth)
+	return layout.Wrap("ERROR: ", strings.Fields(c.Error), " ", "    ", layout.TextWidth)
 }
 
 // throughputItems are the per-second rates: what the schedule offered (open
 // loop only), then what was carried; received only where consumers ran.
-func throughputItems(c *Cell) []string {
+func throughputItems(c *result.Cell) []string {
 	var tp []string
 	if c.Throughput.OfferedPerS > 0 {
-		tp = append(tp, "offered "+fmtRate(c.Throughput.OfferedPerS))
+		tp = append(tp, "offered "+units.FormatRate(c.Throughput.OfferedPerS))
 	}
-	tp = append(tp, "sent "+fmtRate(c.Throughput.SentPerS), "acked "+fmtRate(c.Throughput.AckedPerS))
+	tp = append(tp, "sent "+units.FormatRate(c.Throughput.SentPerS), "acked "+units.FormatRate(c.Throughput.AckedPerS))
 	if c.Workload.Consumers > 0 {
-		tp = append(tp, "received "+fmtRate(c.Throughput.ReceivedPerS))
+		tp = append(tp, "received "+units.FormatRate(c.Throughput.ReceivedPerS))
 	}
 	return tp
 }
 
 // cellName is the cell's name, or a stand-in so the header never starts blank.
-func cellName(c *Cell) string {
+func cellName(c *result.Cell) string {
 	if c.Name == "" {
 		return "(unnamed cell)"
 	}
@@ -144,7 +145,7 @@ func cellName(c *Cell) string {
 }
 
 // cellFacts describe what ran: the target, then the workload.
-func cellFacts(c *Cell) []string {
+func cellFacts(c *result.Cell) []string {
 	var f []string
 	add := func(s string) {
 		if s = strings.TrimSpace(s); s != "" {
@@ -159,9 +160,9 @@ func cellFacts(c *Cell) []string {
 	if t.Persistence != "" {
 		add("persistence " + t.Persistence)
 	}
-	add(serverText(t))
+	add(result.ServerText(t))
 	if wl.Pattern != "" || wl.Producers > 0 {
-		rate := "at " + fmtRate(wl.Rate)
+		rate := "at " + units.FormatRate(wl.Rate)
 		if wl.Rate <= 0 {
 			rate = "at max rate"
 		}
@@ -171,7 +172,7 @@ func cellFacts(c *Cell) []string {
 		add("payload " + wl.Payload + " B")
 	}
 	if c.DurationS > 0 {
-		add(fmtSeconds(c.DurationS))
+		add(units.FormatSeconds(c.DurationS))
 	}
 	return f
 }
@@ -179,14 +180,14 @@ func cellFacts(c *Cell) []string {
 // labelled lays out "label   item  item  item", wrapped under the items.
 func labelled(label string, items []string) []string {
 	indent := strings.Repeat(" ", labelWidth)
-	return wrapWords(padTo(label, labelWidth, false), items, "  ", indent, textWidth)
+	return layout.Wrap(layout.Pad(label, labelWidth, false), items, "  ", indent, layout.TextWidth)
 }
 
-func latencyRows(c *Cell) [][]string {
+func latencyRows(c *result.Cell) [][]string {
 	rows := [][]string{{"latency", "count", "p50", "p90", "p99", "p99.9", "max"}}
 	for _, k := range []struct {
 		name string
-		s    Summary
+		s    result.Summary
 	}{
 		{"publish", c.Latency.Publish},
 		{"service", c.Latency.Service},
@@ -200,46 +201,46 @@ func latencyRows(c *Cell) [][]string {
 
 // summaryCells are a histogram's count and percentiles as table cells;
 // an empty histogram shows dashes, not zeros that look like fast replies.
-func summaryCells(s Summary) []string {
+func summaryCells(s result.Summary) []string {
 	if s.Count == 0 {
 		return []string{"0", "-", "-", "-", "-", "-"}
 	}
-	return []string{fmtCount(s.Count),
-		fmtUS(float64(s.P50)), fmtUS(float64(s.P90)), fmtUS(float64(s.P99)),
-		fmtUS(float64(s.P999)), fmtUS(float64(s.Max))}
+	return []string{units.FormatCount(s.Count),
+		units.FormatMicros(float64(s.P50)), units.FormatMicros(float64(s.P90)), units.FormatMicros(float64(s.P99)),
+		units.FormatMicros(float64(s.P999)), units.FormatMicros(float64(s.Max))}
 }
 
-func textEvents(ew *errWriter, c *Cell) {
+func textEvents(ew *layout.Writer, c *result.Cell) {
 	e := c.Events
-	sent := []string{"sent " + fmtCount(e.Sent)}
+	sent := []string{"sent " + units.FormatCount(e.Sent)}
 	if e.Dropped > 0 { // a row of zeros elsewhere; here it would push the line past 80 columns
-		sent = append(sent, "dropped "+fmtCount(e.Dropped))
+		sent = append(sent, "dropped "+units.FormatCount(e.Dropped))
 	}
-	ew.lines(labelled("events", append(sent, "acked "+fmtCount(e.Acked),
-		"failed "+fmtCount(e.Failed), "indeterminate "+fmtCount(e.Indeterminate))))
+	ew.Lines(labelled("events", append(sent, "acked "+units.FormatCount(e.Acked),
+		"failed "+units.FormatCount(e.Failed), "indeterminate "+units.FormatCount(e.Indeterminate))))
 	indent := strings.Repeat(" ", labelWidth)
-	if !hasConsumers(c) {
-		ew.line(indent + "no consumers (producer-only): delivery not checked")
+	if !result.HasConsumers(c) {
+		ew.Line(indent + "no consumers (producer-only): delivery not checked")
 	} else {
-		items := []string{"received " + fmtCount(e.Received), "lost " + fmtCount(e.Lost)}
+		items := []string{"received " + units.FormatCount(e.Received), "lost " + units.FormatCount(e.Lost)}
 		if e.Stranded > 0 {
-			items = append(items, "stranded "+fmtCount(e.Stranded))
+			items = append(items, "stranded "+units.FormatCount(e.Stranded))
 		}
-		dup := "duplicated " + fmtCount(e.Duplicated)
+		dup := "duplicated " + units.FormatCount(e.Duplicated)
 		if e.DuplicateDeliveries > 0 {
-			dup += fmt.Sprintf(" (%s extra %s)", fmtCount(e.DuplicateDeliveries), pluralize(e.DuplicateDeliveries, "delivery", "deliveries"))
+			dup += fmt.Sprintf(" (%s extra %s)", units.FormatCount(e.DuplicateDeliveries), units.Plural(e.DuplicateDeliveries, "delivery", "deliveries"))
 		}
-		items = append(items, "recovered "+fmtCount(e.Recovered), dup, "reordered "+fmtCount(e.Reordered))
-		ew.lines(wrapWords(indent, items, "  ", indent, textWidth))
-		for _, s := range deliveryAlarms(c) {
-			ew.lines(wrapWords(indent, strings.Fields(s), " ", indent+"    ", textWidth))
+		items = append(items, "recovered "+units.FormatCount(e.Recovered), dup, "reordered "+units.FormatCount(e.Reordered))
+		ew.Lines(layout.Wrap(indent, items, "  ", indent, layout.TextWidth))
+		for _, s := range result.DeliveryAlarms(c) {
+			ew.Lines(layout.Wrap(indent, strings.Fields(s), " ", indent+"    ", layout.TextWidth))
 		}
 	}
-	for _, s := range deliveryWarnings(c) {
-		if !hasConsumers(c) && strings.HasPrefix(s, "STRANDED") {
+	for _, s := range result.DeliveryWarnings(c) {
+		if !result.HasConsumers(c) && strings.HasPrefix(s, "STRANDED") {
 			continue
 		}
-		ew.lines(wrapWords(indent, strings.Fields(s), " ", indent+"    ", textWidth))
+		ew.Lines(layout.Wrap(indent, strings.Fields(s), " ", indent+"    ", layout.TextWidth))
 	}
 }
 
@@ -248,7 +249,7 @@ func errorItems(errs map[string]int64) []string {
 	classes := sortedErrorClasses(errs)
 	items := make([]string, len(classes))
 	for i, k := range classes {
-		items[i] = k + " " + fmtCount(errs[k])
+		items[i] = k + " " + units.FormatCount(errs[k])
 	}
 	return items
 }
@@ -268,37 +269,37 @@ func sortedErrorClasses(errs map[string]int64) []string {
 	return classes
 }
 
-func textFaults(ew *errWriter, c *Cell) {
+func textFaults(ew *layout.Writer, c *result.Cell) {
 	rows := [][]string{{"fault", "at", "healed", "unavailable", "recovered", "lost"}}
 	var failed, details []string
 	for _, f := range c.Faults {
-		rows = append(rows, []string{faultName(f), fmtAt(f.AtS), healedAt(f),
-			fmtSeconds(f.UnavailableS), recoveredText(c, f), fmtCount(f.LostAcked)})
+		rows = append(rows, []string{faultName(f), units.FormatAt(f.AtS), healedAt(f),
+			units.FormatSeconds(f.UnavailableS), result.RecoveredText(c, f), units.FormatCount(f.LostAcked)})
 		if f.Promoted != "" {
 			details = append(details, fmt.Sprintf("%s: promoted %s", faultName(f), promotedText(f)))
 		}
 		if len(f.Shards) > 0 {
 			var per []string
 			for _, s := range f.Shards {
-				per = append(per, fmt.Sprintf("shard %d %s", s.Shard, fmtSeconds(s.UnavailableS)))
+				per = append(per, fmt.Sprintf("shard %d %s", s.Shard, units.FormatSeconds(s.UnavailableS)))
 			}
 			details = append(details, fmt.Sprintf("%s: unavailable per shard: %s", faultName(f), strings.Join(per, ", ")))
 		}
 		if f.Error != "" {
-			failed = append(failed, fmt.Sprintf("%s at %s: %s", faultName(f), fmtAt(f.AtS), f.Error))
+			failed = append(failed, fmt.Sprintf("%s at %s: %s", faultName(f), units.FormatAt(f.AtS), f.Error))
 		}
 	}
-	ew.lines(alignTable("", rows))
+	ew.Lines(layout.Table("", rows))
 	for _, s := range details {
-		ew.lines(wrapWords("  ", strings.Fields(s), " ", "    ", textWidth))
+		ew.Lines(layout.Wrap("  ", strings.Fields(s), " ", "    ", layout.TextWidth))
 	}
 	for _, s := range failed {
-		ew.lines(wrapWords("  fault error: ", strings.Fields(s), " ", "    ", textWidth))
+		ew.Lines(layout.Wrap("  fault error: ", strings.Fields(s), " ", "    ", layout.TextWidth))
 	}
 }
 
 // faultName is "action target", with the node it hit when that adds news.
-func faultName(f FaultResult) string {
+func faultName(f result.FaultResult) string {
 	s := strings.TrimSpace(f.Action + " " + f.Target)
 	if f.Node != "" && f.Node != f.Target {
 		s += " (" + f.Node + ")"
@@ -307,11 +308,11 @@ func faultName(f FaultResult) string {
 }
 
 // promotedText names the new primary, when, and how the old one came back.
-func promotedText(f FaultResult) string {
+func promotedText(f result.FaultResult) string {
 	if f.Promoted == "" {
 		return "-"
 	}
-	s := fmt.Sprintf("%s at %s", f.Promoted, fmtAt(f.PromotedAtS))
+	s := fmt.Sprintf("%s at %s", f.Promoted, units.FormatAt(f.PromotedAtS))
 	if f.RejoinedAs != "" {
 		s += ", old primary back as " + f.RejoinedAs
 	}
@@ -319,27 +320,27 @@ func promotedText(f FaultResult) string {
 }
 
 // healedAt is the heal time, or "-" for a fault nothing healed.
-func healedAt(f FaultResult) string {
+func healedAt(f result.FaultResult) string {
 	if f.HealedAtS <= 0 {
 		return "-"
 	}
-	return fmtAt(f.HealedAtS)
+	return units.FormatAt(f.HealedAtS)
 }
 
 // comparison is one row per cell with the figures people compare.
-func comparison(cells []Cell) []string {
+func comparison(cells []result.Cell) []string {
 	offered, servers := anyOffered(cells), serversDiffer(cells)
 	rows := [][]string{comparisonHeader(offered, servers)}
 	for i := range cells {
 		c := &cells[i]
 		rows = append(rows, comparisonRow(c, cellName(c), offered, servers))
 	}
-	return alignTable("", rows)
+	return layout.Table("", rows)
 }
 
 // anyOffered reports whether any cell ran on a schedule (open loop), so
 // the comparison has an offered rate to show.
-func anyOffered(cells []Cell) bool {
+func anyOffered(cells []result.Cell) bool {
 	for _, c := range cells {
 		if c.Throughput.OfferedPerS > 0 {
 			return true
@@ -362,23 +363,23 @@ func comparisonHeader(offered, servers bool) []string {
 	return h
 }
 
-func comparisonRow(c *Cell, name string, offered, servers bool) []string {
+func comparisonRow(c *result.Cell, name string, offered, servers bool) []string {
 	recv, e2e, lost := "-", "-", "-"
-	if hasConsumers(c) {
-		recv, lost = fmtNumber(c.Throughput.ReceivedPerS), fmtCount(c.Events.Lost)
+	if result.HasConsumers(c) {
+		recv, lost = units.FormatNumber(c.Throughput.ReceivedPerS), units.FormatCount(c.Events.Lost)
 		if c.Latency.EndToEnd.Count > 0 {
-			e2e = fmtUS(float64(c.Latency.EndToEnd.P99))
+			e2e = units.FormatMicros(float64(c.Latency.EndToEnd.P99))
 		}
 	}
 	pub := "-"
 	if c.Latency.Publish.Count > 0 {
-		pub = fmtUS(float64(c.Latency.Publish.P99))
+		pub = units.FormatMicros(float64(c.Latency.Publish.P99))
 	}
-	row := []string{name, fmtNumber(c.Throughput.SentPerS), recv, pub, e2e, lost, cellStatus(c)}
+	row := []string{name, units.FormatNumber(c.Throughput.SentPerS), recv, pub, e2e, lost, cellStatus(c)}
 	if offered {
 		o := "-"
 		if c.Throughput.OfferedPerS > 0 {
-			o = fmtNumber(c.Throughput.OfferedPerS)
+			o = units.FormatNumber(c.Throughput.OfferedPerS)
 		}
 		row = append([]string{name, o}, row[1:]...)
 	}

@@ -4,18 +4,21 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/result/resulttest"
 )
 
 // TestNoObjectivesIsNeutral: a run that set no objectives judged nothing,
 // so no format may show it as a pass, and its loss stays in plain sight
 // next to the verdict. Its exit code is still a pass (Verdict).
 func TestNoObjectivesIsNeutral(t *testing.T) {
-	r := noObjectivesResult()
-	if !Verdict(r.Cells) {
+	r := resulttest.NoObjectivesResult()
+	if !result.Verdict(r.Cells) {
 		t.Fatalf("a run without objectives must keep passing for the exit code")
 	}
 	text := string(render(t, textOf, r))
-	golden(t, "text-noobjectives.golden", []byte(text))
+	resulttest.Golden(t, "text-noobjectives.golden", []byte(text))
 	if !strings.HasSuffix(text, "\nNO OBJECTIVES: none set (slo:), so nothing was judged\nLOST: 1,130 acknowledged events never reached a consumer\n") {
 		t.Errorf("text verdict:\n%s", text)
 	}
@@ -24,7 +27,7 @@ func TestNoObjectivesIsNeutral(t *testing.T) {
 	}
 
 	md := string(render(t, markdownOf, r))
-	golden(t, "md-noobjectives.golden", []byte(md))
+	resulttest.Golden(t, "md-noobjectives.golden", []byte(md))
 	if !strings.HasPrefix(md, "### ⚪ NO OBJECTIVES: none set (slo:), so nothing was judged\n") ||
 		!strings.Contains(md, "> ⚠️ **LOST: 1,130 acknowledged events never reached a consumer**") {
 		t.Errorf("markdown verdict:\n%s", md)
@@ -51,14 +54,14 @@ func TestNoObjectivesIsNeutral(t *testing.T) {
 
 // TestCellOutcome covers the four outcomes a comparison table shows.
 func TestCellOutcome(t *testing.T) {
-	pass := passResult().Cells[0]
+	pass := resulttest.PassResult().Cells[0]
 	none := pass
 	none.SLO = nil
-	fail := failoverResult().Cells[0]
+	fail := resulttest.FailoverResult().Cells[0]
 	broken := pass
 	broken.Error = "infrastructure: Redis unreachable"
 	for _, tc := range []struct {
-		c    Cell
+		c    result.Cell
 		want string
 	}{{pass, "PASS"}, {none, "NO OBJECTIVES"}, {fail, "FAIL"}, {broken, "ERROR"}} {
 		if got := cellStatus(&tc.c); got != tc.want {
@@ -71,7 +74,7 @@ func TestCellOutcome(t *testing.T) {
 // "cut short" in every format, never "never recovered", and the loss
 // alarm speaks of no drain.
 func TestCutShortWording(t *testing.T) {
-	r := fullResult()
+	r := resulttest.FullResult()
 	for name, out := range map[string]string{
 		"text": string(render(t, textOf, r)),
 		"md":   string(render(t, markdownOf, r)),
@@ -90,7 +93,7 @@ func TestCutShortWording(t *testing.T) {
 		}
 	}
 	// The same fault in a run that finished did not recover: never.
-	done := failoverResult()
+	done := resulttest.FailoverResult()
 	done.Cells[0].Faults[0].RecoveredS = -1
 	if out := string(render(t, textOf, done)); !regexp.MustCompile(`6.21s\s+never\s`).MatchString(out) {
 		t.Errorf("a finished run's unrecovered fault should read never:\n%s", out)
@@ -100,7 +103,7 @@ func TestCutShortWording(t *testing.T) {
 // TestNewFieldsShown: offered rate, dropped, stranded, duplicate
 // deliveries and the saturation finding appear in every format.
 func TestNewFieldsShown(t *testing.T) {
-	r := failoverResult()
+	r := resulttest.FailoverResult()
 	c := &r.Cells[0]
 	c.Events.Stranded = 212
 	text := string(render(t, textOf, r))

@@ -5,12 +5,11 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/squall-bench/squall/compose"
 	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/scenarios"
 )
 
@@ -23,22 +22,13 @@ import (
 // mean of the two, keeping whichever half the result points to.
 //
 // The result's Capacity holds one point per rate tried, the highest rate
-// that met the objective (MaxRate) and the knee (see kneeRate). The run
+// that met the objective (MaxRate) and the knee (see result.KneeRate). The run
 // passes when the lowest rate, `from`, met every objective and nothing
-// stopped the run (report.CapacityPass): missing the objective at a higher
+// stopped the run (result.CapacityPass): missing the objective at a higher
 // rate is what the search is for.
 
 // bisectCells is how many cells a bisecting search adds after the steps.
 const bisectCells = 3
-
-// The knee (see kneeRate) is where p99 passes kneeFactor times its
-// low-rate level, that level taken as at least kneeFloorUS: a p99 that
-// goes from 150µs to 700µs is jitter on a fast local Redis, not the start
-// of saturation.
-const (
-	kneeFactor  = 4
-	kneeFloorUS = 500
-)
 
 // capacitySearch returns the search a run's cells ask for, or nil. A
 // search never comes with a matrix (the scenario parser rejects that), so
@@ -52,14 +42,14 @@ func capacitySearch(cells []scenarios.Cell) *scenarios.RateSearch {
 
 // runCapacity is Run for a capacity search: the same run directory and
 // files as any run, with one cell per rate tried and res.Capacity filled.
-func runCapacity(ctx context.Context, sc *scenarios.Scenario, base scenarios.Cell, o Options) (*report.Result, string, error) {
+func runCapacity(ctx context.Context, sc *scenarios.Scenario, base scenarios.Cell, o Options) (*result.Result, string, error) {
 	search := base.Scenario.Workload.Rate.Search
 	res, dir, err := openRun(sc, o)
 	if err != nil {
 		return nil, "", err
 	}
 	obj, _ := searchObjective(base.Scenario, search.Objective)
-	res.Capacity = &report.Capacity{Objective: searchObjectiveText(obj), Points: []report.CapacityPoint{}}
+	res.Capacity = &result.Capacity{Objective: result.ObjectiveText(obj), Points: []result.CapacityPoint{}}
 
 	rates := searchRates(search)
 	planned := len(rates)
@@ -78,13 +68,13 @@ func runCapacity(ctx context.Context, sc *scenarios.Scenario, base scenarios.Cel
 		res.Cells = append(res.Cells, rc)
 		pass := false
 		if err == nil {
-			pt := capacityPoint(&rc, base.Scenario, rate, obj)
+			pt := result.NewCapacityPoint(&rc, base.Scenario.Workload.Consumers, rate, obj)
 			pass = pt.Pass
 			res.Capacity.Points = append(res.Capacity.Points, pt)
-			res.Capacity.MaxRate, res.Capacity.KneeRate = maxPassingRate(res.Capacity.Points), kneeRate(res.Capacity.Points)
+			res.Capacity.MaxRate, res.Capacity.KneeRate = result.MaxPassingRate(res.Capacity.Points), result.KneeRate(res.Capacity.Points)
 			if !o.Quiet {
 				fmt.Fprintf(o.Stderr, "capacity search %d/%d: %s events/s: %s %s, carried %.0f/s\n",
-					i+1, planned, searchRateText(rate), searchObserved(&rc, obj.Name), searchPassWord(pass), pt.AckedPerS)
+					i+1, planned, searchRateText(rate), searchObserved(&rc, obj.Name), result.PassWord(pass), pt.AckedPerS)
 			}
 		}
 		if werr := report.WriteJSON(filepath.Join(dir, "result.json"), res); werr != nil && err == nil {
@@ -95,7 +85,7 @@ func runCapacity(ctx context.Context, sc *scenarios.Scenario, base scenarios.Cel
 
 	runErr := walkSearch(search, try)
 
-	res.Pass = runErr == nil && report.CapacityPass(res)
+	res.Pass = runErr == nil && result.CapacityPass(res)
 	return res, dir, closeRun(dir, res, runErr, o)
 }
 
@@ -180,100 +170,21 @@ func rateCell(base scenarios.Cell, rate float64) scenarios.Cell {
 }
 
 // searchObjective is the scenario's objective of that name.
-func searchObjective(s *scenarios.Scenario, name string) (report.Objective, bool) {
+func searchObjective(s *scenarios.Scenario, name string) (result.Objective, bool) {
 	for _, o := range objectives(s) {
 		if o.Name == name {
 			return o, true
 		}
 	}
-	return report.Objective{Name: name}, false
-}
-
-// searchObjectiveText is an objective as a comparison: "e2e_p99 <= 50ms",
-// "throughput_min >= 19000".
-func searchObjectiveText(o report.Objective) string {
-	limit := o.Limit
-	if limit == "" {
-		limit = strconv.FormatFloat(o.Value, 'g', -1, 64)
-	}
-	if strings.HasSuffix(o.Name, "_min") {
-		return o.Name + " >= " + limit
-	}
-	return o.Name + " <= " + limit
+	return result.Objective{Name: name}, false
 }
 
 // searchObserved is what the cell's check of the objective observed.
-func searchObserved(rc *report.Cell, name string) string {
+func searchObserved(rc *result.Cell, name string) string {
 	for _, r := range rc.SLO {
 		if r.Name == name {
 			return name + " " + r.Observed
 		}
 	}
 	return name + " not checked"
-}
-
-func searchPassWord(ok bool) string {
-	if ok {
-		return "PASS"
-	}
-	return "FAIL"
-}
-
-// capacityPoint is one rate's point on the curve: the carried rate, p50 and
-// p99 of the objective's latency kind (publish for publish_*, else end to
-// end, or publish when nothing is consumed), and whether the cell met the
-// objective.
-func capacityPoint(rc *report.Cell, s *scenarios.Scenario, rate float64, obj report.Objective) report.CapacityPoint {
-	lat := rc.Latency.EndToEnd
-	if strings.HasPrefix(obj.Name, "publish_") || (!strings.HasPrefix(obj.Name, "e2e_") && s.Workload.Consumers == 0) {
-		lat = rc.Latency.Publish
-	}
-	pt := report.CapacityPoint{Cell: rc.Name, Rate: rate, AckedPerS: rc.Throughput.AckedPerS, P50us: lat.P50, P99us: lat.P99}
-	for _, r := range rc.SLO {
-		if r.Name == obj.Name {
-			pt.Pass = r.Pass && rc.Error == ""
-		}
-	}
-	return pt
-}
-
-// maxPassingRate is the highest offered rate whose cell met the objective,
-// or 0 when none did.
-func maxPassingRate(pts []report.CapacityPoint) float64 {
-	best := 0.0
-	for _, p := range pts {
-		if p.Pass {
-			best = math.Max(best, p.Rate)
-		}
-	}
-	return best
-}
-
-// kneeRate is where latency starts to climb steeply: going up the rates
-// tried (in rate order), the knee is the last rate before the first one
-// whose p99 is more than kneeFactor (4) times the lowest p99 seen at the
-// rates below it, that baseline taken as at least kneeFloorUS (500µs).
-// For a queue, latency is its unloaded level divided by (1 - utilisation),
-// so 4x puts the knee near 75% of the saturation rate, where the curve
-// bends up. Comparing with the lowest level rather than the previous rate
-// makes the rule the same for coarse and fine steps, and a bisecting
-// search's points out of order are sorted first. Rates without latency
-// samples are left out. 0 means no knee among the rates tried.
-func kneeRate(pts []report.CapacityPoint) float64 {
-	var curve []report.CapacityPoint
-	for _, p := range pts {
-		if p.P99us > 0 && p.Rate > 0 {
-			curve = append(curve, p)
-		}
-	}
-	sort.SliceStable(curve, func(i, j int) bool { return curve[i].Rate < curve[j].Rate })
-	lowest := math.Inf(1)
-	for i, p := range curve {
-		p99 := float64(p.P99us)
-		if i > 0 && p99 > kneeFactor*math.Max(lowest, kneeFloorUS) {
-			return curve[i-1].Rate
-		}
-		lowest = math.Min(lowest, p99)
-	}
-	return 0
 }

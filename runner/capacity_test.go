@@ -2,12 +2,13 @@ package runner
 
 import (
 	"errors"
-	"github.com/squall-bench/squall/internal/testenv"
 	"reflect"
 	"strconv"
 	"testing"
 
-	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/internal/testenv"
+	"github.com/squall-bench/squall/result"
+
 	"github.com/squall-bench/squall/scenarios"
 )
 
@@ -60,36 +61,6 @@ func TestCapacityWalk(t *testing.T) {
 		got, err := walk(tc.mode, tc.limit, tc.failAt)
 		if !reflect.DeepEqual(got, tc.want) || (err != nil) != tc.err {
 			t.Errorf("%s: tried %v, err %v; want %v, err %v", tc.name, got, err, tc.want, tc.err)
-		}
-	}
-}
-
-func TestCapacityKnee(t *testing.T) {
-	pts := func(p99s ...int64) []report.CapacityPoint {
-		var out []report.CapacityPoint
-		for i, v := range p99s {
-			out = append(out, report.CapacityPoint{Rate: float64(int(1000) << i), P99us: v})
-		}
-		return out
-	}
-	for _, tc := range []struct {
-		name string
-		pts  []report.CapacityPoint
-		want float64
-	}{
-		{"climbs", pts(400, 600, 900, 1800, 2500, 40000), 8000},     // 2.5ms > 4 x 500µs (the floor)
-		{"slow baseline", pts(3000, 2800, 5000, 9000, 12000), 8000}, // 12ms > 4 x 2.8ms
-		{"dips first", pts(1500, 900, 1200, 1900, 30000), 8000},     // the lowest so far is 0.9ms
-		{"gradual", pts(1000, 1500, 2200, 3300, 5000), 8000},        // small steps add up: 5ms > 4 x 1ms
-		{"never", pts(800, 900, 1100, 1500), 0},                     // the knee is beyond the rates tried
-		{"jitter", pts(200, 150, 400, 900, 1900), 0},                // under 4 x 500µs
-		{"first step", pts(1000, 50000), 1000},                      // the lowest rate is the knee
-		{"no samples skipped", pts(500, 0, 700, 9000), 4000},        // the empty point is left out
-		{"single point", pts(1000), 0},                              // nothing to climb from
-		{"out of order", []report.CapacityPoint{{Rate: 4000, P99us: 9000}, {Rate: 1000, P99us: 500}, {Rate: 2000, P99us: 600}}, 2000},
-	} {
-		if got := kneeRate(tc.pts); got != tc.want {
-			t.Errorf("%s: kneeRate = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }
@@ -172,8 +143,8 @@ slo:
 	// A saturated rate (the queue grows for the whole cell: p99 in the
 	// 100ms at least) is far past 4x any low-rate p99, so the knee must be
 	// found; a search that stopped on a marginal miss may have none.
-	if cp.KneeRate != kneeRate(cp.Points) {
-		t.Errorf("knee %v, but the points give %v", cp.KneeRate, kneeRate(cp.Points))
+	if cp.KneeRate != result.KneeRate(cp.Points) {
+		t.Errorf("knee %v, but the points give %v", cp.KneeRate, result.KneeRate(cp.Points))
 	}
 	switch {
 	case len(cp.Points) == 1:

@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/squall-bench/squall/compose"
+	"github.com/squall-bench/squall/internal/units"
 	"github.com/squall-bench/squall/loadgen"
 	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/scenarios"
 )
 
@@ -128,7 +130,7 @@ func readUsage(ctx context.Context, tg *compose.Target, gen *loadgen.Generator) 
 
 // saturation returns the cell's saturation finding and its note, or nil
 // when it carried (nearly) what it was offered or had no schedule.
-func saturation(s *scenarios.Scenario, tp report.Throughput, ev report.Events, u usage, cores int) (*report.Saturation, string) {
+func saturation(s *scenarios.Scenario, tp result.Throughput, ev result.Events, u usage, cores int) (*result.Saturation, string) {
 	offered := tp.OfferedPerS
 	got, what := tp.AckedPerS, "acknowledged"
 	if s.Workload.Consumers > 0 && tp.ReceivedPerS < got {
@@ -138,7 +140,7 @@ func saturation(s *scenarios.Scenario, tp report.Throughput, ev report.Events, u
 		return nil, ""
 	}
 	w := s.Workload
-	sat := &report.Saturation{CarriedRatio: round3(got / offered), RedisCPU: round3(u.redisCPU),
+	sat := &result.Saturation{CarriedRatio: round3(got / offered), RedisCPU: round3(u.redisCPU),
 		ClientCPU: round3(u.clientCPU), ClientCores: cores}
 	producersShort := tp.AckedPerS < shortfall*offered
 	var why string
@@ -149,7 +151,7 @@ func saturation(s *scenarios.Scenario, tp report.Throughput, ev report.Events, u
 	case u.clientCPU >= busyShare*float64(cores):
 		sat.Limit = "generator"
 		why = fmt.Sprintf("the generator: squall used %.2g of the %d %s it ran on (client.cpus); give it more cores or run it on another machine",
-			u.clientCPU, cores, plural(int64(cores), "core", "cores"))
+			u.clientCPU, cores, units.Plural(int64(cores), "core", "cores"))
 	case len(s.Chaos) > 0:
 		sat.Limit = "faults"
 		why = "the faults: neither Redis nor squall was busy, so the shortfall is the outages'"
@@ -160,16 +162,16 @@ func saturation(s *scenarios.Scenario, tp report.Throughput, ev report.Events, u
 			busy = u.wait.Seconds() / u.secs / float64(w.Producers)
 		}
 		why = fmt.Sprintf("the producers' concurrency: the producer %s (%d, pipeline %d) had a round trip in flight %.0f%% of the time, so no more events could be sent at this latency; add producers or pipeline depth",
-			plural(int64(w.Producers), "connection", "connections"), w.Producers, w.Pipeline, 100*min(busy, 1))
+			units.Plural(int64(w.Producers), "connection", "connections"), w.Producers, w.Pipeline, 100*min(busy, 1))
 	default:
 		sat.Limit = "consumers"
 		why = fmt.Sprintf("the consumers: Redis took the writes but %d %s (options.batch) did not keep up; add consumers or a larger batch",
-			w.Consumers, plural(int64(w.Consumers), "consumer", "consumers"))
+			w.Consumers, units.Plural(int64(w.Consumers), "consumer", "consumers"))
 	}
 	note := fmt.Sprintf("saturated: carried %s events/s %s of the %s/s offered (%.0f%%)",
-		report.FormatCount(int64(got+0.5)), what, report.FormatCount(int64(offered+0.5)), 100*got/offered)
+		units.FormatCount(int64(got+0.5)), what, units.FormatCount(int64(offered+0.5)), 100*got/offered)
 	if ev.Dropped > 0 {
-		note += fmt.Sprintf("; %s events fell due but were never sent (dropped)", report.FormatCount(ev.Dropped))
+		note += fmt.Sprintf("; %s events fell due but were never sent (dropped)", units.FormatCount(ev.Dropped))
 	}
 	return sat, note + ". Likely limit: " + why
 }

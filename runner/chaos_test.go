@@ -2,14 +2,15 @@ package runner
 
 import (
 	"context"
-	"github.com/squall-bench/squall/internal/testenv"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/squall-bench/squall/internal/testenv"
+	"github.com/squall-bench/squall/result"
+
 	"github.com/squall-bench/squall/compose"
-	"github.com/squall-bench/squall/report"
 	"github.com/squall-bench/squall/scenarios"
 )
 
@@ -23,7 +24,7 @@ func TestMain(m *testing.M) {
 }
 
 // run parses a scenario, runs every cell and returns the result.
-func run(t *testing.T, yaml string, sets ...string) *report.Result {
+func run(t *testing.T, yaml string, sets ...string) *result.Result {
 	t.Helper()
 	sc, cells, err := scenarios.Parse(t.Name()+".yaml", []byte(yaml), sets)
 	if err != nil {
@@ -82,7 +83,7 @@ matrix:
 			if lost < 900 || lost > 1100 || none.Events.Stranded != 0 {
 				t.Errorf("none: lost %d stranded %d, want about 1000 lost (1 s of acknowledged, delayed jobs) and none left in Redis", lost, none.Events.Stranded)
 			}
-			for _, c := range []report.Cell{always, none} {
+			for _, c := range []result.Cell{always, none} {
 				if k, s := c.Faults[0], c.Faults[1]; k.LostAcked != c.Events.Lost || s.LostAcked != 0 {
 					t.Errorf("%s: the kill accounts for %d and the start for %d of %d lost events, want all of them the kill's",
 						c.Name, k.LostAcked, s.LostAcked, c.Events.Lost)

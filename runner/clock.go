@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"unsafe"
 
 	"github.com/squall-bench/squall/compose"
+	"github.com/squall-bench/squall/internal/units"
 	"github.com/squall-bench/squall/report"
 )
 
@@ -232,7 +232,7 @@ func (st *status) add(s report.Second, final bool) {
 	for _, m := range s.Faults {
 		st.faults++
 		// The event's own time, written as the reports write it.
-		st.permanent(fmt.Sprintf("  %5s  %s", report.FormatAt(m.AtS), m.Label))
+		st.permanent(fmt.Sprintf("  %5s  %s", units.FormatAt(m.AtS), m.Label))
 	}
 	switch {
 	case st.tty:
@@ -332,29 +332,7 @@ func (st *status) liveLine(s report.Second, dt float64) string {
 // latency is a second's percentile for the plain line to three significant
 // digits; "-" when nothing completed in that second (0s would read as instant).
 func latency(v int64) string {
-	f := float64(v)
-	unit, div := "µs", 1.0
-	switch {
-	case v <= 0:
-		return "-"
-	case f >= 999_500:
-		unit, div = "s", 1e6
-	case f >= 999.5:
-		unit, div = "ms", 1e3
-	}
-	x := f / div
-	decimals := 0
-	switch {
-	case x < 9.995:
-		decimals = 2
-	case x < 99.95:
-		decimals = 1
-	}
-	out := strconv.FormatFloat(x, 'f', decimals, 64)
-	if decimals > 0 {
-		out = strings.TrimRight(strings.TrimRight(out, "0"), ".")
-	}
-	return out + unit
+	return units.Latency(v)
 }
 
 // perSecond turns a row's count into a rate; the last row of a cell may be
@@ -368,31 +346,11 @@ func perSecond(n int64, dt float64) int64 {
 
 // compactCount writes n in at most five characters: 812, 9999, 20.0k, 1.25M.
 func compactCount(n int64) string {
-	switch v := float64(n); {
-	case n < 10_000:
-		return strconv.FormatInt(n, 10)
-	case n < 999_950:
-		return strconv.FormatFloat(v/1e3, 'f', 1, 64) + "k"
-	default:
-		return strconv.FormatFloat(v/1e6, 'f', 2, 64) + "M"
-	}
+	return units.CompactCount(n)
 }
 
 // compactUS writes a latency in microseconds to two significant digits,
 // "-" for none: 812µs, 1.2ms, 35ms, 6.2s.
 func compactUS(v int64) string {
-	f := float64(v)
-	switch {
-	case v <= 0:
-		return "-"
-	case v < 1000:
-		return fmt.Sprintf("%dµs", v)
-	case f < 9_950:
-		return fmt.Sprintf("%.1fms", f/1e3)
-	case f < 999_500:
-		return fmt.Sprintf("%.0fms", f/1e3)
-	case f < 9_950_000:
-		return fmt.Sprintf("%.1fs", f/1e6)
-	}
-	return fmt.Sprintf("%.0fs", f/1e6)
+	return units.CompactMicros(v)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/squall-bench/squall/compose"
 	"github.com/squall-bench/squall/loadgen"
 	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/scenarios"
 )
 
@@ -215,11 +216,11 @@ func (m *faultMonitor) errorsBetween(from, to time.Duration) map[string]int64 {
 // it once the accounting is settled (Generator.Settle): each lost event is
 // put down to the first fault that struck a node after it was
 // acknowledged, or to the last one.
-func (m *faultMonitor) results(finished time.Duration, rows []report.Second) []report.FaultResult {
+func (m *faultMonitor) results(finished time.Duration, rows []report.Second) []result.FaultResult {
 	fired := m.inj.Fired()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := make([]report.FaultResult, 0, len(fired))
+	out := make([]result.FaultResult, 0, len(fired))
 	var marks []loadgen.Watermark
 	var struck []int // indexes into out of the faults that hit a node
 	for i, f := range fired {
@@ -228,7 +229,7 @@ func (m *faultMonitor) results(finished time.Duration, rows []report.Second) []r
 		if i+1 < len(fired) && fired[i+1].At > f.At {
 			next = m.warmup + fired[i+1].At
 		}
-		r := report.FaultResult{Action: f.Step.Action, Target: f.Step.Target, Node: f.Node, Role: f.Role,
+		r := result.FaultResult{Action: f.Step.Action, Target: f.Step.Target, Node: f.Node, Role: f.Role,
 			AtS: secs(f.At), Error: f.Err}
 		if f.HealedAt > 0 {
 			r.HealedAtS = secs(f.HealedAt)
@@ -261,7 +262,7 @@ func (m *faultMonitor) results(finished time.Duration, rows []report.Second) []r
 				}
 			}
 			for sh := range shards {
-				r.Shards = append(r.Shards, report.ShardAvailability{Shard: sh, UnavailableS: secs(worst[sh])})
+				r.Shards = append(r.Shards, result.ShardAvailability{Shard: sh, UnavailableS: secs(worst[sh])})
 			}
 			sort.Slice(r.Shards, func(a, b int) bool { return r.Shards[a].Shard < r.Shards[b].Shard })
 			// Producers write to every shard in turn, so one that still
@@ -336,7 +337,7 @@ func secs(d time.Duration) float64 { return round3(d.Seconds()) }
 // node or whose action failed, or that never came (the run ended first),
 // fails the cell like a missed objective. measured is the measured phase's
 // planned length.
-func (m *faultMonitor) firedCheck(steps []chaos.Step, measured time.Duration) report.SLOResult {
+func (m *faultMonitor) firedCheck(steps []chaos.Step, measured time.Duration) result.SLOResult {
 	planned := chaos.Expand(steps, measured)
 	ok := map[chaos.Shot]bool{}
 	for _, f := range m.inj.Fired() {
@@ -350,6 +351,6 @@ func (m *faultMonitor) firedCheck(steps []chaos.Step, measured time.Duration) re
 			n++
 		}
 	}
-	return report.SLOResult{Name: "faults_fired", Limit: fmt.Sprintf("%d of %d", len(planned), len(planned)),
+	return result.SLOResult{Name: result.FaultsFired, Limit: fmt.Sprintf("%d of %d", len(planned), len(planned)),
 		Observed: fmt.Sprintf("%d of %d", n, len(planned)), Pass: n == len(planned)}
 }

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/squall-bench/squall/loadgen"
-	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/scenarios"
 )
 
@@ -34,7 +34,7 @@ func announceKeys(provider string, s *scenarios.Scenario, gen *loadgen.Generator
 // everything else that reads Redis: the accounting, the heals), unless
 // Options.KeepKeys asks to leave them for inspection. The targets squall
 // stands up itself are torn down instead.
-func dropKeys(ctx context.Context, provider string, gen *loadgen.Generator, o Options, rc *report.Cell) {
+func dropKeys(ctx context.Context, provider string, gen *loadgen.Generator, o Options, rc *result.Cell) {
 	if provider != "external" {
 		return
 	}

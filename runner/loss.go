@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/squall-bench/squall/internal/units"
 	"github.com/squall-bench/squall/loadgen"
-	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/scenarios"
 )
 
@@ -17,7 +18,7 @@ import (
 //
 // An interrupted run settles too (what it has is kept), but within a few
 // seconds: the user asked it to stop.
-func settle(ctx context.Context, gen *loadgen.Generator, out *loadgen.Outcome, s *scenarios.Scenario, rc *report.Cell) {
+func settle(ctx context.Context, gen *loadgen.Generator, out *loadgen.Outcome, s *scenarios.Scenario, rc *result.Cell) {
 	cut := ctx.Err() != nil
 	sctx := context.WithoutCancel(ctx)
 	if cut {
@@ -34,7 +35,7 @@ func settle(ctx context.Context, gen *loadgen.Generator, out *loadgen.Outcome, s
 
 // lossNote states the lost and the stranded events whenever either is not
 // zero; "" when every acknowledged event arrived.
-func lossNote(ev report.Events, settleErr error, s *scenarios.Scenario, queued *int64, cut bool) string {
+func lossNote(ev result.Events, settleErr error, s *scenarios.Scenario, queued *int64, cut bool) string {
 	if s.Workload.Consumers == 0 || ev.Lost == 0 && ev.Stranded == 0 {
 		return ""
 	}
@@ -44,34 +45,27 @@ func lossNote(ev report.Events, settleErr error, s *scenarios.Scenario, queued *
 			when = "when the run was cut short"
 		}
 		note := fmt.Sprintf("%s acknowledged %s not arrived %s and count as lost; what Redis still held could not be read (%v), so some of them may be consumer lag rather than loss",
-			report.FormatCount(ev.Lost), plural(ev.Lost, "event had", "events had"), when, settleErr)
+			units.FormatCount(ev.Lost), units.Plural(ev.Lost, "event had", "events had"), when, settleErr)
 		if queued != nil && *queued > 0 {
-			note += fmt.Sprintf(" (the keys held %s events then, warmup events included)", report.FormatCount(*queued))
+			note += fmt.Sprintf(" (the keys held %s events then, warmup events included)", units.FormatCount(*queued))
 		}
 		return note
 	}
 	note := "no acknowledged event was lost"
 	if ev.Lost > 0 {
-		note = fmt.Sprintf("%s acknowledged %s lost", report.FormatCount(ev.Lost), plural(ev.Lost, "event was", "events were"))
+		note = fmt.Sprintf("%s acknowledged %s lost", units.FormatCount(ev.Lost), units.Plural(ev.Lost, "event was", "events were"))
 	}
 	note += " (never received, no longer in Redis); "
 	switch {
 	case ev.Stranded == 0:
 		note += "none was left in the pipeline's keys when the run ended"
 	case ev.Lost > 0:
-		note += fmt.Sprintf("%s more %s still in the pipeline's keys when the run ended", report.FormatCount(ev.Stranded), plural(ev.Stranded, "was", "were"))
+		note += fmt.Sprintf("%s more %s still in the pipeline's keys when the run ended", units.FormatCount(ev.Stranded), units.Plural(ev.Stranded, "was", "were"))
 	default:
-		note += fmt.Sprintf("%s %s still in the pipeline's keys when the run ended", report.FormatCount(ev.Stranded), plural(ev.Stranded, "was", "were"))
+		note += fmt.Sprintf("%s %s still in the pipeline's keys when the run ended", units.FormatCount(ev.Stranded), units.Plural(ev.Stranded, "was", "were"))
 	}
 	if ev.Stranded > 0 {
 		note += " (stranded: consumer lag, not loss). More consumers, a larger options.batch or a longer drain carry them"
 	}
 	return note
-}
-
-func plural(n int64, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/squall-bench/squall/internal/testenv"
-	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/scenarios"
 )
 
@@ -23,20 +23,20 @@ func TestLossNote(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		s      *scenarios.Scenario
-		ev     report.Events
+		ev     result.Events
 		err    error
 		queued *int64
 		want   string
 	}{
-		{"all arrived", s, report.Events{}, nil, nil, ""},
-		{"producer only", producerOnly, report.Events{Lost: 3}, nil, nil, ""},
-		{"both", s, report.Events{Lost: 1130, Stranded: 2400}, nil, queued(2500),
+		{"all arrived", s, result.Events{}, nil, nil, ""},
+		{"producer only", producerOnly, result.Events{Lost: 3}, nil, nil, ""},
+		{"both", s, result.Events{Lost: 1130, Stranded: 2400}, nil, queued(2500),
 			"1,130 acknowledged events were lost (never received, no longer in Redis); 2,400 more were still in the pipeline's keys when the run ended (stranded: consumer lag, not loss). More consumers, a larger options.batch or a longer drain carry them"},
-		{"lost only", s, report.Events{Lost: 1}, nil, nil,
+		{"lost only", s, result.Events{Lost: 1}, nil, nil,
 			"1 acknowledged event was lost (never received, no longer in Redis); none was left in the pipeline's keys when the run ended"},
-		{"stranded only", s, report.Events{Stranded: 1}, nil, queued(1),
+		{"stranded only", s, result.Events{Stranded: 1}, nil, queued(1),
 			"no acknowledged event was lost (never received, no longer in Redis); 1 was still in the pipeline's keys when the run ended (stranded: consumer lag, not loss). More consumers, a larger options.batch or a longer drain carry them"},
-		{"unread", s, report.Events{Lost: 12000}, errors.New("dial tcp 127.0.0.1:6379: connect: connection refused"), queued(11500),
+		{"unread", s, result.Events{Lost: 12000}, errors.New("dial tcp 127.0.0.1:6379: connect: connection refused"), queued(11500),
 			"12,000 acknowledged events had not arrived when the drain (5s) ended and count as lost; what Redis still held could not be read (dial tcp 127.0.0.1:6379: connect: connection refused), so some of them may be consumer lag rather than loss (the keys held 11,500 events then, warmup events included)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/squall-bench/squall/internal/testenv"
 	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/scenarios"
 )
 
@@ -94,7 +95,7 @@ workload: {pattern: list, producers: 1, consumers: 1, rate: 400000, payload: 64,
 // (intended send → reply) at every percentile: no event is sent before its
 // intended time, so each event's service time is at most its publish
 // latency, and so is every order statistic.
-func checkCounts(t *testing.T, c report.Cell) {
+func checkCounts(t *testing.T, c result.Cell) {
 	t.Helper()
 	ev, l := c.Events, c.Latency
 	if l.Publish.Count != ev.Acked || l.SendDelay.Count != ev.Sent {

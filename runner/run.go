@@ -20,8 +20,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/squall-bench/squall/compose"
+	"github.com/squall-bench/squall/internal/units"
 	"github.com/squall-bench/squall/loadgen"
 	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/scenarios"
 )
 
@@ -49,7 +51,7 @@ var ErrInterrupted = errors.New("interrupted")
 // Run executes every cell in order and writes the run directory. It returns
 // the result (also when cut short: whatever was measured is kept) and the
 // directory; the error says why the run stopped early, if it did.
-func Run(ctx context.Context, sc *scenarios.Scenario, cells []scenarios.Cell, o Options) (*report.Result, string, error) {
+func Run(ctx context.Context, sc *scenarios.Scenario, cells []scenarios.Cell, o Options) (*result.Result, string, error) {
 	if o.Stdout == nil {
 		o.Stdout = io.Discard
 	}
@@ -82,13 +84,13 @@ func Run(ctx context.Context, sc *scenarios.Scenario, cells []scenarios.Cell, o 
 			break
 		}
 	}
-	res.Pass = runErr == nil && report.Verdict(res.Cells)
+	res.Pass = runErr == nil && result.Verdict(res.Cells)
 	return res, dir, closeRun(dir, res, runErr, o)
 }
 
 // openRun makes the run directory, writes the resolved scenario into it and
 // returns the result to fill.
-func openRun(sc *scenarios.Scenario, o Options) (*report.Result, string, error) {
+func openRun(sc *scenarios.Scenario, o Options) (*result.Result, string, error) {
 	started := time.Now()
 	dir := o.Out
 	if dir == "" {
@@ -100,19 +102,19 @@ func openRun(sc *scenarios.Scenario, o Options) (*report.Result, string, error) 
 	if b, err := sc.MarshalResolved(); err == nil {
 		_ = os.WriteFile(filepath.Join(dir, "scenario.yaml"), b, 0o644)
 	}
-	return &report.Result{
-		Schema:    report.Schema,
+	return &result.Result{
+		Schema:    result.Schema,
 		Version:   o.Version,
 		Scenario:  sc.Name,
 		StartedAt: started.UTC().Format(time.RFC3339),
-		Cells:     []report.Cell{},
+		Cells:     []result.Cell{},
 	}, dir, nil
 }
 
 // closeRun records why the run stopped, if it did, and writes result.json,
 // summary.md and report.html; it returns runErr, or the error writing the
 // result when there was none.
-func closeRun(dir string, res *report.Result, runErr error, o Options) error {
+func closeRun(dir string, res *result.Result, runErr error, o Options) error {
 	if runErr != nil {
 		res.Pass = false
 		res.Error = runErr.Error()
@@ -132,16 +134,16 @@ func closeRun(dir string, res *report.Result, runErr error, o Options) error {
 }
 
 // runCell runs one cell with a fresh target.
-func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix string) (rc report.Cell, err error) {
+func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix string) (rc result.Cell, err error) {
 	s := cell.Scenario
-	rc = report.Cell{
+	rc = result.Cell{
 		Name:     cell.Name,
 		Params:   cell.Params,
 		Workload: workloadInfo(s),
 		Client:   clientInfo(s),
 		Errors:   map[string]int64{},
-		Faults:   []report.FaultResult{},
-		SLO:      []report.SLOResult{},
+		Faults:   []result.FaultResult{},
+		SLO:      []result.SLOResult{},
 	}
 	defer func() {
 		if err != nil && ctx.Err() != nil && !errors.Is(err, ErrInterrupted) {
@@ -173,7 +175,7 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 	if err != nil {
 		return rc, err
 	}
-	rc.Target = report.TargetInfo{Provider: provider, ProviderNote: choice.Why, Topology: s.Target.Topology, Persistence: s.Target.Persistence}
+	rc.Target = result.TargetInfo{Provider: provider, ProviderNote: choice.Why, Topology: s.Target.Topology, Persistence: s.Target.Persistence}
 	if ctx.Err() != nil {
 		return rc, fmt.Errorf("%w before the cell started", ErrInterrupted)
 	}
@@ -293,7 +295,7 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 const publishedNote = "clients reached the containers through ports published on 127.0.0.1 (target.data_path published), so every command and reply went through Docker's port forwarding (docker-proxy on most engines): latency and throughput include that proxy, not only Redis"
 
 // describeTarget records what the target says it is and how it was reached.
-func describeTarget(rc *report.Cell, tg *compose.Target) {
+func describeTarget(rc *result.Cell, tg *compose.Target) {
 	t := &rc.Target
 	t.RedisVersion = tg.Version
 	t.ServerName, t.ServerVersion, t.IOThreads = tg.Server.Name, tg.Server.Version, tg.Server.IOThreads
@@ -301,13 +303,13 @@ func describeTarget(rc *report.Cell, tg *compose.Target) {
 	t.Image, t.ImageNote, t.Reaped = tg.Image, tg.ImageNote, tg.Reaped
 	t.DataPath, t.DataPathNote = tg.DataPath, tg.DataPathNote
 	for _, n := range tg.Nodes {
-		t.Nodes = append(t.Nodes, report.NodeInfo{Name: n.Name, Role: n.Role, Addr: n.Addr, Shard: n.Shard})
+		t.Nodes = append(t.Nodes, result.NodeInfo{Name: n.Name, Role: n.Role, Addr: n.Addr, Shard: n.Shard})
 	}
 }
 
 // fillCell turns the load's outcome and the recorded histograms into the
 // cell's figures, notes and verdict.
-func fillCell(rc *report.Cell, s *scenarios.Scenario, col *report.Collector, out *loadgen.Outcome, window []report.Second, u usage, clockErr error) {
+func fillCell(rc *result.Cell, s *scenarios.Scenario, col *report.Collector, out *loadgen.Outcome, window []report.Second, u usage, clockErr error) {
 	secs, sent, acked, received := carried(window)
 	rc.DurationS = round3(secs)
 	ev := out.Events
@@ -320,7 +322,7 @@ func fillCell(rc *report.Cell, s *scenarios.Scenario, col *report.Collector, out
 		rc.Throughput.ReceivedPerS = round3(float64(received) / secs)
 	}
 	h := col.Totals()
-	rc.Latency = report.Latencies{
+	rc.Latency = result.Latencies{
 		Publish:   report.Summarize(h[report.Publish]),
 		Service:   report.Summarize(h[report.Service]),
 		EndToEnd:  report.Summarize(h[report.EndToEnd]),
@@ -370,7 +372,7 @@ func fillCell(rc *report.Cell, s *scenarios.Scenario, col *report.Collector, out
 	if clockErr != nil {
 		rc.Notes = append(rc.Notes, "writing the timeline or interval logs failed: "+clockErr.Error())
 	}
-	rc.SLO = report.CheckSLO(rc, objectives(s))
+	rc.SLO = result.CheckSLO(rc, objectives(s))
 	rc.Pass = rc.Error == ""
 	for _, r := range rc.SLO {
 		rc.Pass = rc.Pass && r.Pass
@@ -475,6 +477,6 @@ func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
 
 // us writes a latency in microseconds for a note, to three significant
 // digits as the reports write it ("2.55s", not "2.551807s").
-func us(v int64) string { return report.FormatMicros(float64(v)) }
+func us(v int64) string { return units.FormatMicros(float64(v)) }
 
 func goRedisVersion() string { return redis.Version() }

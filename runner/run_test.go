@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/squall-bench/squall/internal/testenv"
+	"github.com/squall-bench/squall/internal/units"
 	"github.com/squall-bench/squall/report"
 	"github.com/squall-bench/squall/scenarios"
 )
@@ -104,7 +105,7 @@ workload: {pattern: list, producers: 4, consumers: 1, rate: max, pipeline: 16, p
 	if *c.QueuedAtEnd < ev.Stranded {
 		t.Errorf("queued_at_end %d < stranded %d: the keys held at least the stranded events (and warmup ones)", *c.QueuedAtEnd, ev.Stranded)
 	}
-	want := fmt.Sprintf("no acknowledged event was lost (never received, no longer in Redis); %s were still in the pipeline's keys when the run ended (stranded: consumer lag, not loss)", report.FormatCount(ev.Stranded))
+	want := fmt.Sprintf("no acknowledged event was lost (never received, no longer in Redis); %s were still in the pipeline's keys when the run ended (stranded: consumer lag, not loss)", units.FormatCount(ev.Stranded))
 	if note := strings.Join(c.Notes, "\n"); !strings.Contains(note, want) {
 		t.Errorf("notes do not tell lag from loss:\n%s\nwant %q", note, want)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/squall-bench/squall/compose"
 	"github.com/squall-bench/squall/internal/testenv"
-	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/scenarios"
 )
 
@@ -145,7 +145,7 @@ matrix:
 }
 
 // runIn runs a scenario with its run directory in dir.
-func runIn(t *testing.T, dir, yaml string) *report.Result {
+func runIn(t *testing.T, dir, yaml string) *result.Result {
 	t.Helper()
 	sc, cells, err := scenarios.Parse(t.Name()+".yaml", []byte(yaml), nil)
 	if err != nil {

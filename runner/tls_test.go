@@ -9,7 +9,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
-	"github.com/squall-bench/squall/internal/testenv"
 	"math/big"
 	"net"
 	"os"
@@ -17,6 +16,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/squall-bench/squall/internal/testenv"
 
 	"github.com/squall-bench/squall/scenarios"
 )

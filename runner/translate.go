@@ -9,7 +9,7 @@ import (
 
 	"github.com/squall-bench/squall/compose"
 	"github.com/squall-bench/squall/loadgen"
-	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/scenarios"
 )
 
@@ -136,15 +136,15 @@ func loadConfig(s *scenarios.Scenario, run uint32) loadgen.Config {
 	}
 }
 
-func objectives(s *scenarios.Scenario) []report.Objective {
-	var objs []report.Objective
+func objectives(s *scenarios.Scenario) []result.Objective {
+	var objs []result.Objective
 	for _, o := range s.SLO {
-		objs = append(objs, report.Objective{Name: o.Name, Limit: o.Limit, Value: o.Value})
+		objs = append(objs, result.Objective{Name: o.Name, Limit: o.Limit, Value: o.Value})
 	}
 	return objs
 }
 
-func workloadInfo(s *scenarios.Scenario) report.WorkloadInfo {
+func workloadInfo(s *scenarios.Scenario) result.WorkloadInfo {
 	w := s.Workload
 	payload := fmt.Sprint(w.Payload.Min)
 	if w.Payload.Max != w.Payload.Min {
@@ -154,13 +154,13 @@ func workloadInfo(s *scenarios.Scenario) report.WorkloadInfo {
 	if w.Rate.Max {
 		rate = 0
 	}
-	return report.WorkloadInfo{Pattern: w.Pattern, Producers: w.Producers, Consumers: w.Consumers,
+	return result.WorkloadInfo{Pattern: w.Pattern, Producers: w.Producers, Consumers: w.Consumers,
 		Rate: rate, Payload: payload, Keys: w.Keys, Pipeline: w.Pipeline}
 }
 
-func clientInfo(s *scenarios.Scenario) report.ClientInfo {
+func clientInfo(s *scenarios.Scenario) result.ClientInfo {
 	sec := func(d scenarios.Duration) float64 { return time.Duration(d).Seconds() }
-	return report.ClientInfo{
+	return result.ClientInfo{
 		Library:       "github.com/redis/go-redis/v9 " + goRedisVersion(),
 		DialTimeoutS:  sec(s.Client.DialTimeout),
 		ReadTimeoutS:  sec(s.Client.ReadTimeout),

@@ -16,6 +16,7 @@ import (
 
 	"github.com/squall-bench/squall/internal/catalog"
 	"github.com/squall-bench/squall/internal/redisconf"
+	"github.com/squall-bench/squall/result"
 )
 
 // The closed sets of values a scenario may use.
@@ -685,7 +686,8 @@ func (v *validator) shots() {
 // consumerObjectives are measured on the consuming side, so a producer-only
 // workload (consumers: 0) cannot meet or fail them.
 func needsConsumers(name string) bool {
-	return strings.HasPrefix(name, "e2e_") || name == "lost_max" || name == "duplicated_max" || name == "reordered_max"
+	o, _ := result.LookupObjective(name)
+	return o.Consumers
 }
 
 func (v *validator) slo() {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/squall-bench/squall/internal/units"
+	"github.com/squall-bench/squall/result"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -219,35 +221,27 @@ func parseSize(n *yaml.Node) (int, bool) {
 	return int(f), true
 }
 
-// sloKind says how an objective's limit is written and compared.
-type sloKind int
+// sloKind says how an objective's limit is written and compared: the
+// unit the metric registry gives it.
+type sloKind = units.Unit
 
 const (
-	sloLatency    sloKind = iota // a duration; Value in microseconds
-	sloThroughput                // events/s, a number
-	sloCount                     // a count of events, a non-negative integer
+	sloLatency    = units.Micros // a duration; Value in microseconds
+	sloThroughput = units.Rate   // events/s, a number
+	sloCount      = units.Count  // a count of events, a non-negative integer
 )
 
-// sloNames lists the objectives in the order messages show them.
-var sloNames = []string{
-	"publish_p50", "publish_p90", "publish_p99", "publish_p999", "publish_max",
-	"e2e_p50", "e2e_p90", "e2e_p99", "e2e_p999", "e2e_max",
-	"throughput_min",
-	"lost_max", "duplicated_max", "indeterminate_max", "failed_max", "reordered_max",
-	"unavailable_max", "recovery_max",
-}
-
-// sloKinds maps each known objective to how its limit is written.
-var sloKinds = map[string]sloKind{
-	"publish_p50": sloLatency, "publish_p90": sloLatency, "publish_p99": sloLatency,
-	"publish_p999": sloLatency, "publish_max": sloLatency,
-	"e2e_p50": sloLatency, "e2e_p90": sloLatency, "e2e_p99": sloLatency,
-	"e2e_p999": sloLatency, "e2e_max": sloLatency,
-	"throughput_min": sloThroughput,
-	"lost_max":       sloCount, "duplicated_max": sloCount, "indeterminate_max": sloCount,
-	"failed_max": sloCount, "reordered_max": sloCount,
-	"unavailable_max": sloLatency, "recovery_max": sloLatency,
-}
+// sloNames lists the objectives in the order messages show them, and
+// sloKinds how each one's limit is written; both read the registry.
+var sloNames, sloKinds = func() ([]string, map[string]sloKind) {
+	kinds := map[string]sloKind{}
+	var names []string
+	for _, o := range result.Objectives {
+		names = append(names, o.Name)
+		kinds[o.Name] = o.Unit
+	}
+	return names, kinds
+}()
 
 // decodeNode reads the slo mapping, keeping the file's order.
 func (o *Objectives) decodeNode(d *decoder, n *yaml.Node, path string, at pos) {

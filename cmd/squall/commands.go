@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/runner"
 	"github.com/squall-bench/squall/scenarios"
 )
@@ -200,7 +201,7 @@ func cmdReport(_ context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stderr, "report of", latest)
 		dir = latest
 	}
-	res, err := report.ReadResult(dir)
+	res, err := result.ReadResult(dir)
 	if err != nil {
 		return exitWith(exitUsage, err)
 	}

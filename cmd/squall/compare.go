@@ -8,44 +8,45 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/compare"
+	"github.com/squall-bench/squall/result"
 )
 
 // cmdCompare is the CI regression gate: exit 0 within tolerance, 1 on a
 // regression, 2 when the inputs or flags are wrong.
 func cmdCompare(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flags("compare", stderr)
-	tols := fs.StringArray("tolerance", nil, "allowed worsening per metric, like p99=10%,throughput=5%,lost=0, over the defaults "+report.DefaultToleranceSpec)
-	format := fs.String("format", "text", "output format: "+strings.Join(report.CompareFormats, ", "))
+	tols := fs.StringArray("tolerance", nil, "allowed worsening per metric, like p99=10%,throughput=5%,lost=0, over the defaults "+compare.DefaultToleranceSpec)
+	format := fs.String("format", "text", "output format: "+strings.Join(compare.CompareFormats, ", "))
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() != 2 {
 		return usagef("compare takes BASELINE and NEW (run directories or result.json files), got %d argument(s)", fs.NArg())
 	}
-	if !slices.Contains(report.CompareFormats, *format) {
-		return usagef("--format: expected %s, got %q", strings.Join(report.CompareFormats, ", "), *format)
+	if !slices.Contains(compare.CompareFormats, *format) {
+		return usagef("--format: expected %s, got %q", strings.Join(compare.CompareFormats, ", "), *format)
 	}
-	tol, err := report.ParseTolerances(strings.Join(*tols, ","))
+	tol, err := compare.ParseTolerances(strings.Join(*tols, ","))
 	if err != nil {
 		return usagef("--tolerance: %v", err)
 	}
-	base, err := report.ReadResult(fs.Arg(0))
+	base, err := result.ReadResult(fs.Arg(0))
 	if err != nil {
 		return usagef("baseline: %v", err)
 	}
-	cur, err := report.ReadResult(fs.Arg(1))
+	cur, err := result.ReadResult(fs.Arg(1))
 	if err != nil {
 		return usagef("new: %v", err)
 	}
-	cmp := report.Compare(base, cur, tol)
+	cmp := compare.Compare(base, cur, tol)
 	cmp.Baseline.Label, cmp.New.Label = fs.Arg(0), fs.Arg(1)
 	if cmp.Matched() == 0 && !cmp.Regressed() {
 		// A gate that compared nothing must not pass.
 		return usagef("nothing to compare: the baseline's cells (%s) and the new run's (%s) have no name in common",
 			cellNames(base), cellNames(cur))
 	}
-	if err := report.RenderComparison(stdout, cmp, *format); err != nil {
+	if err := compare.RenderComparison(stdout, cmp, *format); err != nil {
 		return err
 	}
 	if *format != "text" { // stdout is for a file or a comment; the CI log still gets the verdict
@@ -57,7 +58,7 @@ func cmdCompare(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-func cellNames(r *report.Result) string {
+func cellNames(r *result.Result) string {
 	if len(r.Cells) == 0 {
 		return "none"
 	}

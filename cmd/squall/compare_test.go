@@ -9,24 +9,25 @@ import (
 	"testing"
 
 	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/result"
 )
 
 // compareResult is a finished single-cell stream run, built in Go so the
 // test needs no Redis.
-func compareResult() *report.Result {
-	return &report.Result{
-		Schema: report.Schema, Version: "test", Scenario: "quickstart", StartedAt: "2025-11-24T16:00:00Z", Pass: true,
-		Cells: []report.Cell{{
+func compareResult() *result.Result {
+	return &result.Result{
+		Schema: result.Schema, Version: "test", Scenario: "quickstart", StartedAt: "2025-11-24T16:00:00Z", Pass: true,
+		Cells: []result.Cell{{
 			Name:       "quickstart",
-			Target:     report.TargetInfo{Provider: "process", Topology: "standalone", Persistence: "none"},
-			Workload:   report.WorkloadInfo{Pattern: "stream", Producers: 2, Consumers: 2, Rate: 5000},
+			Target:     result.TargetInfo{Provider: "process", Topology: "standalone", Persistence: "none"},
+			Workload:   result.WorkloadInfo{Pattern: "stream", Producers: 2, Consumers: 2, Rate: 5000},
 			DurationS:  15,
-			Throughput: report.Throughput{SentPerS: 5000, AckedPerS: 5000, ReceivedPerS: 5000},
-			Latency: report.Latencies{
-				Publish:  report.Summary{Count: 75000, P50: 190, P99: 820, P999: 1900, Max: 4200},
-				EndToEnd: report.Summary{Count: 75000, P50: 340, P99: 1240, P999: 3100, Max: 9000},
+			Throughput: result.Throughput{SentPerS: 5000, AckedPerS: 5000, ReceivedPerS: 5000},
+			Latency: result.Latencies{
+				Publish:  result.Summary{Count: 75000, P50: 190, P99: 820, P999: 1900, Max: 4200},
+				EndToEnd: result.Summary{Count: 75000, P50: 340, P99: 1240, P999: 3100, Max: 9000},
 			},
-			Events: report.Events{Sent: 75000, Acked: 75000, Received: 75000},
+			Events: result.Events{Sent: 75000, Acked: 75000, Received: 75000},
 			Pass:   true,
 		}},
 	}
@@ -34,14 +35,14 @@ func compareResult() *report.Result {
 
 // writeRuns writes a baseline run directory and a new result.json whose
 // throughput is the baseline's times factor; it returns their paths.
-func writeRuns(t *testing.T, factor float64, edit func(*report.Result)) (string, string) {
+func writeRuns(t *testing.T, factor float64, edit func(*result.Result)) (string, string) {
 	t.Helper()
 	dir := t.TempDir()
 	baseDir := filepath.Join(dir, "baseline")
 	if err := os.Mkdir(baseDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := report.WriteJSON(filepath.Join(baseDir, report.ResultFile), compareResult()); err != nil {
+	if err := report.WriteJSON(filepath.Join(baseDir, result.ResultFile), compareResult()); err != nil {
 		t.Fatal(err)
 	}
 	cur := compareResult()
@@ -122,7 +123,7 @@ func TestCompareJUnitParses(t *testing.T) {
 }
 
 func TestCompareMarkdownAndIncompleteRun(t *testing.T) {
-	base, cur := writeRuns(t, 1, func(r *report.Result) {
+	base, cur := writeRuns(t, 1, func(r *result.Result) {
 		r.Interrupted, r.Error = true, "interrupted: stopped after 4.0s of the measured phase; partial results kept"
 		r.Cells[0].Error = r.Error
 	})

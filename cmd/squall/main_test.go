@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/squall-bench/squall/internal/testenv"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/squall-bench/squall/internal/testenv"
 )
 
 // squall runs the CLI in-process and returns its exit code and output.

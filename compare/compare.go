@@ -1,21 +1,23 @@
-package report
+// Package compare is `squall compare`: two results (a baseline and a new
+// run) are matched cell by cell, each metric of the registry is judged
+// against a tolerance, and the outcome is plain data (Comparison) that the
+// renderers write as text, Markdown or JUnit XML.
+package compare
 
 import (
-	"encoding/xml"
 	"fmt"
-	"io"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/squall-bench/squall/internal/units"
+	"github.com/squall-bench/squall/result"
 )
 
-// This file is `squall compare`: two results (a baseline and a new run) are
-// matched cell by cell, each headline metric is judged against a tolerance,
-// and the outcome is plain data (Comparison) rendered as text, Markdown or
-// JUnit XML. A regression gate has to be boring: the semantics below are
-// the contract users tune their CI with, and the README documents them.
+// A regression gate has to be boring: the semantics below are the contract
+// users tune their CI with, and the README documents them.
 
 // DefaultToleranceSpec is what --tolerance starts from; a user's spec
 // overrides only the metrics it names. p999 and unacked are shown but not
@@ -31,121 +33,19 @@ const (
 	SecondsFloor   = 1.0 // fault windows: detection and election jitter by about a second
 )
 
-// unit says how a metric's values read and which noise floor applies.
-type unit int
-
-const (
-	unitRate    unit = iota // events/s
-	unitUS                  // microseconds
-	unitCount               // events
-	unitSeconds             // seconds; +Inf means never
-)
-
-// metricDef is one metric compare knows: its name (also its --tolerance
-// key), its unit, whether higher is better, and how to read it from a cell
-// (false: the cell has no such figure, e.g. no consumers or no faults).
-type metricDef struct {
-	name   string
-	unit   unit
-	higher bool
-	value  func(c *Cell) (float64, bool)
-}
-
-func latencyMetric(kind string, h func(c *Cell) Summary, q func(Summary) int64) metricDef {
-	return metricDef{name: kind, unit: unitUS, value: func(c *Cell) (float64, bool) {
-		s := h(c)
-		return float64(q(s)), s.Count > 0
-	}}
-}
-
-func deliveryMetric(name string, n func(e Events) int64) metricDef {
-	return metricDef{name: name, unit: unitCount, value: func(c *Cell) (float64, bool) {
-		// A producer-only cell checks no delivery: its lost is not a figure.
-		if c.Workload.Consumers == 0 && c.Events.Received == 0 {
-			return 0, false
-		}
-		return float64(n(c.Events)), true
-	}}
-}
-
-// faultMetric is the worst of a cell's injected faults; faults that could
-// not be injected are skipped, and a recovery of -1 (never) reads +Inf.
-func faultMetric(name string, v func(f FaultResult) float64) metricDef {
-	return metricDef{name: name, unit: unitSeconds, value: func(c *Cell) (float64, bool) {
-		worst, found := 0.0, false
-		for _, f := range c.Faults {
-			if f.Error != "" {
-				continue
-			}
-			x := v(f)
-			if x < 0 {
-				x = math.Inf(1)
-			}
-			worst, found = math.Max(worst, x), true
-		}
-		return worst, found
-	}}
-}
-
-var (
-	pub = func(c *Cell) Summary { return c.Latency.Publish }
-	e2e = func(c *Cell) Summary { return c.Latency.EndToEnd }
-	p50 = func(s Summary) int64 { return s.P50 }
-	p99 = func(s Summary) int64 { return s.P99 }
-	p3n = func(s Summary) int64 { return s.P999 }
-)
-
-// compareMetrics are the metrics compared, in the order they are shown.
-var compareMetrics = []metricDef{
-	{name: "throughput", unit: unitRate, higher: true, value: func(c *Cell) (float64, bool) { return c.Throughput.AckedPerS, true }},
-	latencyMetric("publish_p50", pub, p50),
-	latencyMetric("publish_p99", pub, p99),
-	latencyMetric("publish_p999", pub, p3n),
-	latencyMetric("e2e_p50", e2e, p50),
-	latencyMetric("e2e_p99", e2e, p99),
-	latencyMetric("e2e_p999", e2e, p3n),
-	deliveryMetric("lost", func(e Events) int64 { return e.Lost }),
-	deliveryMetric("duplicated", func(e Events) int64 { return e.Duplicated }),
-	{name: "unacked", unit: unitCount, value: func(c *Cell) (float64, bool) {
-		return float64(c.Events.Failed + c.Events.Indeterminate), true
-	}},
-	faultMetric("unavailable", func(f FaultResult) float64 { return f.UnavailableS }),
-	faultMetric("recovered", func(f FaultResult) float64 { return f.RecoveredS }),
-}
-
-// capacityMetrics compare two capacity searches (workload.rate: {search:
-// ...}) as a whole: a search that now stops at a lower rate is the
-// regression a capacity gate is for, while the cells of the rates only one
-// search tried show as added or removed. max_rate is gated (one geometric
-// step down is far beyond its 10%); the knee, a judgement of the curve's
-// shape, is shown.
-var capacityMetrics = []metricDef{
-	{name: "max_rate", unit: unitRate, higher: true},
-	{name: "knee_rate", unit: unitRate, higher: true},
-}
-
-// capacityValue reads a capacity metric from a search's outcome; a knee of
-// 0 means latency never climbed steeply over the rates tried: no figure.
-func capacityValue(name string, c *Capacity) (float64, bool) {
-	if name == "knee_rate" {
-		return c.KneeRate, c.KneeRate > 0
-	}
-	return c.MaxRate, true
-}
-
 // CapacityCell names the comparison of two capacity searches as a whole.
 const CapacityCell = "capacity search"
 
 // compareCapacity compares two searches' highest passing rate and knee.
-func compareCapacity(b, c *Capacity, tol Tolerances) CellComparison {
+func compareCapacity(b, c *result.Capacity, tol Tolerances) CellComparison {
 	cc := CellComparison{Name: CapacityCell, Status: CellCompared}
 	if b.Objective != c.Objective {
 		cc.Setup = append(cc.Setup, fmt.Sprintf("objective %s → %s", orDash(b.Objective), orDash(c.Objective)))
 	}
-	for _, m := range capacityMetrics {
-		bv, hasB := capacityValue(m.name, b)
-		nv, hasN := capacityValue(m.name, c)
-		cc.Metrics = append(cc.Metrics, judge(m, bv, nv, hasB, hasN, tol.For(m.name)))
+	for _, m := range result.CapacityMetrics {
+		bv, hasB := result.CapacityValue(m.Name, b)
+		nv, hasN := result.CapacityValue(m.Name, c)
+		cc.Metrics = append(cc.Metrics, judge(m, bv, nv, hasB, hasN, tol.For(m.Name)))
 	}
 	return cc
 }
@@ -159,17 +59,6 @@ var metricGroups = map[string][]string{
 	"publish": {"publish_p50", "publish_p99", "publish_p999"},
 	"e2e":     {"e2e_p50", "e2e_p99", "e2e_p999"},
 	"latency": {"publish_p50", "publish_p99", "publish_p999", "e2e_p50", "e2e_p99", "e2e_p999"},
-}
-
-func metricByName(name string) (metricDef, bool) {
-	for _, list := range [][]metricDef{compareMetrics, capacityMetrics} {
-		for _, m := range list {
-			if m.name == name {
-				return m, true
-			}
-		}
-	}
-	return metricDef{}, false
 }
 
 // Tolerance is how much worse than the baseline a metric may get before it
@@ -225,14 +114,14 @@ func ParseTolerances(spec string) (Tolerances, error) {
 				return Tolerances{}, fmt.Errorf("%q: expected METRIC=LIMIT, e.g. p99=10%%", item)
 			}
 			names, r := metricGroups[key], 1
-			if _, exact := metricByName(key); exact {
+			if _, exact := result.MetricByName(key); exact {
 				names, r = []string{key}, 2
 			}
 			if names == nil {
 				return Tolerances{}, fmt.Errorf("%q: unknown metric %q (known: %s)", item, key, strings.Join(toleranceKeys(), ", "))
 			}
-			m, _ := metricByName(names[0]) // a group's metrics share one unit
-			tol, err := parseTolerance(val, m.unit)
+			m, _ := result.MetricByName(names[0]) // a group's metrics share one unit
+			tol, err := parseTolerance(val, m.Unit)
 			if err != nil {
 				return Tolerances{}, fmt.Errorf("%q: %v", item, err)
 			}
@@ -249,8 +138,8 @@ func ParseTolerances(spec string) (Tolerances, error) {
 // toleranceKeys are every accepted --tolerance key, for error messages.
 func toleranceKeys() []string {
 	var keys []string
-	for _, m := range append(compareMetrics, capacityMetrics...) {
-		keys = append(keys, m.name)
+	for _, m := range append(append([]result.Metric(nil), result.Metrics...), result.CapacityMetrics...) {
+		keys = append(keys, m.Name)
 	}
 	var groups []string
 	for g := range metricGroups {
@@ -260,7 +149,7 @@ func toleranceKeys() []string {
 	return append(keys, groups...)
 }
 
-func parseTolerance(val string, u unit) (Tolerance, error) {
+func parseTolerance(val string, u units.Unit) (Tolerance, error) {
 	if strings.EqualFold(val, "off") {
 		return Tolerance{Off: true}, nil
 	}
@@ -277,19 +166,19 @@ func parseTolerance(val string, u unit) (Tolerance, error) {
 	var v float64
 	var err error
 	switch u {
-	case unitUS, unitSeconds:
+	case units.Micros, units.Seconds:
 		var d time.Duration
 		if d, err = time.ParseDuration(val); err == nil {
 			v = float64(d) / float64(time.Microsecond)
-			if u == unitSeconds {
+			if u == units.Seconds {
 				v = d.Seconds()
 			}
 		} else if val == "0" {
 			v, err = 0, nil
 		}
-	case unitRate:
+	case units.Rate:
 		v, err = strconv.ParseFloat(strings.TrimSuffix(val, "/s"), 64)
-	case unitCount:
+	case units.Count:
 		var n int64
 		n, err = strconv.ParseInt(val, 10, 64)
 		v = float64(n)
@@ -304,31 +193,31 @@ func parseTolerance(val string, u unit) (Tolerance, error) {
 }
 
 // toleranceSyntax says what a value for a metric of unit u looks like.
-func toleranceSyntax(u unit) error {
-	other := map[unit]string{
-		unitRate:    "events/s like 500",
-		unitUS:      "a duration like 2ms",
-		unitCount:   "a count like 0",
-		unitSeconds: "a duration like 2s",
+func toleranceSyntax(u units.Unit) error {
+	other := map[units.Unit]string{
+		units.Rate:    "events/s like 500",
+		units.Micros:  "a duration like 2ms",
+		units.Count:   "a count like 0",
+		units.Seconds: "a duration like 2s",
 	}[u]
 	return fmt.Errorf("expected a percentage like 10%%, %s, or off", other)
 }
 
 // format writes t back in --tolerance syntax for a metric of unit u.
-func (t Tolerance) format(u unit) string {
+func (t Tolerance) format(u units.Unit) string {
 	switch {
 	case t.Off:
 		return "off"
 	case t.Relative:
-		return trimZeros(strconv.FormatFloat(t.Value*100, 'f', 2, 64)) + "%"
-	case u == unitUS:
-		return fmtUS(t.Value)
-	case u == unitSeconds:
-		return fmtSeconds(t.Value)
-	case u == unitCount:
-		return fmtCount(int64(t.Value))
+		return units.TrimZeros(strconv.FormatFloat(t.Value*100, 'f', 2, 64)) + "%"
+	case u == units.Micros:
+		return units.FormatMicros(t.Value)
+	case u == units.Seconds:
+		return units.FormatSeconds(t.Value)
+	case u == units.Count:
+		return units.FormatCount(int64(t.Value))
 	}
-	return fmtRate(t.Value)
+	return units.FormatRate(t.Value)
 }
 
 // MetricVerdict is one metric's outcome.
@@ -357,7 +246,7 @@ type MetricDelta struct {
 	// HasBase and HasNew say whether each run has the figure at all (no
 	// consumers: no end-to-end latency; no faults: no unavailability).
 	HasBase, HasNew bool
-	unit            unit
+	unit            units.Unit
 	higher          bool
 }
 
@@ -412,7 +301,7 @@ type RunInfo struct {
 	Interrupted bool
 }
 
-func runInfo(r *Result) RunInfo {
+func runInfo(r *result.Result) RunInfo {
 	return RunInfo{Scenario: r.Scenario, StartedAt: r.StartedAt, Version: r.Version, Error: r.Error, Interrupted: r.Interrupted}
 }
 
@@ -451,7 +340,7 @@ func (c *Comparison) Matched() int {
 // Compare matches the cells of cur with those of base by name and judges
 // every metric under tol. Two single-cell runs are compared even when
 // their cell names differ (a renamed scenario).
-func Compare(base, cur *Result, tol Tolerances) *Comparison {
+func Compare(base, cur *result.Result, tol Tolerances) *Comparison {
 	cmp := &Comparison{Baseline: runInfo(base), New: runInfo(cur), Tolerances: tol}
 	if base.Capacity != nil && cur.Capacity != nil {
 		cmp.Cells = append(cmp.Cells, compareCapacity(base.Capacity, cur.Capacity, tol))
@@ -491,25 +380,25 @@ func Compare(base, cur *Result, tol Tolerances) *Comparison {
 	return cmp
 }
 
-func compareCell(b, c *Cell, tol Tolerances) CellComparison {
+func compareCell(b, c *result.Cell, tol Tolerances) CellComparison {
 	cc := CellComparison{Name: c.Name, Status: CellCompared, Error: c.Error, BaseError: b.Error}
 	if b.Name != c.Name {
 		cc.BaseName = b.Name
 	}
 	cc.Setup = setupChanges(b, c)
-	for _, m := range compareMetrics {
-		bv, hasB := m.value(b)
-		nv, hasN := m.value(c)
+	for _, m := range result.Metrics {
+		bv, hasB := m.Value(b)
+		nv, hasN := m.Value(c)
 		if !hasB && !hasN {
 			continue
 		}
-		cc.Metrics = append(cc.Metrics, judge(m, bv, nv, hasB, hasN, tol.For(m.name)))
+		cc.Metrics = append(cc.Metrics, judge(m, bv, nv, hasB, hasN, tol.For(m.Name)))
 	}
 	return cc
 }
 
 // setupChanges lists the target and workload settings that differ.
-func setupChanges(b, c *Cell) []string {
+func setupChanges(b, c *result.Cell) []string {
 	var out []string
 	diff := func(what, x, y string) {
 		if x != y {
@@ -520,10 +409,10 @@ func setupChanges(b, c *Cell) []string {
 	diff("provider", bt.Provider, ct.Provider)
 	diff("topology", bt.Topology, ct.Topology)
 	diff("persistence", bt.Persistence, ct.Persistence)
-	if bn, cn := serverName(bt), serverName(ct); bn == cn {
-		diff(bn, serverVersion(bt), serverVersion(ct))
+	if bn, cn := result.ServerName(bt), result.ServerName(ct); bn == cn {
+		diff(bn, result.ServerVersion(bt), result.ServerVersion(ct))
 	} else {
-		diff("server", serverText(bt), serverText(ct))
+		diff("server", result.ServerText(bt), result.ServerText(ct))
 	}
 	if bt.DataPath != "" && ct.DataPath != "" {
 		diff("data path", bt.DataPath, ct.DataPath)
@@ -531,11 +420,11 @@ func setupChanges(b, c *Cell) []string {
 	bw, cw := b.Workload, c.Workload
 	diff("pattern", bw.Pattern, cw.Pattern)
 	diff("producers×consumers", fmt.Sprintf("%d×%d", bw.Producers, bw.Consumers), fmt.Sprintf("%d×%d", cw.Producers, cw.Consumers))
-	diff("rate", fmtNumber(bw.Rate), fmtNumber(cw.Rate))
+	diff("rate", units.FormatNumber(bw.Rate), units.FormatNumber(cw.Rate))
 	diff("payload", bw.Payload, cw.Payload)
 	diff("keys", strconv.Itoa(bw.Keys), strconv.Itoa(cw.Keys))
 	diff("pipeline", strconv.Itoa(bw.Pipeline), strconv.Itoa(cw.Pipeline))
-	diff("duration", fmtSeconds(b.DurationS), fmtSeconds(c.DurationS))
+	diff("duration", units.FormatSeconds(b.DurationS), units.FormatSeconds(c.DurationS))
 	if b.Client.CPUs > 0 && c.Client.CPUs > 0 {
 		diff("generator cores", strconv.Itoa(b.Client.CPUs), strconv.Itoa(c.Client.CPUs))
 	}
@@ -552,9 +441,9 @@ func orDash(s string) string {
 // judge compares one metric. A gated figure that the baseline has and the
 // new run lacks regresses: a gate must not pass because a measurement
 // vanished. One only the new run has is shown, not gated.
-func judge(m metricDef, base, cur float64, hasB, hasN bool, t Tolerance) MetricDelta {
-	d := MetricDelta{Name: m.name, Base: base, New: cur, HasBase: hasB, HasNew: hasN,
-		Tolerance: t, unit: m.unit, higher: m.higher}
+func judge(m result.Metric, base, cur float64, hasB, hasN bool, t Tolerance) MetricDelta {
+	d := MetricDelta{Name: m.Name, Base: base, New: cur, HasBase: hasB, HasNew: hasN,
+		Tolerance: t, unit: m.Unit, higher: m.Better == result.Higher}
 	if hasB && hasN && base != 0 && !math.IsInf(base, 0) && !math.IsInf(cur, 0) {
 		d.Change = (cur - base) / base
 	}
@@ -570,16 +459,16 @@ func judge(m metricDef, base, cur float64, hasB, hasN bool, t Tolerance) MetricD
 	if t.Relative {
 		allowed = math.Abs(base) * t.Value
 		if !math.IsInf(base, 0) {
-			switch m.unit {
-			case unitUS:
+			switch m.Unit {
+			case units.Micros:
 				allowed = math.Max(allowed, LatencyFloorUS)
-			case unitSeconds:
+			case units.Seconds:
 				allowed = math.Max(allowed, SecondsFloor)
 			}
 		}
 	}
 	slack := 1e-9 * math.Abs(base) // keeps 10% of 110 from failing on rounding
-	if m.higher {
+	if d.higher {
 		d.Limit = math.Max(0, base-allowed)
 		switch {
 		case cur < d.Limit-slack:
@@ -592,7 +481,7 @@ func judge(m metricDef, base, cur float64, hasB, hasN bool, t Tolerance) MetricD
 		return d
 	}
 	d.Limit = base + allowed
-	if m.unit == unitCount {
+	if m.Unit == units.Count {
 		d.Limit = math.Floor(d.Limit + slack) // counts are whole: 1,243.0 not 1,243.3
 	}
 	switch {
@@ -615,14 +504,14 @@ func (m MetricDelta) fmtValue(v float64, has bool) string {
 		return "never"
 	}
 	switch m.unit {
-	case unitRate:
-		return fmtRate(v)
-	case unitUS:
-		return fmtUS(v)
-	case unitCount:
-		return fmtCount(int64(math.Round(v)))
+	case units.Rate:
+		return units.FormatRate(v)
+	case units.Micros:
+		return units.FormatMicros(v)
+	case units.Count:
+		return units.FormatCount(int64(math.Round(v)))
 	}
-	return fmtSeconds(v)
+	return units.FormatSeconds(v)
 }
 
 // BaseText is the baseline's value as the renderers write it.
@@ -641,7 +530,7 @@ func (m MetricDelta) ChangeText() string {
 	switch {
 	case diff == 0:
 		return "0"
-	case m.unit == unitCount || m.Base == 0:
+	case m.unit == units.Count || m.Base == 0:
 		s := m.fmtValue(math.Abs(diff), true)
 		if diff < 0 {
 			return "-" + s
@@ -679,11 +568,11 @@ func (m MetricDelta) Describe() string {
 	}
 	verb := "unchanged"
 	switch change := strings.TrimPrefix(strings.TrimPrefix(m.ChangeText(), "+"), "-"); {
-	case m.New > m.Base && m.unit == unitCount:
+	case m.New > m.Base && m.unit == units.Count:
 		verb = "rose by " + change
 	case m.New > m.Base:
 		verb = "rose " + change
-	case m.New < m.Base && m.unit == unitCount:
+	case m.New < m.Base && m.unit == units.Count:
 		verb = "fell by " + change
 	case m.New < m.Base:
 		verb = "fell " + change
@@ -699,7 +588,7 @@ func (m MetricDelta) Describe() string {
 func (c *Comparison) Regressions() []string {
 	var out []string
 	if c.New.Interrupted {
-		out = append(out, "the new run was interrupted: "+interruption(c.New.Error))
+		out = append(out, "the new run was interrupted: "+result.Interruption(c.New.Error))
 	} else if c.New.Error != "" {
 		out = append(out, "the new run did not complete: "+c.New.Error)
 	}
@@ -753,9 +642,9 @@ func (c *Comparison) Headline() string {
 		if regressed == 0 {
 			return "REGRESSED: the new run did not complete"
 		}
-		return fmt.Sprintf("REGRESSED: %d of %d gated %s beyond tolerance", regressed, gated, pluralize(int64(gated), "metric", "metrics"))
+		return fmt.Sprintf("REGRESSED: %d of %d gated %s beyond tolerance", regressed, gated, units.Plural(int64(gated), "metric", "metrics"))
 	}
-	s := fmt.Sprintf("OK: all %d gated %s within tolerance", gated, pluralize(int64(gated), "metric", "metrics"))
+	s := fmt.Sprintf("OK: all %d gated %s within tolerance", gated, units.Plural(int64(gated), "metric", "metrics"))
 	if gated == 1 {
 		s = "OK: the gated metric is within tolerance"
 	}
@@ -801,244 +690,4 @@ func (c *Comparison) toleranceText() []string {
 		return append([]string{"defaults:"}, defaults...)
 	}
 	return append(append(strings.Fields(strings.ReplaceAll(c.Tolerances.Spec, ",", " ")), "over the defaults:"), defaults...)
-}
-
-// CompareFormats are the formats RenderComparison accepts.
-var CompareFormats = []string{"text", "md", "junit"}
-
-// RenderComparison writes c in the named format (text, md or junit); "" means text.
-func RenderComparison(w io.Writer, c *Comparison, format string) error {
-	switch format {
-	case "", "text":
-		return CompareText(w, c)
-	case "md":
-		return CompareMarkdown(w, c)
-	case "junit":
-		return CompareJUnit(w, c)
-	}
-	return fmt.Errorf("unknown format %q: valid formats are %s", format, strings.Join(CompareFormats, ", "))
-}
-
-// runLine describes one side: its label, then when and by what it ran.
-func runLine(r RunInfo) []string {
-	items := []string{r.Label}
-	if r.Label == "" {
-		items[0] = r.Scenario
-	}
-	if r.StartedAt != "" {
-		items = append(items, "started "+r.StartedAt)
-	}
-	if r.Version != "" {
-		items = append(items, "squall "+r.Version)
-	}
-	return items
-}
-
-// CompareText writes the comparison for a terminal or a CI log: per cell
-// an aligned table of baseline, new, change, limit and verdict, then the
-// verdict and each regression.
-func CompareText(w io.Writer, c *Comparison) error {
-	ew := &errWriter{w: w}
-	scen := c.New.Scenario
-	if c.Baseline.Scenario != scen {
-		scen = c.Baseline.Scenario + " → " + scen
-	}
-	ew.line("squall compare · scenario " + scen)
-	const lw = 11 // label width
-	ew.lines(wrapWords(padTo("baseline", lw, false), runLine(c.Baseline), " · ", strings.Repeat(" ", lw), textWidth))
-	ew.lines(wrapWords(padTo("new", lw, false), runLine(c.New), " · ", strings.Repeat(" ", lw), textWidth))
-	ew.lines(wrapWords(padTo("tolerance", lw, false), c.toleranceText(), " ", strings.Repeat(" ", lw), textWidth))
-	for i := range c.Cells {
-		cc := &c.Cells[i]
-		if cc.Status != CellCompared {
-			continue
-		}
-		ew.line("")
-		head := "== " + cellLabel(c, cc)
-		if cc.Error != "" {
-			head += "  (new cell stopped early)"
-		}
-		ew.line(head)
-		ew.line("")
-		// Numbers right aligned, the verdict left aligned after them.
-		rows := [][]string{{"metric", "baseline", "new", "change", "limit"}}
-		verdicts := []string{"verdict"}
-		for _, m := range cc.Metrics {
-			v := string(m.Verdict)
-			if m.Regressed() {
-				v = "REGRESSED"
-			}
-			rows = append(rows, []string{m.Name, m.BaseText(), m.NewText(), m.ChangeText(), m.LimitText()})
-			verdicts = append(verdicts, v)
-		}
-		for j, l := range alignTable("", rows) {
-			ew.line(l + "  " + verdicts[j])
-		}
-	}
-	if ws := c.warnings(); len(ws) > 0 {
-		ew.line("")
-		for _, s := range ws {
-			ew.lines(wrapWords("note: ", strings.Fields(s), " ", "      ", textWidth))
-		}
-	}
-	ew.line("")
-	ew.line(c.Headline())
-	for _, s := range c.Regressions() {
-		ew.lines(wrapWords("  - ", strings.Fields(s), " ", "    ", textWidth))
-	}
-	return ew.err
-}
-
-// CompareMarkdown writes the comparison for a pull request comment: the
-// verdict and the regressions first, then a table per cell; cells within
-// tolerance are folded away in <details>.
-func CompareMarkdown(w io.Writer, c *Comparison) error {
-	ew := &errWriter{w: w}
-	ew.printf("### %s %s\n\n", mdIcon(!c.Regressed()), mdText(c.Headline()))
-	label := func(r RunInfo) string {
-		s := "`" + mdCode(r.Label) + "`"
-		if r.StartedAt != "" {
-			s += " (" + mdText(r.StartedAt) + ")"
-		}
-		return s
-	}
-	ew.line(strings.Join([]string{"squall compare of `" + mdCode(c.New.Scenario) + "`",
-		"baseline " + label(c.Baseline), "new " + label(c.New)}, " · "))
-	ew.printf("\nTolerance: %s\n", mdText(strings.Join(c.toleranceText(), " ")))
-	if rs := c.Regressions(); len(rs) > 0 {
-		ew.line("")
-		for _, s := range rs {
-			ew.printf("- ❌ %s\n", mdText(s))
-		}
-	}
-	if ws := c.warnings(); len(ws) > 0 {
-		ew.line("")
-		for _, s := range ws {
-			ew.printf("- ⚠️ %s\n", mdText(s))
-		}
-	}
-	for i := range c.Cells {
-		cc := &c.Cells[i]
-		if cc.Status != CellCompared {
-			continue
-		}
-		rows := [][]string{{"metric", "baseline", "new", "change", "limit", "verdict"}}
-		for _, m := range cc.Metrics {
-			v := map[MetricVerdict]string{VerdictOK: "✅ ok", VerdictBetter: "✅ better", VerdictRegressed: "❌ **regressed**", VerdictUngated: "not gated"}[m.Verdict]
-			rows = append(rows, []string{"`" + m.Name + "`", m.BaseText(), m.NewText(), m.ChangeText(), m.LimitText(), v})
-		}
-		title := fmt.Sprintf("%s %s", mdIcon(!cc.Regressed()), mdText(cellLabel(c, cc)))
-		ew.line("")
-		if cc.Regressed() {
-			ew.printf("#### %s\n\n", title)
-			ew.lines(mdTable(rows, "lrrrrl"))
-			continue
-		}
-		ew.printf("<details><summary>%s: within tolerance</summary>\n\n", title)
-		ew.lines(mdTable(rows, "lrrrrl"))
-		ew.line("\n</details>")
-	}
-	return ew.err
-}
-
-// JUnit XML, the dialect Jenkins, GitLab and GitHub test reporters read.
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name       string          `xml:"name,attr"`
-	Tests      int             `xml:"tests,attr"`
-	Failures   int             `xml:"failures,attr"`
-	Errors     int             `xml:"errors,attr"`
-	Skipped    int             `xml:"skipped,attr"`
-	Timestamp  string          `xml:"timestamp,attr,omitempty"`
-	Properties []junitProperty `xml:"properties>property"`
-	Cases      []junitCase     `xml:"testcase"`
-}
-
-type junitProperty struct {
-	Name  string `xml:"name,attr"`
-	Value string `xml:"value,attr"`
-}
-
-type junitCase struct {
-	Classname string        `xml:"classname,attr"`
-	Name      string        `xml:"name,attr"`
-	Failure   *junitMessage `xml:"failure"`
-	Skipped   *junitMessage `xml:"skipped"`
-	SystemOut string        `xml:"system-out,omitempty"`
-}
-
-type junitMessage struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr,omitempty"`
-	Text    string `xml:",chardata"`
-}
-
-// CompareJUnit writes the comparison as JUnit XML: one testsuite for the
-// run, one testcase per cell (classname) and metric (name), a failure for
-// each regression and skipped for metrics that are not gated.
-func CompareJUnit(w io.Writer, c *Comparison) error {
-	s := junitSuite{Name: "squall compare " + c.New.Scenario, Timestamp: c.New.StartedAt,
-		Properties: []junitProperty{
-			{"baseline", c.Baseline.Label}, {"baseline_started_at", c.Baseline.StartedAt},
-			{"new", c.New.Label}, {"tolerance", strings.Join(c.toleranceText(), " ")},
-		}}
-	fail := func(class, name, msg, text string) {
-		s.Cases = append(s.Cases, junitCase{Classname: class, Name: name,
-			Failure: &junitMessage{Message: msg, Type: "regression", Text: text}})
-	}
-	skip := func(class, name, msg string) {
-		s.Cases = append(s.Cases, junitCase{Classname: class, Name: name, Skipped: &junitMessage{Message: msg}})
-	}
-	if c.New.Error != "" || c.New.Interrupted {
-		fail(c.New.Scenario, "run completed", c.Regressions()[0], c.New.Error)
-	}
-	for i := range c.Cells {
-		cc := &c.Cells[i]
-		class := cellLabel(c, cc)
-		switch cc.Status {
-		case CellRemoved:
-			skip(class, "present in new run", "in the baseline only, not compared")
-			continue
-		case CellAdded:
-			skip(class, "present in baseline", "in the new run only, nothing to compare with")
-			continue
-		}
-		if cc.Error != "" && cc.Error != c.New.Error { // the run's own error has its testcase
-			fail(class, "cell completed", "the new cell stopped early: "+cc.Error, cc.Error)
-		}
-		for _, m := range cc.Metrics {
-			detail := fmt.Sprintf("baseline %s, new %s, change %s, limit %s", m.BaseText(), m.NewText(), m.ChangeText(), m.LimitText())
-			switch m.Verdict {
-			case VerdictRegressed:
-				fail(class, m.Name, m.Describe(), detail)
-			case VerdictUngated:
-				skip(class, m.Name, "not gated: "+detail)
-			default:
-				s.Cases = append(s.Cases, junitCase{Classname: class, Name: m.Name, SystemOut: detail + ", " + string(m.Verdict)})
-			}
-		}
-	}
-	for _, tc := range s.Cases {
-		s.Tests++
-		switch {
-		case tc.Failure != nil:
-			s.Failures++
-		case tc.Skipped != nil:
-			s.Skipped++
-		}
-	}
-	doc := junitSuites{Name: "squall compare", Tests: s.Tests, Failures: s.Failures, Suites: []junitSuite{s}}
-	b, err := xml.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encoding JUnit XML: %w", err)
-	}
-	_, err = fmt.Fprintf(w, "%s%s\n", xml.Header, b)
-	return err
 }

@@ -1,4 +1,4 @@
-package report
+package result_test
 
 import (
 	"encoding/json"
@@ -6,6 +6,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/result/resulttest"
 )
 
 // designKeys are the result.json fields the squall.result/v1 schema
@@ -39,7 +42,7 @@ var designKeys = func() []string {
 // dropped field shows up as a diff of testdata/result-keys.golden, and a
 // field designKeys lists fails outright.
 func TestResultSchema(t *testing.T) {
-	b, err := json.Marshal(normalized(fullResult()))
+	b, err := result.Marshal(resulttest.FullResult())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,9 +51,9 @@ func TestResultSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	paths := map[string]bool{}
-	collectKeys(t, reflect.TypeOf(Result{}), doc, "", paths)
+	collectKeys(t, reflect.TypeOf(result.Result{}), doc, "", paths)
 	declared := map[string]bool{}
-	declaredKeys(reflect.TypeOf(Result{}), "", declared)
+	declaredKeys(reflect.TypeOf(result.Result{}), "", declared)
 	for p := range declared {
 		if !paths[p] {
 			t.Errorf("fixture leaves %s empty: set it in fullResult so the schema golden covers it", p)
@@ -62,7 +65,7 @@ func TestResultSchema(t *testing.T) {
 		sorted = append(sorted, p)
 	}
 	sort.Strings(sorted)
-	golden(t, "result-keys.golden", []byte(strings.Join(sorted, "\n")+"\n"))
+	resulttest.Golden(t, "result-keys.golden", []byte(strings.Join(sorted, "\n")+"\n"))
 
 	for _, k := range designKeys {
 		if !paths[k] {

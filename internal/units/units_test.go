@@ -1,11 +1,11 @@
-package report
+package units
 
 import (
 	"math"
 	"testing"
 )
 
-func TestFmtUS(t *testing.T) {
+func TestFormatMicros(t *testing.T) {
 	for _, tc := range []struct {
 		us   float64
 		want string
@@ -33,39 +33,26 @@ func TestFmtUS(t *testing.T) {
 		{-1500, "-1.5ms"},
 		{math.NaN(), "-"},
 	} {
-		if got := fmtUS(tc.us); got != tc.want {
-			t.Errorf("fmtUS(%v) = %q, want %q", tc.us, got, tc.want)
+		if got := FormatMicros(tc.us); got != tc.want {
+			t.Errorf("FormatMicros(%v) = %q, want %q", tc.us, got, tc.want)
 		}
 	}
 }
 
-func TestFmtCountAndRate(t *testing.T) {
+func TestFormatCountAndRate(t *testing.T) {
 	for n, want := range map[int64]string{
 		0: "0", 7: "7", 999: "999", 1000: "1,000", 1234567: "1,234,567", -45000: "-45,000",
 		math.MinInt64: "-9223372036854775808",
 	} {
-		if got := fmtCount(n); got != want {
-			t.Errorf("fmtCount(%d) = %q, want %q", n, got, want)
+		if got := FormatCount(n); got != want {
+			t.Errorf("FormatCount(%d) = %q, want %q", n, got, want)
 		}
 	}
 	for v, want := range map[float64]string{
 		0: "0/s", 2.5: "2.5/s", 2.04: "2/s", 99.94: "99.9/s", 99.96: "100/s", 4987.3: "4,987/s", 19998.7: "19,999/s",
 	} {
-		if got := fmtRate(v); got != want {
-			t.Errorf("fmtRate(%v) = %q, want %q", v, got, want)
-		}
-	}
-}
-
-func TestWrapWords(t *testing.T) {
-	got := wrapWords("- ", []string{"aaaa", "bbbb", "cccc", "dddddddddddddd"}, " ", "  ", 12)
-	want := []string{"- aaaa bbbb", "  cccc", "  dddddddddddddd"}
-	if len(got) != len(want) {
-		t.Fatalf("got %q, want %q", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("line %d: got %q, want %q", i, got[i], want[i])
+		if got := FormatRate(v); got != want {
+			t.Errorf("FormatRate(%v) = %q, want %q", v, got, want)
 		}
 	}
 }

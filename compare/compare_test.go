@@ -1,4 +1,4 @@
-package report
+package compare
 
 import (
 	"bytes"
@@ -7,13 +7,16 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/result/resulttest"
 )
 
 // compareFailover is a failover run against its baseline with a bit of
 // everything: within tolerance, better, regressed, never recovered.
 func compareFailover(t *testing.T) *Comparison {
 	t.Helper()
-	base, cur := failoverResult(), failoverResult()
+	base, cur := resulttest.FailoverResult(), resulttest.FailoverResult()
 	cur.StartedAt = "2025-11-25T09:12:00Z"
 	c := &cur.Cells[0]
 	c.Throughput.AckedPerS = 19500      // -1.8%: ok under 5%
@@ -38,7 +41,7 @@ func compareFailover(t *testing.T) *Comparison {
 // compareMatrix is a matrix whose cells changed: one removed, one added,
 // the others within tolerance or better.
 func compareMatrix() *Comparison {
-	base, cur := matrixResult(), matrixResult()
+	base, cur := resulttest.MatrixResult(), resulttest.MatrixResult()
 	cur.StartedAt = "2025-11-25T09:30:00Z"
 	cur.Cells[0].Throughput.AckedPerS *= 1.12
 	cur.Cells[1].Latency.Publish.P99 = 1950
@@ -51,7 +54,7 @@ func compareMatrix() *Comparison {
 
 // compareInterrupted is a new run that was interrupted mid-cell.
 func compareInterrupted() *Comparison {
-	base, cur := passResult(), passResult()
+	base, cur := resulttest.PassResult(), resulttest.PassResult()
 	cur.Interrupted = true
 	cur.Error = "interrupted: stopped after 9.4s of the measured phase; partial results kept"
 	cur.Cells[0].Error = cur.Error
@@ -64,24 +67,24 @@ func compareInterrupted() *Comparison {
 // compareCapacitySearch is a capacity search that now stops one step
 // lower: 32,000/s misses e2e_p99 and 64,000/s is never tried.
 func compareCapacitySearch() *Comparison {
-	cmp := Compare(capacityResult(), capacityDropped(), DefaultTolerances())
+	cmp := Compare(resulttest.CapacityResult(), capacityDropped(), DefaultTolerances())
 	cmp.Baseline.Label, cmp.New.Label = "baseline", "new"
 	return cmp
 }
 
 // capacityDropped is capacityResult one step lower.
-func capacityDropped() *Result {
-	cur := capacityResult()
+func capacityDropped() *result.Result {
+	cur := resulttest.CapacityResult()
 	cur.StartedAt = "2025-11-25T10:00:00Z"
 	cur.Cells = cur.Cells[:5]
 	c := &cur.Cells[4]
 	c.Latency.EndToEnd.P99 = 12_500
-	c.SLO = CheckSLO(c, []Objective{{Name: "e2e_p99", Limit: "10ms", Value: 10_000}})
-	c.Pass = allPass(c.SLO)
+	c.SLO = result.CheckSLO(c, []result.Objective{{Name: "e2e_p99", Limit: "10ms", Value: 10_000}})
+	c.Pass = resulttest.AllPass(c.SLO)
 	cur.Capacity.Points = cur.Capacity.Points[:5]
 	cur.Capacity.Points[4].P99us, cur.Capacity.Points[4].Pass = 12_500, false
 	cur.Capacity.MaxRate, cur.Capacity.KneeRate = 16000, 8000
-	cur.Pass = CapacityPass(cur)
+	cur.Pass = result.CapacityPass(cur)
 	return cur
 }
 
@@ -100,7 +103,7 @@ func TestCompareCapacitySearch(t *testing.T) {
 	if m := first.Metrics[1]; m.Name != "knee_rate" || m.Verdict != VerdictUngated {
 		t.Errorf("knee_rate: %+v, want shown, not gated", m)
 	}
-	same := Compare(capacityResult(), capacityResult(), DefaultTolerances())
+	same := Compare(resulttest.CapacityResult(), resulttest.CapacityResult(), DefaultTolerances())
 	if same.Regressed() {
 		t.Error("a search compared with itself regressed")
 	}
@@ -108,7 +111,7 @@ func TestCompareCapacitySearch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m := Compare(capacityResult(), capacityDropped(), tol).Cells[0].Metrics[0]; m.Regressed() {
+	if m := Compare(resulttest.CapacityResult(), capacityDropped(), tol).Cells[0].Metrics[0]; m.Regressed() {
 		t.Errorf("max_rate=off still gates: %+v", m)
 	}
 }
@@ -138,7 +141,7 @@ func TestCompareGolden(t *testing.T) {
 		{"compare-text-capacity.golden", "text", compareCapacitySearch()},
 		{"compare-md-capacity.golden", "md", compareCapacitySearch()},
 	} {
-		t.Run(tc.name, func(t *testing.T) { golden(t, tc.name, renderCmp(t, tc.c, tc.format)) })
+		t.Run(tc.name, func(t *testing.T) { resulttest.Golden(t, tc.name, renderCmp(t, tc.c, tc.format)) })
 	}
 }
 
@@ -184,16 +187,16 @@ func TestCompareVerdicts(t *testing.T) {
 
 // TestJudge pins the edge cases of one metric's verdict.
 func TestJudge(t *testing.T) {
-	lat, _ := metricByName("publish_p99")
-	tp, _ := metricByName("throughput")
-	lost, _ := metricByName("lost")
-	rec, _ := metricByName("recovered")
+	lat, _ := result.MetricByName("publish_p99")
+	tp, _ := result.MetricByName("throughput")
+	lost, _ := result.MetricByName("lost")
+	rec, _ := result.MetricByName("recovered")
 	pct := func(p float64) Tolerance { return Tolerance{Relative: true, Value: p / 100} }
 	abs := func(v float64) Tolerance { return Tolerance{Value: v} }
 	inf := math.Inf(1)
 	for _, tc := range []struct {
 		name      string
-		m         metricDef
+		m         result.Metric
 		base, cur float64
 		tol       Tolerance
 		want      MetricVerdict
@@ -322,7 +325,7 @@ func TestCompareJUnitParses(t *testing.T) {
 }
 
 func TestCompareSingleCellsPairAcrossNames(t *testing.T) {
-	base, cur := passResult(), passResult()
+	base, cur := resulttest.PassResult(), resulttest.PassResult()
 	cur.Cells[0].Name = "quickstart-v2"
 	c := Compare(base, cur, DefaultTolerances())
 	if c.Matched() != 1 || c.Cells[0].BaseName != "quickstart" || c.Regressed() {

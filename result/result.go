@@ -1,4 +1,10 @@
-package report
+// Package result is squall's result model, the content of result.json,
+// and the judgement made from it: the objectives a cell is checked
+// against, the run's verdict, the findings every rendering states in the
+// same words, the capacity knee and the analysis of a fault's outage and
+// recovery. The metric registry (metrics.go) names every figure once,
+// with its unit, which way is better and how to read it from a cell.
+package result
 
 // Schema names the result.json format; bump it on incompatible changes.
 const Schema = "squall.result/v1"
@@ -12,7 +18,7 @@ type Result struct {
 	StartedAt string `json:"started_at"` // RFC3339
 	Pass      bool   `json:"pass"`
 	// Error is set when the run was cut short (infrastructure failure,
-	// interruption); the cells then hold what was measured until then.
+	// Interruption); the cells then hold what was measured until then.
 	Error       string `json:"error,omitempty"`
 	Interrupted bool   `json:"interrupted,omitempty"`
 	Cells       []Cell `json:"cells"`

@@ -1,0 +1,95 @@
+package compare
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/squall-bench/squall/internal/layout"
+)
+
+// CompareFormats are the formats RenderComparison accepts.
+var CompareFormats = []string{"text", "md", "junit"}
+
+// RenderComparison writes c in the named format (text, md or junit); "" means text.
+func RenderComparison(w io.Writer, c *Comparison, format string) error {
+	switch format {
+	case "", "text":
+		return CompareText(w, c)
+	case "md":
+		return CompareMarkdown(w, c)
+	case "junit":
+		return CompareJUnit(w, c)
+	}
+	return fmt.Errorf("unknown format %q: valid formats are %s", format, strings.Join(CompareFormats, ", "))
+}
+
+// runLine describes one side: its label, then when and by what it ran.
+func runLine(r RunInfo) []string {
+	items := []string{r.Label}
+	if r.Label == "" {
+		items[0] = r.Scenario
+	}
+	if r.StartedAt != "" {
+		items = append(items, "started "+r.StartedAt)
+	}
+	if r.Version != "" {
+		items = append(items, "squall "+r.Version)
+	}
+	return items
+}
+
+// CompareText writes the comparison for a terminal or a CI log: per cell
+// an aligned table of baseline, new, change, limit and verdict, then the
+// verdict and each regression.
+func CompareText(w io.Writer, c *Comparison) error {
+	ew := layout.NewWriter(w)
+	scen := c.New.Scenario
+	if c.Baseline.Scenario != scen {
+		scen = c.Baseline.Scenario + " → " + scen
+	}
+	ew.Line("squall compare · scenario " + scen)
+	const lw = 11 // label width
+	ew.Lines(layout.Wrap(layout.Pad("baseline", lw, false), runLine(c.Baseline), " · ", strings.Repeat(" ", lw), layout.TextWidth))
+	ew.Lines(layout.Wrap(layout.Pad("new", lw, false), runLine(c.New), " · ", strings.Repeat(" ", lw), layout.TextWidth))
+	ew.Lines(layout.Wrap(layout.Pad("tolerance", lw, false), c.toleranceText(), " ", strings.Repeat(" ", lw), layout.TextWidth))
+	for i := range c.Cells {
+		cc := &c.Cells[i]
+		if cc.Status != CellCompared {
+			continue
+		}
+		ew.Line("")
+		head := "== " + cellLabel(c, cc)
+		if cc.Error != "" {
+			head += "  (new cell stopped early)"
+		}
+		ew.Line(head)
+		ew.Line("")
+		// Numbers right aligned, the verdict left aligned after them.
+		rows := [][]string{{"metric", "baseline", "new", "change", "limit"}}
+		verdicts := []string{"verdict"}
+		for _, m := range cc.Metrics {
+			v := string(m.Verdict)
+			if m.Regressed() {
+				v = "REGRESSED"
+			}
+			rows = append(rows, []string{m.Name, m.BaseText(), m.NewText(), m.ChangeText(), m.LimitText()})
+			verdicts = append(verdicts, v)
+		}
+		for j, l := range layout.Table("", rows) {
+			ew.Line(l + "  " + verdicts[j])
+		}
+	}
+	if ws := c.warnings(); len(ws) > 0 {
+		ew.Line("")
+		for _, s := range ws {
+			ew.Lines(layout.Wrap("note: ", strings.Fields(s), " ", "      ", layout.TextWidth))
+		}
+	}
+	ew.Line("")
+	ew.Line(c.Headline())
+	for _, s := range c.Regressions() {
+		ew.Lines(layout.Wrap("  - ", strings.Fields(s), " ", "    ", layout.TextWidth))
+	}
+	return ew.Err()
+}
