@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/result"
 )
 
 // TestHelpEveryCommand: every command and subcommand answers -h, --help and
@@ -236,12 +237,12 @@ func TestReportLatest(t *testing.T) {
 	}
 	old, recent := compareResult(), compareResult()
 	old.Scenario, recent.Scenario = "old-one", "recent-one"
-	for i, r := range []*report.Result{recent, old} {
+	for i, r := range []*result.Result{recent, old} {
 		d := filepath.Join("runs", r.Scenario)
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		f := filepath.Join(d, report.ResultFile)
+		f := filepath.Join(d, result.ResultFile)
 		if err := report.WriteJSON(f, r); err != nil {
 			t.Fatal(err)
 		}
