@@ -274,7 +274,7 @@ type CellComparison struct {
 	Error, BaseError string
 	// Setup lists what differs between the two cells' target and workload
 	// ("redis 7.0.15 → 7.2.4"): a changed setup explains a changed figure.
-	Setup   []string
+	Setup []string
 	// Findings are what the new cell says of itself that a reader of the
 	// comparison should know: it failed its own objectives, or its
 	// generator fell behind, so its latency is partly squall's.
