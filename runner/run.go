@@ -180,7 +180,14 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 	if ctx.Err() != nil {
 		return rc, fmt.Errorf("%w before the cell started", ErrInterrupted)
 	}
+	if !o.Quiet {
+		fmt.Fprintf(o.Stderr, "%s …\n", startingLine(spec))
+	}
+	upAt := time.Now()
 	tg, err := compose.Up(ctx, spec)
+	if err == nil && !o.Quiet {
+		fmt.Fprintf(o.Stderr, "target ready in %.1fs\n", time.Since(upAt).Seconds())
+	}
 	if err != nil && ctx.Err() != nil {
 		// Up has stopped whatever it started; its errors are the cancellation's.
 		return rc, fmt.Errorf("%w while the target was coming up", ErrInterrupted)
@@ -471,3 +478,28 @@ func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
 func us(v int64) string { return units.FormatMicros(float64(v)) }
 
 func goRedisVersion() string { return redis.Version() }
+
+// startingLine says what a cell is about to stand up (or reach), so the
+// seconds before the first status line are not silent.
+func startingLine(spec compose.Spec) string {
+	if spec.Provider == "external" {
+		return "connecting to " + strings.Join(spec.Addrs, ", ")
+	}
+	what := "redis-server processes"
+	if spec.Provider == "docker" {
+		what = "docker containers"
+	}
+	switch spec.Topology {
+	case "sentinel":
+		return fmt.Sprintf("starting sentinel on %s: a primary, %d replicas, %d sentinels", what, spec.Replicas, spec.Sentinels)
+	case "cluster":
+		return fmt.Sprintf("starting cluster on %s: %d primaries with %d replicas each", what, spec.Shards, spec.Replicas)
+	}
+	if spec.Replicas > 0 {
+		return fmt.Sprintf("starting standalone on %s: a primary and %d replicas", what, spec.Replicas)
+	}
+	if spec.Provider == "docker" {
+		return "starting standalone: one docker container"
+	}
+	return "starting standalone: one redis-server process"
+}

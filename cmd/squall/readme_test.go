@@ -79,6 +79,9 @@ func TestREADMESampleOutput(t *testing.T) {
 		if want == "…" {
 			continue
 		}
+		if i > 0 && shape(printed[i-1]) == shape(want) {
+			continue // the 2-s run prints one status line where the README's 15-s run shows three
+		}
 		for i < len(printed) && shape(printed[i]) != shape(want) {
 			i++
 		}
