@@ -339,23 +339,20 @@ func faultKeys(c *result.Cell, tl []Second) []legendKey {
 		unavail = unavail || (f.Error == "" && f.UnavailableS > 0)
 	}
 	var keys []legendKey
-	if window {
-		keys = append(keys, legendKey{"fault", "fault window"})
-	}
-	if instant {
-		keys = append(keys, legendKey{"faultline", "fault"})
-	}
-	if failed {
-		keys = append(keys, legendKey{"faultline failed", "fault not injected"})
-	}
-	if promoted {
-		keys = append(keys, legendKey{"promoted", "replica promoted"})
-	}
-	if healed {
-		keys = append(keys, legendKey{"healed", "healed"})
-	}
-	if unavail {
-		keys = append(keys, legendKey{"unavail", "unavailable"})
+	for _, k := range []struct {
+		drawn bool
+		key   legendKey
+	}{
+		{window, legendKey{"fault", "fault window"}},
+		{instant, legendKey{"faultline", "fault"}},
+		{failed, legendKey{"faultline failed", "fault not injected"}},
+		{promoted, legendKey{"promoted", "replica promoted"}},
+		{healed, legendKey{"healed", "healed"}},
+		{unavail, legendKey{"unavail", "unavailable"}},
+	} {
+		if k.drawn {
+			keys = append(keys, k.key)
+		}
 	}
 	if len(timelineMarkers(tl)) > 0 {
 		keys = append(keys, legendKey{"pinkey", "event (timeline.csv)"})
