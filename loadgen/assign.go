@@ -20,7 +20,7 @@ import (
 //     XREADGROUP every stream, or pub/sub subscribers each hear every
 //     channel. Ownership still decides who reclaims.
 //
-// A consumer that dies (KillConsumer) leaves the group: its keys are
+// A consumer that dies (killConsumer) leaves the group: its keys are
 // handed to the live consumers, spread over them, and handed back when it
 // rejoins (a replacement after the restart delay), so that no key is left
 // without an owner to read and reclaim it.

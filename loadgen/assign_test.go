@@ -175,7 +175,7 @@ func TestDeadConsumersKeysHandedOver(t *testing.T) {
 			var after []int
 			out := runInternal(t, g, func() {
 				time.Sleep(500 * time.Millisecond)
-				if err := g.KillConsumer(0, -1); err != nil {
+				if err := g.killConsumer(0, -1); err != nil {
 					t.Error(err)
 				}
 				time.Sleep(time.Second)

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/record"
 )
 
 // Hot-path benchmarks: each runs per event, so each must be cheap and
@@ -100,9 +100,9 @@ func benchProducer(b *testing.B, rdb redis.UniversalClient, cfg Config) {
 	}
 	g.epoch = time.Now()
 	g.env.Epoch = g.epoch
-	col := report.NewCollector(g.epoch)
+	col := record.NewCollector(g.epoch)
 	w := g.workers[0]
-	w.rec = col.NewRecorder(report.Publish, report.SendDelay, report.Service)
+	w.rec = col.NewRecorder(record.Publish, record.SendDelay, record.Service)
 	p := g.newProducer(0, w)
 	defer p.out.close()
 	p.send(p.next(ctx)) // dial
@@ -132,7 +132,7 @@ func benchProducer(b *testing.B, rdb redis.UniversalClient, cfg Config) {
 // and recording its end-to-end latency.
 func BenchmarkDeliver(b *testing.B) {
 	l := NewLedger(4, 1)
-	rec := report.NewCollector(time.Now()).NewRecorder(report.EndToEnd)
+	rec := record.NewCollector(time.Now()).NewRecorder(record.EndToEnd)
 	events := make([]string, 4) // one per producer; the ledger sees fresh sequence numbers
 	for p := range events {
 		buf := padded(256)
@@ -148,7 +148,7 @@ func BenchmarkDeliver(b *testing.B) {
 			b.Fatal(err)
 		}
 		if !l.Deliver(0, e.Producer, seq[p]) {
-			rec.Record(report.EndToEnd, int64(i&1023)+1)
+			rec.Record(record.EndToEnd, int64(i&1023)+1)
 			rec.Received(1)
 		}
 		seq[p]++

@@ -1,5 +1,7 @@
 package loadgen
 
+import "time"
+
 // StartRedis is startRedis for the external tests.
 var StartRedis = startRedis
 
@@ -9,4 +11,10 @@ func SmallRemainChunks() (undo func()) {
 	old := remainBytes
 	remainBytes = 0
 	return func() { remainBytes = old }
+}
+
+// KillConsumer is Generator.killConsumer for the external tests: consumer
+// i of g crashes while handling its next event.
+func KillConsumer(g *Generator, i int, restartAfter time.Duration) error {
+	return g.killConsumer(i, restartAfter)
 }

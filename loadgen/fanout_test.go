@@ -7,7 +7,7 @@ import (
 
 	"github.com/squall-bench/squall/compose"
 	"github.com/squall-bench/squall/internal/testenv"
-	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/record"
 )
 
 // runInternal runs one load against rdb and returns the outcome and the
@@ -18,7 +18,7 @@ func runInternal(t *testing.T, g *Generator, during func()) *Outcome {
 		t.Fatal(err)
 	}
 	epoch := time.Now()
-	col := report.NewCollector(epoch.Add(g.cfg.Warmup))
+	col := record.NewCollector(epoch.Add(g.cfg.Warmup))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -32,7 +32,7 @@ func runInternal(t *testing.T, g *Generator, during func()) *Outcome {
 		t.Fatal(err)
 	}
 	col.Tick(time.Now())
-	if h := col.Totals()[report.EndToEnd]; h.TotalCount() != out.Events.Received {
+	if h := col.Totals()[record.EndToEnd]; h.TotalCount() != out.Events.Received {
 		t.Errorf("e2e samples %d, received %d", h.TotalCount(), out.Events.Received)
 	}
 	return out

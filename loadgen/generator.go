@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/record"
 	"github.com/squall-bench/squall/result"
 )
 
@@ -69,10 +69,10 @@ type Generator struct {
 	pattern Pattern
 	wait    waitSpec
 	ledger  *Ledger
-	col     *report.Collector
+	col     *record.Collector
 	epoch   time.Time
 	groups  int
-	kills   []atomic.Int64 // per consumer: 0, or a pending kill (see KillConsumer)
+	kills   []atomic.Int64 // per consumer: 0, or a pending kill (see killConsumer)
 	assign  *assignment    // which consumer owns (and reads) which keys
 	routes  *slotRoutes    // on a cluster: the slot map the producers share
 	pacer   *pacer         // open loop: wakes the producers on schedule
@@ -91,7 +91,7 @@ const readyTimeout = 10 * time.Second
 
 // worker is one producer's or consumer's private state.
 type worker struct {
-	rec      *report.Recorder
+	rec      *record.Recorder
 	errs     ClassCounts
 	foreign  int64
 	underRep int64        // measured events WAIT left under-replicated
@@ -164,14 +164,14 @@ func ValidateOptions(pattern string, opts map[string]any) error {
 	return err
 }
 
-// KillConsumer makes consumer i crash while handling the next event it
+// killConsumer makes consumer i crash while handling the next event it
 // reads: that event counts as received (it was processed), but nothing of
 // that read is acknowledged, and the rest of the read is dropped, as when a
 // process dies between processing and acknowledging. After restartAfter a
 // replacement with a new name takes its place (never, if restartAfter < 0).
 // At-least-once patterns then redeliver the unacknowledged events
 // (duplicates); at-most-once ones lose what was read but not processed.
-func (g *Generator) KillConsumer(i int, restartAfter time.Duration) error {
+func (g *Generator) killConsumer(i int, restartAfter time.Duration) error {
 	if i < 0 || i >= len(g.kills) {
 		return fmt.Errorf("loadgen: no consumer %d (have %d)", i, len(g.kills))
 	}
@@ -269,15 +269,15 @@ func activity(ws []*worker) Activity {
 // event has been received. Workers record into col. Cancelling ctx stops
 // the producers at once and skips the drain. A panic in a worker stops the
 // run and is returned as an error. Run may be called once.
-func (g *Generator) Run(ctx context.Context, col *report.Collector, epoch time.Time) (*Outcome, error) {
+func (g *Generator) Run(ctx context.Context, col *record.Collector, epoch time.Time) (*Outcome, error) {
 	g.col, g.epoch = col, epoch
 	g.env.Epoch, g.env.Warmup = epoch, g.cfg.Warmup
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	for i, w := range g.workers {
-		kinds := []report.Kind{report.Publish, report.SendDelay, report.Service}
+		kinds := []record.Kind{record.Publish, record.SendDelay, record.Service}
 		if i >= g.cfg.Producers {
-			kinds = []report.Kind{report.EndToEnd}
+			kinds = []record.Kind{record.EndToEnd}
 		}
 		w.rec = g.col.NewRecorder(kinds...)
 	}
@@ -390,7 +390,7 @@ func (g *Generator) guard(wg *sync.WaitGroup, cancel context.CancelCauseFunc, f 
 }
 
 // consume is one consumer: it opens a reader and reads until stop,
-// accounting each event; when killed (KillConsumer) it abandons the reader,
+// accounting each event; when killed (killConsumer) it abandons the reader,
 // leaves the group (its keys go to the others) and, after the restart
 // delay, rejoins as a new consumer with a new name. When the keys it reads
 // or owns change (another consumer left or rejoined), it closes its reader
@@ -431,7 +431,7 @@ func (g *Generator) consume(stop context.Context, id int, w *worker, ready func(
 		if due == 0 {
 			due = e.Intended
 		}
-		w.rec.Record(report.EndToEnd, (now-due)/1000)
+		w.rec.Record(record.EndToEnd, (now-due)/1000)
 		w.rec.Received(1)
 		if last.see(e.Producer, e.Partition, e.Seq) {
 			reordered++

@@ -3,6 +3,8 @@ package loadgen
 import (
 	"context"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // hash stores each event as a record: one hash per event (the job-record
@@ -83,3 +85,12 @@ func recordHead(rep *replies, first int) (string, bool) {
 	}
 	return "", false
 }
+
+// queued counts the notification list's elements, an event id each.
+func (*hash) queued(ctx context.Context, c redis.UniversalClient, keys []string) (int64, bool, error) {
+	return sumLens(ctx, c, keys, llen)
+}
+
+// splitReads: on a cluster a consumer reads each of its keys with a
+// reader of its own (see keySplitter).
+func (*hash) splitReads() bool { return true }

@@ -59,6 +59,39 @@ func NewLedger(producers, groups int) *Ledger {
 	return l
 }
 
+// producerLog returns producer id's send log, which only that producer
+// writes.
+func (l *Ledger) producerLog(id int) *sendLog { return l.sends[id] }
+
+// measured reports whether (producer, seq) is an event the producer sent
+// in the measured phase.
+func (l *Ledger) measured(producer uint32, seq uint64) bool {
+	if int(producer) >= len(l.sends) {
+		return false
+	}
+	s := l.sends[producer]
+	return seq >= s.first && seq < s.next
+}
+
+// addRemain adds runs of producer p's measured events that the pipeline's
+// keys still held once the load had stopped.
+func (l *Ledger) addRemain(p uint32, runs []seqRun) {
+	l.remain[p].runs = unionRuns(l.remain[p].runs, runs)
+}
+
+// clearRemain forgets what the keys held (a new or a failed read).
+func (l *Ledger) clearRemain() { clear(l.remain) }
+
+// replied returns every producer's replied watermark now; safe while the
+// load runs.
+func (l *Ledger) replied() Watermark {
+	w := make(Watermark, len(l.sends))
+	for i, s := range l.sends {
+		w[i] = s.replied.Load()
+	}
+	return w
+}
+
 // Deliver records that group received event (producer, seq) and reports
 // whether that group had received it before.
 func (l *Ledger) Deliver(group int, producer uint32, seq uint64) (dup bool) {

@@ -3,6 +3,8 @@ package loadgen
 import (
 	"context"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // list is a work queue on Redis lists: producers LPUSH, consumers pop from
@@ -74,3 +76,12 @@ func (r *listReader) Read(ctx context.Context, got Got) error {
 
 // Close closes the reader's connection.
 func (r *listReader) Close() error { r.pop.close(); return nil }
+
+// queued counts the list's elements, an event each.
+func (*list) queued(ctx context.Context, c redis.UniversalClient, keys []string) (int64, bool, error) {
+	return sumLens(ctx, c, keys, llen)
+}
+
+// splitReads: on a cluster a consumer reads each of its keys with a
+// reader of its own (see keySplitter).
+func (*list) splitReads() bool { return true }

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/record"
 )
 
 // The cost of a connection is what a process with many producers and
@@ -93,7 +93,7 @@ func TestMemoryChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	epoch := time.Now()
-	out, err := g.Run(ctx, report.NewCollector(epoch), epoch)
+	out, err := g.Run(ctx, record.NewCollector(epoch), epoch)
 	if err != nil {
 		t.Fatal(err)
 	}

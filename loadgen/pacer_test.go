@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/record"
 )
 
 // TestPacerWakesOnTimeNeverEarly has 40 producers on a 2-shard pacer wait
@@ -209,7 +209,7 @@ func TestGeneratorPacesOnThePacer(t *testing.T) {
 		t.Fatal(err)
 	}
 	epoch := time.Now()
-	col := report.NewCollector(epoch)
+	col := record.NewCollector(epoch)
 	out, err := g.Run(t.Context(), col, epoch)
 	if err != nil {
 		t.Fatal(err)
@@ -231,15 +231,15 @@ func TestGeneratorPacesOnThePacer(t *testing.T) {
 		t.Errorf("pacer alarm fired %d times for %d sends: want the producers paced by it", wakes, ev.Sent)
 	}
 	h := col.Totals()
-	if n := h[report.SendDelay].TotalCount(); n != ev.Sent {
+	if n := h[record.SendDelay].TotalCount(); n != ev.Sent {
 		t.Errorf("send delay count %d, sent %d", n, ev.Sent)
 	}
-	for _, k := range []report.Kind{report.Publish, report.Service} {
+	for _, k := range []record.Kind{record.Publish, record.Service} {
 		if n := h[k].TotalCount(); n != ev.Acked {
-			t.Errorf("%s count %d, acked %d", report.KindNames[k], n, ev.Acked)
+			t.Errorf("%s count %d, acked %d", record.KindNames[k], n, ev.Acked)
 		}
 	}
-	if svc, pub := h[report.Service], h[report.Publish]; svc.Max() > pub.Max() || svc.ValueAtQuantile(50) > pub.ValueAtQuantile(50) {
+	if svc, pub := h[record.Service], h[record.Publish]; svc.Max() > pub.Max() || svc.ValueAtQuantile(50) > pub.ValueAtQuantile(50) {
 		t.Errorf("service (p50 %d, max %d µs) exceeds publish (p50 %d, max %d µs)", svc.ValueAtQuantile(50), svc.Max(), pub.ValueAtQuantile(50), pub.Max())
 	}
 }

@@ -9,20 +9,20 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/squall-bench/squall/loadgen"
-	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/record"
 )
 
 // runGen runs one load like run, handing the generator to during (started
 // in its own goroutine when the load starts), and settles the accounting
 // with what Redis still holds at the end, as the runner does.
-func runGen(t *testing.T, rdb redis.UniversalClient, cfg loadgen.Config, during func(*loadgen.Generator)) (*loadgen.Outcome, *report.Collector) {
+func runGen(t *testing.T, rdb redis.UniversalClient, cfg loadgen.Config, during func(*loadgen.Generator)) (*loadgen.Outcome, *record.Collector) {
 	t.Helper()
 	out, col, _ := runGenSettled(t, rdb, cfg, during)
 	return out, col
 }
 
 // runGenSettled is runGen that also returns the generator.
-func runGenSettled(t *testing.T, rdb redis.UniversalClient, cfg loadgen.Config, during func(*loadgen.Generator)) (*loadgen.Outcome, *report.Collector, *loadgen.Generator) {
+func runGenSettled(t *testing.T, rdb redis.UniversalClient, cfg loadgen.Config, during func(*loadgen.Generator)) (*loadgen.Outcome, *record.Collector, *loadgen.Generator) {
 	t.Helper()
 	g, err := loadgen.New(cfg, rdb)
 	if err != nil {
@@ -32,7 +32,7 @@ func runGenSettled(t *testing.T, rdb redis.UniversalClient, cfg loadgen.Config, 
 		t.Fatal(err)
 	}
 	epoch := time.Now()
-	col := report.NewCollector(epoch.Add(cfg.Warmup))
+	col := record.NewCollector(epoch.Add(cfg.Warmup))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -137,7 +137,7 @@ func TestPatternsNoFault(t *testing.T) {
 					t.Errorf("Redis counted no %s: the consumers should pop with it", pop)
 				}
 			}
-			if h := col.Totals()[report.EndToEnd]; h.TotalCount() != ev.Received {
+			if h := col.Totals()[record.EndToEnd]; h.TotalCount() != ev.Received {
 				t.Errorf("e2e samples %d, received %d", h.TotalCount(), ev.Received)
 			}
 			if !out.Drained || len(out.Errors) != 0 || out.Foreign != 0 {
@@ -185,11 +185,11 @@ func TestConsumerKilledRedelivers(t *testing.T) {
 				KeyPrefix: "kill:", Duration: 2500 * time.Millisecond, Drain: 4 * time.Second, Run: 13}
 			out, _ := runGen(t, rdb, cfg, func(g *loadgen.Generator) {
 				time.Sleep(400 * time.Millisecond)
-				if err := g.KillConsumer(0, 100*time.Millisecond); err != nil {
+				if err := loadgen.KillConsumer(g, 0, 100*time.Millisecond); err != nil {
 					t.Error(err)
 				}
 				time.Sleep(400 * time.Millisecond)
-				_ = g.KillConsumer(1, 0) // replaced at once: only its pending work is reclaimed
+				_ = loadgen.KillConsumer(g, 1, 0) // replaced at once: only its pending work is reclaimed
 			})
 			ev := out.Events
 			t.Logf("%+v reclaimed %d errors %v", ev, out.Reclaimed, out.Errors)
@@ -222,7 +222,7 @@ func TestZSetLatencyFromDueTime(t *testing.T) {
 			sizeMidRun += rdb.ZCard(context.Background(), k).Val()
 		}
 	})
-	e2e := report.Summarize(col.Totals()[report.EndToEnd])
+	e2e := record.Summarize(col.Totals()[record.EndToEnd])
 	t.Logf("%+v e2e %+v; due-but-unclaimed mid-run %d", out.Events, e2e, sizeMidRun)
 	if out.Events.Lost != 0 || out.Events.Received != out.Events.Sent {
 		t.Errorf("events %+v", out.Events)
@@ -429,7 +429,7 @@ func TestQueuedCountsWhatWaits(t *testing.T) {
 				t.Fatal(err)
 			}
 			epoch := time.Now()
-			out, err := g.Run(ctx, report.NewCollector(epoch), epoch)
+			out, err := g.Run(ctx, record.NewCollector(epoch), epoch)
 			if err != nil {
 				t.Fatal(err)
 			}

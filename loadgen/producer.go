@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/record"
 )
 
 // schedule is one producer's share of an open-loop rate: the intended send
@@ -91,7 +91,7 @@ type producer struct {
 func (g *Generator) newProducer(id int, w *worker) *producer {
 	cfg := g.cfg
 	p := &producer{
-		g: g, id: id, w: w, log: g.ledger.sends[id],
+		g: g, id: id, w: w, log: g.ledger.producerLog(id),
 		rng:    rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(id))),
 		open:   cfg.Rate > 0,
 		end:    int64(cfg.Warmup + cfg.Duration),
@@ -298,11 +298,11 @@ func (p *producer) send(n int) {
 			log.first, log.measuring = e.Seq, true
 		}
 		log.next = e.Seq + 1
-		w.rec.Record(report.SendDelay, (sendAt-e.Intended)/1000)
+		w.rec.Record(record.SendDelay, (sendAt-e.Intended)/1000)
 		switch fate {
 		case Acked:
-			w.rec.Record(report.Publish, (ackAt-e.Intended)/1000)
-			w.rec.Record(report.Service, service)
+			w.rec.Record(record.Publish, (ackAt-e.Intended)/1000)
+			w.rec.Record(record.Service, service)
 		case Failed:
 			log.failed.add(e.Seq)
 		case Indeterminate:

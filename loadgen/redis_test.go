@@ -10,7 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/squall-bench/squall/loadgen"
-	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/record"
 )
 
 // startRedis stands up a real standalone redis-server for one test.
@@ -33,7 +33,7 @@ func calls(t *testing.T, rdb redis.UniversalClient, cmd string) int64 {
 }
 
 // run is runGen with a during that does not need the generator.
-func run(t *testing.T, rdb redis.UniversalClient, cfg loadgen.Config, during func()) (*loadgen.Outcome, *report.Collector) {
+func run(t *testing.T, rdb redis.UniversalClient, cfg loadgen.Config, during func()) (*loadgen.Outcome, *record.Collector) {
 	t.Helper()
 	var f func(*loadgen.Generator)
 	if during != nil {
@@ -68,7 +68,7 @@ func TestNoFaultAccountingMatchesServer(t *testing.T) {
 			if want := int64(6000); ev.Sent < want*99/100 || ev.Sent > want {
 				t.Errorf("sent %d, want about %d (open loop at 3000/s for 2s)", ev.Sent, want)
 			}
-			if h := col.Totals()[report.EndToEnd]; h.TotalCount() != ev.Received {
+			if h := col.Totals()[record.EndToEnd]; h.TotalCount() != ev.Received {
 				t.Errorf("e2e samples %d, received %d", h.TotalCount(), ev.Received)
 			}
 			if !out.Drained {
@@ -92,8 +92,8 @@ func TestStallShowsInPublishLatency(t *testing.T) {
 		time.Sleep(time.Second)
 		syscall.Kill(pid, syscall.SIGCONT)
 	})
-	pub := report.Summarize(col.Totals()[report.Publish])
-	slow := col.Totals()[report.Publish].TotalCount() - countBelow(col, report.Publish, 100_000)
+	pub := record.Summarize(col.Totals()[record.Publish])
+	slow := col.Totals()[record.Publish].TotalCount() - countBelow(col, record.Publish, 100_000)
 	t.Logf("publish %+v; samples over 100ms: %d; events %+v", pub, slow, out.Events)
 	if pub.P99 < 500_000 {
 		t.Errorf("publish p99 = %dµs, want the 1s stall to show (≥ 500ms)", pub.P99)
@@ -108,7 +108,7 @@ func TestStallShowsInPublishLatency(t *testing.T) {
 	}
 }
 
-func countBelow(col *report.Collector, k report.Kind, us int64) int64 {
+func countBelow(col *record.Collector, k record.Kind, us int64) int64 {
 	var n int64
 	for _, b := range col.Totals()[k].Distribution() {
 		if b.To <= us {

@@ -321,3 +321,8 @@ func (r *reliableReader) blockingMove(ctx context.Context, got Got, p reliablePa
 
 // Close closes the reader's connection.
 func (r *reliableReader) Close() error { r.link.close(); return nil }
+
+// queued counts the pending list's elements, an event each.
+func (*reliableList) queued(ctx context.Context, c redis.UniversalClient, keys []string) (int64, bool, error) {
+	return sumLens(ctx, c, keys, llen)
+}

@@ -3,6 +3,8 @@ package loadgen
 import (
 	"context"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // set is an unordered work pool on Redis sets: producers SADD the event
@@ -101,3 +103,8 @@ func (r *setReader) Read(ctx context.Context, got Got) error {
 
 // Close closes the reader's connection.
 func (r *setReader) Close() error { r.link.close(); return nil }
+
+// queued counts the sets' members, an event each.
+func (*set) queued(ctx context.Context, c redis.UniversalClient, keys []string) (int64, bool, error) {
+	return sumLens(ctx, c, keys, func(p redis.Pipeliner, k string) *redis.IntCmd { return p.SCard(context.Background(), k) })
+}

@@ -40,7 +40,7 @@ const (
 // event lost, and the client's error.
 func (g *Generator) Settle(ctx context.Context) (result.Events, error) {
 	l := g.ledger
-	clear(l.remain)
+	l.clearRemain()
 	k, ok := g.pattern.(keeper)
 	if !ok || g.groups == 0 || l.Outstanding() <= 0 {
 		return l.Reconcile(), nil
@@ -49,7 +49,7 @@ func (g *Generator) Settle(ctx context.Context) (result.Events, error) {
 	defer cancel()
 	r := &remainder{l: l, run: g.cfg.Run, buf: make([]foundEvent, 0, remainBuffer)}
 	if err := k.remains(ctx, g.env, remainChunk(g.cfg.PayloadMax), r.add); err != nil {
-		clear(l.remain)
+		l.clearRemain()
 		if ctx.Err() == context.DeadlineExceeded {
 			err = fmt.Errorf("not done within %s: %w", settleTimeout, err)
 		}
@@ -85,10 +85,7 @@ type foundEvent struct {
 // this run is ignored.
 func (r *remainder) add(raw string) {
 	e, err := DecodeString(raw, r.run)
-	if err != nil || int(e.Producer) >= len(r.l.sends) {
-		return
-	}
-	if s := r.l.sends[e.Producer]; e.Seq < s.first || e.Seq >= s.next {
+	if err != nil || !r.l.measured(e.Producer, e.Seq) {
 		return
 	}
 	r.buf = append(r.buf, foundEvent{e.Producer, e.Seq})
@@ -118,7 +115,7 @@ func (r *remainder) flush() {
 				runs = append(runs, seqRun{x, x + 1})
 			}
 		}
-		r.l.remain[p].runs = unionRuns(r.l.remain[p].runs, runs)
+		r.l.addRemain(p, runs)
 	}
 	r.buf = r.buf[:0]
 }
@@ -130,11 +127,7 @@ type Watermark []uint64
 
 // Replied returns the producers' watermarks now; safe while the load runs.
 func (g *Generator) Replied() Watermark {
-	w := make(Watermark, len(g.ledger.sends))
-	for i, s := range g.ledger.sends {
-		w[i] = s.replied.Load()
-	}
-	return w
+	return g.ledger.replied()
 }
 
 // LostByFault attributes the lost events to faults, given the watermarks

@@ -71,7 +71,7 @@ func TestRemovedEventsAreLost(t *testing.T) {
 			out, _ := runGen(t, rdb, cfg, func(g *loadgen.Generator) {
 				time.Sleep(300 * time.Millisecond)
 				for i := range cfg.Consumers { // down for 700ms: events pile up
-					if err := g.KillConsumer(i, 700*time.Millisecond); err != nil {
+					if err := loadgen.KillConsumer(g, i, 700*time.Millisecond); err != nil {
 						t.Error(err)
 					}
 				}
@@ -187,7 +187,7 @@ func checkStranded(t *testing.T, rdb redis.UniversalClient, tc strandedCase, key
 		}
 		time.Sleep(500 * time.Millisecond)
 		for i := range cfg.Consumers {
-			if err := g.KillConsumer(i, -1); err != nil {
+			if err := loadgen.KillConsumer(g, i, -1); err != nil {
 				t.Error(err)
 			}
 		}
@@ -324,7 +324,7 @@ func TestExpiredRecordsAreLost(t *testing.T) {
 	out, _, g := runGenSettled(t, rdb, cfg, func(g *loadgen.Generator) {
 		time.Sleep(400 * time.Millisecond)
 		for i := range cfg.Consumers {
-			if err := g.KillConsumer(i, -1); err != nil {
+			if err := loadgen.KillConsumer(g, i, -1); err != nil {
 				t.Error(err)
 			}
 		}

@@ -171,9 +171,3 @@ func (r *splitReader) Close() error {
 	}
 	return nil
 }
-
-func (*list) splitReads() bool   { return true }
-func (*stream) splitReads() bool { return true }
-func (*hash) splitReads() bool   { return true }
-func (s *str) splitReads() bool  { return !s.register } // register readers use one key per GET
-func (z *zset) splitReads() bool { return !z.delayed }  // delayed claims go one key per script

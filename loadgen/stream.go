@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // stream is a consumer-group pipeline on Redis streams: producers XADD,
@@ -280,3 +282,35 @@ func (r *streamReader) Close() error {
 	r.link.close()
 	return err
 }
+
+// queued is what the group has not yet read: a stream keeps its
+// entries, so its lag (XINFO GROUPS, Redis ≥ 7.0) is the queue.
+func (s *stream) queued(ctx context.Context, c redis.UniversalClient, keys []string) (int64, bool, error) {
+	if v, err := serverVersion(ctx, c); err != nil || !versionAtLeast(v, 7, 0) {
+		return 0, false, nil // before 7.0 XINFO GROUPS has no lag
+	}
+	var n int64
+	for _, k := range keys {
+		groups, err := c.XInfoGroups(ctx, k).Result()
+		if err != nil {
+			return 0, false, err
+		}
+		found := false
+		for _, g := range groups {
+			if g.Name == s.group {
+				if g.Lag < 0 {
+					return 0, false, nil // Redis could not tell (entries deleted or trimmed)
+				}
+				n, found = n+g.Lag, true
+			}
+		}
+		if !found {
+			return 0, false, nil
+		}
+	}
+	return n, true, nil
+}
+
+// splitReads: on a cluster a consumer reads each of its keys with a
+// reader of its own (see keySplitter).
+func (*stream) splitReads() bool { return true }

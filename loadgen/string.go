@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // str is the string pattern, in one of two modes.
@@ -204,3 +206,15 @@ func (r *registerReader) Read(ctx context.Context, got Got) error {
 
 // Close closes the reader's connection.
 func (r *registerReader) Close() error { r.link.close(); return nil }
+
+// queued counts the notification list's elements; a register keeps
+// no queue.
+func (s *str) queued(ctx context.Context, c redis.UniversalClient, keys []string) (int64, bool, error) {
+	if s.register {
+		return 0, false, nil
+	}
+	return sumLens(ctx, c, keys, llen)
+}
+
+// splitReads: see keySplitter; register readers use one key per GET.
+func (s *str) splitReads() bool { return !s.register }

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/record"
 )
 
 // TestSenderChoice: producers write on their own connections to a plain
@@ -146,7 +146,7 @@ func TestClientSenderPath(t *testing.T) {
 			t.Fatal(err)
 		}
 		epoch := time.Now()
-		out, err := g.Run(context.Background(), report.NewCollector(epoch), epoch)
+		out, err := g.Run(context.Background(), record.NewCollector(epoch), epoch)
 		if err != nil {
 			t.Fatal(err)
 		}

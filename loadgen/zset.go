@@ -226,3 +226,11 @@ func (r *zsetReader) Close() error {
 	}
 	return nil
 }
+
+// queued counts the sorted sets' members, an event each.
+func (*zset) queued(ctx context.Context, c redis.UniversalClient, keys []string) (int64, bool, error) {
+	return sumLens(ctx, c, keys, func(p redis.Pipeliner, k string) *redis.IntCmd { return p.ZCard(context.Background(), k) })
+}
+
+// splitReads: see keySplitter; delayed claims go one key per script.
+func (z *zset) splitReads() bool { return !z.delayed }

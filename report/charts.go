@@ -8,6 +8,7 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/squall-bench/squall/internal/units"
+	"github.com/squall-bench/squall/record"
 	"github.com/squall-bench/squall/result"
 )
 
@@ -617,7 +618,7 @@ func histogramPoints(h *hdrhistogram.Histogram, nines int) []xy {
 	for x := 0.0; x < last; x += step {
 		xs, qs = append(xs, x), append(qs, quantileOfNines(x))
 	}
-	vals := valuesAtQuantiles(h, qs)
+	vals := record.ValuesAtQuantiles(h, qs)
 	pts := make([]xy, 0, len(xs)+2)
 	for i, x := range xs {
 		v := float64(vals[i])

@@ -9,6 +9,7 @@ import (
 	"github.com/squall-bench/squall/internal/units"
 	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/result/resulttest"
+	"github.com/squall-bench/squall/rundir"
 )
 
 // failoverEvents are the fault events of failoverResult and
@@ -145,13 +146,13 @@ func TestOneTimePerEvent(t *testing.T) {
 // at the time its fault result holds, whatever row it landed in.
 func TestMarkerTimeRoundTrip(t *testing.T) {
 	var b bytes.Buffer
-	tw := NewTimelineWriter(&b)
+	tw := rundir.NewTimelineWriter(&b)
 	for _, s := range failoverCellData().Timeline {
 		if err := tw.Write(s); err != nil {
 			t.Fatal(err)
 		}
 	}
-	tl, err := ReadTimeline(&b)
+	tl, err := rundir.ReadTimeline(&b)
 	if err != nil {
 		t.Fatal(err)
 	}

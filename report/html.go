@@ -11,22 +11,14 @@ import (
 	"strconv"
 	"strings"
 
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/squall-bench/squall/internal/units"
 	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/rundir"
 )
 
-// CellData is what a run directory holds for one cell beside result.json:
-// the per-second timeline and the full latency histograms.
-type CellData struct {
-	Timeline []Second // nil: no timeline.csv
-	// Hist are the measured phase's histograms by kind, merged from the
-	// .hlog interval logs; nil where no log was found.
-	Hist [NumKinds]*hdrhistogram.Histogram
-	// Problems name files that were there but could not be read in full;
-	// the report shows them so a chart with a gap is not taken at face value.
-	Problems []string
-}
+// CellData is what a run directory holds for one cell beside result.json
+// (see rundir.ReadCell).
+type CellData = rundir.CellData
 
 // RunData is the run directory's content the HTML report draws from.
 type RunData struct {

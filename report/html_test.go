@@ -11,12 +11,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/squall-bench/squall/internal/units"
+	"github.com/squall-bench/squall/record"
 	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/result/resulttest"
+	"github.com/squall-bench/squall/rundir"
 )
 
 // node is a parsed element of the report: the page is written as
@@ -450,14 +451,14 @@ func TestHTMLCapacity(t *testing.T) {
 // must still give a well-formed page with finite coordinates (parseReport
 // checks every attribute).
 func TestHTMLEdgeCases(t *testing.T) {
-	huge := int64(histHighest)
+	huge := int64(3600e6) // the histograms' highest value
 	cases := map[string]func() (*result.Result, *RunData){
 		"no cells": func() (*result.Result, *RunData) { return &result.Result{Schema: result.Schema, Scenario: "x"}, nil },
 		"empty cell": func() (*result.Result, *RunData) {
 			return &result.Result{Schema: result.Schema, Cells: []result.Cell{{}}}, &RunData{Cells: []CellData{{Timeline: []Second{}}}}
 		},
 		"single point": func() (*result.Result, *RunData) {
-			return resulttest.PassResult(), &RunData{Cells: []CellData{{Timeline: []Second{{T: 1, Sent: 5, Acked: 5, Received: 5, Publish: Brief{10, 20, 30}, EndToEnd: Brief{10, 20, 30}}}}}}
+			return resulttest.PassResult(), &RunData{Cells: []CellData{{Timeline: []Second{{T: 1, Sent: 5, Acked: 5, Received: 5, Publish: Brief{P50: 10, P99: 20, Max: 30}, EndToEnd: Brief{P50: 10, P99: 20, Max: 30}}}}}}
 		},
 		"zeros": func() (*result.Result, *RunData) {
 			r := resulttest.PassResult()
@@ -476,10 +477,10 @@ func TestHTMLEdgeCases(t *testing.T) {
 			r.Cells[2].Latency.Publish.P99 = math.MaxInt64
 			r.Cells[0].DurationS = math.Inf(1)
 			r.Cells[1].Faults = []result.FaultResult{{Action: "kill", Target: "primary", AtS: 1e9, HealedAtS: math.NaN()}}
-			h := NewHistogram()
+			h := record.NewHistogram()
 			_ = h.RecordValue(1)
 			_ = h.RecordValue(huge)
-			tl := []Second{{T: 0}, {T: 0}, {T: 1e-9, Sent: math.MaxInt64}, {T: 2, Sent: 1, Publish: Brief{1, huge, math.MaxInt64}}}
+			tl := []Second{{T: 0}, {T: 0}, {T: 1e-9, Sent: math.MaxInt64}, {T: 2, Sent: 1, Publish: Brief{P50: 1, P99: huge, Max: math.MaxInt64}}}
 			return r, &RunData{Cells: []CellData{{Timeline: tl, Hist: [NumKinds]*hdrhistogram.Histogram{h, h, h}}, {Timeline: tl}, {}}}
 		},
 		"producer-only": func() (*result.Result, *RunData) {
@@ -546,140 +547,21 @@ func TestRenderHTML(t *testing.T) {
 	}
 }
 
-func TestTimelineRoundTrip(t *testing.T) {
-	var b bytes.Buffer
-	tw := NewTimelineWriter(&b)
-	want := timelineFixture()
-	for _, s := range want {
-		if err := tw.Write(s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got, err := ReadTimeline(bytes.NewReader(b.Bytes()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != len(want) {
-		t.Fatalf("%d rows, want %d", len(got), len(want))
-	}
-	for i := range want {
-		w := want[i]
-		w.T = math.Round(w.T*1000) / 1000 // the file keeps milliseconds
-		w.Dt = math.Round(w.Dt*1000) / 1000
-		if fmt.Sprint(got[i]) != fmt.Sprint(w) {
-			t.Errorf("row %d:\n got %+v\nwant %+v", i, got[i], w)
-		}
-	}
-
-	// A run killed mid-write leaves a cut-off row: the rows before it stay.
-	cut := b.String() + "5.000,20000,1"
-	got, err = ReadTimeline(strings.NewReader(cut))
-	if err == nil || !strings.Contains(err.Error(), "line 7") || len(got) != 5 {
-		t.Errorf("cut-off row: %d rows, err %v; want the 5 rows before it and an error naming line 7", len(got), err)
-	}
-	// A file from before markers carried their time: each is placed at the
-	// start of its row's interval.
-	got, err = ReadTimeline(strings.NewReader("t_s,sent,faults\n3.000,5,kill primary (redis-1);failover: redis-2 promoted\n"))
-	if err != nil || len(got) != 1 || fmt.Sprint(got[0].Faults) != "[{2 kill primary (redis-1)} {2 failover: redis-2 promoted}]" {
-		t.Errorf("markers without a time: %+v, %v", got, err)
-	}
-	if _, err := ReadTimeline(strings.NewReader("a,b\n1,2\n")); err == nil {
-		t.Errorf("a CSV that is not a timeline was read")
-	}
-	if got, err := ReadTimeline(strings.NewReader("")); err != nil || len(got) != 0 {
-		t.Errorf("empty file: %v, %v", got, err)
-	}
-	// Columns are found by name: a reordered file with an extra column reads.
-	got, err = ReadTimeline(strings.NewReader("extra,acked,t_s,sent\nx,7,1.5,9\n"))
-	if err != nil || len(got) != 1 || got[0].T != 1.5 || got[0].Acked != 7 || got[0].Sent != 9 {
-		t.Errorf("reordered columns: %+v, %v", got, err)
-	}
-}
-
-func TestHlogRoundTrip(t *testing.T) {
-	begin := time.Unix(1_700_000_000, 0)
-	col := NewCollector(begin)
-	rec := col.NewRecorder(Publish, EndToEnd)
-	var bufs [NumKinds]bytes.Buffer
-	var ws [NumKinds]io.Writer
-	for k := range bufs {
-		ws[k] = &bufs[k]
-	}
-	if err := col.LogTo(ws, "test"); err != nil {
-		t.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	for sec := 1; sec <= 5; sec++ {
-		for range 1000 * sec {
-			rec.Record(Publish, int64(50+rng.ExpFloat64()*400))
-			rec.Record(EndToEnd, int64(100+rng.ExpFloat64()*900))
-		}
-		rec.Record(EndToEnd, int64(sec)*1_000_000) // a one-per-second outlier
-		if _, err := col.Tick(begin.Add(time.Duration(sec) * time.Second)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	totals := col.Totals()
-	for k := range NumKinds {
-		got, err := ReadHlog(bytes.NewReader(bufs[k].Bytes()))
-		if err != nil {
-			t.Fatalf("%s: %v", KindNames[k], err)
-		}
-		if Summarize(got) != Summarize(totals[k]) {
-			t.Errorf("%s: read back %+v, recorded %+v", KindNames[k], Summarize(got), Summarize(totals[k]))
-		}
-	}
-	if Summarize(totals[EndToEnd]).Max < 5_000_000 || Summarize(totals[Publish]).Count != 15000 {
-		t.Fatalf("fixture did not record what it meant to: %+v", Summarize(totals[Publish]))
-	}
-
-	// A cut-off last interval is skipped, the others kept.
-	log := bufs[Publish].String()
-	cut := log[:len(log)-40]
-	got, err := ReadHlog(strings.NewReader(cut))
-	if err == nil {
-		t.Errorf("cut-off log read without an error")
-	}
-	if got.TotalCount() != 10000 {
-		t.Errorf("cut-off log: %d values, want the first four intervals' 10000", got.TotalCount())
-	}
-	if got, err := ReadHlog(strings.NewReader("")); err != nil || got.TotalCount() != 0 {
-		t.Errorf("empty log: %v", err)
-	}
-}
-
-func TestCellFilePrefix(t *testing.T) {
-	for _, tc := range []struct {
-		i, n int
-		name string
-		want string
-	}{
-		{0, 1, "quickstart", ""},
-		{0, 3, "persistence=none", "01-persistence=none."},
-		{11, 12, "target.persistence=aof-always, workload.pattern=list", "12-target.persistence=aof-always_workload.pattern=list."},
-		{1, 2, "///", "02-run."},
-	} {
-		if got := CellFilePrefix(tc.i, tc.n, tc.name); got != tc.want {
-			t.Errorf("CellFilePrefix(%d, %d, %q) = %q, want %q", tc.i, tc.n, tc.name, got, tc.want)
-		}
-	}
-}
-
 // TestWriteHTMLReport builds a run directory as the runner lays it out (a
 // matrix whose second cell has no files) and renders it.
 func TestWriteHTMLReport(t *testing.T) {
 	dir := t.TempDir()
 	r := resulttest.MatrixResult()
 	cd := failoverCellData()
-	writeCellFiles(t, dir, CellFilePrefix(0, 3, r.Cells[0].Name), cd)
-	writeCellFiles(t, dir, CellFilePrefix(2, 3, r.Cells[2].Name), cd)
-	if err := os.WriteFile(filepath.Join(dir, CellFilePrefix(2, 3, r.Cells[2].Name)+"publish.hlog"), []byte("#[junk]\n0.000,1.000,1.0,HISTFAAAAnotbase64\n"), 0o644); err != nil {
+	writeCellFiles(t, dir, rundir.CellFilePrefix(0, 3, r.Cells[0].Name), cd)
+	writeCellFiles(t, dir, rundir.CellFilePrefix(2, 3, r.Cells[2].Name), cd)
+	if err := os.WriteFile(filepath.Join(dir, rundir.CellFilePrefix(2, 3, r.Cells[2].Name)+"publish.hlog"), []byte("#[junk]\n0.000,1.000,1.0,HISTFAAAAnotbase64\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := WriteHTMLReport(dir, r); err != nil {
 		t.Fatal(err)
 	}
-	page, err := os.ReadFile(filepath.Join(dir, HTMLFile))
+	page, err := os.ReadFile(filepath.Join(dir, rundir.HTMLFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -717,13 +599,13 @@ func TestWriteHTMLReport(t *testing.T) {
 func writeCellFiles(t *testing.T, dir, prefix string, cd CellData) {
 	t.Helper()
 	var b bytes.Buffer
-	tw := NewTimelineWriter(&b)
+	tw := rundir.NewTimelineWriter(&b)
 	for _, s := range cd.Timeline {
 		if err := tw.Write(s); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, prefix+TimelineFile), b.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, prefix+rundir.TimelineFile), b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for k, h := range cd.Hist {
@@ -732,7 +614,7 @@ func writeCellFiles(t *testing.T, dir, prefix string, cd CellData) {
 			t.Fatal(err)
 		}
 		log := fmt.Sprintf("#[test]\n\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"\n0.000,60.000,%.3f,%s\n", float64(h.Max())/1000, enc)
-		if err := os.WriteFile(filepath.Join(dir, prefix+KindNames[k]+".hlog"), []byte(log), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, prefix+rundir.HlogFile(record.Kind(k))), []byte(log), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -749,7 +631,7 @@ func failoverCellData() CellData {
 	rng := rand.New(rand.NewPCG(42, 6))
 	var cd CellData
 	for k := range cd.Hist {
-		cd.Hist[k] = NewHistogram()
+		cd.Hist[k] = record.NewHistogram()
 	}
 	jit := func(v float64) int64 { return int64(v * (0.85 + 0.3*rng.Float64())) }
 	for sec := 1; sec <= 68; sec++ {

@@ -13,6 +13,7 @@ type (
 	Result  = result.Result
 	Cell    = result.Cell
 	Summary = result.Summary
+	Events  = result.Events
 )
 
 func fmtUS(us float64) string { return units.FormatMicros(us) }

@@ -10,7 +10,7 @@ package result
 const Schema = "squall.result/v1"
 
 // Result is the content of RUN_DIR/result.json (schema squall.result/v1:
-// its field names are a promise to users' scripts; README.md documents them).
+// its field names are a promise to users' scripts; docs/reports.md documents them).
 type Result struct {
 	Schema    string `json:"schema"`
 	Version   string `json:"version"`

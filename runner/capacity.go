@@ -10,6 +10,7 @@ import (
 	"github.com/squall-bench/squall/compose"
 	"github.com/squall-bench/squall/report"
 	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/rundir"
 	"github.com/squall-bench/squall/scenarios"
 )
 
@@ -64,7 +65,7 @@ func runCapacity(ctx context.Context, sc *scenarios.Scenario, base scenarios.Cel
 		if !o.Quiet {
 			fmt.Fprintf(o.Stderr, "capacity search %d/%d: %s events/s\n", i+1, planned, searchRateText(rate))
 		}
-		rc, err := runCell(ctx, cell, o, dir, report.CellFilePrefix(i, max(planned, 2), cell.Name))
+		rc, err := runCell(ctx, cell, o, dir, rundir.CellFilePrefix(i, max(planned, 2), cell.Name))
 		res.Cells = append(res.Cells, rc)
 		pass := false
 		if err == nil {
@@ -77,7 +78,7 @@ func runCapacity(ctx context.Context, sc *scenarios.Scenario, base scenarios.Cel
 					i+1, planned, searchRateText(rate), searchObserved(&rc, obj.Name), result.PassWord(pass), pt.AckedPerS)
 			}
 		}
-		if werr := report.WriteJSON(filepath.Join(dir, "result.json"), res); werr != nil && err == nil {
+		if werr := report.WriteJSON(filepath.Join(dir, rundir.ResultFile), res); werr != nil && err == nil {
 			err = fmt.Errorf("%w: writing result: %v", compose.ErrInfra, werr)
 		}
 		return pass, err

@@ -11,6 +11,7 @@ import (
 	"github.com/squall-bench/squall/chaos"
 	"github.com/squall-bench/squall/compose"
 	"github.com/squall-bench/squall/loadgen"
+	"github.com/squall-bench/squall/record"
 	"github.com/squall-bench/squall/report"
 	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/scenarios"
@@ -61,7 +62,7 @@ func chaosSteps(s *scenarios.Scenario) []chaos.Step {
 // startFaults starts the schedule and the samplers; stop them with the
 // returned function, which also heals whatever is still broken.
 func startFaults(ctx context.Context, s *scenarios.Scenario, tg *compose.Target, rdb redis.UniversalClient,
-	gen *loadgen.Generator, col *report.Collector, epoch time.Time) (*faultMonitor, func() []error) {
+	gen *loadgen.Generator, col *record.Collector, epoch time.Time) (*faultMonitor, func() []error) {
 	begin := epoch.Add(s.Warmup.D())
 	m := &faultMonitor{gen: gen, epoch: epoch, warmup: s.Warmup.D(), measured: s.Duration.D(), prod: result.NewOutages(), cons: result.NewOutages(),
 		done: make(chan struct{})}

@@ -11,6 +11,7 @@ import (
 	"github.com/squall-bench/squall/internal/testenv"
 	"github.com/squall-bench/squall/report"
 	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/rundir"
 	"github.com/squall-bench/squall/scenarios"
 )
 
@@ -115,12 +116,12 @@ func checkCounts(t *testing.T, c result.Cell) {
 
 func readTimeline(t *testing.T, dir string) []report.Second {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, report.TimelineFile))
+	f, err := os.Open(filepath.Join(dir, rundir.TimelineFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	rows, err := report.ReadTimeline(f)
+	rows, err := rundir.ReadTimeline(f)
 	if err != nil {
 		t.Fatal(err)
 	}

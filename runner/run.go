@@ -12,7 +12,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -21,8 +20,10 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/squall-bench/squall/compose"
 	"github.com/squall-bench/squall/loadgen"
+	"github.com/squall-bench/squall/record"
 	"github.com/squall-bench/squall/report"
 	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/rundir"
 	"github.com/squall-bench/squall/scenarios"
 )
 
@@ -69,13 +70,13 @@ func Run(ctx context.Context, sc *scenarios.Scenario, cells []scenarios.Cell, o 
 	}
 	var runErr error
 	for i, cell := range cells {
-		prefix := report.CellFilePrefix(i, len(cells), cell.Name)
+		prefix := rundir.CellFilePrefix(i, len(cells), cell.Name)
 		if len(cells) > 1 {
 			fmt.Fprintf(o.Stderr, "cell %d/%d: %s\n", i+1, len(cells), cell.Name)
 		}
 		rc, err := runCell(ctx, cell, o, dir, prefix)
 		res.Cells = append(res.Cells, rc)
-		if werr := report.WriteJSON(filepath.Join(dir, "result.json"), res); werr != nil && err == nil {
+		if werr := report.WriteJSON(filepath.Join(dir, rundir.ResultFile), res); werr != nil && err == nil {
 			err = fmt.Errorf("%w: writing result: %v", compose.ErrInfra, werr)
 		}
 		if err != nil {
@@ -93,13 +94,13 @@ func openRun(sc *scenarios.Scenario, o Options) (*result.Result, string, error) 
 	started := time.Now()
 	dir := o.Out
 	if dir == "" {
-		dir = filepath.Join("runs", started.Format("20060102-150405")+"-"+slug(sc.Name))
+		dir = rundir.Default(started, sc.Name)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, "", fmt.Errorf("%w: run directory: %v", compose.ErrInfra, err)
 	}
 	if b, err := sc.MarshalResolved(); err == nil {
-		_ = os.WriteFile(filepath.Join(dir, "scenario.yaml"), b, 0o644)
+		_ = os.WriteFile(filepath.Join(dir, rundir.ScenarioFile), b, 0o644)
 	}
 	return &result.Result{
 		Schema:    result.Schema,
@@ -119,15 +120,15 @@ func closeRun(dir string, res *result.Result, runErr error, o Options) error {
 		res.Error = runErr.Error()
 		res.Interrupted = errors.Is(runErr, ErrInterrupted)
 	}
-	if err := report.WriteJSON(filepath.Join(dir, "result.json"), res); err != nil && runErr == nil {
+	if err := report.WriteJSON(filepath.Join(dir, rundir.ResultFile), res); err != nil && runErr == nil {
 		runErr = fmt.Errorf("%w: writing result: %v", compose.ErrInfra, err)
 	}
-	if f, err := os.Create(filepath.Join(dir, "summary.md")); err == nil {
+	if f, err := os.Create(filepath.Join(dir, rundir.SummaryFile)); err == nil {
 		_ = report.Markdown(f, res)
 		f.Close()
 	}
 	if err := report.WriteHTMLReport(dir, res); err != nil {
-		fmt.Fprintf(o.Stderr, "writing report.html: %v\n", err)
+		fmt.Fprintf(o.Stderr, "writing %s: %v\n", rundir.HTMLFile, err)
 	}
 	return runErr
 }
@@ -223,22 +224,22 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 	}
 	before, _ := commandCalls(ctx, tg)
 
-	files, err := openCellFiles(dir, prefix)
+	files, err := rundir.CreateCell(dir, prefix)
 	if err != nil {
-		return rc, err
+		return rc, fmt.Errorf("%w: %v", compose.ErrInfra, err)
 	}
-	defer files.close()
+	defer files.Close()
 
 	epoch := time.Now()
 	begin := epoch.Add(s.Warmup.D())
-	col := report.NewCollector(begin)
-	if err := col.LogTo(files.hlogs(), s.Name+"/"+cell.Name); err != nil {
+	col := record.NewCollector(begin)
+	if err := col.LogTo(files.Hlogs, s.Name+"/"+cell.Name); err != nil {
 		return rc, fmt.Errorf("%w: %v", compose.ErrInfra, err)
 	}
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	go watch(runCtx, cancel, tg, gen, s, epoch)
-	clock := startClock(col, files.timeline, begin, s.Duration.D(), o)
+	clock := startClock(col, files.Timeline, begin, s.Duration.D(), o)
 	busy := sampleUsage(runCtx, tg, gen, begin, begin.Add(s.Duration.D()))
 	var faults *faultMonitor
 	stopFaults := func() []error { return nil }
@@ -315,7 +316,7 @@ func planOf(s *scenarios.Scenario) result.Plan {
 		Pipeline: w.Pipeline, Faults: len(s.Chaos) > 0, Drain: s.Drain.D()}
 }
 
-func fillCell(rc *result.Cell, s *scenarios.Scenario, col *report.Collector, out *loadgen.Outcome, window []report.Second, u result.Usage, clockErr error) {
+func fillCell(rc *result.Cell, s *scenarios.Scenario, col *record.Collector, out *loadgen.Outcome, window []report.Second, u result.Usage, clockErr error) {
 	secs, sent, acked, received := carried(window)
 	rc.DurationS = result.Round3(secs)
 	ev := out.Events
@@ -329,10 +330,10 @@ func fillCell(rc *result.Cell, s *scenarios.Scenario, col *report.Collector, out
 	}
 	h := col.Totals()
 	rc.Latency = result.Latencies{
-		Publish:   report.Summarize(h[report.Publish]),
-		Service:   report.Summarize(h[report.Service]),
-		EndToEnd:  report.Summarize(h[report.EndToEnd]),
-		SendDelay: report.Summarize(h[report.SendDelay]),
+		Publish:   record.Summarize(h[report.Publish]),
+		Service:   record.Summarize(h[report.Service]),
+		EndToEnd:  record.Summarize(h[report.EndToEnd]),
+		SendDelay: record.Summarize(h[report.SendDelay]),
 	}
 	rc.Events = ev
 	for k, v := range out.Errors {
@@ -445,16 +446,6 @@ func shortNote(note string) string {
 		return note[:i] + " (the registry's answer is in result.json)"
 	}
 	return note
-}
-
-var slugRe = regexp.MustCompile(`[^A-Za-z0-9._=-]+`)
-
-func slug(s string) string {
-	s = strings.Trim(slugRe.ReplaceAllString(s, "_"), "_")
-	if s == "" {
-		return "run"
-	}
-	return s
 }
 
 func goRedisVersion() string { return redis.Version() }

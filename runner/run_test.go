@@ -11,7 +11,7 @@ import (
 
 	"github.com/squall-bench/squall/internal/testenv"
 	"github.com/squall-bench/squall/internal/units"
-	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/rundir"
 	"github.com/squall-bench/squall/scenarios"
 )
 
@@ -52,7 +52,7 @@ matrix:
 			t.Errorf("cell %s: generator cores %d (%q), want %d with a note", c.Name, c.Client.CPUs, c.Client.CPUsNote, wantCPUs)
 		}
 		for _, f := range []string{"timeline.csv", "publish.hlog", "end_to_end.hlog", "send_delay.hlog", "service.hlog"} {
-			name := report.CellFilePrefix(i, len(cells), c.Name) + f
+			name := rundir.CellFilePrefix(i, len(cells), c.Name) + f
 			if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 				t.Errorf("missing %s", name)
 			}

@@ -16,10 +16,10 @@ import (
 // regression, 2 when the inputs or flags are wrong.
 func cmdCompare(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flags("compare", stderr)
-	tols := fs.StringArray("tolerance", nil, "allowed worsening per metric, e.g. p99=10%,throughput=5%,lost=0 (repeatable; over the defaults "+compare.DefaultToleranceSpec+")")
-	format := fs.String("format", "text", strings.Join(compare.CompareFormats, "|"))
-	if err := fs.Parse(args); err != nil {
-		return exitWith(exitUsage, err)
+	tols := fs.StringArray("tolerance", nil, "allowed worsening per metric, like p99=10%,throughput=5%,lost=0, over the defaults "+compare.DefaultToleranceSpec)
+	format := fs.String("format", "text", "output format: "+strings.Join(compare.CompareFormats, ", "))
+	if err := parse(fs, args, stdout); err != nil {
+		return err
 	}
 	if fs.NArg() != 2 {
 		return usagef("compare takes BASELINE and NEW (run directories or result.json files), got %d argument(s)", fs.NArg())

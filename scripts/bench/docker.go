@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/squall-bench/squall/compose"
+	"github.com/squall-bench/squall/rundir"
 )
 
 // A docker target is meant to measure Redis, not Docker: on the same work,
@@ -166,7 +167,7 @@ func (b *bench) squallTarget(ctx context.Context, file string, m targetMode, set
 	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) {
 		return modeResult{}, fmt.Errorf("squall %s: %w\n%s", strings.Join(args, " "), err, stderr.Bytes())
 	}
-	data, err := os.ReadFile(filepath.Join(out, "result.json"))
+	data, err := os.ReadFile(filepath.Join(out, rundir.ResultFile))
 	if err != nil {
 		return modeResult{}, err
 	}

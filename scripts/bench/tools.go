@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/squall-bench/squall/rundir"
 )
 
 // bench holds what every measurement shares.
@@ -206,19 +208,19 @@ func (b *bench) squall(ctx context.Context, writeCmd string, during func(pid int
 		return nil, err
 	}
 	r.calls, r.serverCPU = after.calls-before.calls, perCall(before, after)
-	data, err := os.ReadFile(filepath.Join(out, "result.json"))
+	data, err := os.ReadFile(filepath.Join(out, rundir.ResultFile))
 	if err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal(data, r); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(out, "result.json"), err)
+		return nil, fmt.Errorf("%s: %w", filepath.Join(out, rundir.ResultFile), err)
 	}
 	if len(r.Cells) != 1 || r.Cells[0].Error != "" {
 		return nil, fmt.Errorf("squall run in %s failed: %s", out, data)
 	}
 	cl := r.Cells[0].Client
 	b.cores = fmt.Sprintf("%d (%s)", cl.CPUs, cl.CPUsNote)
-	if f, err := os.Open(filepath.Join(out, "timeline.csv")); err == nil {
+	if f, err := os.Open(filepath.Join(out, rundir.TimelineFile)); err == nil {
 		r.timeline, _ = csv.NewReader(f).ReadAll()
 		f.Close()
 	}

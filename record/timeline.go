@@ -1,4 +1,4 @@
-package report
+package record
 
 // Second is one row of the timeline: what happened during one second of the
 // run, counted by when it happened (not by the events' intended send times).

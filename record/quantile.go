@@ -1,4 +1,4 @@
-package report
+package record
 
 import (
 	"math"
@@ -18,12 +18,12 @@ import (
 // rule; q = 0 gives the lowest value equivalent to the minimum, and an empty
 // histogram gives 0.
 func ValueAtQuantile(h *hdrhistogram.Histogram, q float64) int64 {
-	return valuesAtQuantiles(h, []float64{q})[0]
+	return ValuesAtQuantiles(h, []float64{q})[0]
 }
 
-// valuesAtQuantiles is ValueAtQuantile for several quantiles in one pass
+// ValuesAtQuantiles is ValueAtQuantile for several quantiles in one pass
 // over the histogram's counts.
-func valuesAtQuantiles(h *hdrhistogram.Histogram, qs []float64) []int64 {
+func ValuesAtQuantiles(h *hdrhistogram.Histogram, qs []float64) []int64 {
 	if h == nil || h.TotalCount() == 0 {
 		return make([]int64, len(qs))
 	}

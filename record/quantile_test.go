@@ -1,4 +1,4 @@
-package report
+package record
 
 import (
 	"testing"
@@ -74,7 +74,7 @@ func TestValueAtQuantileRanks(t *testing.T) {
 		for k := 1; k <= n; k++ {
 			qs[k-1] = 100 * (float64(k) - 0.5) / float64(n)
 		}
-		vals := valuesAtQuantiles(h, qs)
+		vals := ValuesAtQuantiles(h, qs)
 		for k := 1; k <= n; k++ {
 			if vals[k-1] != int64(k) {
 				t.Fatalf("n=%d: p%v = %d, want %d", n, qs[k-1], vals[k-1], k)

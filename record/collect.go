@@ -1,4 +1,4 @@
-package report
+package record
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/squall-bench/squall/result"
 )
 
 // Collector turns its recorders into per-second timeline rows, HDR interval
@@ -177,18 +178,18 @@ func brief(h *hdrhistogram.Histogram) Brief {
 	if h.TotalCount() == 0 {
 		return Brief{}
 	}
-	q := valuesAtQuantiles(h, []float64{50, 99})
+	q := ValuesAtQuantiles(h, []float64{50, 99})
 	return Brief{P50: q[0], P99: q[1], Max: h.Max()}
 }
 
 // Summarize returns a histogram's headline figures, its percentiles by the
 // reference rank rule (see ValueAtQuantile).
-func Summarize(h *hdrhistogram.Histogram) Summary {
+func Summarize(h *hdrhistogram.Histogram) result.Summary {
 	if h == nil || h.TotalCount() == 0 {
-		return Summary{}
+		return result.Summary{}
 	}
-	q := valuesAtQuantiles(h, []float64{50, 90, 99, 99.9})
-	return Summary{
+	q := ValuesAtQuantiles(h, []float64{50, 90, 99, 99.9})
+	return result.Summary{
 		Count: h.TotalCount(),
 		Min:   h.Min(),
 		Mean:  float64(int64(h.Mean()*10)) / 10,
