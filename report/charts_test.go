@@ -211,7 +211,7 @@ func TestFaultLegendMatchesChart(t *testing.T) {
 	keys := func(r *result.Result, tl []Second) string {
 		var s []string
 		for _, k := range faultKeys(&r.Cells[0], tl) {
-			s = append(s, k[1])
+			s = append(s, k.Name)
 		}
 		return strings.Join(s, ", ")
 	}

@@ -1,8 +1,8 @@
 // Package result is squall's result model, the content of result.json,
 // and the judgement made from it: the objectives a cell is checked
 // against, the run's verdict, the findings every rendering states in the
-// same words, the capacity knee and the analysis of a fault's outage and
-// recovery. The metric registry (metrics.go) names every figure once,
+// same words, the notes a cell carries, the capacity knee and the
+// analysis of a fault's outage and recovery. The metric registry (metrics.go) names every figure once,
 // with its unit, which way is better and how to read it from a cell.
 package result
 
