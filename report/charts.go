@@ -62,9 +62,9 @@ func matrixFigures(r *result.Result) [2]figureView {
 		Title: "p99 latency by cell", Sub: "log scale; lower is better",
 		Legend: legend([2]string{"s-publish", "publish p99"}, [2]string{"s-e2e", "end-to-end p99"}),
 		SVG: svgHTML(barChart("bars p99-by-cell", "p99 latency by cell", names, []barSeries{
-			{"publish p99", "s-publish", pub, fmtUS},
-			{"end-to-end p99", "s-e2e", e2e, fmtUS},
-		}, halfW, fmtUS, true)),
+			{"publish p99", "s-publish", pub, units.FormatMicros},
+			{"end-to-end p99", "s-e2e", e2e, units.FormatMicros},
+		}, halfW, units.FormatMicros, true)),
 	}}
 }
 
@@ -129,7 +129,7 @@ func capacityFigures(cp *result.Capacity) [2]figureView {
 
 	lc := newChart("capacity-latency", "Latency vs offered rate", halfW, halfH)
 	lc.x = rateAxis(lc.px0(), lc.px1())
-	lc.y = niceLog(lat, lc.py0(), lc.py1(), fmtUS)
+	lc.y = niceLog(lat, lc.py0(), lc.py1(), units.FormatMicros)
 	if logRates {
 		lc.axes("offered events/s (log)", "latency")
 	} else {
@@ -235,7 +235,7 @@ func geometricRates(pts []result.CapacityPoint) bool {
 	return lg < lin
 }
 
-func timelineHasErrors(tl []Second) bool {
+func timelineHasErrors(tl []record.Second) bool {
 	for _, s := range tl {
 		if s.Errors > 0 {
 			return true
@@ -248,7 +248,7 @@ func timelineHasErrors(tl []Second) bool {
 // for a timeline without one the time since the previous row (the first
 // from 0). Rates are counts over these, so a short last row (the stop)
 // reads as a rate, not as a drop.
-func rowIntervals(tl []Second) []float64 {
+func rowIntervals(tl []record.Second) []float64 {
 	out := make([]float64, len(tl))
 	prev := 0.0
 	for i, s := range tl {
@@ -275,7 +275,7 @@ const (
 
 // timeSpan is how much time a cell's charts must show: the timeline, the
 // measured phase and every fault event.
-func timeSpan(c *result.Cell, tl []Second) float64 {
+func timeSpan(c *result.Cell, tl []record.Second) float64 {
 	hi := c.DurationS
 	if n := len(tl); n > 0 {
 		hi = math.Max(hi, tl[n-1].T)
@@ -325,7 +325,7 @@ func timeAxis(span float64, n int, a, b float64) linAxis {
 
 // faultKeys are the legend entries for what decorate draws on a cell's
 // time charts, each only when something of its kind is drawn.
-func faultKeys(c *result.Cell, tl []Second) []legendKey {
+func faultKeys(c *result.Cell, tl []record.Second) []legendKey {
 	var window, instant, failed, promoted, healed, unavail bool
 	for _, f := range c.Faults {
 		switch {
@@ -369,8 +369,8 @@ func faultKeys(c *result.Cell, tl []Second) []legendKey {
 }
 
 // timelineMarkers are every fault marker of the timeline, in time order.
-func timelineMarkers(tl []Second) []Marker {
-	var ms []Marker
+func timelineMarkers(tl []record.Second) []record.Marker {
+	var ms []record.Marker
 	for _, s := range tl {
 		ms = append(ms, s.Faults...)
 	}
@@ -382,7 +382,7 @@ func timelineMarkers(tl []Second) []Marker {
 // its own time as result.json and timeline.csv hold it: the drain after the
 // measured phase, each fault's window (or instant), the promotion of a
 // replica and the heal as lines of their own, and a pin per timeline marker.
-func decorate(ch *chart, c *result.Cell, tl []Second, short bool) {
+func decorate(ch *chart, c *result.Cell, tl []record.Second, short bool) {
 	if n := len(tl); n > 0 && c.DurationS > 0 && tl[n-1].T > c.DurationS+0.5 {
 		ch.band("drain", c.DurationS, tl[n-1].T, "drain", "drain: producers stopped, consumers finishing")
 	}
@@ -422,7 +422,7 @@ func decorate(ch *chart, c *result.Cell, tl []Second, short bool) {
 	}
 }
 
-func throughputChart(c *result.Cell, tl []Second, consumers bool, span float64) string {
+func throughputChart(c *result.Cell, tl []record.Second, consumers bool, span float64) string {
 	ch := newChart("throughput", "Throughput over time", wideW, chartH)
 	dts := rowIntervals(tl)
 	sent, acked, recv, errs := make([]xy, len(tl)), make([]xy, len(tl)), make([]xy, len(tl)), make([]xy, len(tl))
@@ -460,16 +460,16 @@ func throughputChart(c *result.Cell, tl []Second, consumers bool, span float64) 
 	type rateSeries struct {
 		class, name string
 		pts         []xy
-		count       func(Second) int64
+		count       func(record.Second) int64
 	}
 	var series []rateSeries
 	if consumers {
-		series = append(series, rateSeries{"s-received", "received", recv, func(s Second) int64 { return s.Received }})
+		series = append(series, rateSeries{"s-received", "received", recv, func(s record.Second) int64 { return s.Received }})
 	}
-	series = append(series, rateSeries{"s-acked", "acked", acked, func(s Second) int64 { return s.Acked }},
-		rateSeries{"s-sent", "sent", sent, func(s Second) int64 { return s.Sent }})
+	series = append(series, rateSeries{"s-acked", "acked", acked, func(s record.Second) int64 { return s.Acked }},
+		rateSeries{"s-sent", "sent", sent, func(s record.Second) int64 { return s.Sent }})
 	if timelineHasErrors(tl) {
-		series = append(series, rateSeries{"s-errors", "errors", errs, func(s Second) int64 { return s.Errors }})
+		series = append(series, rateSeries{"s-errors", "errors", errs, func(s record.Second) int64 { return s.Errors }})
 	}
 	for _, sr := range series {
 		ch.line(sr.class, sr.pts)
@@ -490,7 +490,7 @@ func throughputChart(c *result.Cell, tl []Second, consumers bool, span float64) 
 
 // latencyTimelineCharts draws publish and end-to-end latency per second on
 // one shared log scale, so the two read against each other.
-func latencyTimelineCharts(c *result.Cell, tl []Second, consumers bool, span float64) [2]string {
+func latencyTimelineCharts(c *result.Cell, tl []record.Second, consumers bool, span float64) [2]string {
 	var all []float64
 	for _, s := range tl {
 		all = append(all, float64(s.Publish.P50), float64(s.Publish.P99), float64(s.Publish.Max))
@@ -501,14 +501,14 @@ func latencyTimelineCharts(c *result.Cell, tl []Second, consumers bool, span flo
 	var out [2]string
 	for k, kind := range []struct {
 		class, title string
-		get          func(Second) Brief
+		get          func(record.Second) record.Brief
 	}{
-		{"latency publish", "Publish latency over time", func(s Second) Brief { return s.Publish }},
-		{"latency end-to-end", "End-to-end latency over time", func(s Second) Brief { return s.EndToEnd }},
+		{"latency publish", "Publish latency over time", func(s record.Second) record.Brief { return s.Publish }},
+		{"latency end-to-end", "End-to-end latency over time", func(s record.Second) record.Brief { return s.EndToEnd }},
 	} {
 		ch := newChart(kind.class, kind.title, halfW, halfH)
 		ch.x = timeAxis(span, 5, ch.px0(), ch.px1())
-		ch.y = niceLog(all, ch.py0(), ch.py1(), fmtUS)
+		ch.y = niceLog(all, ch.py0(), ch.py1(), units.FormatMicros)
 		ch.axes("time", "latency")
 		ch.labelRowsAllowed = 1
 		decorate(ch, c, tl, true)
@@ -542,14 +542,14 @@ func latencyTimelineCharts(c *result.Cell, tl []Second, consumers bool, span flo
 // else from the summary percentiles in result.json (coarse).
 func distributionChart(c *result.Cell, cd CellData, consumers bool) (svg string, coarse bool) {
 	kinds := []struct {
-		k     Kind
+		k     record.Kind
 		class string
 		s     result.Summary
 	}{
-		{Publish, "s-publish", c.Latency.Publish},
-		{Service, "s-service", c.Latency.Service},
-		{EndToEnd, "s-e2e", c.Latency.EndToEnd},
-		{SendDelay, "s-delay", c.Latency.SendDelay},
+		{record.Publish, "s-publish", c.Latency.Publish},
+		{record.Service, "s-service", c.Latency.Service},
+		{record.EndToEnd, "s-e2e", c.Latency.EndToEnd},
+		{record.SendDelay, "s-delay", c.Latency.SendDelay},
 	}
 	if !consumers {
 		kinds = append(kinds[:2], kinds[3])
@@ -590,7 +590,7 @@ func distributionChart(c *result.Cell, cd CellData, consumers bool) (svg string,
 		}
 		ss = append(ss, series{kd.class, pts, coarse})
 	}
-	ch.y = niceLog(all, ch.py0(), ch.py1(), fmtUS)
+	ch.y = niceLog(all, ch.py0(), ch.py1(), units.FormatMicros)
 	ch.axes("percentile", "latency")
 	drawn := false
 	for _, s := range ss {

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/squall-bench/squall/internal/units"
+	"github.com/squall-bench/squall/record"
 	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/rundir"
 )
@@ -338,7 +339,7 @@ func sortedParams(params map[string]string) []keyValue {
 // markerList spells out the timeline's fault markers under the chart, each
 // at its own time, since a pin's tooltip needs a mouse; past maxRows it
 // counts the rest.
-func markerList(tl []Second) (items []marker, more int) {
+func markerList(tl []record.Second) (items []marker, more int) {
 	for _, m := range timelineMarkers(tl) {
 		items = append(items, marker{units.FormatAt(m.AtS), m.Label})
 	}

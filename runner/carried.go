@@ -9,7 +9,7 @@ import (
 
 	"github.com/squall-bench/squall/compose"
 	"github.com/squall-bench/squall/loadgen"
-	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/record"
 	"github.com/squall-bench/squall/result"
 )
 
@@ -22,7 +22,7 @@ import (
 
 // carried sums the measured window's rows: its length in seconds and what
 // completed in it.
-func carried(rows []report.Second) (secs float64, sent, acked, received int64) {
+func carried(rows []record.Second) (secs float64, sent, acked, received int64) {
 	for _, r := range rows {
 		secs += r.Dt
 		sent += r.Sent

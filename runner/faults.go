@@ -12,7 +12,6 @@ import (
 	"github.com/squall-bench/squall/compose"
 	"github.com/squall-bench/squall/loadgen"
 	"github.com/squall-bench/squall/record"
-	"github.com/squall-bench/squall/report"
 	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/scenarios"
 )
@@ -167,7 +166,7 @@ func (m *faultMonitor) errorsBetween(from, to time.Duration) map[string]int64 {
 // it once the accounting is settled (Generator.Settle): each lost event is
 // put down to the first fault that struck a node after it was
 // acknowledged, or to the last one.
-func (m *faultMonitor) results(finished time.Duration, rows []report.Second) []result.FaultResult {
+func (m *faultMonitor) results(finished time.Duration, rows []record.Second) []result.FaultResult {
 	fired := m.inj.Fired()
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -323,7 +323,7 @@ func planOf(s *scenarios.Scenario) result.Plan {
 		Pipeline: w.Pipeline, Faults: len(s.Chaos) > 0, Drain: s.Drain.D()}
 }
 
-func fillCell(rc *result.Cell, s *scenarios.Scenario, col *record.Collector, out *loadgen.Outcome, window []report.Second, u result.Usage, clockErr error) {
+func fillCell(rc *result.Cell, s *scenarios.Scenario, col *record.Collector, out *loadgen.Outcome, window []record.Second, u result.Usage, clockErr error) {
 	secs, sent, acked, received := carried(window)
 	rc.DurationS = result.Round3(secs)
 	ev := out.Events
@@ -337,10 +337,10 @@ func fillCell(rc *result.Cell, s *scenarios.Scenario, col *record.Collector, out
 	}
 	h := col.Totals()
 	rc.Latency = result.Latencies{
-		Publish:   record.Summarize(h[report.Publish]),
-		Service:   record.Summarize(h[report.Service]),
-		EndToEnd:  record.Summarize(h[report.EndToEnd]),
-		SendDelay: record.Summarize(h[report.SendDelay]),
+		Publish:   record.Summarize(h[record.Publish]),
+		Service:   record.Summarize(h[record.Service]),
+		EndToEnd:  record.Summarize(h[record.EndToEnd]),
+		SendDelay: record.Summarize(h[record.SendDelay]),
 	}
 	rc.Events = ev
 	for k, v := range out.Errors {

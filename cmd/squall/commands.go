@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/squall-bench/squall/report"
-	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/rundir"
 	"github.com/squall-bench/squall/runner"
 	"github.com/squall-bench/squall/scenarios"
 )
@@ -201,7 +201,7 @@ func cmdReport(_ context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stderr, "report of", latest)
 		dir = latest
 	}
-	res, err := result.ReadResult(dir)
+	res, err := rundir.ReadResult(dir)
 	if err != nil {
 		return exitWith(exitUsage, err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/squall-bench/squall/compare"
 	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/rundir"
 )
 
 // cmdCompare is the CI regression gate: exit 0 within tolerance, 1 on a
@@ -31,11 +32,11 @@ func cmdCompare(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return usagef("--tolerance: %v", err)
 	}
-	base, err := result.ReadResult(fs.Arg(0))
+	base, err := rundir.ReadResult(fs.Arg(0))
 	if err != nil {
 		return usagef("baseline: %v", err)
 	}
-	cur, err := result.ReadResult(fs.Arg(1))
+	cur, err := rundir.ReadResult(fs.Arg(1))
 	if err != nil {
 		return usagef("new: %v", err)
 	}

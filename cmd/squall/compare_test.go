@@ -10,6 +10,7 @@ import (
 
 	"github.com/squall-bench/squall/report"
 	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/rundir"
 )
 
 // compareResult is a finished single-cell stream run, built in Go so the
@@ -42,7 +43,7 @@ func writeRuns(t *testing.T, factor float64, edit func(*result.Result)) (string,
 	if err := os.Mkdir(baseDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := report.WriteJSON(filepath.Join(baseDir, result.ResultFile), compareResult()); err != nil {
+	if err := report.WriteJSON(filepath.Join(baseDir, rundir.ResultFile), compareResult()); err != nil {
 		t.Fatal(err)
 	}
 	cur := compareResult()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/squall-bench/squall/report"
 	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/rundir"
 )
 
 // TestHelpEveryCommand: every command and subcommand answers -h, --help and
@@ -242,7 +243,7 @@ func TestReportLatest(t *testing.T) {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		f := filepath.Join(d, result.ResultFile)
+		f := filepath.Join(d, rundir.ResultFile)
 		if err := report.WriteJSON(f, r); err != nil {
 			t.Fatal(err)
 		}
