@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -145,4 +146,48 @@ func hasAnchor(markdown, frag string) bool {
 		}
 	}
 	return false
+}
+
+// TestLayoutTable: docs/architecture.md's layout table names every package
+// of the repository, and nothing that is not one, so a newcomer's map of
+// the code cannot go stale.
+func TestLayoutTable(t *testing.T) {
+	doc := readFile(t, "../../docs/architecture.md")
+	start, end := strings.Index(doc, "## Layout"), strings.Index(doc, "### Where to find")
+	if start < 0 || end < start {
+		t.Fatal("docs/architecture.md has no '## Layout' section followed by '### Where to find'")
+	}
+	row := regexp.MustCompile("(?m)^\\| `([^`]+)` \\|")
+	listed := map[string]bool{}
+	for _, m := range row.FindAllStringSubmatch(doc[start:end], -1) {
+		listed[m[1]] = true
+	}
+	pkgs := map[string]bool{}
+	err := filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".") && path != "../..") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go") {
+			rel, _ := filepath.Rel("../..", filepath.Dir(path))
+			pkgs[filepath.ToSlash(rel)] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(pkgs, "result/resulttest") // test fixtures, no code of the product
+	for p := range pkgs {
+		if !listed[p] {
+			t.Errorf("package %s is not in docs/architecture.md's layout table", p)
+		}
+	}
+	for p := range listed {
+		if !pkgs[p] {
+			t.Errorf("docs/architecture.md's layout table lists %s, which holds no package", p)
+		}
+	}
 }
