@@ -26,7 +26,7 @@ func TestClockRedrawsOnTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := out.String()
-	if !strings.HasPrefix(got, "\r\x1b[K[1s/2s] sent 0/s") || !strings.HasSuffix(got, "\n") || strings.Count(got, "\r\x1b[K") != 2 {
+	if !strings.HasPrefix(got, "\r\x1b[K[1s/2s] sent 0 ack 0 recv 0/s") || !strings.HasSuffix(got, "\n") || strings.Count(got, "\r\x1b[K") != 2 {
 		t.Errorf("terminal output %q", got)
 	}
 }
