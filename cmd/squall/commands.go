@@ -23,6 +23,9 @@ func flags(name string, stderr io.Writer) *pflag.FlagSet {
 	return fs
 }
 
+// maxRepeat bounds --repeat: the test needs 4 to 10 samples, not hundreds.
+const maxRepeat = 100
+
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flags("run", stderr)
 	out := fs.String("out", "", "run directory (default runs/<time>-<scenario>/)")
@@ -32,11 +35,15 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	quiet := fs.Bool("quiet", false, "print only the final summary")
 	allowDestructive := fs.Bool("allow-destructive", false, "allow faults (chaos) on an external target")
 	keepKeys := fs.Bool("keep-keys", false, "leave squall's keys on an external target at the end, for inspection")
+	repeat := fs.Int("repeat", 1, "run every cell N times, each against a fresh target: N samples per metric for compare's significance test")
 	if err := fs.Parse(args); err != nil {
 		return exitWith(exitUsage, err)
 	}
 	if fs.NArg() != 1 {
 		return usagef("run takes one SCENARIO (a file or a shipped name; see squall list), got %d", fs.NArg())
+	}
+	if *repeat < 1 || *repeat > maxRepeat {
+		return usagef("--repeat: expected 1 to %d, got %d", maxRepeat, *repeat)
 	}
 	switch *provider {
 	case "", "auto", "docker", "process", "external":
@@ -51,6 +58,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	if *repeat > 1 && sc.Workload.Rate.Search != nil {
+		return usagef("%s: --repeat does not combine with a capacity search (workload.rate: {search: ...}); repeat the cells of a fixed rate instead", sc.Source)
+	}
 	if bad := runner.Destructive(cells, *provider); len(bad) > 0 && !*allowDestructive {
 		// Every resolved cell counts: chaos or the external provider may
 		// come from a matrix, --set or --provider, not the base scenario.
@@ -62,7 +72,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	res, dir, runErr := runner.Run(ctx, sc, cells, runner.Options{
 		Out: *out, Provider: *provider, Quiet: *quiet, Version: version(), Stdout: stdout, Stderr: stderr,
-		AllowDestructive: *allowDestructive, KeepKeys: *keepKeys,
+		AllowDestructive: *allowDestructive, KeepKeys: *keepKeys, Repeat: *repeat,
 	})
 	if res != nil {
 		fmt.Fprintln(stdout)
