@@ -65,6 +65,10 @@ func CompareText(w io.Writer, c *Comparison) error {
 		}
 		ew.Line(head)
 		ew.Line("")
+		if cc.sampled() {
+			sampledTable(ew, cc)
+			continue
+		}
 		// Numbers right aligned, the verdict left aligned after them.
 		rows := [][]string{{"metric", "baseline", "new", "change", "limit"}}
 		verdicts := []string{"verdict"}
@@ -92,4 +96,51 @@ func CompareText(w io.Writer, c *Comparison) error {
 		ew.Lines(layout.Wrap("  - ", strings.Fields(s), " ", "    ", layout.TextWidth))
 	}
 	return ew.Err()
+}
+
+// sampledTable is a cell judged over samples: medians ± their confidence
+// interval, the change ("~" when not significant) and the test's p-value.
+// The limits are in the regression lines; counts are totals over the
+// repetitions and have no p.
+func sampledTable(ew *layout.Writer, cc *CellComparison) {
+	rows := [][]string{{"metric", "baseline", "new", "change", "p"}}
+	verdicts := []string{"verdict"}
+	for _, m := range cc.Metrics {
+		v := string(m.Verdict)
+		if m.Regressed() {
+			v = "REGRESSED"
+		}
+		b, n, p := m.BaseText(), m.NewText(), "-"
+		if st := m.Stats; st != nil {
+			b += " " + ciText(st.Base)
+			n += " " + ciText(st.New)
+			p = fmt.Sprintf("%.3f", st.P)
+		}
+		rows = append(rows, []string{m.Name, b, n, m.ChangeText(), p})
+		verdicts = append(verdicts, v)
+	}
+	for j, l := range layout.Table("", rows) {
+		ew.Line(l + "  " + verdicts[j])
+	}
+	ew.Line("")
+	ew.Lines(layout.Wrap("", strings.Fields(sampledLegend(cc)), " ", "", layout.TextWidth))
+}
+
+// sampledLegend says how to read a sampled table.
+func sampledLegend(cc *CellComparison) string {
+	for _, m := range cc.Metrics {
+		if st := m.Stats; st != nil {
+			return fmt.Sprintf("Medians of %s repetitions with their %g%% confidence intervals; p: Mann–Whitney U test, significant below α = %g; ~: no significant change. Counts are totals over the repetitions.",
+				sizes(st), Confidence*100, st.Alpha)
+		}
+	}
+	return ""
+}
+
+// sizes is "6" or "6 and 5" repetitions.
+func sizes(st *SampleStats) string {
+	if st.N1 == st.N2 {
+		return fmt.Sprint(st.N1)
+	}
+	return fmt.Sprintf("%d and %d", st.N1, st.N2)
 }
