@@ -25,7 +25,7 @@ redis:
 # squall side by side with redis-benchmark on one local redis-server (~4 min),
 # then one squall scenario on local processes and on Docker containers, direct
 # and through published ports (--docker, ~5 min; skipped without an engine);
-# the tables are README's "Performance" section. scripts/bench also has
+# the tables are docs/performance.md. scripts/bench also has
 # --pacing (open-loop rate accuracy) and --soak 10m (memory over a long run).
 bench: redis build
 	$(GO) run ./scripts/bench --squall $(BIN)

@@ -17,7 +17,7 @@ import (
 )
 
 // A regression gate has to be boring: the semantics below are the contract
-// users tune their CI with, and the README documents them.
+// users tune their CI with, and docs/ci.md documents them.
 
 // DefaultToleranceSpec is what --tolerance starts from; a user's spec
 // overrides only the metrics it names. p999 and unacked are shown but not
@@ -293,8 +293,12 @@ type CellComparison struct {
 	Error, BaseError string
 	// Setup lists what differs between the two cells' target and workload
 	// ("redis 7.0.15 → 7.2.4"): a changed setup explains a changed figure.
-	Setup   []string
-	Metrics []MetricDelta
+	Setup []string
+	// Findings are what the new cell says of itself that a reader of the
+	// comparison should know: it failed its own objectives, or its
+	// generator fell behind, so its latency is partly squall's.
+	Findings []string
+	Metrics  []MetricDelta
 }
 
 // Regressed reports whether the cell fails the gate.
@@ -405,6 +409,7 @@ func compareCell(b, c *result.Cell, tol Tolerances) CellComparison {
 		cc.BaseName = b.Name
 	}
 	cc.Setup = setupChanges(b, c)
+	cc.Findings = findings(c)
 	for _, m := range result.Metrics {
 		bv, hasB := m.Value(b)
 		nv, hasN := m.Value(c)
@@ -421,6 +426,34 @@ func compareCell(b, c *result.Cell, tol Tolerances) CellComparison {
 		cc.Metrics = append(cc.Metrics, judge(m, bv, nv, hasB, hasN, tol.For(m.Name)))
 	}
 	return cc
+}
+
+// findings are the new cell's own verdicts the gate does not judge: the
+// objectives it failed, and a generator that fell behind its schedule
+// (events dropped, squall's cores the saturation limit, or send delay the
+// larger part of publish p99).
+func findings(c *result.Cell) []string {
+	var out []string
+	var failed []string
+	for _, o := range c.SLO {
+		if !o.Pass {
+			failed = append(failed, fmt.Sprintf("%s %s (limit %s)", o.Name, o.Observed, o.Limit))
+		}
+	}
+	if len(failed) > 0 {
+		out = append(out, "the new run failed its own objectives: "+strings.Join(failed, ", "))
+	}
+	lat := c.Latency
+	switch {
+	case c.Events.Dropped > 0:
+		out = append(out, fmt.Sprintf("the new run's generator fell behind: %s events due were never sent", units.FormatCount(c.Events.Dropped)))
+	case c.Saturation != nil && c.Saturation.Limit == "generator":
+		out = append(out, "the new run's generator fell behind: squall's own cores were the limit")
+	case lat.Service.Count > 0 && lat.SendDelay.P99 > lat.Service.P99 && lat.Publish.P99 > 0:
+		out = append(out, fmt.Sprintf("the new run's generator fell behind: send delay p99 %s of publish p99 %s, so its latency is partly squall's own queueing",
+			units.FormatMicros(float64(lat.SendDelay.P99)), units.FormatMicros(float64(lat.Publish.P99))))
+	}
+	return out
 }
 
 // setupChanges lists the target and workload settings that differ.
@@ -709,7 +742,7 @@ func (c *Comparison) Headline() string {
 func (c *Comparison) warnings() []string {
 	var out []string
 	if c.Baseline.Scenario != c.New.Scenario {
-		out = append(out, fmt.Sprintf("the runs are of different scenarios: %s and %s", c.Baseline.Scenario, c.New.Scenario))
+		out = append(out, fmt.Sprintf("the runs are of different scenarios, %s and %s: the figures compare different workloads (see the setup differences below)", c.Baseline.Scenario, c.New.Scenario))
 	}
 	if c.Baseline.Error != "" {
 		out = append(out, "the baseline did not complete, so its figures are partial: "+c.Baseline.Error)
@@ -726,6 +759,9 @@ func (c *Comparison) warnings() []string {
 		}
 		if len(cc.Setup) > 0 {
 			out = append(out, cellLabel(c, cc)+": the setup differs: "+strings.Join(cc.Setup, ", "))
+		}
+		for _, f := range cc.Findings {
+			out = append(out, cellLabel(c, cc)+": "+f)
 		}
 		if cc.BaseError != "" && cc.BaseError != c.Baseline.Error && cc.Status == CellCompared {
 			out = append(out, cellLabel(c, cc)+": the baseline cell stopped early, so its figures are partial")

@@ -24,7 +24,9 @@ func (t *Target) Client(o ClientOptions) redis.UniversalClient {
 		retries = -1 // go-redis reads 0 as "default (3)"
 	}
 	u := &redis.UniversalOptions{
+		Username:        t.Spec.Username,
 		Password:        t.Spec.Password,
+		DB:              t.Spec.DB,
 		TLSConfig:       t.Spec.TLS,
 		Dialer:          t.dialer(o.DialTimeout),
 		DialTimeout:     o.DialTimeout,
@@ -57,11 +59,11 @@ func (t *Target) Client(o ClientOptions) redis.UniversalClient {
 // CONFIG, SENTINEL, CLUSTER), without retries so that a dead node answers
 // with an error at once. The caller closes it.
 func (t *Target) NodeClient(n *Node) *redis.Client {
-	pw := t.Spec.Password
+	user, pw := t.Spec.Username, t.Spec.Password
 	if n.Kind == "sentinel" {
-		pw = ""
+		user, pw = "", ""
 	}
-	return adminClient(n.Addr, pw, t.Spec.TLS, t.dialer(2*time.Second))
+	return adminClient(n.Addr, user, pw, t.Spec.TLS, t.dialer(2*time.Second))
 }
 
 // HostAddr translates an address a node announces (Node.Internal) to the one

@@ -149,11 +149,11 @@ func (t *Target) upCluster(ctx context.Context) error {
 
 // admin returns a short-lived admin client for a node; the caller closes it.
 func (t *Target) admin(n *Node) *redis.Client {
-	pw := t.Spec.Password
+	user, pw := t.Spec.Username, t.Spec.Password
 	if n.Kind == "sentinel" {
-		pw = ""
+		user, pw = "", ""
 	}
-	return adminClient(n.Addr, pw, t.Spec.TLS, nil)
+	return adminClient(n.Addr, user, pw, t.Spec.TLS, nil)
 }
 
 // addSlots assigns [lo, hi] to a primary, with ADDSLOTS on servers older

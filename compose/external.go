@@ -17,9 +17,9 @@ import (
 func upExternal(ctx context.Context, spec Spec) (*Target, error) {
 	t := &Target{Spec: spec, Provider: "external", unexpected: make(chan error, 1), hostAddrs: map[string]string{}}
 	first := spec.Addrs[0]
-	info, err := infoFields(ctx, adminClient(first, "", spec.TLS, nil), "server")
+	info, err := infoFields(ctx, adminClient(first, "", "", spec.TLS, nil), "server")
 	if err != nil && strings.Contains(err.Error(), "NOAUTH") {
-		info, err = infoFields(ctx, adminClient(first, spec.Password, spec.TLS, nil), "server")
+		info, err = infoFields(ctx, adminClient(first, spec.Username, spec.Password, spec.TLS, nil), "server")
 	}
 	if err != nil {
 		return nil, infraErr("external target %s: INFO server: %v", first, err)

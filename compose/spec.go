@@ -30,7 +30,9 @@ type Spec struct {
 	Config      map[string]string // extra redis.conf directives
 	Addrs       []string          // external only
 	TLS         *tls.Config       // external only: connect over TLS
+	Username    string            // external only: the ACL user
 	Password    string
+	DB          int    // external only: the database squall's keys live in
 	RunID       string // labels containers and names temp dirs; random when empty
 
 	Sentinel           SentinelSpec

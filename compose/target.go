@@ -217,7 +217,7 @@ type Server struct {
 // describe asks the node at addr what it is: it sets Version (the
 // redis_version every RESP server reports) and Server.
 func (t *Target) describe(ctx context.Context, addr string, tlsc *tls.Config) error {
-	info, err := infoFields(ctx, adminClient(addr, t.Spec.Password, tlsc, nil), "server")
+	info, err := infoFields(ctx, adminClient(addr, t.Spec.Username, t.Spec.Password, tlsc, nil), "server")
 	if err != nil {
 		return infraErr("INFO server on %s: %v", addr, err)
 	}
@@ -226,7 +226,7 @@ func (t *Target) describe(ctx context.Context, addr string, tlsc *tls.Config) er
 	}
 	t.Version = info["redis_version"]
 	t.Server.Name, t.Server.Version = serverIdentity(info)
-	c := adminClient(addr, t.Spec.Password, tlsc, nil)
+	c := adminClient(addr, t.Spec.Username, t.Spec.Password, tlsc, nil)
 	defer c.Close()
 	if m, err := c.ConfigGet(ctx, "io-threads").Result(); err == nil {
 		t.Server.IOThreads, _ = strconv.Atoi(m["io-threads"])
@@ -259,8 +259,8 @@ func serverIdentity(info map[string]string) (name, version string) {
 // adminClient is a one-connection client for bring-up and checks: no
 // retries, short timeouts, so a dead node answers with an error quickly.
 // The caller closes it.
-func adminClient(addr, password string, tlsc *tls.Config, dial func(context.Context, string, string) (net.Conn, error)) *redis.Client {
-	return redis.NewClient(&redis.Options{Addr: addr, Password: password, MaxRetries: -1, PoolSize: 1, TLSConfig: tlsc,
+func adminClient(addr, username, password string, tlsc *tls.Config, dial func(context.Context, string, string) (net.Conn, error)) *redis.Client {
+	return redis.NewClient(&redis.Options{Addr: addr, Username: username, Password: password, MaxRetries: -1, PoolSize: 1, TLSConfig: tlsc,
 		DialTimeout: 2 * time.Second, ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second,
 		Dialer: dial, DisableIdentity: true, ContextTimeoutEnabled: true}) // a frozen node must not outlast the caller's deadline
 }

@@ -101,7 +101,7 @@ func (t *Target) waitReplicas(ctx context.Context, primary *Node, replicas []*No
 	}
 	return waitFor(ctx, bringUpTimeout, "replicas of "+primary.Name+" in sync", func() (bool, string) {
 		for _, r := range replicas {
-			info, err := infoFields(ctx, adminClient(r.Addr, t.Spec.Password, nil, nil), "replication")
+			info, err := infoFields(ctx, adminClient(r.Addr, t.Spec.Username, t.Spec.Password, nil, nil), "replication")
 			if err != nil {
 				return false, r.Name + ": " + err.Error()
 			}
@@ -109,7 +109,7 @@ func (t *Target) waitReplicas(ctx context.Context, primary *Node, replicas []*No
 				return false, r.Name + " master_link_status:" + info["master_link_status"]
 			}
 		}
-		info, err := infoFields(ctx, adminClient(primary.Addr, t.Spec.Password, nil, nil), "replication")
+		info, err := infoFields(ctx, adminClient(primary.Addr, t.Spec.Username, t.Spec.Password, nil, nil), "replication")
 		if err != nil {
 			return false, primary.Name + ": " + err.Error()
 		}

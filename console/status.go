@@ -99,9 +99,11 @@ func (st *Status) Add(s record.Second, final bool) {
 		if final {
 			st.Finish()
 		}
-	case final && dt < 0.5 && st.unprinted == nil:
-		// A sliver after the last whole second, already reported: its
-		// per-second rates would mislead, and the summary follows.
+	case final && dt < 0.5:
+		// A sliver after the last whole second: its per-second rates would
+		// mislead ("sent 0/s"), and the summary follows. The last whole
+		// second stands for it if no line has shown it yet.
+		st.Finish()
 	case final || s.T-st.lastPlain >= plainEvery.Seconds()-0.5:
 		fmt.Fprintln(st.w, st.plainLine(s, dt))
 		st.lastPlain = s.T
@@ -141,20 +143,31 @@ func (st *Status) draw(line string) {
 	st.drawn = true
 }
 
+// draining reports whether a row at t lies after the measured phase.
+func (st *Status) draining(t float64) bool { return t > st.duration.Seconds()+0.5 }
+
 // phase is where the run is: "12s/60s" in the measured phase, "62s drain" after it.
 func (st *Status) phase(t float64) string {
 	elapsed := int(t + 0.05) // a clock shows 12s until 13s; ticks land just after the second
-	if t > st.duration.Seconds()+0.5 {
+	if st.draining(t) {
 		return fmt.Sprintf("%ds drain", elapsed)
 	}
 	return fmt.Sprintf("%ds/%.0fs", elapsed, st.duration.Seconds())
 }
 
-// plainLine is the line for logs: full words, one every plainEvery.
+// plainLine is the line for logs: full words, one every plainEvery. In the
+// drain the producers have stopped, so it shows what still arrives rather
+// than a "sent 0/s" that reads like a stall.
 func (st *Status) plainLine(s record.Second, dt float64) string {
-	line := fmt.Sprintf("[%9s] sent %d/s  acked %d/s  received %d/s  publish p99 %s  e2e p99 %s  errors %d",
-		st.phase(s.T), perSecond(s.Sent, dt), perSecond(s.Acked, dt), perSecond(s.Received, dt),
-		units.Latency(s.Publish.P99), units.Latency(s.EndToEnd.P99), s.Errors)
+	var line string
+	if st.draining(s.T) {
+		line = fmt.Sprintf("[%9s] received %d/s  e2e p99 %s  errors %d",
+			st.phase(s.T), perSecond(s.Received, dt), units.Latency(s.EndToEnd.P99), s.Errors)
+	} else {
+		line = fmt.Sprintf("[%9s] sent %d/s  acked %d/s  received %d/s  publish p99 %s  e2e p99 %s  errors %d",
+			st.phase(s.T), perSecond(s.Sent, dt), perSecond(s.Acked, dt), perSecond(s.Received, dt),
+			units.Latency(s.Publish.P99), units.Latency(s.EndToEnd.P99), s.Errors)
+	}
 	if st.errors > 0 {
 		line += fmt.Sprintf(" (%d total)", st.errors)
 	}
@@ -164,10 +177,15 @@ func (st *Status) plainLine(s record.Second, dt float64) string {
 // liveLine is the terminal's status: the most telling figures first, then
 // cut to the terminal's width at a field boundary. "Σ" is the total so far.
 //
-//	[12s/60s] sent 20.0k/s recv 19.9k/s | err 620 Σ1.2k | p99 pub 1.2ms e2e 2.4ms | faults 1
+//	[12s/60s] sent 20.0k ack 19.9k recv 19.9k/s | err 620 Σ1.2k | p99 pub 1.2ms e2e 2.4ms | faults 1
 func (st *Status) liveLine(s record.Second, dt float64) string {
+	rates := fmt.Sprintf("[%s] sent %s ack %s recv %s/s", st.phase(s.T),
+		units.CompactCount(perSecond(s.Sent, dt)), units.CompactCount(perSecond(s.Acked, dt)), units.CompactCount(perSecond(s.Received, dt)))
+	if st.draining(s.T) {
+		rates = fmt.Sprintf("[%s] recv %s/s", st.phase(s.T), units.CompactCount(perSecond(s.Received, dt)))
+	}
 	fields := []string{
-		fmt.Sprintf("[%s] sent %s/s recv %s/s", st.phase(s.T), units.CompactCount(perSecond(s.Sent, dt)), units.CompactCount(perSecond(s.Received, dt))),
+		rates,
 		fmt.Sprintf("err %s Σ%s", units.CompactCount(s.Errors), units.CompactCount(st.errors)),
 		fmt.Sprintf("p99 pub %s e2e %s", units.CompactMicros(s.Publish.P99), units.CompactMicros(s.EndToEnd.P99)),
 	}

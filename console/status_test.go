@@ -47,7 +47,7 @@ func TestStatusPlain(t *testing.T) {
 		"  3.76s  failover: redis-2 promoted",
 		"[   5s/10s] sent 20000/s  acked 20000/s  received 19990/s  publish p99 1.21ms  e2e p99 2.39ms  errors 0 (20619 total)",
 		"[  10s/10s] sent 20000/s  acked 20000/s  received 19990/s  publish p99 1.21ms  e2e p99 2.39ms  errors 0 (20619 total)",
-		"[12s drain] sent 0/s  acked 0/s  received 6000/s  publish p99 -  e2e p99 -  errors 0 (20619 total)",
+		"[12s drain] received 6000/s  e2e p99 -  errors 0 (20619 total)",
 		"",
 	}, "\n")
 	if got := b.String(); got != want {
@@ -64,16 +64,16 @@ func TestStatusTerminal(t *testing.T) {
 	st.width = func() int { return 120 }
 	rows := seconds()
 	st.Add(rows[0], false)
-	if got, want := b.String(), "\r\x1b[K[1s/10s] sent 20.0k/s recv 20.0k/s | err 0 | p99 pub 1.2ms e2e 2.4ms"; got != want {
+	if got, want := b.String(), "\r\x1b[K[1s/10s] sent 20.0k ack 20.0k recv 20.0k/s | err 0 | p99 pub 1.2ms e2e 2.4ms"; got != want {
 		t.Errorf("first redraw %q, want %q", got, want)
 	}
 	b.Reset()
 	st.Add(rows[1], false)
 	st.Add(rows[2], false)
 	// The fault clears the live line, stays as its own line, then the live line comes back.
-	want := "\r\x1b[K[2s/10s] sent 20.0k/s recv 20.0k/s | err 0 | p99 pub 1.2ms e2e 2.4ms" +
+	want := "\r\x1b[K[2s/10s] sent 20.0k ack 20.0k recv 20.0k/s | err 0 | p99 pub 1.2ms e2e 2.4ms" +
 		"\r\x1b[K  2.41s  kill redis-1 (primary)\n" +
-		"\r\x1b[K[3s/10s] sent 20.0k/s recv 11.8k/s | err 620 Σ620 | p99 pub 990ms e2e 6.2s | faults 1"
+		"\r\x1b[K[3s/10s] sent 20.0k ack 12.0k recv 11.8k/s | err 620 Σ620 | p99 pub 990ms e2e 6.2s | faults 1"
 	if got := b.String(); got != want {
 		t.Errorf("fault redraw:\n%q\nwant\n%q", got, want)
 	}
@@ -84,7 +84,7 @@ func TestStatusTerminal(t *testing.T) {
 		t.Errorf("%d redraws, want one per row plus the fault line:\n%q", n, out)
 	}
 	// The final status stays on screen, ended by a newline.
-	if last := out[strings.LastIndex(out, "\r\x1b[K"):]; !strings.HasSuffix(last, "\n") || !strings.Contains(last, "[12s drain] sent 0/s recv 6000/s | err 0 Σ20.6k | p99 pub - e2e - | faults 2") {
+	if last := out[strings.LastIndex(out, "\r\x1b[K"):]; !strings.HasSuffix(last, "\n") || !strings.Contains(last, "[12s drain] recv 6000/s | err 0 Σ20.6k | p99 pub - e2e - | faults 2") {
 		t.Errorf("final line %q", last)
 	}
 }
@@ -97,9 +97,10 @@ func TestStatusTerminalFitsWidth(t *testing.T) {
 		width int
 		want  string
 	}{
-		{80, "[4s/60s] sent 20.0k/s recv 20.0k/s | err 20.0k Σ20.6k | p99 pub 1.2ms e2e 2.4ms"},
-		{60, "[4s/60s] sent 20.0k/s recv 20.0k/s | err 20.0k Σ20.6k"},
-		{20, "[4s/60s] sent 20.0k/s recv 20.0k/s"}, // the first field always shows
+		{100, "[4s/60s] sent 20.0k ack 20.0k recv 20.0k/s | err 20.0k Σ20.6k | p99 pub 1.2ms e2e 2.4ms | faults 2"},
+		{80, "[4s/60s] sent 20.0k ack 20.0k recv 20.0k/s | err 20.0k Σ20.6k"}, // p99 fits at 80 unless errors run into thousands,
+		{60, "[4s/60s] sent 20.0k ack 20.0k recv 20.0k/s"},
+		{20, "[4s/60s] sent 20.0k ack 20.0k recv 20.0k/s"}, // the first field always shows
 	} {
 		var b bytes.Buffer
 		st := New(&b, true, 60*time.Second)
@@ -112,7 +113,7 @@ func TestStatusTerminalFitsWidth(t *testing.T) {
 			t.Errorf("width %d: %q, want %q", tc.width, got, tc.want)
 		}
 		for _, l := range lines[:len(lines)-1] {
-			if n := len([]rune(strings.TrimSuffix(l, "\n"))); n > max(tc.width-1, 35) {
+			if n := len([]rune(strings.TrimSuffix(l, "\n"))); n > max(tc.width-1, 45) {
 				t.Errorf("width %d: %d columns: %q", tc.width, n, l)
 			}
 		}
@@ -152,5 +153,18 @@ func TestIsTerminal(t *testing.T) {
 	defer f.Close()
 	if IsTerminal(f) {
 		t.Error("a regular file is not a terminal")
+	}
+}
+
+// TestStatusPlainSliver: a run's last row, a sliver after its last whole
+// second, never prints its zero rates; the whole second it follows does.
+func TestStatusPlainSliver(t *testing.T) {
+	var b bytes.Buffer
+	st := New(&b, false, 2*time.Second)
+	st.Add(record.Second{T: 1, Dt: 1, Sent: 100, Acked: 100, Received: 100}, false)
+	st.Add(record.Second{T: 2, Dt: 1, Sent: 100, Acked: 100, Received: 100}, false)
+	st.Add(record.Second{T: 2.0004, Dt: 0.0004}, true)
+	if got := b.String(); strings.Contains(got, "sent 0/s") || !strings.Contains(got, "[    2s/2s] sent 100/s") {
+		t.Errorf("plain status:\n%s", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/squall-bench/squall/record"
 	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/result/resulttest"
 )
@@ -32,7 +33,7 @@ func steadyCell(n int, lastDt float64) (*result.Result, CellData) {
 	r.Cells[0].DurationS = float64(n-1) + lastDt
 	var cd CellData
 	for i := 1; i <= n; i++ {
-		s := Second{T: float64(i), Dt: 1, Sent: 1000, Acked: 1000, Received: 1000}
+		s := record.Second{T: float64(i), Dt: 1, Sent: 1000, Acked: 1000, Received: 1000}
 		if i == n {
 			s.T, s.Dt = float64(n-1)+lastDt, lastDt
 			s.Sent = int64(1000 * lastDt)
@@ -208,10 +209,10 @@ func TestFaultColoursDiffer(t *testing.T) {
 // kill that nothing healed is a line, not a shaded window.
 func TestFaultLegendMatchesChart(t *testing.T) {
 	r := resulttest.FailoverResult()
-	keys := func(r *result.Result, tl []Second) string {
+	keys := func(r *result.Result, tl []record.Second) string {
 		var s []string
 		for _, k := range faultKeys(&r.Cells[0], tl) {
-			s = append(s, k[1])
+			s = append(s, k.Name)
 		}
 		return strings.Join(s, ", ")
 	}

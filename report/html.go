@@ -1,15 +1,16 @@
 package report
 
 import (
+	"bytes"
+	"embed"
 	"fmt"
-	"html"
+	"html/template"
 	"io"
-	"math"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/squall-bench/squall/internal/units"
 	"github.com/squall-bench/squall/record"
 	"github.com/squall-bench/squall/result"
@@ -33,167 +34,169 @@ func (d *RunData) cell(i int) CellData {
 	return d.Cells[i]
 }
 
+// The page is html/template over a view of the result (below): the
+// template holds the markup and escapes every value, the view holds what
+// the page says, formatted, and the charts come in as SVG from chart code.
+var (
+	//go:embed html/page.tmpl html/page.css
+	htmlFiles embed.FS
+
+	// pageCSS is the whole style sheet: system fonts only, nothing fetched.
+	pageCSS  = mustRead("html/page.css")
+	pageTmpl = template.Must(template.New("page.tmpl").Parse(compactTemplate(mustRead("html/page.tmpl"))))
+)
+
+func mustRead(name string) string {
+	b, err := htmlFiles.ReadFile(name)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// compactTemplate takes out the template source's line breaks with the
+// indentation after them: they lay the markup out for reading, and the
+// page writes its own line breaks where it has them.
+func compactTemplate(src string) string {
+	return regexp.MustCompile(`\n\t*`).ReplaceAllString(src, "")
+}
+
 // HTML writes report.html: one self-contained page (inline CSS and SVG, no
 // script, nothing fetched) with the verdict, a comparison across cells, the
 // capacity curve, and per cell its charts and tables. d may be nil: the
 // charts drawn from the timeline then say so, and the percentile
 // distribution falls back to the summary percentiles.
 func HTML(w io.Writer, r *result.Result, d *RunData) error {
-	p := &page{}
-	p.doc(r, d)
-	_, err := io.WriteString(w, p.String())
+	var b bytes.Buffer
+	if err := pageTmpl.ExecuteTemplate(&b, "page", newPageView(r, d)); err != nil {
+		return err
+	}
+	_, err := w.Write(b.Bytes())
 	return err
 }
 
-// page accumulates the document; every piece of text from the result goes
-// through esc.
-type page struct{ strings.Builder }
+// pageView is everything the page shows, in the template's terms.
+type pageView struct {
+	CSS                    template.CSS
+	Title, Scenario, Facts string
+	Verdict                pill
+	VerdictText            string
+	Banners                []banner
+	NoCells                bool
+	Matrix                 *matrixView
+	Capacity               *capacityView
+	Cells                  []cellView
+	ScenarioYAML, Version  string
+}
 
-func (p *page) printf(format string, args ...any) { fmt.Fprintf(p, format, args...) }
+// pill is an outcome as a coloured word: the CSS class and the word.
+type pill struct{ Class, Word string }
 
-func esc(s string) string { return html.EscapeString(s) }
+// banner is a coloured box: an optional bold label, then lines.
+type banner struct {
+	Class, Label string
+	Lines        []string
+}
 
-// Chart widths in SVG user units; the page scales them to the column.
-const (
-	wideW   = 1060.0
-	halfW   = 520.0
-	chartH  = 250.0
-	halfH   = 230.0
-	maxRows = 40 // timeline markers listed under a chart
-)
+type legendKey struct{ Class, Name string } // a series class and its name
 
-func (p *page) doc(r *result.Result, d *RunData) {
+type keyValue struct{ Key, Value string }
+
+// figureView is a chart with its caption, legend and what is said under it.
+type figureView struct {
+	Title, Sub  string
+	Legend      []legendKey
+	SVG         template.HTML
+	Markers     []marker // the timeline's fault markers, spelled out
+	MoreMarkers int      // markers left out of the list
+	Coarse      bool     // drawn from the summary percentiles
+}
+
+type marker struct{ At, Label string }
+
+func newPageView(r *result.Result, d *RunData) *pageView {
 	o, verdict := result.RunVerdict(r)
-	title := "squall · " + r.Scenario
-	p.printf("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n")
-	p.printf("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n")
-	p.printf("<title>%s</title>\n<style>%s</style>\n</head>\n<body>\n<main>\n", esc(title), pageCSS)
-
-	p.printf(`<header class="run"><div class="eyebrow">squall run report</div><h1>%s</h1>`, esc(r.Scenario))
-	facts := runFacts(r)
-	facts = append(facts, pluralCount(len(r.Cells), "cell", "cells"))
-	p.printf(`<p class="facts">%s</p>`, esc(strings.Join(facts, " · ")))
-	p.printf(`<div class="verdict %s"><span class="badge">%s</span>%s</div>`, outcomeClass(o), o.Word(), esc(verdictText(o, verdict)))
+	v := &pageView{
+		CSS:         template.CSS(pageCSS),
+		Title:       "squall · " + r.Scenario,
+		Scenario:    r.Scenario,
+		Facts:       strings.Join(append(runFacts(r), pluralCount(len(r.Cells), "cell", "cells")), " · "),
+		Verdict:     pill{outcomeClass(o), o.Word()},
+		VerdictText: verdictText(o, verdict),
+		NoCells:     len(r.Cells) == 0,
+		Version:     r.Version,
+	}
 	if l := result.LossLine(r); l != "" {
-		p.printf(`<div class="banner fail loss"><b>%s</b></div>`, esc(l))
+		v.Banners = append(v.Banners, banner{Class: "fail loss", Label: l})
 	}
 	switch {
 	case r.Interrupted:
-		p.printf(`<div class="banner warn"><b>Interrupted:</b> %s</div>`, esc(result.Interruption(r.Error)))
+		v.Banners = append(v.Banners, banner{"warn", "Interrupted:", []string{result.Interruption(r.Error)}})
 	case r.Error != "":
-		p.printf(`<div class="banner fail"><b>Error:</b> %s</div>`, esc(r.Error))
-	}
-	p.printf("</header>\n")
-
-	if len(r.Cells) == 0 {
-		p.printf(`<section class="card"><p class="muted">No cells ran.</p></section>`)
+		v.Banners = append(v.Banners, banner{"fail", "Error:", []string{r.Error}})
 	}
 	if len(r.Cells) > 1 {
-		p.matrix(r)
+		v.Matrix = newMatrixView(r)
 	}
 	if r.Capacity != nil {
-		p.capacity(r.Capacity)
+		v.Capacity = newCapacityView(r.Capacity)
 	}
 	span := runTimeSpan(r, d)
 	for i := range r.Cells {
-		p.cell(r, i, d.cell(i), span)
+		v.Cells = append(v.Cells, newCellView(r, i, d.cell(i), span))
 	}
-	if d != nil && d.Scenario != "" {
-		p.printf(`<section class="scenario card"><details><summary>Resolved scenario (scenario.yaml)</summary><pre>%s</pre></details></section>`, esc(d.Scenario))
+	if d != nil {
+		v.ScenarioYAML = d.Scenario
 	}
-	p.printf("<footer>Generated by squall%s. Self-contained: no scripts, nothing loaded from the network.</footer>\n", esc(versionSuffix(r.Version)))
-	p.printf("</main>\n</body>\n</html>\n")
+	return v
 }
 
-func versionSuffix(v string) string {
-	if v == "" {
-		return ""
-	}
-	return " " + v
-}
-
-func pluralCount(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
-}
-
-// statusPill is a cell's outcome as a coloured word (grey when it had no
-// objectives to judge).
-func statusPill(c *result.Cell) string {
+// statusPill is a cell's outcome (grey when it had no objectives to judge).
+func statusPill(c *result.Cell) pill {
 	o := result.CellOutcome(c)
-	return `<span class="pill ` + outcomeClass(o) + `">` + o.Word() + `</span>`
+	return pill{outcomeClass(o), o.Word()}
 }
 
-// matrix writes the comparison table and the across-cell bar charts.
-func (p *page) matrix(r *result.Result) {
-	p.printf(`<section class="matrix"><h2>Comparison across %d cells</h2>`, len(r.Cells))
-	offered, servers := anyOffered(r.Cells), serversDiffer(r.Cells)
-	p.printf(`<div class="card"><table class="compare"><thead><tr><th>cell</th>`)
-	if servers {
-		p.printf(`<th>server</th>`)
-	}
-	if offered {
-		p.printf(`<th class="n">offered/s</th>`)
-	}
-	p.printf(`<th class="n">sent/s</th><th class="n">acked/s</th><th class="n">received/s</th><th class="n">publish p99</th><th class="n">e2e p99</th><th class="n">lost</th><th class="n">duplicated</th><th class="n">errors</th><th class="c">verdict</th></tr></thead><tbody>`)
-	names := make([]string, len(r.Cells))
+func passPill(pass bool) pill {
+	return pill{strings.ToLower(result.PassWord(pass)), result.PassWord(pass)}
+}
+
+// matrixView is the comparison table across cells and its bar charts.
+type matrixView struct {
+	Servers, Offered bool
+	Rows             []matrixRow
+	Figures          [2]figureView
+}
+
+type matrixRow struct {
+	N                                            int
+	Name, Server, Offered, Sent, Acked, Received string
+	Publish, EndToEnd, Lost, Duplicated, Errors  string
+	LostAlarm, DupAlarm                          bool
+	Pill                                         pill
+}
+
+func newMatrixView(r *result.Result) *matrixView {
+	m := &matrixView{Servers: serversDiffer(r.Cells), Offered: anyOffered(r.Cells)}
 	for i := range r.Cells {
 		c := &r.Cells[i]
-		names[i] = cellName(c)
 		consumers := c.Workload.Consumers > 0 || c.Events.Received > 0
-		recv, e2e, lost, dup := "–", "–", "–", "–"
+		row := matrixRow{
+			N: i + 1, Name: cellName(c), Server: serverRunText(c.Target), Offered: rateCell(c.Throughput.OfferedPerS),
+			Sent: units.FormatNumber(c.Throughput.SentPerS), Acked: units.FormatNumber(c.Throughput.AckedPerS),
+			Received: "–", Publish: latencyCell(c.Latency.Publish.Count, c.Latency.Publish.P99),
+			EndToEnd: "–", Lost: "–", Duplicated: "–",
+			LostAlarm: consumers && c.Events.Lost > 0, DupAlarm: consumers && c.Events.Duplicated > 0,
+			Errors: units.FormatCount(sumErrors(c.Errors)), Pill: statusPill(c),
+		}
 		if consumers {
-			recv, lost, dup = units.FormatNumber(c.Throughput.ReceivedPerS), units.FormatCount(c.Events.Lost), units.FormatCount(c.Events.Duplicated)
-			e2e = latencyCell(c.Latency.EndToEnd.Count, c.Latency.EndToEnd.P99)
+			row.Received, row.Lost, row.Duplicated = units.FormatNumber(c.Throughput.ReceivedPerS), units.FormatCount(c.Events.Lost), units.FormatCount(c.Events.Duplicated)
+			row.EndToEnd = latencyCell(c.Latency.EndToEnd.Count, c.Latency.EndToEnd.P99)
 		}
-		p.printf(`<tr><td><a href="#cell-%d">%s</a></td>`, i+1, esc(names[i]))
-		if servers {
-			p.printf(`<td>%s</td>`, esc(serverRunText(c.Target)))
-		}
-		if offered {
-			p.printf(`<td class="n">%s</td>`, rateCell(c.Throughput.OfferedPerS))
-		}
-		p.printf(`<td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n%s">%s</td><td class="n%s">%s</td><td class="n">%s</td><td class="c">%s</td></tr>`,
-			units.FormatNumber(c.Throughput.SentPerS), units.FormatNumber(c.Throughput.AckedPerS), recv,
-			latencyCell(c.Latency.Publish.Count, c.Latency.Publish.P99), e2e,
-			alarmClass(consumers && c.Events.Lost > 0), lost, alarmClass(consumers && c.Events.Duplicated > 0), dup,
-			units.FormatCount(sumErrors(c.Errors)), statusPill(c))
+		m.Rows = append(m.Rows, row)
 	}
-	p.printf(`</tbody></table></div>`)
-
-	sent, acked, recv := make([]float64, len(r.Cells)), make([]float64, len(r.Cells)), make([]float64, len(r.Cells))
-	pub, e2e := make([]float64, len(r.Cells)), make([]float64, len(r.Cells))
-	for i, c := range r.Cells {
-		sent[i], acked[i], recv[i] = c.Throughput.SentPerS, c.Throughput.AckedPerS, c.Throughput.ReceivedPerS
-		pub[i], e2e[i] = summaryP99(c.Latency.Publish), summaryP99(c.Latency.EndToEnd)
-		if c.Workload.Consumers == 0 && c.Events.Received == 0 {
-			recv[i], e2e[i] = math.NaN(), math.NaN()
-		}
-	}
-	p.printf(`<div class="grid2">`)
-	p.figure("Throughput by cell", "events/s over the measured phase",
-		legend([2]string{"s-sent", "sent"}, [2]string{"s-acked", "acked"}, [2]string{"s-received", "received"}),
-		barChart("bars throughput-by-cell", "Throughput by cell", names, []barSeries{
-			{"sent", "s-sent", sent, units.FormatRate},
-			{"acked", "s-acked", acked, units.FormatRate},
-			{"received", "s-received", recv, units.FormatRate},
-		}, halfW, fmtCompact, false), "")
-	p.figure("p99 latency by cell", "log scale; lower is better",
-		legend([2]string{"s-publish", "publish p99"}, [2]string{"s-e2e", "end-to-end p99"}),
-		barChart("bars p99-by-cell", "p99 latency by cell", names, []barSeries{
-			{"publish p99", "s-publish", pub, fmtUS},
-			{"end-to-end p99", "s-e2e", e2e, fmtUS},
-		}, halfW, fmtUS, true), "")
-	p.printf(`</div></section>`)
-}
-
-func summaryP99(s result.Summary) float64 {
-	if s.Count == 0 {
-		return math.NaN()
-	}
-	return float64(s.P99)
+	m.Figures = matrixFigures(r)
+	return m
 }
 
 // rateCell is a per-second figure, or a dash when there is none (closed loop).
@@ -211,13 +214,6 @@ func latencyCell(count, us int64) string {
 	return units.FormatMicros(float64(us))
 }
 
-func alarmClass(on bool) string {
-	if on {
-		return " alarm"
-	}
-	return ""
-}
-
 func sumErrors(m map[string]int64) int64 {
 	var n int64
 	for _, v := range m {
@@ -226,166 +222,36 @@ func sumErrors(m map[string]int64) int64 {
 	return n
 }
 
-// paramsLine shows a cell's matrix parameters under its name.
-func paramsLine(c *result.Cell) string {
-	if len(c.Params) == 0 {
-		return ""
-	}
-	keys := make([]string, 0, len(c.Params))
-	for k := range c.Params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	b.WriteString(`<div class="params">`)
-	for _, k := range keys {
-		fmt.Fprintf(&b, `<code>%s=%s</code> `, esc(k), esc(c.Params[k]))
-	}
-	b.WriteString(`</div>`)
-	return b.String()
+// capacityView is a rate search: its figures, its curves and its points.
+type capacityView struct {
+	Objective, MaxRate, KneeRate, Tried string
+	Figures                             [2]figureView
+	Points                              []capacityRow
 }
 
-// capacity writes the latency-vs-throughput curve of a rate search.
-func (p *page) capacity(cp *result.Capacity) {
-	pts := append([]result.CapacityPoint(nil), cp.Points...)
-	sort.SliceStable(pts, func(i, j int) bool { return pts[i].Rate < pts[j].Rate })
-	p.printf(`<section class="capacity"><h2>Capacity</h2>`)
-	p.printf(`<p class="facts">objective <code>%s</code> · highest passing rate <b>%s</b> · knee <b>%s</b> · %s tried</p>`,
-		esc(cp.Objective), rateOrNone(cp.MaxRate), rateOrNone(cp.KneeRate), pluralCount(len(pts), "rate", "rates"))
+type capacityRow struct {
+	Cell, Offered, Carried, P50, P99 string
+	Pill                             pill
+}
 
-	hiRate := math.Max(cp.MaxRate, cp.KneeRate)
-	var lat []float64
-	for _, pt := range pts {
-		hiRate = math.Max(hiRate, math.Max(pt.Rate, pt.AckedPerS))
-		lat = append(lat, float64(pt.P50us), float64(pt.P99us))
+func newCapacityView(cp *result.Capacity) *capacityView {
+	v := &capacityView{
+		Objective: cp.Objective, MaxRate: rateOrNone(cp.MaxRate), KneeRate: rateOrNone(cp.KneeRate),
+		Tried:   pluralCount(len(cp.Points), "rate", "rates"),
+		Figures: capacityFigures(cp),
 	}
-	hiRate *= 1.08 // room beyond the last point and marker
-	// Rates that step geometrically (a search's default) read evenly only
-	// on a log axis; on a linear one the low rates crowd into the corner.
-	logRates := geometricRates(pts)
-	var rates []float64
-	for _, pt := range pts {
-		rates = append(rates, pt.Rate, pt.AckedPerS)
-	}
-	rateAxis := func(a, b float64) axis {
-		if logRates {
-			return niceLog(rates, a, b, fmtCompact)
-		}
-		return niceLinear(0, hiRate, 5, a, b, fmtCompact)
-	}
-	markers := func(c *chart) {
-		c.labelsLow = true // latency climbs and carried flattens at the top right
-		if cp.KneeRate > 0 {
-			c.vline("knee", cp.KneeRate, "knee "+units.FormatRate(cp.KneeRate), "knee: latency starts to climb steeply at "+units.FormatRate(cp.KneeRate))
-		}
-		if cp.MaxRate > 0 {
-			c.vline("maxrate", cp.MaxRate, "max "+units.FormatRate(cp.MaxRate), "highest offered rate that met the objective: "+units.FormatRate(cp.MaxRate))
-		}
-	}
-	tips := make([]string, len(pts))
-	p50, p99, carried := make([]xy, len(pts)), make([]xy, len(pts)), make([]xy, len(pts))
-	for i, pt := range pts {
-		p50[i], p99[i], carried[i] = xy{pt.Rate, float64(pt.P50us)}, xy{pt.Rate, float64(pt.P99us)}, xy{pt.Rate, pt.AckedPerS}
-		tips[i] = fmt.Sprintf("%s: offered %s, carried %s, p50 %s, p99 %s, %s", pt.Cell, units.FormatRate(pt.Rate), units.FormatRate(pt.AckedPerS),
-			units.FormatMicros(float64(pt.P50us)), units.FormatMicros(float64(pt.P99us)), result.PassWord(pt.Pass))
-	}
-	passPts := func(src []xy, want bool) ([]xy, []string) {
-		var out []xy
-		var t []string
-		for i, pt := range pts {
-			if pt.Pass == want {
-				out, t = append(out, src[i]), append(t, tips[i])
-			}
-		}
-		return out, t
-	}
-
-	lc := newChart("capacity-latency", "Latency vs offered rate", halfW, halfH)
-	lc.x = rateAxis(lc.px0(), lc.px1())
-	lc.y = niceLog(lat, lc.py0(), lc.py1(), fmtUS)
-	if logRates {
-		lc.axes("offered events/s (log)", "latency")
-	} else {
-		lc.axes("offered events/s", "latency")
-	}
-	markers(lc)
-	lc.line("s-p50", p50)
-	lc.line("s-p99", p99)
-	ok, okT := passPts(p99, true)
-	bad, badT := passPts(p99, false)
-	lc.dots("s-p99 ok", ok, okT)
-	lc.dots("s-p99 missed", bad, badT)
-	if len(pts) == 0 {
-		lc.message("no rates tried")
-	}
-
-	tc := newChart("capacity-throughput", "Carried vs offered rate", halfW, halfH)
-	tc.x = rateAxis(tc.px0(), tc.px1())
-	tc.y = rateAxis(tc.py0(), tc.py1())
-	xTitle := "offered events/s"
-	if logRates {
-		xTitle += " (log)"
-	}
-	tc.axes(xTitle, "carried events/s")
-	ideal := []xy{{0, 0}, {hiRate, hiRate}}
-	if lg, ok := tc.x.(logAxis); ok {
-		lo, hi := math.Pow(10, float64(lg.lo)), math.Pow(10, float64(lg.hi))
-		ideal = []xy{{lo, lo}, {hi, hi}}
-	}
-	tc.line("ideal", ideal)
-	markers(tc)
-	tc.line("s-acked", carried)
-	ok, okT = passPts(carried, true)
-	bad, badT = passPts(carried, false)
-	tc.dots("s-acked ok", ok, okT)
-	tc.dots("s-acked missed", bad, badT)
-	if len(pts) == 0 {
-		tc.message("no rates tried")
-	}
-
-	p.printf(`<div class="grid2">`)
-	p.figure("Latency vs offered rate", "of the objective's latency kind",
-		legend([2]string{"s-p50", "p50"}, [2]string{"s-p99", "p99"}, [2]string{"knee", "knee"}, [2]string{"maxrate", "max rate"})+
-			`<span class="key"><i class="dotkey ok"></i>met</span><span class="key"><i class="dotkey missed"></i>missed</span>`,
-		lc.svg(), "")
-	p.figure("Carried vs offered rate", "acked/s; dashed: carried = offered",
-		legend([2]string{"s-acked", "carried (acked/s)"}, [2]string{"knee", "knee"}, [2]string{"maxrate", "max rate"}),
-		tc.svg(), "")
-	p.printf(`</div>`)
-
-	p.printf(`<div class="card"><table class="capacity-points"><thead><tr><th>cell</th><th class="n">offered</th><th class="n">carried</th><th class="n">p50</th><th class="n">p99</th><th class="c">objective</th></tr></thead><tbody>`)
 	for _, pt := range cp.Points {
-		p.printf(`<tr><td>%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="c"><span class="pill %s">%s</span></td></tr>`,
-			esc(pt.Cell), units.FormatRate(pt.Rate), units.FormatRate(pt.AckedPerS), units.FormatMicros(float64(pt.P50us)), units.FormatMicros(float64(pt.P99us)),
-			strings.ToLower(result.PassWord(pt.Pass)), result.PassWord(pt.Pass))
+		v.Points = append(v.Points, capacityRow{
+			Cell: pt.Cell, Offered: units.FormatRate(pt.Rate), Carried: units.FormatRate(pt.AckedPerS),
+			P50: units.FormatMicros(float64(pt.P50us)), P99: units.FormatMicros(float64(pt.P99us)), Pill: passPill(pt.Pass),
+		})
 	}
-	p.printf(`</tbody></table></div></section>`)
+	return v
 }
 
-// geometricRates reports whether a search's rates step by a factor rather
-// than by an amount: three or more positive rates spanning at least 4×
-// whose steps are more even in log than in linear terms.
-func geometricRates(pts []result.CapacityPoint) bool {
-	var rs []float64
-	for _, pt := range pts {
-		if pt.Rate > 0 && (len(rs) == 0 || pt.Rate > rs[len(rs)-1]) {
-			rs = append(rs, pt.Rate)
-		}
-	}
-	if len(rs) < 3 || rs[len(rs)-1] < 4*rs[0] {
-		return false
-	}
-	spread := func(f func(a, b float64) float64) float64 {
-		lo, hi := math.Inf(1), 0.0
-		for i := 1; i < len(rs); i++ {
-			d := f(rs[i-1], rs[i])
-			lo, hi = math.Min(lo, d), math.Max(hi, d)
-		}
-		return hi / lo
-	}
-	lin := spread(func(a, b float64) float64 { return b - a })
-	lg := spread(func(a, b float64) float64 { return math.Log(b / a) })
-	return lg < lin
+// pluralCount counts without thousands separators, as the page always has.
+func pluralCount(n int, one, many string) string {
+	return strconv.Itoa(n) + " " + units.Plural(int64(n), one, many)
 }
 
 func rateOrNone(v float64) string {
@@ -395,39 +261,47 @@ func rateOrNone(v float64) string {
 	return units.FormatRate(v)
 }
 
-// legend is a row of colour keys: each pair is a series class and its name.
-func legend(keys ...[2]string) string {
-	var b strings.Builder
-	for _, k := range keys {
-		fmt.Fprintf(&b, `<span class="key"><i class="%s"></i>%s</span>`, k[0], esc(k[1]))
-	}
-	return b.String()
+// cellView is one cell's section: header, key figures, charts and tables.
+type cellView struct {
+	N                                 int
+	Name, Facts                       string
+	Pill                              pill
+	Params                            []keyValue
+	Banners                           []banner
+	KPIs                              []kpi
+	Throughput                        figureView
+	PublishOverTime, EndToEndOverTime figureView
+	Distribution                      figureView
+	Latency                           []latencyRow
+	Split                             string
+	Events                            []eventRow
+	Consumers                         bool
+	Objectives                        []objectiveRow
+	Errors                            []errorRow
+	Faults                            *faultsView
+	Notes, Problems                   []string
+	Setup                             setupView
 }
 
-// figure wraps a chart with its caption, legend and a note under it.
-func (p *page) figure(title, sub, legendHTML, svg, noteHTML string) {
-	p.printf(`<figure class="card"><figcaption><span class="title">%s</span> <span class="sub">%s</span></figcaption>`, esc(title), esc(sub))
-	if legendHTML != "" {
-		p.printf(`<div class="legend">%s</div>`, legendHTML)
-	}
-	p.printf(`%s%s</figure>`, svg, noteHTML)
-}
-
-// cell writes one cell's section: header, key figures, charts and tables.
-func (p *page) cell(r *result.Result, i int, cd CellData, span float64) {
+func newCellView(r *result.Result, i int, cd CellData, span float64) cellView {
 	c := &r.Cells[i]
-	p.printf(`<section class="cell" id="cell-%d"><div class="cell-head"><h2>%s</h2>%s</div>`, i+1, esc(cellName(c)), statusPill(c))
-	p.printf(`<p class="facts">%s</p>%s`, esc(strings.Join(cellFacts(c), " · ")), paramsLine(c))
+	consumers := result.HasConsumers(c)
+	v := cellView{
+		N: i + 1, Name: cellName(c), Pill: statusPill(c), Facts: strings.Join(cellFacts(c), " · "),
+		Params: sortedParams(c.Params), KPIs: kpis(c),
+		Latency: latencyTable(c), Split: latencySplit(c), Events: eventRows(c, consumers), Consumers: consumers,
+		Objectives: objectiveRows(c), Errors: errorRows(c.Errors), Faults: newFaultsView(c),
+		Notes: c.Notes, Problems: cd.Problems, Setup: newSetupView(c),
+	}
 	if c.Error != "" && !saidAtEnd(r, c) {
 		if r.Interrupted && c.Error == r.Error {
-			p.printf(`<div class="banner warn"><b>Interrupted:</b> %s</div>`, esc(result.Interruption(c.Error)))
+			v.Banners = append(v.Banners, banner{"warn", "Interrupted:", []string{result.Interruption(c.Error)}})
 		} else {
-			p.printf(`<div class="banner fail"><b>Error:</b> %s</div>`, esc(c.Error))
+			v.Banners = append(v.Banners, banner{"fail", "Error:", []string{c.Error}})
 		}
 	}
-	consumers := result.HasConsumers(c)
 	if alarms := result.DeliveryAlarms(c); len(alarms) > 0 && consumers {
-		p.printf(`<div class="banner fail">%s</div>`, strings.Join(escAll(alarms), "<br/>"))
+		v.Banners = append(v.Banners, banner{Class: "fail", Lines: alarms})
 	}
 	var warns []string
 	if sat := result.SaturationText(c); sat != "" {
@@ -442,64 +316,44 @@ func (p *page) cell(r *result.Result, i int, cd CellData, span float64) {
 		}
 	}
 	if len(warns) > 0 {
-		p.printf(`<div class="banner warn">%s</div>`, strings.Join(escAll(warns), "<br/>"))
+		v.Banners = append(v.Banners, banner{Class: "warn", Lines: warns})
 	}
-	p.kpis(c)
-
-	tl := cd.Timeline
-	keys := [][2]string{{"s-sent", "sent"}, {"s-acked", "acked"}}
-	if consumers {
-		keys = append(keys, [2]string{"s-received", "received"})
-	}
-	if timelineHasErrors(tl) {
-		keys = append(keys, [2]string{"s-errors", "errors"})
-	}
-	keys = append(keys, faultKeys(c, tl)...)
-	p.figure("Throughput over time", "events per second, by when they happened",
-		legend(keys...), throughputChart(c, tl, consumers, span), markerList(tl))
-
-	lats := latencyTimelineCharts(c, tl, consumers, span)
-	p.printf(`<div class="grid2">`)
-	p.figure("Publish latency over time", "per second, log scale",
-		legend([2]string{"s-p50", "p50"}, [2]string{"s-p99", "p99"}, [2]string{"s-max", "max"}), lats[0], "")
-	p.figure("End-to-end latency over time", "per second, log scale",
-		legend([2]string{"s-p50", "p50"}, [2]string{"s-p99", "p99"}, [2]string{"s-max", "max"}), lats[1], "")
-	p.printf(`</div>`)
-
-	dist, distNote := distributionChart(c, cd, consumers)
-	p.printf(`<div class="grid2">`)
-	p.figure("Latency by percentile", "whole measured phase, log scale",
-		legend([2]string{"s-publish", "publish"}, [2]string{"s-service", "service"}, [2]string{"s-e2e", "end-to-end"}, [2]string{"s-delay", "send delay"}), dist, distNote)
-	p.latencyTable(c)
-	p.printf(`</div>`)
-
-	p.printf(`<div class="grid2">`)
-	p.eventsTable(c, consumers)
-	p.printf(`<div class="stack">`)
-	p.sloTable(c)
-	p.errorsTable(c)
-	p.printf(`</div></div>`)
-	if len(c.Faults) > 0 {
-		p.faultsTable(c)
-	}
-	if len(c.Notes) > 0 || len(cd.Problems) > 0 {
-		p.printf(`<div class="card notes"><h3>Notes</h3><ul>`)
-		for _, n := range c.Notes {
-			p.printf(`<li>%s</li>`, esc(n))
-		}
-		for _, n := range cd.Problems {
-			p.printf(`<li class="muted">run directory: %s</li>`, esc(n))
-		}
-		p.printf(`</ul></div>`)
-	}
-	p.setup(c)
-	p.printf("</section>\n")
+	v.Throughput, v.PublishOverTime, v.EndToEndOverTime, v.Distribution = cellFigures(c, cd, consumers, span)
+	return v
 }
 
-// kpis is the row of headline figures at the top of a cell.
-func (p *page) kpis(c *result.Cell) {
+// sortedParams are a cell's matrix parameters, shown under its name.
+func sortedParams(params map[string]string) []keyValue {
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]keyValue, len(keys))
+	for i, k := range keys {
+		out[i] = keyValue{k, params[k]}
+	}
+	return out
+}
+
+// markerList spells out the timeline's fault markers under the chart, each
+// at its own time, since a pin's tooltip needs a mouse; past maxRows it
+// counts the rest.
+func markerList(tl []record.Second) (items []marker, more int) {
+	for _, m := range timelineMarkers(tl) {
+		items = append(items, marker{units.FormatAt(m.AtS), m.Label})
+	}
+	if len(items) > maxRows {
+		return items[:maxRows], len(items) - maxRows
+	}
+	return items, 0
+}
+
+// kpi is one headline figure at the top of a cell.
+type kpi struct{ Name, Value, Class string }
+
+func kpis(c *result.Cell) []kpi {
 	consumers := result.HasConsumers(c)
-	type kpi struct{ k, v, cls string }
 	var ks []kpi
 	if c.Throughput.OfferedPerS > 0 {
 		ks = append(ks, kpi{"offered/s", units.FormatNumber(c.Throughput.OfferedPerS), ""})
@@ -510,475 +364,61 @@ func (p *page) kpis(c *result.Cell) {
 		ks = append(ks, kpi{"received/s", units.FormatNumber(c.Throughput.ReceivedPerS), ""})
 	}
 	if s := c.Saturation; s != nil {
-		ks = append(ks, kpi{"carried", units.FormatPercent(s.CarriedRatio), " warn"})
+		ks = append(ks, kpi{"carried", units.FormatPercent(s.CarriedRatio), "warn"})
 	}
 	ks = append(ks, kpi{"publish p99", latencyCell(c.Latency.Publish.Count, c.Latency.Publish.P99), ""})
 	if consumers {
 		ks = append(ks, kpi{"e2e p99", latencyCell(c.Latency.EndToEnd.Count, c.Latency.EndToEnd.P99), ""},
-			kpi{"lost", units.FormatCount(c.Events.Lost), alarmClass(c.Events.Lost > 0)},
-			kpi{"duplicated", units.FormatCount(c.Events.Duplicated), alarmClass(c.Events.Duplicated > 0)})
+			kpi{"lost", units.FormatCount(c.Events.Lost), classIf(c.Events.Lost > 0, "alarm")},
+			kpi{"duplicated", units.FormatCount(c.Events.Duplicated), classIf(c.Events.Duplicated > 0, "alarm")})
 		if c.Events.Stranded > 0 {
-			ks = append(ks, kpi{"stranded", units.FormatCount(c.Events.Stranded), " warn"})
+			ks = append(ks, kpi{"stranded", units.FormatCount(c.Events.Stranded), "warn"})
 		}
 	}
 	if c.Events.Dropped > 0 {
-		ks = append(ks, kpi{"dropped", units.FormatCount(c.Events.Dropped), " warn"})
+		ks = append(ks, kpi{"dropped", units.FormatCount(c.Events.Dropped), "warn"})
 	}
-	ks = append(ks, kpi{"errors", units.FormatCount(sumErrors(c.Errors)), warnClass(sumErrors(c.Errors) > 0)})
-	p.printf(`<div class="kpis">`)
-	for _, k := range ks {
-		p.printf(`<div class="kpi%s"><div class="k">%s</div><div class="v">%s</div></div>`, k.cls, esc(k.k), esc(k.v))
-	}
-	p.printf(`</div>`)
+	return append(ks, kpi{"errors", units.FormatCount(sumErrors(c.Errors)), classIf(sumErrors(c.Errors) > 0, "warn")})
 }
 
-func escAll(ss []string) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = esc(s)
-	}
-	return out
-}
-
-func warnClass(on bool) string {
+func classIf(on bool, class string) string {
 	if on {
-		return " warn"
+		return class
 	}
 	return ""
 }
 
-func timelineHasErrors(tl []Second) bool {
-	for _, s := range tl {
-		if s.Errors > 0 {
-			return true
-		}
-	}
-	return false
+// latencyRow is one latency kind's percentiles and mean.
+type latencyRow struct {
+	Name, Samples string
+	Values        []string // p50, p90, p99, p99.9, max, mean
 }
 
-// rowIntervals returns each row's length in seconds: its interval_s, or
-// for a timeline without one the time since the previous row (the first
-// from 0). Rates are counts over these, so a short last row (the stop)
-// reads as a rate, not as a drop.
-func rowIntervals(tl []Second) []float64 {
-	out := make([]float64, len(tl))
-	prev := 0.0
-	for i, s := range tl {
-		dt := s.Dt
-		if !(dt > 0) || !units.Finite(dt) {
-			dt = s.T - prev
-		}
-		if !units.Finite(dt) || dt < 0.001 || dt > 30 {
-			dt = 1
-		}
-		out[i] = dt
-		prev = s.T
-	}
-	return out
-}
-
-// A row shorter than minRateInterval is too short to read as a rate and is
-// left out of the rate lines; one shorter than partialInterval is drawn,
-// normalised, and marked as partial.
-const (
-	minRateInterval = 0.2
-	partialInterval = 0.95
-)
-
-// timeSpan is how much time a cell's charts must show: the timeline, the
-// measured phase and every fault event.
-func timeSpan(c *result.Cell, tl []Second) float64 {
-	hi := c.DurationS
-	if n := len(tl); n > 0 {
-		hi = math.Max(hi, tl[n-1].T)
-	}
-	for _, f := range c.Faults {
-		hi = math.Max(hi, math.Max(f.AtS, math.Max(f.HealedAtS, f.PromotedAtS)))
-	}
-	for _, s := range tl {
-		for _, m := range s.Faults {
-			hi = math.Max(hi, m.AtS)
-		}
-	}
-	if !units.Finite(hi) || hi <= 0 {
-		return 1
-	}
-	return hi
-}
-
-// runTimeSpan is the time span every cell's charts share, the longest
-// cell's, so the cells of a matrix read against each other.
-func runTimeSpan(r *result.Result, d *RunData) float64 {
-	hi := 0.0
-	for i := range r.Cells {
-		if v := timeSpan(&r.Cells[i], d.cell(i).Timeline); units.Finite(v) {
-			hi = math.Max(hi, v)
-		}
-	}
-	if hi <= 0 {
-		return 1
-	}
-	return hi
-}
-
-// timeAxis is the time axis of the charts, 0 to span, with about n ticks.
-// The axis ends where the data does, not at a round number, so the run
-// fills the width.
-func timeAxis(span float64, n int, a, b float64) linAxis {
-	if !units.Finite(span) || span <= 0 {
-		span = 1
-	}
-	step := niceStep(span, n)
-	if r := step / math.Pow(10, math.Floor(math.Log10(step))); r > 2.4 && r < 2.6 {
-		step *= 2 // 2.5s ticks read badly: 5s instead
-	}
-	return linAxis{lo: 0, hi: span, step: step, a: a, b: b, label: units.FormatSeconds}
-}
-
-// faultKeys are the legend entries for what decorate draws on a cell's
-// time charts, each only when something of its kind is drawn.
-func faultKeys(c *result.Cell, tl []Second) [][2]string {
-	var window, instant, failed, promoted, healed, unavail bool
-	for _, f := range c.Faults {
-		switch {
-		case f.Error != "":
-			failed = true
-		case f.HealedAtS > f.AtS:
-			window, healed = true, true
-		default:
-			instant = true
-		}
-		promoted = promoted || (f.Promoted != "" && f.PromotedAtS > 0)
-		unavail = unavail || (f.Error == "" && f.UnavailableS > 0)
-	}
-	var keys [][2]string
-	if window {
-		keys = append(keys, [2]string{"fault", "fault window"})
-	}
-	if instant {
-		keys = append(keys, [2]string{"faultline", "fault"})
-	}
-	if failed {
-		keys = append(keys, [2]string{"faultline failed", "fault not injected"})
-	}
-	if promoted {
-		keys = append(keys, [2]string{"promoted", "replica promoted"})
-	}
-	if healed {
-		keys = append(keys, [2]string{"healed", "healed"})
-	}
-	if unavail {
-		keys = append(keys, [2]string{"unavail", "unavailable"})
-	}
-	if len(timelineMarkers(tl)) > 0 {
-		keys = append(keys, [2]string{"pinkey", "event (timeline.csv)"})
-	}
-	dts := rowIntervals(tl)
-	for i := range tl {
-		if dts[i] >= minRateInterval && dts[i] < partialInterval {
-			keys = append(keys, [2]string{"partialkey", "partial second, rate normalised"})
-			break
-		}
-	}
-	return keys
-}
-
-// timelineMarkers are every fault marker of the timeline, in time order.
-func timelineMarkers(tl []Second) []Marker {
-	var ms []Marker
-	for _, s := range tl {
-		ms = append(ms, s.Faults...)
-	}
-	sort.SliceStable(ms, func(i, j int) bool { return ms[i].AtS < ms[j].AtS })
-	return ms
-}
-
-// decorate draws what a time chart needs as context, each fault event at
-// its own time as result.json and timeline.csv hold it: the drain after the
-// measured phase, each fault's window (or instant), the promotion of a
-// replica and the heal as lines of their own, and a pin per timeline marker.
-func decorate(ch *chart, c *result.Cell, tl []Second, short bool) {
-	if n := len(tl); n > 0 && c.DurationS > 0 && tl[n-1].T > c.DurationS+0.5 {
-		ch.band("drain", c.DurationS, tl[n-1].T, "drain", "drain: producers stopped, consumers finishing")
-	}
-	faults := append([]result.FaultResult(nil), c.Faults...)
-	sort.SliceStable(faults, func(i, j int) bool { return faults[i].AtS < faults[j].AtS })
-	for _, f := range faults {
-		name := faultName(f)
-		tip := name + " at " + units.FormatAt(f.AtS)
-		label := name
-		if short {
-			label = f.Action
-		}
-		if f.Error != "" {
-			ch.vline("fault failed", f.AtS, label+" (failed)", tip+": "+f.Error)
-			continue
-		}
-		if f.HealedAtS > f.AtS {
-			ch.band("fault", f.AtS, f.HealedAtS, label, tip+", healed at "+units.FormatAt(f.HealedAtS))
-			ch.vline("healed", f.HealedAtS, "", "healed: "+name+" at "+units.FormatAt(f.HealedAtS))
-		} else {
-			ch.vline("fault", f.AtS, label, tip+" (not healed by a later action)")
-		}
-		if f.UnavailableS > 0 {
-			ch.strip("unavail", f.AtS, f.AtS+f.UnavailableS, fmt.Sprintf("%s: unavailable %s from %s (producers %s, consumers %s)",
-				name, units.FormatSeconds(f.UnavailableS), units.FormatAt(f.AtS), units.FormatSeconds(f.ProducersUnavailableS), units.FormatSeconds(f.ConsumersUnavailableS)))
-		}
-		if f.Promoted != "" && f.PromotedAtS > 0 {
-			pl := "promoted " + f.Promoted
-			if short {
-				pl = "promoted"
-			}
-			ch.vline("promoted", f.PromotedAtS, pl, "promoted "+f.Promoted+" at "+units.FormatAt(f.PromotedAtS)+" (after "+name+")")
-		}
-	}
-	for _, m := range timelineMarkers(tl) {
-		ch.pin("fault", m.AtS, units.FormatAt(m.AtS)+": "+m.Label)
-	}
-}
-
-func throughputChart(c *result.Cell, tl []Second, consumers bool, span float64) string {
-	ch := newChart("throughput", "Throughput over time", wideW, chartH)
-	dts := rowIntervals(tl)
-	sent, acked, recv, errs := make([]xy, len(tl)), make([]xy, len(tl)), make([]xy, len(tl)), make([]xy, len(tl))
-	var partial []int
-	hi := 0.0
-	for i, s := range tl {
-		dt, t := dts[i], s.T-dts[i]/2 // a row's rate is drawn mid-interval
-		if dt < minRateInterval {
-			// A sliver of a second (the stop) is too short to read as a rate.
-			nan := xy{t, math.NaN()}
-			sent[i], acked[i], recv[i], errs[i] = nan, nan, nan, nan
-			continue
-		}
-		if dt < partialInterval {
-			partial = append(partial, i)
-		}
-		sent[i], acked[i] = xy{t, float64(s.Sent) / dt}, xy{t, float64(s.Acked) / dt}
-		recv[i], errs[i] = xy{t, float64(s.Received) / dt}, xy{t, float64(s.Errors) / dt}
-		hi = math.Max(hi, math.Max(sent[i].y, acked[i].y))
-		if consumers {
-			hi = math.Max(hi, recv[i].y)
-		}
-		hi = math.Max(hi, errs[i].y)
-	}
-	ch.x = timeAxis(span, 10, ch.px0(), ch.px1())
-	ch.y = niceLinear(0, hi, 4, ch.py0(), ch.py1(), fmtCompact)
-	ch.axes("time since the measured phase began", "events/s")
-	decorate(ch, c, tl, false)
-	if len(tl) == 0 {
-		ch.message("no timeline data (timeline.csv missing or empty)")
-		return ch.svg()
-	}
-	// Drawn so that equal lines all show: solid received under acked, the
-	// dashed sent on top.
-	type rateSeries struct {
-		class, name string
-		pts         []xy
-		count       func(Second) int64
-	}
-	var series []rateSeries
-	if consumers {
-		series = append(series, rateSeries{"s-received", "received", recv, func(s Second) int64 { return s.Received }})
-	}
-	series = append(series, rateSeries{"s-acked", "acked", acked, func(s Second) int64 { return s.Acked }},
-		rateSeries{"s-sent", "sent", sent, func(s Second) int64 { return s.Sent }})
-	if timelineHasErrors(tl) {
-		series = append(series, rateSeries{"s-errors", "errors", errs, func(s Second) int64 { return s.Errors }})
-	}
-	for _, sr := range series {
-		ch.line(sr.class, sr.pts)
-	}
-	// A partial row is a rate over less than a second: drawn, but marked.
-	for _, sr := range series {
-		var pts []xy
-		var tips []string
-		for _, i := range partial {
-			pts = append(pts, sr.pts[i])
-			tips = append(tips, fmt.Sprintf("%s to %s, a partial second (%s): %s %s, %s",
-				units.FormatAt(tl[i].T-dts[i]), units.FormatAt(tl[i].T), units.FormatSeconds(dts[i]), units.FormatCount(sr.count(tl[i])), sr.name, units.FormatRate(sr.pts[i].y)))
-		}
-		ch.dots("partial "+sr.class, pts, tips)
-	}
-	return ch.svg()
-}
-
-// latencyTimelineCharts draws publish and end-to-end latency per second on
-// one shared log scale, so the two read against each other.
-func latencyTimelineCharts(c *result.Cell, tl []Second, consumers bool, span float64) [2]string {
-	var all []float64
-	for _, s := range tl {
-		all = append(all, float64(s.Publish.P50), float64(s.Publish.P99), float64(s.Publish.Max))
-		if consumers {
-			all = append(all, float64(s.EndToEnd.P50), float64(s.EndToEnd.P99), float64(s.EndToEnd.Max))
-		}
-	}
-	var out [2]string
-	for k, kind := range []struct {
-		class, title string
-		get          func(Second) Brief
-	}{
-		{"latency publish", "Publish latency over time", func(s Second) Brief { return s.Publish }},
-		{"latency end-to-end", "End-to-end latency over time", func(s Second) Brief { return s.EndToEnd }},
-	} {
-		ch := newChart(kind.class, kind.title, halfW, halfH)
-		ch.x = timeAxis(span, 5, ch.px0(), ch.px1())
-		ch.y = niceLog(all, ch.py0(), ch.py1(), fmtUS)
-		ch.axes("time", "latency")
-		ch.labelRowsAllowed = 1
-		decorate(ch, c, tl, true)
-		p50, p99, mx := make([]xy, len(tl)), make([]xy, len(tl)), make([]xy, len(tl))
-		any := false
-		dts := rowIntervals(tl)
-		for i, s := range tl {
-			b, t := kind.get(s), s.T-dts[i]/2
-			p50[i], p99[i], mx[i] = xy{t, float64(b.P50)}, xy{t, float64(b.P99)}, xy{t, float64(b.Max)}
-			any = any || b.Max > 0
-		}
-		switch {
-		case k == 1 && !consumers:
-			ch.message("no consumers (producer-only)")
-		case len(tl) == 0:
-			ch.message("no timeline data")
-		case !any:
-			ch.message("no samples")
-		default:
-			ch.line("s-max", mx)
-			ch.line("s-p99", p99)
-			ch.line("s-p50", p50)
-		}
-		out[k] = ch.svg()
-	}
-	return out
-}
-
-// distributionChart plots latency against percentile on HdrHistogram's
-// "nines" axis, from the full histograms where the run directory has them,
-// else from the summary percentiles in result.json.
-func distributionChart(c *result.Cell, cd CellData, consumers bool) (string, string) {
-	kinds := []struct {
-		k     Kind
-		class string
-		s     result.Summary
-	}{
-		{Publish, "s-publish", c.Latency.Publish},
-		{Service, "s-service", c.Latency.Service},
-		{EndToEnd, "s-e2e", c.Latency.EndToEnd},
-		{SendDelay, "s-delay", c.Latency.SendDelay},
-	}
-	if !consumers {
-		kinds = append(kinds[:2], kinds[3])
-	}
-	nines := 2
-	for _, kd := range kinds {
-		n := kd.s.Count
-		if h := cd.Hist[kd.k]; h != nil && h.TotalCount() > 0 {
-			n = h.TotalCount()
-		}
-		if n > 0 {
-			nines = max(nines, int(math.Floor(math.Log10(float64(n))+1e-9)))
-		}
-	}
-	nines = min(nines, 7)
-	ch := newChart("distribution", "Latency by percentile", halfW, halfH)
-	ch.x = ninesAxis{nines: nines, a: ch.px0(), b: ch.px1()}
-	type series struct {
-		class  string
-		pts    []xy
-		coarse bool
-	}
-	var ss []series
-	var all []float64
-	fromSummary := false
-	for _, kd := range kinds {
-		var pts []xy
-		coarse := false
-		if h := cd.Hist[kd.k]; h != nil && h.TotalCount() > 0 {
-			pts = histogramPoints(h, nines)
-		} else if kd.s.Count > 0 {
-			s := kd.s
-			pts = []xy{{0, float64(s.Min)}, {math.Log10(2), float64(s.P50)}, {1, float64(s.P90)}, {2, float64(s.P99)}, {3, float64(s.P999)}, {float64(nines), float64(s.Max)}}
-			coarse, fromSummary = true, true
-		}
-		for _, pt := range pts {
-			all = append(all, pt.y)
-		}
-		ss = append(ss, series{kd.class, pts, coarse})
-	}
-	ch.y = niceLog(all, ch.py0(), ch.py1(), fmtUS)
-	ch.axes("percentile", "latency")
-	drawn := false
-	for _, s := range ss {
-		if len(s.pts) == 0 {
-			continue
-		}
-		drawn = true
-		ch.line(s.class, s.pts)
-		if s.coarse {
-			ch.dots(s.class, s.pts, nil)
-		}
-	}
-	if !drawn {
-		ch.message("no samples")
-	}
-	note := ""
-	if fromSummary {
-		note = `<p class="note">Coarse: drawn from result.json's percentiles (min, p50, p90, p99, p99.9, max); no .hlog interval log was found for this cell.</p>`
-	}
-	return ch.svg(), note
-}
-
-// histogramPoints samples h along the nines axis; past the last sample's
-// percentile the line stays at the maximum.
-func histogramPoints(h *hdrhistogram.Histogram, nines int) []xy {
-	const step = 0.025
-	last := math.Min(float64(nines), math.Log10(float64(h.TotalCount())))
-	var xs, qs []float64
-	for x := 0.0; x < last; x += step {
-		xs, qs = append(xs, x), append(qs, quantileOfNines(x))
-	}
-	vals := record.ValuesAtQuantiles(h, qs)
-	pts := make([]xy, 0, len(xs)+2)
-	for i, x := range xs {
-		v := float64(vals[i])
-		if i == 0 {
-			v = float64(h.Min())
-		}
-		pts = append(pts, xy{x, math.Max(v, 1)})
-	}
-	m := math.Max(float64(h.Max()), 1)
-	pts = append(pts, xy{last, m}, xy{float64(nines), m})
-	return pts
-}
-
-func (p *page) latencyTable(c *result.Cell) {
-	p.printf(`<div class="card"><h3>Latency percentiles</h3><table class="latency"><thead><tr><th></th><th class="n">p50</th><th class="n">p90</th><th class="n">p99</th><th class="n">p99.9</th><th class="n">max</th><th class="n">mean</th></tr></thead><tbody>`)
+func latencyTable(c *result.Cell) []latencyRow {
+	var out []latencyRow
 	for _, k := range []struct {
 		name string
 		s    result.Summary
 	}{{"publish", c.Latency.Publish}, {"service", c.Latency.Service}, {"end-to-end", c.Latency.EndToEnd}, {"send delay", c.Latency.SendDelay}} {
-		cells := summaryCells(k.s)
 		mean := "–"
 		if k.s.Count > 0 {
 			mean = units.FormatMicros(k.s.Mean)
 		}
-		p.printf(`<tr><th>%s<div class="count">%s</div></th>`, k.name, units.PluralCount(k.s.Count, "sample", "samples"))
-		for _, v := range append(cells[1:], mean) {
+		vals := append(summaryCells(k.s)[1:], mean)
+		for i, v := range vals {
 			if v == "-" {
-				v = "–"
+				vals[i] = "–"
 			}
-			p.printf(`<td class="n">%s</td>`, esc(v))
 		}
-		p.printf(`</tr>`)
+		out = append(out, latencyRow{k.name, units.PluralCount(k.s.Count, "sample", "samples"), vals})
 	}
-	p.printf(`</tbody></table>`)
-	if split := latencySplit(c); split != "" {
-		p.printf(`<p class="split">%s.</p>`, esc(split))
-	}
-	p.printf(`<p class="note"><b>publish</b>: intended send → Redis acknowledged. <b>service</b>: actual send → Redis acknowledged, Redis's own time. <b>end-to-end</b>: intended send → a consumer got the event. <b>send delay</b>: intended → actual send, the generator's own lag. Publish and end-to-end are measured from the intended send time, so a stall is not hidden (no coordinated omission).</p></div>`)
+	return out
 }
 
-func (p *page) eventsTable(c *result.Cell, consumers bool) {
+// eventRow is one line of the event accounting with what it means.
+type eventRow struct{ Name, Value, Class, Meaning string }
+
+func eventRows(c *result.Cell, consumers bool) []eventRow {
 	e := c.Events
 	rows := []struct {
 		name     string
@@ -1001,8 +441,8 @@ func (p *page) eventsTable(c *result.Cell, consumers bool) {
 		{"duplicate deliveries", e.DuplicateDeliveries, "deliveries beyond each event's first (an event received 3 times counts 2)", false, false, true},
 		{"reordered", e.Reordered, "out of order within one producer and partition", false, false, true},
 	}
-	p.printf(`<div class="card"><h3>Event accounting</h3><table class="events"><tbody>`)
-	for _, r := range rows {
+	out := make([]eventRow, len(rows))
+	for i, r := range rows {
 		v := units.FormatCount(r.n)
 		if r.delivery && !consumers {
 			v = "–"
@@ -1010,115 +450,101 @@ func (p *page) eventsTable(c *result.Cell, consumers bool) {
 		cls := ""
 		switch {
 		case r.bad && r.n > 0 && consumers:
-			cls = " alarm"
+			cls = "alarm"
 		case r.warn && r.n > 0 && (consumers || !r.delivery):
-			cls = " warnval"
+			cls = "warnval"
 		}
-		p.printf(`<tr><th>%s</th><td class="n%s">%s</td><td class="muted">%s</td></tr>`, r.name, cls, v, esc(r.meaning))
+		out[i] = eventRow{r.name, v, cls, r.meaning}
 	}
-	p.printf(`</tbody></table>`)
-	if !consumers {
-		p.printf(`<p class="note">No consumers (producer-only): delivery not checked.</p>`)
-	}
-	p.printf(`</div>`)
+	return out
 }
 
-func (p *page) sloTable(c *result.Cell) {
-	p.printf(`<div class="card"><h3>Objectives</h3>`)
-	if len(c.SLO) == 0 {
-		p.printf(`<p class="muted">No objectives set: nothing was judged.</p></div>`)
-		return
-	}
-	p.printf(`<table class="slo"><thead><tr><th>objective</th><th class="n">limit</th><th class="n">observed</th><th class="c">verdict</th></tr></thead><tbody>`)
+type objectiveRow struct {
+	Name, Limit, Observed string
+	Pill                  pill
+}
+
+func objectiveRows(c *result.Cell) []objectiveRow {
+	var out []objectiveRow
 	for _, s := range c.SLO {
-		p.printf(`<tr><td><code>%s</code></td><td class="n">%s</td><td class="n">%s</td><td class="c"><span class="pill %s">%s</span></td></tr>`,
-			esc(s.Name), esc(s.Limit), esc(result.ObservedText(c, s)), strings.ToLower(result.PassWord(s.Pass)), result.PassWord(s.Pass))
+		out = append(out, objectiveRow{s.Name, s.Limit, result.ObservedText(c, s), passPill(s.Pass)})
 	}
-	p.printf(`</tbody></table></div>`)
+	return out
 }
 
-func (p *page) errorsTable(c *result.Cell) {
-	p.printf(`<div class="card"><h3>Errors by class</h3>`)
-	total := sumErrors(c.Errors)
-	if len(c.Errors) == 0 {
-		p.printf(`<p class="muted">No errors.</p></div>`)
-		return
-	}
-	p.printf(`<table class="errors"><thead><tr><th>class</th><th class="n">count</th><th class="n">share</th></tr></thead><tbody>`)
-	for _, k := range sortedErrorClasses(c.Errors) {
+type errorRow struct{ Class, Count, Share string }
+
+func errorRows(errs map[string]int64) []errorRow {
+	total := sumErrors(errs)
+	var out []errorRow
+	for _, k := range sortedErrorClasses(errs) {
 		share := "–"
 		if total > 0 {
-			share = strconv.FormatFloat(100*float64(c.Errors[k])/float64(total), 'f', 1, 64) + "%"
+			share = strconv.FormatFloat(100*float64(errs[k])/float64(total), 'f', 1, 64) + "%"
 		}
-		p.printf(`<tr><td><code>%s</code></td><td class="n">%s</td><td class="n">%s</td></tr>`, esc(k), units.FormatCount(c.Errors[k]), share)
+		out = append(out, errorRow{k, units.FormatCount(errs[k]), share})
 	}
-	p.printf(`</tbody></table></div>`)
+	return out
 }
 
-func (p *page) faultsTable(c *result.Cell) {
-	// Columns that no fault fills are left out, so the table fits the page.
-	var promoted, errs, shards bool
+// faultsView is the table of a cell's faults; columns that no fault fills
+// are left out, so the table fits the page.
+type faultsView struct {
+	Promoted, Errors, Shards bool
+	Columns                  int
+	Rows                     []faultRow
+}
+
+type faultRow struct {
+	Fault, Node, At, Healed                      string
+	Unavailable, Producers, Consumers, Recovered string
+	Promoted, LostAcked, Errors, Shards, Error   string
+	LostAlarm                                    bool
+}
+
+func newFaultsView(c *result.Cell) *faultsView {
+	if len(c.Faults) == 0 {
+		return nil
+	}
+	v := &faultsView{}
 	for _, f := range c.Faults {
-		promoted = promoted || f.Promoted != ""
-		errs = errs || len(f.Errors) > 0
-		shards = shards || len(f.Shards) > 0
+		v.Promoted = v.Promoted || f.Promoted != ""
+		v.Errors = v.Errors || len(f.Errors) > 0
+		v.Shards = v.Shards || len(f.Shards) > 0
 	}
-	p.printf(`<div class="card"><h3>Faults</h3><div class="scroll"><table class="faults"><thead><tr><th>fault</th><th>node</th><th class="n">at</th><th class="n">healed</th><th class="n">unavailable</th><th class="n">producers</th><th class="n">consumers</th><th class="n">recovered</th>`)
-	if promoted {
-		p.printf(`<th>promoted</th>`)
+	v.Columns = 9
+	for _, on := range []bool{v.Promoted, v.Errors, v.Shards} {
+		if on {
+			v.Columns++
+		}
 	}
-	p.printf(`<th class="n">lost acked</th>`)
-	if errs {
-		p.printf(`<th>errors</th>`)
-	}
-	if shards {
-		p.printf(`<th>per shard</th>`)
-	}
-	p.printf(`</tr></thead><tbody>`)
-	cols := 9 + btoi(promoted) + btoi(errs) + btoi(shards)
 	for _, f := range c.Faults {
 		node := f.Node
 		if f.Role != "" {
 			node = strings.TrimSpace(node + " (" + f.Role + ")")
 		}
-		recovered := result.RecoveredText(c, f)
-		p.printf(`<tr><td class="nowrap"><b>%s</b></td><td>%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td>`,
-			esc(strings.TrimSpace(f.Action+" "+f.Target)), esc(dash(node)), units.FormatAt(f.AtS), esc(dash(strings.Trim(healedAt(f), "-"))),
-			units.FormatSeconds(f.UnavailableS), units.FormatSeconds(f.ProducersUnavailableS), units.FormatSeconds(f.ConsumersUnavailableS), recovered)
-		if promoted {
-			s := "–"
-			if f.Promoted != "" {
-				s = f.Promoted
-				if f.PromotedAtS > 0 {
-					s += " at " + units.FormatAt(f.PromotedAtS)
-				}
+		promoted := "–"
+		if f.Promoted != "" {
+			promoted = f.Promoted
+			if f.PromotedAtS > 0 {
+				promoted += " at " + units.FormatAt(f.PromotedAtS)
 			}
-			p.printf(`<td>%s</td>`, esc(s))
 		}
-		p.printf(`<td class="n%s">%s</td>`, alarmClass(f.LostAcked > 0), units.FormatCount(f.LostAcked))
-		if errs {
-			p.printf(`<td>%s</td>`, esc(dash(strings.Join(errorItems(f.Errors), ", "))))
+		var shards []string
+		for _, s := range f.Shards {
+			shards = append(shards, fmt.Sprintf("shard %d: %s", s.Shard, units.FormatSeconds(s.UnavailableS)))
 		}
-		if shards {
-			var ss []string
-			for _, s := range f.Shards {
-				ss = append(ss, fmt.Sprintf("shard %d: %s", s.Shard, units.FormatSeconds(s.UnavailableS)))
-			}
-			p.printf(`<td>%s</td>`, esc(dash(strings.Join(ss, ", "))))
-		}
-		p.printf(`</tr>`)
-		if f.Error != "" {
-			p.printf(`<tr class="fault-error"><td colspan="%d"><span class="pill error">ERROR</span> %s</td></tr>`, cols, esc(f.Error))
-		}
+		v.Rows = append(v.Rows, faultRow{
+			Fault: strings.TrimSpace(f.Action + " " + f.Target), Node: dash(node), At: units.FormatAt(f.AtS),
+			Healed:      dash(strings.Trim(healedAt(f), "-")),
+			Unavailable: units.FormatSeconds(f.UnavailableS), Producers: units.FormatSeconds(f.ProducersUnavailableS),
+			Consumers: units.FormatSeconds(f.ConsumersUnavailableS), Recovered: result.RecoveredText(c, f),
+			Promoted: promoted, LostAcked: units.FormatCount(f.LostAcked), LostAlarm: f.LostAcked > 0,
+			Errors: dash(strings.Join(errorItems(f.Errors), ", ")), Shards: dash(strings.Join(shards, ", ")),
+			Error: f.Error,
+		})
 	}
-	p.printf(`</tbody></table></div><p class="note"><b>unavailable</b>: the longer of the producers' and consumers' interruption, each from the first failed or stalled operation after the fault to the first success. <b>recovered</b>: until throughput is back within 10%% of before. <b>lost acked</b>: acknowledged around the fault, never received.</p></div>`)
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
+	return v
 }
 
 func dash(s string) string {
@@ -1128,251 +554,82 @@ func dash(s string) string {
 	return s
 }
 
-// setup writes what ran: target, nodes, workload, client and the server's
+// setupView is what ran: target, nodes, workload, client and the server's
 // own call counts.
-func (p *page) setup(c *result.Cell) {
+type setupView struct {
+	Target, Workload, Calls []keyValue
+	Nodes                   []nodeRow
+}
+
+type nodeRow struct{ Name, Role, Addr, Shard string }
+
+func newSetupView(c *result.Cell) setupView {
 	t, wl, cl := c.Target, c.Workload, c.Client
-	p.printf(`<div class="grid2 setup"><div class="card"><h3>Target</h3><dl>`)
-	dl := func(k, v string) {
-		if v != "" {
-			p.printf(`<dt>%s</dt><dd>%s</dd>`, esc(k), esc(v))
+	var v setupView
+	dl := func(list *[]keyValue, k, val string) {
+		if val != "" {
+			*list = append(*list, keyValue{k, val})
 		}
 	}
-	dl("provider", t.Provider)
-	dl("why", t.ProviderNote)
-	dl("topology", t.Topology)
-	dl("persistence", t.Persistence)
-	dl("server", result.ServerText(t))
-	dl("redis version", t.RedisVersion)
+	target := func(k, val string) { dl(&v.Target, k, val) }
+	target("provider", t.Provider)
+	target("why", t.ProviderNote)
+	target("topology", t.Topology)
+	target("persistence", t.Persistence)
+	target("server", result.ServerText(t))
+	target("redis version", t.RedisVersion)
 	if t.IOThreads > 0 {
-		dl("io-threads", strconv.Itoa(t.IOThreads))
+		target("io-threads", strconv.Itoa(t.IOThreads))
 	}
-	dl("binary", t.Binary)
-	dl("image", t.Image)
-	dl("image note", t.ImageNote)
-	dl("data path", t.DataPath)
-	dl("data path note", t.DataPathNote)
+	target("binary", t.Binary)
+	target("image", t.Image)
+	target("image note", t.ImageNote)
+	target("data path", t.DataPath)
+	target("data path note", t.DataPathNote)
 	if len(t.Reaped) > 0 {
-		dl("reaped", strings.Join(t.Reaped, "; "))
+		target("reaped", strings.Join(t.Reaped, "; "))
 	}
-	p.printf(`</dl>`)
-	if len(t.Nodes) > 0 {
-		p.printf(`<table class="nodes"><thead><tr><th>node</th><th>role</th><th>address</th><th class="n">shard</th></tr></thead><tbody>`)
-		for _, n := range t.Nodes {
-			shard := "–"
-			if n.Shard != 0 {
-				shard = strconv.Itoa(n.Shard)
-			}
-			p.printf(`<tr><td>%s</td><td>%s</td><td><code>%s</code></td><td class="n">%s</td></tr>`, esc(n.Name), esc(n.Role), esc(n.Addr), shard)
+	for _, n := range t.Nodes {
+		shard := "–"
+		if n.Shard != 0 {
+			shard = strconv.Itoa(n.Shard)
 		}
-		p.printf(`</tbody></table>`)
+		v.Nodes = append(v.Nodes, nodeRow{n.Name, n.Role, n.Addr, shard})
 	}
-	p.printf(`</div><div class="card"><h3>Workload and client</h3><dl>`)
+
+	work := func(k, val string) { dl(&v.Workload, k, val) }
 	rate := units.FormatRate(wl.Rate)
 	if wl.Rate <= 0 {
 		rate = "max (closed loop)"
 	}
-	dl("pattern", wl.Pattern)
-	dl("producers × consumers", fmt.Sprintf("%d × %d", wl.Producers, wl.Consumers))
-	dl("rate", rate)
+	work("pattern", wl.Pattern)
+	work("producers × consumers", fmt.Sprintf("%d × %d", wl.Producers, wl.Consumers))
+	work("rate", rate)
 	if wl.Payload != "" {
-		dl("payload", wl.Payload+" B")
+		work("payload", wl.Payload+" B")
 	}
-	dl("keys", strconv.Itoa(wl.Keys))
-	dl("pipeline", strconv.Itoa(wl.Pipeline))
+	work("keys", strconv.Itoa(wl.Keys))
+	work("pipeline", strconv.Itoa(wl.Pipeline))
 	if c.DurationS > 0 {
-		dl("measured", units.FormatSeconds(c.DurationS))
+		work("measured", units.FormatSeconds(c.DurationS))
 	}
-	dl("client", cl.Library)
-	dl("timeouts", fmt.Sprintf("dial %s · read %s · write %s", units.FormatSeconds(cl.DialTimeoutS), units.FormatSeconds(cl.ReadTimeoutS), units.FormatSeconds(cl.WriteTimeoutS)))
-	dl("max retries", strconv.Itoa(cl.MaxRetries))
+	work("client", cl.Library)
+	work("timeouts", fmt.Sprintf("dial %s · read %s · write %s", units.FormatSeconds(cl.DialTimeoutS), units.FormatSeconds(cl.ReadTimeoutS), units.FormatSeconds(cl.WriteTimeoutS)))
+	work("max retries", strconv.Itoa(cl.MaxRetries))
 	if cl.CPUs > 0 {
-		dl("generator cores", fmt.Sprintf("%d (%s)", cl.CPUs, cl.CPUsNote))
+		work("generator cores", fmt.Sprintf("%d (%s)", cl.CPUs, cl.CPUsNote))
 	}
 	if cl.CPUUsed > 0 {
-		dl("generator CPU", fmt.Sprintf("%s of one core over the measured window", units.FormatPercent(cl.CPUUsed)))
+		work("generator CPU", fmt.Sprintf("%s of one core over the measured window", units.FormatPercent(cl.CPUUsed)))
 	}
-	p.printf(`</dl>`)
-	if len(c.ServerCalls) > 0 {
-		keys := make([]string, 0, len(c.ServerCalls))
-		for k := range c.ServerCalls {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		p.printf(`<h4>Server calls <span class="muted">(INFO commandstats, warmup included)</span></h4><ul class="calls">`)
-		for _, k := range keys {
-			p.printf(`<li><code>%s</code> %s</li>`, esc(k), units.FormatCount(c.ServerCalls[k]))
-		}
-		p.printf(`</ul>`)
-	}
-	p.printf(`</div></div>`)
-}
 
-// markerList spells out the timeline's fault markers under the chart, each
-// at its own time, since a pin's tooltip needs a mouse.
-func markerList(tl []Second) string {
-	var items []string
-	for _, m := range timelineMarkers(tl) {
-		items = append(items, `<li><span class="t">`+esc(units.FormatAt(m.AtS))+`</span> `+esc(m.Label)+`</li>`)
+	keys := make([]string, 0, len(c.ServerCalls))
+	for k := range c.ServerCalls {
+		keys = append(keys, k)
 	}
-	if len(items) == 0 {
-		return ""
+	sort.Strings(keys)
+	for _, k := range keys {
+		v.Calls = append(v.Calls, keyValue{k, units.FormatCount(c.ServerCalls[k])})
 	}
-	more := ""
-	if len(items) > maxRows {
-		more = fmt.Sprintf(`<li class="muted">… and %d more in timeline.csv</li>`, len(items)-maxRows)
-		items = items[:maxRows]
-	}
-	return `<ul class="markers">` + strings.Join(items, "") + more + `</ul>`
+	return v
 }
-
-// pageCSS is the whole style sheet: system fonts only, nothing fetched.
-const pageCSS = `
-:root{--fg:#1d2433;--muted:#667085;--line:#e4e7ec;--bg:#f5f6f8;--card:#fff;--pass:#067647;--passbg:#ecfdf3;--fail:#b42318;--failbg:#fef3f2;--warn:#b54708;--warnbg:#fffaeb;--none:#475467;--nonebg:#f2f4f7}
-*{box-sizing:border-box}
-html{-webkit-text-size-adjust:100%}
-body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-main{max-width:1140px;margin:0 auto;padding:28px 24px 40px}
-h1{font-size:26px;margin:2px 0 4px;letter-spacing:-.01em}
-h2{font-size:19px;margin:0}
-h3{font-size:14px;margin:0 0 8px}
-h4{font-size:13px;margin:14px 0 6px}
-code{font:12.5px/1.3 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#f2f4f7;border-radius:4px;padding:1px 4px}
-a{color:inherit}
-.eyebrow{text-transform:uppercase;letter-spacing:.08em;font-size:11px;color:var(--muted);font-weight:600}
-.facts{color:var(--muted);margin:2px 0 10px}
-.muted{color:var(--muted)}
-header.run{margin-bottom:22px}
-.verdict{display:flex;align-items:center;gap:10px;font-size:16px;font-weight:600;padding:10px 14px;border-radius:8px;border:1px solid}
-.verdict.pass{background:var(--passbg);color:var(--pass);border-color:#abefc6}
-.verdict.fail{background:var(--failbg);color:var(--fail);border-color:#fecdca}
-.verdict .badge{font-size:12px;letter-spacing:.06em;color:#fff;border-radius:5px;padding:2px 8px}
-.verdict.pass .badge{background:var(--pass)}
-.verdict.fail .badge{background:var(--fail)}
-.verdict.none{background:var(--nonebg);color:var(--none);border-color:#d0d5dd}
-.verdict.none .badge{background:var(--none)}
-.banner{margin:10px 0;padding:9px 13px;border-radius:8px;border:1px solid}
-.banner.fail{background:var(--failbg);color:var(--fail);border-color:#fecdca}
-.banner.warn{background:var(--warnbg);color:var(--warn);border-color:#fedf89}
-section{margin:0 0 30px}
-section.cell{border-top:3px solid var(--line);padding-top:20px}
-.cell-head{display:flex;align-items:center;gap:10px}
-.card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:14px 16px;margin:0 0 16px;min-width:0}
-figure.card{margin:0 0 16px}
-figcaption{margin-bottom:4px}
-figcaption .title{font-weight:600}
-figcaption .sub{color:var(--muted);font-size:12.5px;margin-left:4px}
-.grid2{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:16px}
-.grid2>.card,.grid2>figure{margin:0}
-.grid2{margin-bottom:16px}
-.stack>.card{margin-bottom:16px}
-.stack>.card:last-child{margin-bottom:0}
-@media (max-width:820px){.grid2{grid-template-columns:minmax(0,1fr)}}
-.matrix h2,.capacity h2{margin-bottom:12px}
-.kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(118px,1fr));gap:10px;margin:12px 0 16px}
-.kpi{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:9px 12px}
-.kpi .k{font-size:11.5px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
-.kpi .v{font-size:20px;font-weight:600;font-variant-numeric:tabular-nums;white-space:nowrap}
-.kpi.alarm{border-color:#fda29b;background:var(--failbg)}
-.kpi.alarm .v{color:var(--fail)}
-.kpi.warn .v{color:var(--warn)}
-table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
-th,td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
-thead th{font-size:11.5px;color:var(--muted);font-weight:600;text-transform:uppercase;letter-spacing:.03em;border-bottom:1px solid #d0d5dd;white-space:nowrap}
-tbody tr:last-child>*{border-bottom:0}
-tbody th{font-weight:600}
-.n{text-align:right;white-space:nowrap}
-.c{text-align:center}
-td.alarm{color:var(--fail);font-weight:700}
-td.warnval{color:var(--warn);font-weight:600}
-table.events td.muted{font-size:12.5px}
-.params{margin-top:2px}
-.params code{font-size:11.5px;margin-right:4px}
-.pill{display:inline-block;font-size:11px;font-weight:700;letter-spacing:.05em;border-radius:999px;padding:1px 8px;border:1px solid}
-.pill.pass{color:var(--pass);background:var(--passbg);border-color:#abefc6}
-.pill.fail{color:var(--fail);background:var(--failbg);border-color:#fecdca}
-.pill.error{color:#fff;background:var(--fail);border-color:var(--fail)}
-.pill.none{color:var(--none);background:var(--nonebg);border-color:#d0d5dd}
-.note{color:var(--muted);font-size:12.5px;margin:8px 0 0}
-.split{font-size:13px;margin:8px 0 0}
-.legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12.5px;color:var(--muted);margin:2px 0 4px}
-.key{display:inline-flex;align-items:center;gap:6px}
-.key i{display:inline-block;width:18px;height:0;border-top:2.5px solid var(--c)}
-.key i.s-sent{border-top-style:dashed}
-.key i.s-max{border-top-style:dotted}
-.key i.fault{height:11px;border:1px solid #e8958d;background:#fbd5d1}
-.key i.faultline,.key i.promoted,.key i.healed{width:0;height:13px;border-top:0;border-left:2px dashed #b42318;margin:0 4px}
-.key i.faultline.failed{border-left-color:#98a2b3}
-.key i.promoted{border-left:2px solid #0e7490}
-.key i.healed{border-left:2px dotted #475467}
-.key i.pinkey{width:0;height:0;border-top:7px solid #b42318;border-left:5px solid transparent;border-right:5px solid transparent}
-.key i.partialkey{width:9px;height:9px;border-radius:50%;border:1.5px solid #1f5fd6;background:#fff;opacity:.6}
-.key i.knee,.key i.maxrate{width:0;height:12px;border-top:0;border-left:2px dashed var(--c)}
-.key i.maxrate{border-left-style:solid}
-.key i.dotkey{width:9px;height:9px;border-radius:50%;border:2px solid var(--c)}
-.key i.dotkey.ok{--c:#1f5fd6;background:#1f5fd6}
-.key i.dotkey.missed{--c:#b42318;background:#fff}
-.s-sent{--c:#98a2b3}.s-acked{--c:#1f5fd6}.s-received{--c:#12a16b}.s-errors{--c:#e69f00}
-.s-publish{--c:#1f5fd6}.s-service{--c:#2a9d8f}.s-e2e{--c:#e2711d}.s-delay{--c:#98a2b3}
-.s-p50{--c:#5dadec}.s-p99{--c:#1f5fd6}.s-max{--c:#d4a017}
-.knee{--c:#7a5af8}.maxrate{--c:#067647}
-ul.markers{list-style:none;margin:8px 0 0;padding:0;display:flex;flex-wrap:wrap;gap:4px 16px;font-size:12.5px;color:var(--fail)}
-ul.markers .t{color:var(--muted);font-variant-numeric:tabular-nums}
-.notes ul{margin:0;padding-left:18px}
-.notes li{margin:3px 0}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:0}
-dt{color:var(--muted)}
-dd{margin:0;overflow-wrap:anywhere}
-.scroll{overflow-x:auto}
-table.faults td,table.faults th{font-size:12.5px}
-.nowrap{white-space:nowrap}
-table.latency th{white-space:nowrap}
-table.latency td,table.latency th{padding:5px 6px}
-table.latency .count{font-weight:400;font-size:11.5px;color:var(--muted)}
-table.nodes{margin-top:12px}
-ul.calls{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:6px 18px;font-variant-numeric:tabular-nums}
-.key i.unavail{height:5px;border:0;background:#6941c6}
-svg .unavail{fill:#6941c6;opacity:.85}
-tr.fault-error td{color:var(--fail);border-top:0}
-details summary{cursor:pointer;font-weight:600}
-pre{font:12px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#f8f9fb;border:1px solid var(--line);border-radius:6px;padding:10px 12px;overflow:auto;margin:10px 0 0}
-footer{color:var(--muted);font-size:12px;text-align:center;margin-top:24px}
-svg.chart{display:block;width:100%;height:auto;overflow:visible}
-svg .plot{fill:#fff}
-svg text{font-size:11px;fill:#667085;font-family:inherit}
-svg .axis-title{font-size:10.5px;fill:#98a2b3}
-svg .grid{stroke:#eaecf0;stroke-width:1}
-svg .grid.minor{stroke:#f2f4f7}
-svg .axis{stroke:#98a2b3;stroke-width:1}
-svg .series{fill:none;stroke:var(--c);stroke-width:1.7;stroke-linejoin:round;stroke-linecap:round}
-svg .series.s-sent{stroke-dasharray:5 4;stroke-width:1.5}
-svg .series.s-errors{stroke-width:1.3}
-svg .series.s-p99{stroke-width:2}
-svg .series.s-max{stroke-dasharray:1.5 3;stroke-width:1.6}
-svg .series.s-p50{stroke-width:1.4}
-svg .series.s-delay{stroke-dasharray:4 3;stroke-width:1.4}
-svg .series.ideal{stroke:#d0d5dd;stroke-dasharray:4 4;stroke-width:1.2}
-svg .dot{fill:var(--c);stroke:#fff;stroke-width:1}
-svg .dot.missed{fill:#fff;stroke:#b42318;stroke-width:1.8}
-svg .dot.partial{fill:#fff;stroke:var(--c);stroke-width:1.6;opacity:.6}
-svg .band.fault{fill:#fbd5d1;opacity:.75}
-svg .band.drain{fill:#f2f4f7}
-svg .mark.fault{stroke:#b42318;stroke-width:1.5;stroke-dasharray:4 3}
-svg .mark.promoted{stroke:#0e7490;stroke-width:1.6}
-svg .mark.healed{stroke:#475467;stroke-width:1.3;stroke-dasharray:1.5 2.5}
-svg .mark.fault.failed{stroke:#98a2b3}
-svg .mark.knee{stroke:#7a5af8;stroke-width:1.5;stroke-dasharray:5 3}
-svg .mark.maxrate{stroke:#067647;stroke-width:1.5}
-svg .band-label{font-size:10.5px;font-weight:600;fill:#b42318;paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
-svg .band-label.drain{fill:#98a2b3;font-weight:400}
-svg .band-label.failed{fill:#667085;font-weight:400}
-svg .band-label.promoted{fill:#0e7490}
-svg .band-label.knee{fill:#7a5af8}
-svg .band-label.maxrate{fill:#067647}
-svg .pin{fill:#b42318}
-svg .nodata{font-size:13px;fill:#98a2b3}
-svg .bar{fill:var(--c)}
-svg .bar-value{font-size:10.5px;fill:#344054;font-variant-numeric:tabular-nums}
-svg .bar-value.na{fill:#98a2b3;font-style:italic}
-svg .cat{font-size:11.5px;fill:#344054}
-`

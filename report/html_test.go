@@ -455,16 +455,16 @@ func TestHTMLEdgeCases(t *testing.T) {
 	cases := map[string]func() (*result.Result, *RunData){
 		"no cells": func() (*result.Result, *RunData) { return &result.Result{Schema: result.Schema, Scenario: "x"}, nil },
 		"empty cell": func() (*result.Result, *RunData) {
-			return &result.Result{Schema: result.Schema, Cells: []result.Cell{{}}}, &RunData{Cells: []CellData{{Timeline: []Second{}}}}
+			return &result.Result{Schema: result.Schema, Cells: []result.Cell{{}}}, &RunData{Cells: []CellData{{Timeline: []record.Second{}}}}
 		},
 		"single point": func() (*result.Result, *RunData) {
-			return resulttest.PassResult(), &RunData{Cells: []CellData{{Timeline: []Second{{T: 1, Sent: 5, Acked: 5, Received: 5, Publish: Brief{P50: 10, P99: 20, Max: 30}, EndToEnd: Brief{P50: 10, P99: 20, Max: 30}}}}}}
+			return resulttest.PassResult(), &RunData{Cells: []CellData{{Timeline: []record.Second{{T: 1, Sent: 5, Acked: 5, Received: 5, Publish: record.Brief{P50: 10, P99: 20, Max: 30}, EndToEnd: record.Brief{P50: 10, P99: 20, Max: 30}}}}}}
 		},
 		"zeros": func() (*result.Result, *RunData) {
 			r := resulttest.PassResult()
 			r.Cells[0].Throughput = result.Throughput{}
 			r.Cells[0].Latency = result.Latencies{}
-			tl := make([]Second, 5)
+			tl := make([]record.Second, 5)
 			for i := range tl {
 				tl[i].T = float64(i + 1)
 			}
@@ -480,8 +480,8 @@ func TestHTMLEdgeCases(t *testing.T) {
 			h := record.NewHistogram()
 			_ = h.RecordValue(1)
 			_ = h.RecordValue(huge)
-			tl := []Second{{T: 0}, {T: 0}, {T: 1e-9, Sent: math.MaxInt64}, {T: 2, Sent: 1, Publish: Brief{P50: 1, P99: huge, Max: math.MaxInt64}}}
-			return r, &RunData{Cells: []CellData{{Timeline: tl, Hist: [NumKinds]*hdrhistogram.Histogram{h, h, h}}, {Timeline: tl}, {}}}
+			tl := []record.Second{{T: 0}, {T: 0}, {T: 1e-9, Sent: math.MaxInt64}, {T: 2, Sent: 1, Publish: record.Brief{P50: 1, P99: huge, Max: math.MaxInt64}}}
+			return r, &RunData{Cells: []CellData{{Timeline: tl, Hist: [record.NumKinds]*hdrhistogram.Histogram{h, h, h}}, {Timeline: tl}, {}}}
 		},
 		"producer-only": func() (*result.Result, *RunData) {
 			r := resulttest.PassResult()
@@ -524,7 +524,7 @@ func TestHTMLEscapes(t *testing.T) {
 	c.Target.Nodes[0].Addr = evil
 	c.SLO[0].Observed = evil
 	r.Error = evil
-	d := &RunData{Cells: []CellData{{Timeline: []Second{{T: 1, Sent: 1, Faults: []Marker{{AtS: 0.5, Label: evil}}}}, Problems: []string{evil}}}, Scenario: evil}
+	d := &RunData{Cells: []CellData{{Timeline: []record.Second{{T: 1, Sent: 1, Faults: []record.Marker{{AtS: 0.5, Label: evil}}}}, Problems: []string{evil}}}, Scenario: evil}
 	doc, page := renderHTML(t, r, d)
 	if n := strings.Count(doc.text, evil); n < 10 {
 		t.Errorf("hostile text shown %d times, want it everywhere it was put, escaped", n)
@@ -591,7 +591,7 @@ func TestWriteHTMLReport(t *testing.T) {
 	// short after its first cell) still finds them.
 	one := &result.Result{Schema: result.Schema, Scenario: "persistence-cost", Cells: r.Cells[:1]}
 	d := ReadRunData(dir, one)
-	if len(d.Cells[0].Timeline) != len(cd.Timeline) || d.Cells[0].Hist[EndToEnd] == nil {
+	if len(d.Cells[0].Timeline) != len(cd.Timeline) || d.Cells[0].Hist[record.EndToEnd] == nil {
 		t.Errorf("prefixed files of a lone cell not found")
 	}
 }
@@ -635,7 +635,7 @@ func failoverCellData() CellData {
 	}
 	jit := func(v float64) int64 { return int64(v * (0.85 + 0.3*rng.Float64())) }
 	for sec := 1; sec <= 68; sec++ {
-		s := Second{T: float64(sec), Dt: 1}
+		s := record.Second{T: float64(sec), Dt: 1}
 		if sec == 68 {
 			s.T, s.Dt = 67.4, 0.4
 		}
@@ -648,26 +648,26 @@ func failoverCellData() CellData {
 		switch {
 		case sec == 21:
 			s.Acked, s.Received, s.Errors = 3900, 3700, 16100
-			s.Faults = []Marker{{AtS: 20.412, Label: "kill redis-1 (primary)"}}
+			s.Faults = []record.Marker{{AtS: 20.412, Label: "kill redis-1 (primary)"}}
 			pub, e2e = 900_000, 950_000
 		case sec > 21 && sec <= 26:
 			s.Acked, s.Received, s.Errors = 0, 0, s.Sent
 			pub, e2e = 0, 0
 			if sec == 26 {
-				s.Faults = []Marker{{AtS: 25.917, Label: "failover: redis-2 promoted"}}
+				s.Faults = []record.Marker{{AtS: 25.917, Label: "failover: redis-2 promoted"}}
 			}
 		case sec == 27 || sec == 28:
 			s.Acked, s.Received = 46000, 45500
 			pub, e2e = 5_900_000, 6_300_000
 		case sec == 41:
-			s.Faults = []Marker{{AtS: 40.006, Label: "restart redis-1 (replica)"}}
+			s.Faults = []record.Marker{{AtS: 40.006, Label: "restart redis-1 (replica)"}}
 			pub, e2e = 2100, 3400
 		case sec == 42:
-			s.Faults = []Marker{{AtS: 41.238, Label: "healed: restart redis-1"}}
+			s.Faults = []record.Marker{{AtS: 41.238, Label: "healed: restart redis-1"}}
 		case sec == 44:
-			s.Faults = []Marker{{AtS: 43.5, Label: "redis-1 rejoined as replica"}}
+			s.Faults = []record.Marker{{AtS: 43.5, Label: "redis-1 rejoined as replica"}}
 		case sec == 51:
-			s.Faults = []Marker{{AtS: 50.003, Label: "pause replica: no replica left to pause: redis-2 was promoted"}}
+			s.Faults = []record.Marker{{AtS: 50.003, Label: "pause replica: no replica left to pause: redis-2 was promoted"}}
 		case sec > 60:
 			s.Acked, s.Received = 0, 0
 			if sec == 61 {
@@ -679,27 +679,27 @@ func failoverCellData() CellData {
 			pub, e2e = 0, 0
 		}
 		if pub > 0 {
-			s.Publish = Brief{P50: jit(pub), P99: jit(pub * 3), Max: jit(pub * 8)}
-			s.EndToEnd = Brief{P50: jit(e2e), P99: jit(e2e * 3.5), Max: jit(e2e * 9)}
+			s.Publish = record.Brief{P50: jit(pub), P99: jit(pub * 3), Max: jit(pub * 8)}
+			s.EndToEnd = record.Brief{P50: jit(e2e), P99: jit(e2e * 3.5), Max: jit(e2e * 9)}
 		}
 		cd.Timeline = append(cd.Timeline, s)
 	}
 	for range 200_000 {
-		_ = cd.Hist[Publish].RecordValue(int64(80 + rng.ExpFloat64()*330))
-		_ = cd.Hist[EndToEnd].RecordValue(int64(140 + rng.ExpFloat64()*520))
-		_ = cd.Hist[SendDelay].RecordValue(int64(rng.ExpFloat64() * 12))
+		_ = cd.Hist[record.Publish].RecordValue(int64(80 + rng.ExpFloat64()*330))
+		_ = cd.Hist[record.EndToEnd].RecordValue(int64(140 + rng.ExpFloat64()*520))
+		_ = cd.Hist[record.SendDelay].RecordValue(int64(rng.ExpFloat64() * 12))
 	}
 	for range 2400 { // the failover's stalled events
 		v := int64(200_000 + rng.Float64()*7_800_000)
-		_ = cd.Hist[Publish].RecordValue(v)
-		_ = cd.Hist[EndToEnd].RecordValue(v + 600_000)
+		_ = cd.Hist[record.Publish].RecordValue(v)
+		_ = cd.Hist[record.EndToEnd].RecordValue(v + 600_000)
 	}
-	_ = cd.Hist[SendDelay].RecordValue(1_204_000)
+	_ = cd.Hist[record.SendDelay].RecordValue(1_204_000)
 	for range 200_000 {
-		_ = cd.Hist[Service].RecordValue(int64(75 + rng.ExpFloat64()*310))
+		_ = cd.Hist[record.Service].RecordValue(int64(75 + rng.ExpFloat64()*310))
 	}
 	for range 2400 { // round trips hung in the outage
-		_ = cd.Hist[Service].RecordValue(int64(200_000 + rng.Float64()*7_600_000))
+		_ = cd.Hist[record.Service].RecordValue(int64(200_000 + rng.Float64()*7_600_000))
 	}
 	return cd
 }

@@ -9,11 +9,12 @@ import (
 
 	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/result/resulttest"
+	"github.com/squall-bench/squall/rundir"
 )
 
 func TestWriteJSONReadResultRoundTrip(t *testing.T) {
 	dir := t.TempDir()
-	path := filepath.Join(dir, result.ResultFile)
+	path := filepath.Join(dir, rundir.ResultFile)
 	want := resulttest.FullResult()
 	if err := WriteJSON(path, resulttest.PassResult()); err != nil { // then overwrite it
 		t.Fatal(err)
@@ -22,7 +23,7 @@ func TestWriteJSONReadResultRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, from := range []string{path, dir} {
-		got, err := result.ReadResult(from)
+		got, err := rundir.ReadResult(from)
 		if err != nil {
 			t.Fatalf("ReadResult(%s): %v", from, err)
 		}
@@ -36,7 +37,7 @@ func TestWriteJSONReadResultRoundTrip(t *testing.T) {
 		for _, e := range entries {
 			names = append(names, e.Name())
 		}
-		t.Errorf("directory holds %v, want only %s (no temp files left behind)", names, result.ResultFile)
+		t.Errorf("directory holds %v, want only %s (no temp files left behind)", names, rundir.ResultFile)
 	}
 	if st, err := os.Stat(path); err == nil && st.Mode().Perm() != 0o644 {
 		t.Errorf("mode %v, want 0644", st.Mode().Perm())
@@ -47,7 +48,7 @@ func TestWriteJSONReadResultRoundTrip(t *testing.T) {
 // null check, so nil must not reach the file.
 func TestJSONWritesEmptyCollections(t *testing.T) {
 	r := &result.Result{Schema: result.Schema, Cells: []result.Cell{{Name: "bare"}}}
-	path := filepath.Join(t.TempDir(), result.ResultFile)
+	path := filepath.Join(t.TempDir(), rundir.ResultFile)
 	if err := WriteJSON(path, r); err != nil {
 		t.Fatal(err)
 	}
@@ -80,11 +81,11 @@ func TestReadResultRejects(t *testing.T) {
 		{"other json", write("other.json", `{"schema": "benchfmt"}`), []string{"other.json", `"benchfmt"`}},
 		{"truncated", write("half.json", "{\n  \"schema\": \"squall.result/v1\",\n  \"cells\": [\n"), []string{"half.json", "unexpected end"}},
 		{"bad type", write("type.json", "{\n  \"schema\": \"squall.result/v1\",\n  \"pass\": \"yes\"\n}"), []string{"type.json", "line 3"}},
-		{"no file", filepath.Join(dir, "nope", result.ResultFile), []string{"nope", "no such file"}},
-		{"dir without result", dir, []string{filepath.Join(dir, result.ResultFile), "no such file"}},
+		{"no file", filepath.Join(dir, "nope", rundir.ResultFile), []string{"nope", "no such file"}},
+		{"dir without result", dir, []string{filepath.Join(dir, rundir.ResultFile), "no such file"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := result.ReadResult(tc.path)
+			_, err := rundir.ReadResult(tc.path)
 			if err == nil {
 				t.Fatal("accepted")
 			}
@@ -98,8 +99,8 @@ func TestReadResultRejects(t *testing.T) {
 }
 
 func TestWriteJSONReportsUnwritableDir(t *testing.T) {
-	err := WriteJSON(filepath.Join(t.TempDir(), "missing", result.ResultFile), resulttest.PassResult())
-	if err == nil || !strings.Contains(err.Error(), result.ResultFile) {
+	err := WriteJSON(filepath.Join(t.TempDir(), "missing", rundir.ResultFile), resulttest.PassResult())
+	if err == nil || !strings.Contains(err.Error(), rundir.ResultFile) {
 		t.Errorf("got %v, want an error naming the file", err)
 	}
 }

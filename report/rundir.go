@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/rundir"
 )
 
@@ -14,7 +15,7 @@ import (
 // cell's timeline and histograms, and the resolved scenario. Missing files
 // are not an error (the charts say there is no data); unreadable ones are
 // listed in the cell's Problems.
-func ReadRunData(dir string, r *Result) *RunData {
+func ReadRunData(dir string, r *result.Result) *RunData {
 	d := &RunData{Cells: make([]CellData, len(r.Cells))}
 	if b, err := os.ReadFile(filepath.Join(dir, rundir.ScenarioFile)); err == nil {
 		d.Scenario = string(b)
@@ -27,13 +28,13 @@ func ReadRunData(dir string, r *Result) *RunData {
 
 // HTMLFromDir renders r as HTML with the timelines and histograms of the
 // run directory dir.
-func HTMLFromDir(w io.Writer, dir string, r *Result) error {
+func HTMLFromDir(w io.Writer, dir string, r *result.Result) error {
 	return HTML(w, r, ReadRunData(dir, r))
 }
 
 // WriteHTMLReport writes dir/report.html from r and the run directory's
 // files, atomically (temp file and rename), so a reader never sees half a page.
-func WriteHTMLReport(dir string, r *Result) error {
+func WriteHTMLReport(dir string, r *result.Result) error {
 	var b bytes.Buffer
 	if err := HTMLFromDir(&b, dir, r); err != nil {
 		return err
@@ -74,7 +75,7 @@ func writeAtomic(path string, b []byte) (err error) {
 
 // RenderDir is Render for a run directory: html also draws the directory's
 // timelines and histograms, so it needs the directory, not its result.json.
-func RenderDir(w io.Writer, dir string, r *Result, format string) error {
+func RenderDir(w io.Writer, dir string, r *result.Result, format string) error {
 	if format != "html" {
 		return Render(w, r, format)
 	}

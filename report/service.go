@@ -1,6 +1,11 @@
 package report
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/squall-bench/squall/internal/units"
+	"github.com/squall-bench/squall/result"
+)
 
 // latencySplit says how much of the publish latency (intended send →
 // reply) was Redis's own service time (actual send → reply) and how much
@@ -10,14 +15,14 @@ import "fmt"
 // the larger p99 dominates (percentiles do not add up, so the parts are
 // compared with each other, not with publish). Empty when either was not
 // recorded.
-func latencySplit(c *Cell) string {
+func latencySplit(c *result.Cell) string {
 	pub, svc, sd := c.Latency.Publish, c.Latency.Service, c.Latency.SendDelay
 	if pub.Count == 0 || svc.Count == 0 {
 		return ""
 	}
-	head := fmt.Sprintf("publish p99 %s, of which service %s: ", fmtUS(float64(pub.P99)), fmtUS(float64(svc.P99)))
+	head := fmt.Sprintf("publish p99 %s, of which service %s: ", units.FormatMicros(float64(pub.P99)), units.FormatMicros(float64(svc.P99)))
 	if svc.P99 >= sd.P99 {
 		return head + "Redis's service time dominates"
 	}
-	return head + fmt.Sprintf("the generator's lag (send delay p99 %s) dominates", fmtUS(float64(sd.P99)))
+	return head + fmt.Sprintf("the generator's lag (send delay p99 %s) dominates", units.FormatMicros(float64(sd.P99)))
 }

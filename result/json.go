@@ -6,13 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 )
-
-// ResultFile is the name of the result inside a run directory.
-const ResultFile = "result.json"
 
 // JSON writes r as indented JSON. Empty collections are written as {} and
 // [] rather than null, so scripts can iterate them without a guard.
@@ -34,35 +28,25 @@ func Marshal(r *Result) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// ReadResult reads a result from a result.json path or from a run directory
-// (then DIR/result.json). It refuses files whose schema is missing or not
-// Schema, since every field's meaning hangs on it.
-func ReadResult(path string) (*Result, error) {
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		path = filepath.Join(path, ResultFile)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s: no such file (expected a run directory or its %s)", path, ResultFile)
-		}
-		return nil, err
-	}
+// Decode reads result.json's bytes; name says where they came from in
+// errors. It refuses a missing or foreign schema, since every field's
+// meaning hangs on it. Opening the file is rundir's (ReadResult).
+func Decode(name string, b []byte) (*Result, error) {
 	var head struct {
 		Schema *string `json:"schema"`
 	}
 	if err := json.Unmarshal(b, &head); err != nil {
-		return nil, fmt.Errorf("%s: %s", path, jsonError(b, err))
+		return nil, fmt.Errorf("%s: %s", name, jsonError(b, err))
 	}
 	switch {
 	case head.Schema == nil:
-		return nil, fmt.Errorf("%s: no \"schema\" field: not a squall result (want %q)", path, Schema)
+		return nil, fmt.Errorf("%s: no \"schema\" field: not a squall result (want %q)", name, Schema)
 	case *head.Schema != Schema:
-		return nil, fmt.Errorf("%s: schema %q is not one this squall reads (want %q)", path, *head.Schema, Schema)
+		return nil, fmt.Errorf("%s: schema %q is not one this squall reads (want %q)", name, *head.Schema, Schema)
 	}
 	r := &Result{}
 	if err := json.Unmarshal(b, r); err != nil {
-		return nil, fmt.Errorf("%s: %s", path, jsonError(b, err))
+		return nil, fmt.Errorf("%s: %s", name, jsonError(b, err))
 	}
 	return r, nil
 }

@@ -10,7 +10,7 @@ import (
 // This file is the metric registry: every figure squall judges, named
 // once with its unit, which way is better and how to read it from a cell.
 // The objectives a scenario sets (slo:), `squall compare` and scenario
-// validation all read it, and a test keeps the README's tables in step.
+// validation all read it, and a test keeps the tables in docs/scenarios.md and docs/ci.md in step.
 
 // Better says which way a metric improves.
 type Better int

@@ -1,8 +1,8 @@
 // Package result is squall's result model, the content of result.json,
 // and the judgement made from it: the objectives a cell is checked
 // against, the run's verdict, the findings every rendering states in the
-// same words, the capacity knee and the analysis of a fault's outage and
-// recovery. The metric registry (metrics.go) names every figure once,
+// same words, the notes a cell carries, the capacity knee and the
+// analysis of a fault's outage and recovery. The metric registry (metrics.go) names every figure once,
 // with its unit, which way is better and how to read it from a cell.
 package result
 
@@ -10,7 +10,7 @@ package result
 const Schema = "squall.result/v1"
 
 // Result is the content of RUN_DIR/result.json (schema squall.result/v1:
-// its field names are a promise to users' scripts; README.md documents them).
+// its field names are a promise to users' scripts; docs/reports.md documents them).
 type Result struct {
 	Schema    string `json:"schema"`
 	Version   string `json:"version"`

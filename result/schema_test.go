@@ -12,7 +12,7 @@ import (
 )
 
 // designKeys are the result.json fields the squall.result/v1 schema
-// promises to users and scripts (README.md documents them). Hard-coded here, not read from the golden, so that regenerating
+// promises to users and scripts (docs/reports.md documents them). Hard-coded here, not read from the golden, so that regenerating
 // the golden can never drop one unnoticed.
 var designKeys = func() []string {
 	keys := []string{

@@ -6,13 +6,17 @@
 package rundir
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/squall-bench/squall/record"
+	"github.com/squall-bench/squall/result"
 )
 
 // File names inside a run directory. The run's result, its resolved
@@ -64,4 +68,20 @@ func CellPrefixes(i, n int, name string) []string {
 		return []string{CellFilePrefix(i, n, name)}
 	}
 	return []string{"", CellFilePrefix(i, 2, name)}
+}
+
+// ReadResult reads a result from a result.json path or from a run
+// directory (then DIR/result.json).
+func ReadResult(path string) (*result.Result, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, ResultFile)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s: no such file (expected a run directory or its %s)", path, ResultFile)
+		}
+		return nil, err
+	}
+	return result.Decode(path, b)
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/squall-bench/squall/compose"
 	"github.com/squall-bench/squall/loadgen"
 	"github.com/squall-bench/squall/record"
-	"github.com/squall-bench/squall/report"
 	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/scenarios"
 )
@@ -21,58 +20,8 @@ import (
 // generator's activity (last success, last failure, oldest write in
 // flight) every sampleEvery, for producers, consumers and each partition.
 
-const (
-	sampleEvery = 5 * time.Millisecond
-	// stallAfter is how long a write may wait for its reply before the
-	// producers count as stalled (a paused or partitioned primary answers
-	// nothing rather than failing).
-	stallAfter = 200 * time.Millisecond
-	// preFault is the window whose throughput a fault's recovery is judged against.
-	preFault = 5 * time.Second
-)
-
-// outages turns activity samples into intervals of unavailability: from
-// the first failed or stalled operation to the first success of an
-// operation sent after it (a reply to one sent before, arriving late, does
-// not end the outage).
-type outages struct {
-	seenFail time.Duration
-	open     time.Duration // start of the outage in progress; -1: none
-	closed   [][2]time.Duration
-}
-
-func newOutages() *outages { return &outages{open: -1} }
-
-func (o *outages) observe(a loadgen.Activity, now time.Duration) {
-	bad := time.Duration(-1)
-	if a.LastFail > o.seenFail {
-		o.seenFail, bad = a.LastFail, a.LastFail
-	}
-	if a.BusySince > 0 && now-a.BusySince > stallAfter && (bad < 0 || a.BusySince < bad) {
-		bad = a.BusySince
-	}
-	if o.open < 0 && bad >= 0 {
-		o.open = bad
-	}
-	if o.open >= 0 && a.OKStart >= o.open && a.LastOK > o.open { // an operation sent after the outage began succeeded
-		o.closed = append(o.closed, [2]time.Duration{o.open, a.LastOK})
-		o.open = -1
-	}
-}
-
-// first returns the first outage starting within [from, to), ending at end
-// if it is still open; ok is false when there is none.
-func (o *outages) first(from, to, end time.Duration) (start, stop time.Duration, ok bool) {
-	for _, c := range o.closed {
-		if c[0] >= from && c[0] < to {
-			return c[0], c[1], true
-		}
-	}
-	if o.open >= from && o.open < to {
-		return o.open, end, true
-	}
-	return 0, 0, false
-}
+// sampleEvery is how often the generator's activity is sampled.
+const sampleEvery = 5 * time.Millisecond
 
 // errSnap is the generator's error counts at one moment.
 type errSnap struct {
@@ -91,8 +40,8 @@ type faultMonitor struct {
 	shardOf  []int // per partition: its cluster shard; nil unless cluster
 
 	mu         sync.Mutex
-	prod, cons *outages
-	parts      []*outages
+	prod, cons *result.Outages
+	parts      []*result.Outages
 	errs       []errSnap
 	// struck is, per fired fault (by index), the producers' watermarks as
 	// it struck: what loss it accounts for (see loadgen.LostByFault).
@@ -114,7 +63,7 @@ func chaosSteps(s *scenarios.Scenario) []chaos.Step {
 func startFaults(ctx context.Context, s *scenarios.Scenario, tg *compose.Target, rdb redis.UniversalClient,
 	gen *loadgen.Generator, col *record.Collector, epoch time.Time) (*faultMonitor, func() []error) {
 	begin := epoch.Add(s.Warmup.D())
-	m := &faultMonitor{gen: gen, epoch: epoch, warmup: s.Warmup.D(), measured: s.Duration.D(), prod: newOutages(), cons: newOutages(),
+	m := &faultMonitor{gen: gen, epoch: epoch, warmup: s.Warmup.D(), measured: s.Duration.D(), prod: result.NewOutages(), cons: result.NewOutages(),
 		done: make(chan struct{})}
 	m.inj = chaos.New(tg, chaosSteps(s), s.Seed, begin, func(mk chaos.Mark) { col.Mark(mk.At, mk.Label) })
 	m.inj.OnStruck(func(i int) {
@@ -128,7 +77,7 @@ func startFaults(ctx context.Context, s *scenarios.Scenario, tg *compose.Target,
 	})
 	keys := gen.Keys()
 	for range keys {
-		m.parts = append(m.parts, newOutages())
+		m.parts = append(m.parts, result.NewOutages())
 	}
 	if cc, ok := rdb.(*redis.ClusterClient); ok {
 		m.shardOf = shardsOf(ctx, cc, tg, keys)
@@ -177,10 +126,10 @@ func (m *faultMonitor) sample(ctx context.Context) {
 		}
 		now := time.Since(m.epoch)
 		m.mu.Lock()
-		m.prod.observe(m.gen.Producers(), now)
-		m.cons.observe(m.gen.Consumers(), now)
+		m.prod.Observe(result.Activity(m.gen.Producers()), now)
+		m.cons.Observe(result.Activity(m.gen.Consumers()), now)
 		for i, a := range m.gen.Partitions() {
-			m.parts[i].observe(a, now)
+			m.parts[i].Observe(result.Activity(a), now)
 		}
 		if now-lastErrs >= 100*time.Millisecond {
 			m.errs = append(m.errs, errSnap{at: now, errs: m.gen.Errors()})
@@ -217,11 +166,15 @@ func (m *faultMonitor) errorsBetween(from, to time.Duration) map[string]int64 {
 // it once the accounting is settled (Generator.Settle): each lost event is
 // put down to the first fault that struck a node after it was
 // acknowledged, or to the last one.
-func (m *faultMonitor) results(finished time.Duration, rows []report.Second) []result.FaultResult {
+func (m *faultMonitor) results(finished time.Duration, rows []record.Second) []result.FaultResult {
 	fired := m.inj.Fired()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := make([]result.FaultResult, 0, len(fired))
+	acked := make([]result.AckedRow, len(rows))
+	for i, r := range rows {
+		acked[i] = result.AckedRow{T: r.T, Acked: r.Acked}
+	}
 	var marks []loadgen.Watermark
 	var struck []int // indexes into out of the faults that hit a node
 	for i, f := range fired {
@@ -231,28 +184,28 @@ func (m *faultMonitor) results(finished time.Duration, rows []report.Second) []r
 			next = m.warmup + fired[i+1].At
 		}
 		r := result.FaultResult{Action: f.Step.Action, Target: f.Step.Target, Node: f.Node, Role: f.Role,
-			AtS: secs(f.At), Error: f.Err}
+			AtS: result.Seconds(f.At), Error: f.Err}
 		if f.HealedAt > 0 {
-			r.HealedAtS = secs(f.HealedAt)
+			r.HealedAtS = result.Seconds(f.HealedAt)
 		}
 		if f.Promoted != "" {
-			r.Promoted, r.PromotedAtS, r.RejoinedAs = f.Promoted, secs(f.PromotedAt), f.Rejoined
+			r.Promoted, r.PromotedAtS, r.RejoinedAs = f.Promoted, result.Seconds(f.PromotedAt), f.Rejoined
 		}
 		const slack = 50 * time.Millisecond // a failure timestamped just before the fault's own clock read
 		end := at
-		if s, e, ok := m.prod.first(at-slack, next, finished); ok {
-			r.ProducersUnavailableS = secs(e - s)
+		if s, e, ok := m.prod.First(at-slack, next, finished); ok {
+			r.ProducersUnavailableS = result.Seconds(e - s)
 			end = max(end, e)
 		}
-		if s, e, ok := m.cons.first(at-slack, next, finished); ok {
-			r.ConsumersUnavailableS = secs(e - s)
+		if s, e, ok := m.cons.First(at-slack, next, finished); ok {
+			r.ConsumersUnavailableS = result.Seconds(e - s)
 			end = max(end, e)
 		}
 		r.UnavailableS = max(r.ProducersUnavailableS, r.ConsumersUnavailableS)
 		if m.shardOf != nil {
 			worst := map[int]time.Duration{}
 			for p, o := range m.parts {
-				if s, e, ok := o.first(at-slack, next, finished); ok && m.shardOf[p] >= 0 {
+				if s, e, ok := o.First(at-slack, next, finished); ok && m.shardOf[p] >= 0 {
 					worst[m.shardOf[p]] = max(worst[m.shardOf[p]], e-s)
 				}
 			}
@@ -263,7 +216,7 @@ func (m *faultMonitor) results(finished time.Duration, rows []report.Second) []r
 				}
 			}
 			for sh := range shards {
-				r.Shards = append(r.Shards, result.ShardAvailability{Shard: sh, UnavailableS: secs(worst[sh])})
+				r.Shards = append(r.Shards, result.ShardAvailability{Shard: sh, UnavailableS: result.Seconds(worst[sh])})
 			}
 			sort.Slice(r.Shards, func(a, b int) bool { return r.Shards[a].Shard < r.Shards[b].Shard })
 			// Producers write to every shard in turn, so one that still
@@ -273,7 +226,7 @@ func (m *faultMonitor) results(finished time.Duration, rows []report.Second) []r
 				r.UnavailableS = max(r.UnavailableS, sh.UnavailableS)
 			}
 		}
-		r.RecoveredS = recovered(rows, f.At, end-m.warmup, m.measured)
+		r.RecoveredS = result.Recovered(acked, f.At, end-m.warmup, m.measured)
 		recEnd := end
 		if r.RecoveredS > 0 {
 			recEnd = max(recEnd, at+time.Duration(r.RecoveredS*float64(time.Second)))
@@ -289,49 +242,6 @@ func (m *faultMonitor) results(finished time.Duration, rows []report.Second) []r
 	}
 	return out
 }
-
-// recovered returns how long after the fault (at, since the measured
-// start) throughput was back within 10% of its level over the 5 s before,
-// judged on whole seconds from the end of the outage (outageEnd); 0 when
-// it never dropped, -1 when it never came back.
-func recovered(rows []report.Second, at, outageEnd, measured time.Duration) float64 {
-	var sum float64
-	n := 0
-	for _, r := range rows {
-		t := time.Duration(r.T * float64(time.Second))
-		if t <= at && t > at-preFault {
-			sum += float64(r.Acked)
-			n++
-		}
-	}
-	if n == 0 || sum == 0 {
-		return 0 // nothing to compare with (fault in the first second)
-	}
-	level := 0.9 * sum / float64(n)
-	dropped := outageEnd > at
-	for _, r := range rows {
-		t := time.Duration(r.T * float64(time.Second))
-		if t <= at {
-			continue
-		}
-		if t > measured+500*time.Millisecond {
-			break // the drain: producers have stopped
-		}
-		ok := float64(r.Acked) >= level
-		if !ok {
-			dropped = true
-		}
-		if ok && t >= outageEnd {
-			if !dropped {
-				return 0
-			}
-			return secs(t - at)
-		}
-	}
-	return -1
-}
-
-func secs(d time.Duration) float64 { return round3(d.Seconds()) }
 
 // firedCheck is the verdict on the schedule itself: a failover validation
 // whose faults did not all happen proves nothing, so a shot that found no

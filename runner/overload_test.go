@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/squall-bench/squall/internal/testenv"
-	"github.com/squall-bench/squall/report"
+	"github.com/squall-bench/squall/record"
 	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/rundir"
 	"github.com/squall-bench/squall/scenarios"
@@ -114,7 +114,7 @@ func checkCounts(t *testing.T, c result.Cell) {
 	}
 }
 
-func readTimeline(t *testing.T, dir string) []report.Second {
+func readTimeline(t *testing.T, dir string) []record.Second {
 	t.Helper()
 	f, err := os.Open(filepath.Join(dir, rundir.TimelineFile))
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/squall-bench/squall/record"
-	"github.com/squall-bench/squall/report"
 	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/scenarios"
 )
@@ -111,18 +110,18 @@ func poolCells(s *scenarios.Scenario, reps []result.Cell, hists [][record.NumKin
 			done = append(done, *r)
 		}
 	}
-	c.DurationS = round3(secs)
+	c.DurationS = result.Round3(secs)
 	if secs > 0 {
-		c.Throughput.SentPerS = round3(sent / secs)
-		c.Throughput.AckedPerS = round3(acked / secs)
-		c.Throughput.ReceivedPerS = round3(received / secs)
-		c.Client.CPUUsed = round3(cpu / secs)
+		c.Throughput.SentPerS = result.Round3(sent / secs)
+		c.Throughput.AckedPerS = result.Round3(acked / secs)
+		c.Throughput.ReceivedPerS = result.Round3(received / secs)
+		c.Client.CPUUsed = result.Round3(cpu / secs)
 	}
 	c.Latency = result.Latencies{
-		Publish:   record.Summarize(mergeKind(hists, report.Publish)),
-		Service:   record.Summarize(mergeKind(hists, report.Service)),
-		EndToEnd:  record.Summarize(mergeKind(hists, report.EndToEnd)),
-		SendDelay: record.Summarize(mergeKind(hists, report.SendDelay)),
+		Publish:   record.Summarize(mergeKind(hists, record.Publish)),
+		Service:   record.Summarize(mergeKind(hists, record.Service)),
+		EndToEnd:  record.Summarize(mergeKind(hists, record.EndToEnd)),
+		SendDelay: record.Summarize(mergeKind(hists, record.SendDelay)),
 	}
 	for _, n := range noteOrder {
 		if len(notes[n]) == len(reps) {

@@ -20,7 +20,6 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/redis/go-redis/v9"
 	"github.com/squall-bench/squall/compose"
-	"github.com/squall-bench/squall/internal/units"
 	"github.com/squall-bench/squall/loadgen"
 	"github.com/squall-bench/squall/record"
 	"github.com/squall-bench/squall/report"
@@ -190,7 +189,14 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 	if ctx.Err() != nil {
 		return rc, fmt.Errorf("%w before the cell started", ErrInterrupted)
 	}
+	if !o.Quiet {
+		fmt.Fprintf(o.Stderr, "%s …\n", startingLine(spec))
+	}
+	upAt := time.Now()
 	tg, err := compose.Up(ctx, spec)
+	if err == nil && !o.Quiet {
+		fmt.Fprintf(o.Stderr, "target ready in %.1fs\n", time.Since(upAt).Seconds())
+	}
 	if err != nil && ctx.Err() != nil {
 		// Up has stopped whatever it started; its errors are the cancellation's.
 		return rc, fmt.Errorf("%w while the target was coming up", ErrInterrupted)
@@ -323,24 +329,31 @@ func describeTarget(rc *result.Cell, tg *compose.Target) {
 
 // fillCell turns the load's outcome and the recorded histograms into the
 // cell's figures, notes and verdict.
-func fillCell(rc *result.Cell, s *scenarios.Scenario, col *record.Collector, out *loadgen.Outcome, window []report.Second, u usage, clockErr error) {
+// planOf is what the scenario asked a cell to do, as its notes read it.
+func planOf(s *scenarios.Scenario) result.Plan {
+	w := s.Workload
+	return result.Plan{Rate: w.Rate.PerSecond, ClosedLoop: w.Rate.Max, Producers: w.Producers, Consumers: w.Consumers,
+		Pipeline: w.Pipeline, Faults: len(s.Chaos) > 0, Drain: s.Drain.D()}
+}
+
+func fillCell(rc *result.Cell, s *scenarios.Scenario, col *record.Collector, out *loadgen.Outcome, window []record.Second, u result.Usage, clockErr error) {
 	secs, sent, acked, received := carried(window)
-	rc.DurationS = round3(secs)
+	rc.DurationS = result.Round3(secs)
 	ev := out.Events
 	if !s.Workload.Rate.Max {
-		rc.Throughput.OfferedPerS = round3(s.Workload.Rate.PerSecond)
+		rc.Throughput.OfferedPerS = result.Round3(s.Workload.Rate.PerSecond)
 	}
 	if secs > 0 {
-		rc.Throughput.SentPerS = round3(float64(sent) / secs)
-		rc.Throughput.AckedPerS = round3(float64(acked) / secs)
-		rc.Throughput.ReceivedPerS = round3(float64(received) / secs)
+		rc.Throughput.SentPerS = result.Round3(float64(sent) / secs)
+		rc.Throughput.AckedPerS = result.Round3(float64(acked) / secs)
+		rc.Throughput.ReceivedPerS = result.Round3(float64(received) / secs)
 	}
 	h := col.Totals()
 	rc.Latency = result.Latencies{
-		Publish:   record.Summarize(h[report.Publish]),
-		Service:   record.Summarize(h[report.Service]),
-		EndToEnd:  record.Summarize(h[report.EndToEnd]),
-		SendDelay: record.Summarize(h[report.SendDelay]),
+		Publish:   record.Summarize(h[record.Publish]),
+		Service:   record.Summarize(h[record.Service]),
+		EndToEnd:  record.Summarize(h[record.EndToEnd]),
+		SendDelay: record.Summarize(h[record.SendDelay]),
 	}
 	rc.Events = ev
 	for k, v := range out.Errors {
@@ -348,44 +361,22 @@ func fillCell(rc *result.Cell, s *scenarios.Scenario, col *record.Collector, out
 	}
 	if out.Foreign > 0 {
 		rc.Errors["foreign"] = out.Foreign
-		rc.Notes = append(rc.Notes, fmt.Sprintf("%d entries read from the pipeline's keys were not events of this run (foreign or garbled); they are not counted as received", out.Foreign))
-	}
-	if out.Reclaimed > 0 {
-		rc.Notes = append(rc.Notes, fmt.Sprintf("%d events were reclaimed from consumers presumed dead and delivered again (at-least-once)", out.Reclaimed))
-	}
-	if out.UnderReplicated > 0 {
-		rc.Notes = append(rc.Notes, fmt.Sprintf("%d writes were confirmed by fewer replicas than options.wait asked; they count as indeterminate", out.UnderReplicated))
 	}
 	if out.Reads > 0 {
 		rc.Errors["stale_reads"] = out.StaleReads
 		rc.Errors["backwards_reads"] = out.BackwardsReads
-		rc.Notes = append(rc.Notes, fmt.Sprintf("register: %d reads, %d stale (older than an acknowledged write), %d backwards (older than the reader had seen)", out.Reads, out.StaleReads, out.BackwardsReads))
 	}
-	if u.secs > 0 {
-		rc.Client.CPUUsed = round3(u.clientCPU)
+	if u.Secs > 0 {
+		rc.Client.CPUUsed = result.Round3(u.ClientCPU)
 	}
-	sat, satNote := saturation(s, rc.Throughput, ev, u, rc.Client.CPUs)
+	plan := planOf(s)
+	sat, satNote := result.FindSaturation(plan, rc.Throughput, ev, u, rc.Client.CPUs)
 	rc.Saturation = sat
-	if sat != nil {
-		rc.Notes = append(rc.Notes, satNote)
-	}
-	if sd := rc.Latency.SendDelay; sat != nil {
-		// The saturation note says why the schedule was not kept.
-	} else if sd.Count > 0 && sd.P99 > 10_000 && !s.Workload.Rate.Max && len(s.Chaos) > 0 {
-		rc.Notes = append(rc.Notes, fmt.Sprintf(
-			"producers were held up by the faults (send delay p99 %s, max %s): events due during an outage went out late, and their latency counts from when they were due",
-			us(sd.P99), us(sd.Max)))
-	} else if sd.Count > 0 && sd.P99 > 10_000 && !s.Workload.Rate.Max {
-		rc.Notes = append(rc.Notes, fmt.Sprintf(
-			"the generator fell behind its schedule (send delay p99 %s, max %s): %d producer connection(s) could not send %g events/s; latency figures include that queueing. Add producers or pipeline depth to tell a client limit from a server limit.",
-			us(sd.P99), us(sd.Max), s.Workload.Producers, s.Workload.Rate.PerSecond))
-	}
-	if s.Workload.Rate.Max {
-		rc.Notes = append(rc.Notes, "closed loop (rate: max): latency is service time from the actual send; the send rate adapted to the server")
-	}
-	if clockErr != nil {
-		rc.Notes = append(rc.Notes, "writing the timeline or interval logs failed: "+clockErr.Error())
-	}
+	rc.Notes = append(rc.Notes, result.CellNotes(plan, result.CellFacts{
+		Foreign: out.Foreign, Reclaimed: out.Reclaimed, UnderReplicated: out.UnderReplicated,
+		Reads: out.Reads, StaleReads: out.StaleReads, BackwardsReads: out.BackwardsReads,
+		Saturation: satNote, SendDelay: rc.Latency.SendDelay, RecordErr: clockErr,
+	})...)
 	rc.SLO = result.CheckSLO(rc, objectives(s))
 	rc.Pass = rc.Error == ""
 	for _, r := range rc.SLO {
@@ -477,10 +468,29 @@ func shortNote(note string) string {
 	return note
 }
 
-func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
-
-// us writes a latency in microseconds for a note, to three significant
-// digits as the reports write it ("2.55s", not "2.551807s").
-func us(v int64) string { return units.FormatMicros(float64(v)) }
-
 func goRedisVersion() string { return redis.Version() }
+
+// startingLine says what a cell is about to stand up (or reach), so the
+// seconds before the first status line are not silent.
+func startingLine(spec compose.Spec) string {
+	if spec.Provider == "external" {
+		return "connecting to " + strings.Join(spec.Addrs, ", ")
+	}
+	what := "redis-server processes"
+	if spec.Provider == "docker" {
+		what = "docker containers"
+	}
+	switch spec.Topology {
+	case "sentinel":
+		return fmt.Sprintf("starting sentinel on %s: a primary, %d replicas, %d sentinels", what, spec.Replicas, spec.Sentinels)
+	case "cluster":
+		return fmt.Sprintf("starting cluster on %s: %d primaries with %d replicas each", what, spec.Shards, spec.Replicas)
+	}
+	if spec.Replicas > 0 {
+		return fmt.Sprintf("starting standalone on %s: a primary and %d replicas", what, spec.Replicas)
+	}
+	if spec.Provider == "docker" {
+		return "starting standalone: one docker container"
+	}
+	return "starting standalone: one redis-server process"
+}

@@ -28,6 +28,8 @@ func TargetSpec(s *scenarios.Scenario, provider, runID string) (compose.Spec, er
 		Persistence: t.Persistence,
 		Image:       t.Image,
 		Addrs:       t.Addrs,
+		Username:    t.Username,
+		DB:          t.DB,
 		RunID:       runID,
 		Config:      map[string]string{},
 		Sentinel: compose.SentinelSpec{

@@ -14,7 +14,7 @@ import (
 func TestLibrary(t *testing.T) {
 	entries := Library()
 	if len(entries) < 2 {
-		t.Fatalf("Library() = %v, want at least quickstart and list-queue", entries)
+		t.Fatalf("Library() = %v, want at least quickstart and list", entries)
 	}
 	if !sort.SliceIsSorted(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name }) {
 		t.Errorf("Library() is not sorted: %v", entries)

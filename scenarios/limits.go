@@ -5,7 +5,7 @@ import "time"
 // Limits on what a scenario may ask for, checked by validation (squall
 // validate, and run before anything starts). Each is far above what a real
 // scenario needs, and low enough that no scenario can exhaust the machine
-// squall runs on or hang it: README's "Scenario limits" lists them with
+// squall runs on or hang it: docs/safety.md's "Hostile scenarios and limits" lists them with
 // their reasons, and TestLimitsDocumented keeps that table in step.
 const (
 	// MaxFileSize is read of a scenario file at most; the shipped ones are

@@ -8,18 +8,18 @@ import (
 	"time"
 )
 
-// TestLimitsDocumented keeps README's table of scenario limits in step with
+// TestLimitsDocumented keeps docs/safety.md's table of scenario limits in step with
 // the constants validation enforces: each limit, rendered from its
 // constant, must appear in the table's row for it.
 func TestLimitsDocumented(t *testing.T) {
-	b, err := os.ReadFile("../README.md")
+	b, err := os.ReadFile("../docs/safety.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	readme := string(b)
-	start := strings.Index(readme, "### Hostile scenarios and limits")
+	start := strings.Index(readme, "## Hostile scenarios and limits")
 	if start < 0 {
-		t.Fatal(`README has no "### Hostile scenarios and limits" section`)
+		t.Fatal(`docs/safety.md has no "## Hostile scenarios and limits" section`)
 	}
 	section := readme[start:]
 	if end := strings.Index(section[1:], "\n## "); end >= 0 {
@@ -31,7 +31,7 @@ func TestLimitsDocumented(t *testing.T) {
 				return line
 			}
 		}
-		t.Errorf("README's limits table has no row starting %q", "| "+key)
+		t.Errorf("docs/safety.md's limits table has no row starting %q", "| "+key)
 		return ""
 	}
 	for _, tc := range []struct{ row, want string }{
@@ -55,12 +55,12 @@ func TestLimitsDocumented(t *testing.T) {
 		{"capacity search `steps`", "| " + strconv.Itoa(maxSearchSteps) + " |"},
 	} {
 		if r := row(tc.row); r != "" && !strings.Contains(r, tc.want) {
-			t.Errorf("README row %q does not say %q:\n%s", tc.row, tc.want, r)
+			t.Errorf("docs/safety.md row %q does not say %q:\n%s", tc.row, tc.want, r)
 		}
 	}
 }
 
-// commas writes n with thousands separators, as the README does.
+// commas writes n with thousands separators, as the docs do.
 func commas(n int) string {
 	s := strconv.Itoa(n)
 	for i := len(s) - 3; i > 0; i -= 3 {

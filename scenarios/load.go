@@ -59,10 +59,18 @@ func Load(ref string, sets []string) (*Scenario, []Cell, error) {
 		return Parse(libraryDir+"/"+ref+".yaml", data, sets)
 	}
 	msg := "no such file, and no shipped scenario of that name (run `squall list` to see them)"
-	if c := closest(ref, libraryNames()); c != "" {
+	if now, ok := retired[ref]; ok {
+		msg = "no such file; the shipped scenario " + ref + " is now " + quote(now) + " (run `squall list` to see them)"
+	} else if c := closest(ref, libraryNames()); c != "" {
 		msg = "no such file, and no shipped scenario of that name; did you mean " + quote(c) + "? (run `squall list` to see them)"
 	}
 	return nil, nil, ErrorList{{File: ref, Msg: msg}}
+}
+
+// retired maps the names of shipped scenarios that were merged into
+// another to the one that replaced them.
+var retired = map[string]string{
+	"list-queue": "list", // the same list pipeline as list, with other numbers
 }
 
 // readFile reads a scenario file, no further than one byte past

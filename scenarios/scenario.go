@@ -36,6 +36,8 @@ type Target struct {
 	DataPath    string         `yaml:"data_path"`   // docker only: auto | direct | published
 	Config      map[string]any `yaml:"config"`      // extra redis.conf directives
 	Addrs       []string       `yaml:"addrs"`       // external only
+	Username    string         `yaml:"username"`    // external only: the ACL user ("": default)
+	DB          int            `yaml:"db"`          // external only: the database squall's keys live in
 	PasswordEnv string         `yaml:"password_env"`
 	TLS         TLS            `yaml:"tls"`      // external only
 	Sentinel    SentinelTuning `yaml:"sentinel"` // sentinel topology only

@@ -224,11 +224,49 @@ func (v *validator) target() {
 	case t.Provider != "external" && len(t.Addrs) > 0:
 		v.errf("target.addrs", "addrs are for the external provider only; provider %s stands up its own Redis", t.Provider)
 	}
+	v.account(t)
 	for i, a := range t.Addrs {
 		if _, port, err := net.SplitHostPort(a); err != nil || !validPort(port) {
 			v.errf("target.addrs."+strconv.Itoa(i), "expected host:port, got %s", quote(a))
 		}
 	}
+}
+
+// account checks username and db, which name where squall's keys live on
+// an external target: the servers squall starts have no users and use
+// database 0.
+func (v *validator) account(t Target) {
+	switch {
+	case t.Username != "" && t.Provider != "external":
+		v.errf("target.username", "username is for the external provider; provider %s starts servers with only the default user", t.Provider)
+	case t.Username != "" && (len(t.Username) > 256 || strings.IndexFunc(t.Username, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0):
+		v.errf("target.username", "username must be at most 256 printable characters without spaces")
+	}
+	switch {
+	case t.DB == 0:
+	case t.DB < 0 || t.DB > MaxDB:
+		v.errf("target.db", "db must be 0 to %d, got %d", MaxDB, t.DB)
+	case t.Provider != "external":
+		v.errf("target.db", "db is for the external provider; provider %s starts servers whose database 0 is squall's", t.Provider)
+	case t.Topology == "cluster":
+		v.errf("target.db", "a cluster has database 0 only, got db %d", t.DB)
+	}
+}
+
+// MaxDB is the highest database number target.db takes (Redis's databases
+// setting caps it lower; the server refuses what it lacks).
+const MaxDB = 1 << 20
+
+// earlier is a fault time inside a measured phase of length d, about a
+// third of the way in (whole seconds when d is a few seconds or more), as
+// the shipped failover scenarios place theirs: load settles before it,
+// recovery is measured after it.
+func earlier(d Duration) time.Duration {
+	at := d.D() / 3
+	if at >= 2*time.Second {
+		return at.Round(time.Second)
+	}
+	return at.Round(time.Millisecond)
 }
 
 // servers checks the size of a target squall starts (provider is that of
@@ -580,7 +618,7 @@ func (v *validator) chaos() {
 		case f.At < 0:
 			v.errf(path+".at", "at must be >= 0, got %s", f.At.D())
 		case v.s.Duration > 0 && f.At >= v.s.Duration:
-			v.errf(path+".at", "at %s is not within the measured phase [0s, %s): it would never fire", f.At.D(), v.s.Duration.D())
+			v.errf(path+".at", "at %s is not within the measured phase [0s, %s): it would never fire; move it (--set %s.at=%s) or keep a longer duration", f.At.D(), v.s.Duration.D(), path, earlier(v.s.Duration))
 		default:
 			v.phase(path+".at", f.At, false)
 		}

@@ -108,3 +108,28 @@ func TestTargetUpInterruptedExits130(t *testing.T) {
 		t.Errorf("servers still running:\n%s", ps)
 	}
 }
+
+// squall target up prints the squall run command that drives a scenario
+// through what it started, and that command runs.
+func TestTargetUpPrintsRunCommand(t *testing.T) {
+	testenv.RequireRedis(t)
+	t.Setenv("TMPDIR", t.TempDir())
+	ctx := context.Background()
+	code, stdout, stderr := squall(ctx, "target", "up", "quickstart", "--provider", "process")
+	if code != exitOK {
+		t.Fatalf("target up = %d\n%s\n%s", code, stdout, stderr)
+	}
+	defer squall(ctx, "target", "down")
+	_, line, ok := strings.Cut(stdout, "run a scenario against it: ")
+	line, _, _ = strings.Cut(line, "\n")
+	if !ok || !strings.HasPrefix(line, "squall run quickstart --url redis://127.0.0.1:") {
+		t.Fatalf("no run command in:\n%s", stdout)
+	}
+	args := append(strings.Fields(line)[1:], "--duration", "1s", "--set", "warmup=0s", "--set", "drain=1s", "--set", "slo={lost_max: 0}", "--out", filepath.Join(t.TempDir(), "run"), "--quiet")
+	if code, stdout, stderr := squall(ctx, args...); code != exitOK {
+		t.Errorf("%v = %d\n%s\n%s", args, code, stdout, stderr)
+	}
+	if code, stdout, _ := squall(ctx, "target", "down"); code != exitOK || !strings.Contains(stdout, "is down") {
+		t.Errorf("target down = %d %s", code, stdout)
+	}
+}

@@ -5,39 +5,31 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
-	"github.com/spf13/pflag"
 	"github.com/squall-bench/squall/report"
-	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/rundir"
 	"github.com/squall-bench/squall/runner"
 	"github.com/squall-bench/squall/scenarios"
 )
-
-// flags returns a flag set that reports errors instead of exiting.
-func flags(name string, stderr io.Writer) *pflag.FlagSet {
-	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.SortFlags = false
-	return fs
-}
 
 // maxRepeat bounds --repeat: the test needs 4 to 10 samples, not hundreds.
 const maxRepeat = 100
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flags("run", stderr)
+	sf := addScenarioFlags(fs)
 	out := fs.String("out", "", "run directory (default runs/<time>-<scenario>/)")
-	sets := fs.StringArray("set", nil, "override a scenario key: PATH=VALUE, VALUE read as YAML (repeatable)")
-	provider := fs.String("provider", "", "auto|docker|process|external (overrides target.provider)")
-	duration := fs.String("duration", "", "measured phase length, same as --set duration=D")
 	quiet := fs.Bool("quiet", false, "print only the final summary")
 	allowDestructive := fs.Bool("allow-destructive", false, "allow faults (chaos) on an external target")
 	keepKeys := fs.Bool("keep-keys", false, "leave squall's keys on an external target at the end, for inspection")
 	repeat := fs.Int("repeat", 1, "run every cell N times, each against a fresh target: N samples per metric for compare's significance test")
-	if err := fs.Parse(args); err != nil {
-		return exitWith(exitUsage, err)
+	if err := parse(fs, args, stdout); err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
 		return usagef("run takes one SCENARIO (a file or a shipped name; see squall list), got %d", fs.NArg())
@@ -45,23 +37,18 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *repeat < 1 || *repeat > maxRepeat {
 		return usagef("--repeat: expected 1 to %d, got %d", maxRepeat, *repeat)
 	}
-	switch *provider {
-	case "", "auto", "docker", "process", "external":
-	default:
-		return usagef("--provider: expected auto, docker, process or external, got %q", *provider)
+	sets, provider, err := sf.resolve(os.Getenv)
+	if err != nil {
+		return err
 	}
-	all := *sets
-	if *duration != "" {
-		all = append(all, "duration="+*duration)
-	}
-	sc, cells, err := load(fs.Arg(0), all, *provider)
+	sc, cells, err := load(fs.Arg(0), sets, provider)
 	if err != nil {
 		return err
 	}
 	if *repeat > 1 && sc.Workload.Rate.Search != nil {
 		return usagef("%s: --repeat does not combine with a capacity search (workload.rate: {search: ...}); repeat the cells of a fixed rate instead", sc.Source)
 	}
-	if bad := runner.Destructive(cells, *provider); len(bad) > 0 && !*allowDestructive {
+	if bad := runner.Destructive(cells, provider); len(bad) > 0 && !*allowDestructive {
 		// Every resolved cell counts: chaos or the external provider may
 		// come from a matrix, --set or --provider, not the base scenario.
 		where := sc.Source
@@ -71,7 +58,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return usagef("%s: %v", where, runner.ErrDestructive)
 	}
 	res, dir, runErr := runner.Run(ctx, sc, cells, runner.Options{
-		Out: *out, Provider: *provider, Quiet: *quiet, Version: version(), Stdout: stdout, Stderr: stderr,
+		Out: *out, Provider: provider, Quiet: *quiet, Version: version(), Stdout: stdout, Stderr: stderr,
 		AllowDestructive: *allowDestructive, KeepKeys: *keepKeys, Repeat: *repeat,
 	})
 	if res != nil {
@@ -108,16 +95,20 @@ func load(ref string, sets []string, provider string) (*scenarios.Scenario, []sc
 
 func cmdValidate(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flags("validate", stderr)
-	sets := fs.StringArray("set", nil, "override a scenario key: PATH=VALUE")
-	if err := fs.Parse(args); err != nil {
-		return exitWith(exitUsage, err)
+	sf := addScenarioFlags(fs)
+	if err := parse(fs, args, stdout); err != nil {
+		return err
 	}
 	if fs.NArg() == 0 {
 		return usagef("validate takes one or more SCENARIOs")
 	}
+	sets, provider, err := sf.resolve(os.Getenv)
+	if err != nil {
+		return err
+	}
 	var bad []string
 	for _, ref := range fs.Args() {
-		sc, cells, err := load(ref, *sets, "")
+		sc, cells, err := load(ref, sets, provider)
 		if err != nil {
 			bad = append(bad, err.Error())
 			continue
@@ -135,32 +126,115 @@ func cmdValidate(_ context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
-func cmdList(_ context.Context, args []string, stdout, _ io.Writer) error {
-	if len(args) > 0 {
+func cmdList(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flags("list", stderr)
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
 		return usagef("list takes no arguments")
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tTOPOLOGY\tPROVIDER\tLENGTH\tWHAT IT MEASURES")
 	for _, e := range scenarios.Library() {
-		fmt.Fprintf(tw, "%s\t%s\n", e.Name, e.Description)
+		topo, provider, length := "?", "?", "?"
+		if sc, cells, err := scenarios.Load(e.Name, nil); err == nil { // a broken one still lists; running it says why
+			topo, provider, length = listFacts(sc, cells)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Name, topo, provider, length, e.Description)
 	}
 	return tw.Flush()
 }
 
+// listFacts is what squall list shows of a shipped scenario: its topology
+// with its size, where auto will put it, and how long a run takes
+// (warmup + duration + drain per cell, set-up not counted).
+func listFacts(sc *scenarios.Scenario, cells []scenarios.Cell) (topo, provider, length string) {
+	t := sc.Target
+	switch t.Topology {
+	case "cluster":
+		topo = fmt.Sprintf("cluster %d shards", t.Shards)
+	case "sentinel":
+		topo = fmt.Sprintf("sentinel 1+%d", t.Replicas)
+	default:
+		topo = "standalone"
+		if t.Replicas > 0 {
+			topo += fmt.Sprintf(" 1+%d", t.Replicas)
+		}
+	}
+	provider = t.Provider
+	if provider == "auto" && len(runner.DockerNeeds(cells[0])) > 0 {
+		provider = "docker"
+	}
+	per := shortDuration(sc.Warmup.D() + sc.Duration.D() + sc.Drain.D())
+	length = per
+	if n := len(cells); n > 1 {
+		length = fmt.Sprintf("%d × %s", n, per)
+	}
+	if rs := sc.Workload.Rate.Search; rs != nil {
+		steps := rs.Steps
+		if rs.Mode == "bisect" {
+			steps += 3
+		}
+		length = fmt.Sprintf("≤%d × %s", steps, per)
+	}
+	return topo, provider, length
+}
+
+// shortDuration writes d as 45s, 2m or 1m30s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
 func cmdReport(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flags("report", stderr)
-	format := fs.String("format", "text", "text|md|json|html (html: RUN_DIR must be the run directory)")
-	if err := fs.Parse(args); err != nil {
-		return exitWith(exitUsage, err)
+	format := fs.String("format", "text", "output format: text, md, json or html (html needs the run directory)")
+	if err := parse(fs, args, stdout); err != nil {
+		return err
 	}
-	if fs.NArg() != 1 {
-		return usagef("report takes one RUN_DIR (or result.json)")
+	if fs.NArg() > 1 {
+		return usagef("report takes one RUN_DIR (or result.json), or none for the latest run")
 	}
-	res, err := result.ReadResult(fs.Arg(0))
+	dir := fs.Arg(0)
+	if dir == "" {
+		latest, err := latestRun("runs")
+		if err != nil {
+			return exitWith(exitUsage, err)
+		}
+		fmt.Fprintln(stderr, "report of", latest)
+		dir = latest
+	}
+	res, err := rundir.ReadResult(dir)
 	if err != nil {
 		return exitWith(exitUsage, err)
 	}
-	if err := report.RenderDir(stdout, fs.Arg(0), res, *format); err != nil {
+	if err := report.RenderDir(stdout, dir, res, *format); err != nil {
 		return exitWith(exitUsage, err)
 	}
 	return nil
+}
+
+// latestRun is the newest run directory under root (squall run's default
+// --out): the one with the newest result.json.
+func latestRun(root string) (string, error) {
+	files, _ := filepath.Glob(filepath.Join(root, "*", "result.json"))
+	var best string
+	var bestTime time.Time
+	for _, f := range files {
+		st, err := os.Stat(f)
+		if err == nil && (best == "" || st.ModTime().After(bestTime)) {
+			best, bestTime = filepath.Dir(f), st.ModTime()
+		}
+	}
+	if best == "" {
+		return "", fmt.Errorf("no run under %s/ (squall run writes one there; or name a RUN_DIR)", root)
+	}
+	return best, nil
 }

@@ -10,17 +10,18 @@ import (
 
 	"github.com/squall-bench/squall/compare"
 	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/rundir"
 )
 
 // cmdCompare is the CI regression gate: exit 0 within tolerance, 1 on a
 // regression, 2 when the inputs or flags are wrong.
 func cmdCompare(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flags("compare", stderr)
-	tols := fs.StringArray("tolerance", nil, "allowed worsening per metric, e.g. p99=10%,throughput=5%,lost=0 (repeatable; over the defaults "+compare.DefaultToleranceSpec+")")
-	format := fs.String("format", "text", strings.Join(compare.CompareFormats, "|"))
+	tols := fs.StringArray("tolerance", nil, "allowed worsening per metric, like p99=10%,throughput=5%,lost=0, over the defaults "+compare.DefaultToleranceSpec)
+	format := fs.String("format", "text", "output format: "+strings.Join(compare.CompareFormats, ", "))
 	alpha := fs.Float64("alpha", compare.DefaultAlpha, "significance level a change between repeated runs (run --repeat) must reach")
-	if err := fs.Parse(args); err != nil {
-		return exitWith(exitUsage, err)
+	if err := parse(fs, args, stdout); err != nil {
+		return err
 	}
 	if fs.NArg() != 2 {
 		return usagef("compare takes BASELINE and NEW (run directories or result.json files), got %d argument(s)", fs.NArg())
@@ -36,11 +37,11 @@ func cmdCompare(_ context.Context, args []string, stdout, stderr io.Writer) erro
 		return usagef("--alpha: expected a level between 0 and 1 like 0.05, got %g", *alpha)
 	}
 	tol.Alpha = *alpha
-	base, err := result.ReadResult(fs.Arg(0))
+	base, err := rundir.ReadResult(fs.Arg(0))
 	if err != nil {
 		return usagef("baseline: %v", err)
 	}
-	cur, err := result.ReadResult(fs.Arg(1))
+	cur, err := rundir.ReadResult(fs.Arg(1))
 	if err != nil {
 		return usagef("new: %v", err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/squall-bench/squall/report"
 	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/rundir"
 )
 
 // compareResult is a finished single-cell stream run, built in Go so the
@@ -42,7 +43,7 @@ func writeRuns(t *testing.T, factor float64, edit func(*result.Result)) (string,
 	if err := os.Mkdir(baseDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := report.WriteJSON(filepath.Join(baseDir, result.ResultFile), compareResult()); err != nil {
+	if err := report.WriteJSON(filepath.Join(baseDir, rundir.ResultFile), compareResult()); err != nil {
 		t.Fatal(err)
 	}
 	cur := compareResult()
@@ -159,5 +160,26 @@ func TestCompareUsageErrorsExit2(t *testing.T) {
 		if code != exitUsage || !strings.Contains(stderr, tc.want) {
 			t.Errorf("squall %v = %d, stderr %q; want 2 containing %q", tc.args, code, stderr, tc.want)
 		}
+	}
+}
+
+// A new run within tolerance that failed its own objectives, whose
+// generator fell behind, of another scenario, still passes the gate, and
+// the output says all three.
+func TestCompareSaysWhatTheNewRunSaid(t *testing.T) {
+	base, cur := writeRuns(t, 1, func(r *result.Result) {
+		r.Scenario, r.Pass = "zset", false
+		c := &r.Cells[0]
+		c.Pass, c.Events.Dropped = false, 120
+		c.SLO = []result.SLOResult{{Name: "e2e_p99", Limit: "1ms", Observed: "1.24ms", Pass: false}}
+	})
+	code, out, _ := squall(context.Background(), "compare", base, cur)
+	for _, want := range []string{"different scenarios, quickstart and zset", "the new run failed its own objectives: e2e_p99 1.24ms (limit 1ms)", "generator fell behind: 120 events due were never sent"} {
+		if !strings.Contains(strings.Join(strings.Fields(out), " "), want) {
+			t.Errorf("compare output lacks %q:\n%s", want, out)
+		}
+	}
+	if code != exitOK {
+		t.Errorf("exit %d, want 0: no gated metric regressed", code)
 	}
 }

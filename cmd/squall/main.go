@@ -9,7 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"sort"
+	"strings"
 	"syscall"
 
 	"github.com/redis/go-redis/v9"
@@ -38,24 +38,20 @@ func exitWith(code int, err error) error { return &exitError{code, err} }
 
 func usagef(format string, a ...any) error { return exitWith(exitUsage, fmt.Errorf(format, a...)) }
 
-// command is one subcommand of the table below.
-type command struct {
-	usage   string
-	summary string
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
-}
-
-var commands map[string]command
+// commands dispatches squall's subcommands; help.go's docs say what each
+// one does.
+var commands map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 func init() {
-	commands = map[string]command{
-		"run":      {"run SCENARIO [flags]", "stand up the target, drive the load, inject faults, write the run directory", cmdRun},
-		"validate": {"validate SCENARIO...", "check scenarios (and their matrix cells) without running them", cmdValidate},
-		"report":   {"report RUN_DIR [--format text|md|json|html]", "render a finished run again", cmdReport},
-		"target":   {"target up SCENARIO | target down [RUN_ID]", "stand a scenario's target up and leave it running, or tear it down", cmdTarget},
-		"compare":  {"compare BASELINE NEW [--tolerance SPEC]", "regression gate: compare two runs per cell and metric (--format text|md|junit)", cmdCompare},
-		"list":     {"list", "shipped scenarios with one-line descriptions", cmdList},
-		"version":  {"version", "print the version", cmdVersion},
+	commands = map[string]func(context.Context, []string, io.Writer, io.Writer) error{
+		"run":      cmdRun,
+		"validate": cmdValidate,
+		"report":   cmdReport,
+		"target":   cmdTarget,
+		"compare":  cmdCompare,
+		"list":     cmdList,
+		"version":  cmdVersion,
+		"help":     cmdHelp,
 	}
 }
 
@@ -73,52 +69,65 @@ func main() {
 // run dispatches args to a subcommand and maps its error to an exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	redis.SetLogger(quietLogger{}) // go-redis logs dial retries to stderr; squall reports errors itself
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(stderr)
-		if len(args) == 0 {
-			return exitUsage
-		}
-		return exitOK
-	}
-	cmd, ok := commands[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "squall: unknown command %q\n\n", args[0])
+	if len(args) == 0 {
 		usage(stderr)
 		return exitUsage
 	}
-	err := cmd.run(ctx, args[1:], stdout, stderr)
+	name := args[0]
+	switch name {
+	case "-h", "--help":
+		name = "help"
+	case "--version":
+		name = "version"
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "squall: unknown command %q\n\n", name)
+		usage(stderr)
+		return exitUsage
+	}
+	err := cmd(ctx, args[1:], stdout, stderr)
 	if err == nil {
 		return exitOK
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.code != exitFailed && ee.err != nil {
-			fmt.Fprintf(stderr, "squall %s: %v\n", args[0], ee.err)
+			fmt.Fprintf(stderr, "squall %s: %v\n", name, ee.err)
 		}
 		return ee.code
 	}
-	fmt.Fprintf(stderr, "squall %s: %v\n", args[0], err)
+	fmt.Fprintf(stderr, "squall %s: %v\n", name, err)
 	return exitInfra
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "squall benchmarks and chaos-tests Redis event pipelines.\n\nUsage:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
+// cmdHelp prints squall's usage, or a command's help as CMD --help does.
+func cmdHelp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	switch {
+	case len(args) == 0:
+		usage(stdout)
+		return nil
+	case args[0] == "help" || args[0] == "-h" || args[0] == "--help":
+		help(stdout, "help", nil)
+		return nil
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  squall %-42s %s\n", commands[n].usage, commands[n].summary)
+	cmd, ok := commands[args[0]]
+	if !ok || len(args) > 2 {
+		return usagef("no help for %q; the commands are %s", strings.Join(args, " "), strings.Join(topLevel, ", "))
 	}
-	fmt.Fprintln(w, "\nExit codes: 0 objectives met, 1 objective or gate failed, 2 usage or scenario error,\n3 infrastructure error, 130 interrupted.")
+	return cmd(ctx, append(args[1:], "--help"), stdout, stderr)
 }
 
-func cmdVersion(_ context.Context, args []string, stdout, _ io.Writer) error {
-	if len(args) > 0 {
+func cmdVersion(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flags("version", stderr)
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
 		return usagef("version takes no arguments")
 	}
-	fmt.Fprintln(stdout, "squall", version())
+	bi, _ := debug.ReadBuildInfo()
+	fmt.Fprintln(stdout, versionLine(bi))
 	return nil
 }
 
@@ -156,3 +165,40 @@ func version() string {
 type quietLogger struct{}
 
 func (quietLogger) Printf(context.Context, string, ...any) {}
+
+// versionLine is what squall version prints: the module version and the
+// VCS revision it was built from, both from the build info.
+func versionLine(bi *debug.BuildInfo) string {
+	if bi == nil {
+		return "squall dev (no build info)"
+	}
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	rev, when, dirty := "", "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			when = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	var parts []string
+	switch {
+	case rev == "":
+		parts = append(parts, "revision unknown (not built from a checkout)")
+	case dirty:
+		parts = append(parts, "revision "+rev+" with local changes")
+	default:
+		parts = append(parts, "revision "+rev)
+	}
+	if when != "" {
+		parts = append(parts, "committed "+when)
+	}
+	parts = append(parts, bi.GoVersion)
+	return fmt.Sprintf("squall %s (%s)", v, strings.Join(parts, ", "))
+}

@@ -29,7 +29,6 @@ func TestUsageAndUnknownCommand(t *testing.T) {
 		want string
 	}{
 		{nil, exitUsage, "Usage"},
-		{[]string{"help"}, exitOK, "Usage"},
 		{[]string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
 		{[]string{"run"}, exitUsage, "run takes one SCENARIO"},
 		{[]string{"run", "quickstart", "--provider", "cloud"}, exitUsage, "--provider"},
@@ -58,7 +57,7 @@ func TestListAndValidateShipped(t *testing.T) {
 		t.Fatalf("list = %d %q %q", code, out, stderr)
 	}
 	var names []string
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] { // under the header
 		names = append(names, strings.Fields(line)[0])
 	}
 	code, out, stderr = squall(context.Background(), append([]string{"validate"}, names...)...)

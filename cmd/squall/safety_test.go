@@ -72,7 +72,8 @@ matrix:
 			// The shipped chaos scenarios kill, pause or partition nodes,
 			// which no external target allows, flag or not.
 			{"library scenario with chaos", []string{"durability", "--set", "target.provider=external", "--set", addrs}, "needs control of the nodes"},
-			{"--provider external", []string{"pause-primary", "--provider", "external", "--set", "chaos=[{at: 1s, action: bgsave, target: primary}]"}, "--allow-destructive"},
+			{"--provider external", []string{"pause-primary", "--provider", "external", "--set", addrs, "--set", "chaos=[{at: 1s, action: bgsave, target: primary}]"}, "--allow-destructive"},
+			{"--url", []string{"pause-primary", "--url", "redis://" + addr, "--set", "chaos=[{at: 1s, action: bgsave, target: primary}]"}, "--allow-destructive"},
 			{"matrix over the target", []string{matrixTarget}, "(matrix cells target={provider: external"},
 			{"matrix over the target, --provider external", []string{matrixTarget, "--provider", "external"}, "--allow-destructive"},
 		} {
@@ -137,4 +138,56 @@ matrix:
 		}
 		unchanged(t, "a --keep-keys run, its keys removed by hand,")
 	})
+}
+
+// TestURLUserAndDB runs through --url as an ACL user into database 3, the
+// password from REDISCLI_AUTH: squall's keys land in DB 3 (kept with
+// --keep-keys, removed without), DB 0 stays empty, and the password
+// appears in no output and no file of the run directory.
+func TestURLUserAndDB(t *testing.T) {
+	addr := testenv.StartRedis(t)
+	ctx := context.Background()
+	const pw = "url-test-pw-7c1e"
+	admin := redis.NewClient(&redis.Options{Addr: addr})
+	defer admin.Close()
+	if err := admin.Do(ctx, "ACL", "SETUSER", "app", "on", ">"+pw, "~*", "&*", "+@all").Err(); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", t.TempDir())
+	t.Setenv("REDISCLI_AUTH", pw)
+	db := func(n int) *redis.Client { return redis.NewClient(&redis.Options{Addr: addr, DB: n}) }
+	d0, d3 := db(0), db(3)
+	defer d0.Close()
+	defer d3.Close()
+	for _, keep := range []bool{true, false} {
+		out := filepath.Join(t.TempDir(), "run")
+		args := []string{"run", "quickstart", "--url", "redis://app@" + addr + "/3", "--duration", "1s",
+			"--set", "warmup=200ms", "--set", "drain=1s", "--set", "slo={lost_max: 0}", "--out", out}
+		if keep {
+			args = append(args, "--keep-keys")
+		}
+		code, stdout, stderr := squall(ctx, args...)
+		if code != exitOK {
+			t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+		}
+		if strings.Contains(stdout+stderr, pw) {
+			t.Error("the password was printed")
+		}
+		filepath.Walk(out, func(p string, info os.FileInfo, err error) error {
+			if b, _ := os.ReadFile(p); err == nil && !info.IsDir() && strings.Contains(string(b), pw) {
+				t.Errorf("%s holds the password", p)
+			}
+			return nil
+		})
+		if n := d0.DBSize(ctx).Val(); n != 0 {
+			t.Errorf("keep=%v: DB 0 holds %d keys", keep, n)
+		}
+		keys, _, _ := d3.Scan(ctx, 0, "squall:{stream:*}*", 1000).Result()
+		if keep != (len(keys) > 0) {
+			t.Errorf("keep=%v: squall's keys in DB 3: %v", keep, keys)
+		}
+		if keep {
+			d3.Unlink(ctx, keys...)
+		}
+	}
 }

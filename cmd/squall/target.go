@@ -46,9 +46,12 @@ func targetStateDir() string { return filepath.Join(os.TempDir(), "squall-target
 
 func cmdTarget(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usagef("target takes a subcommand: up SCENARIO [--provider P] [--set PATH=VALUE]... | down [RUN_ID]")
+		return usagef("target takes a subcommand: up SCENARIO [flags] | down [RUN_ID] (see squall help target)")
 	}
 	switch args[0] {
+	case "-h", "--help":
+		help(stdout, "target", nil)
+		return helped
 	case "up":
 		return targetUp(ctx, args[1:], stdout, stderr)
 	case "down":
@@ -59,23 +62,26 @@ func cmdTarget(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 func targetUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flags("target up", stderr)
-	sets := fs.StringArray("set", nil, "override a scenario key: PATH=VALUE, VALUE read as YAML (repeatable)")
-	provider := fs.String("provider", "", "auto|docker|process (overrides target.provider)")
-	if err := fs.Parse(args); err != nil {
-		return exitWith(exitUsage, err)
+	sf := addScenarioFlags(fs)
+	if err := parse(fs, args, stdout); err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
 		return usagef("target up takes one SCENARIO (a file or a shipped name; see squall list)")
 	}
-	sc, cells, err := scenarios.Load(fs.Arg(0), *sets)
+	sets, provider, err := sf.resolve(os.Getenv)
 	if err != nil {
-		return exitWith(exitUsage, err)
+		return err
+	}
+	sc, cells, err := load(fs.Arg(0), sets, provider)
+	if err != nil {
+		return err
 	}
 	s := cells[0].Scenario
 	if len(cells) > 1 {
 		fmt.Fprintf(stderr, "%s has %d matrix cells; standing up the first, %s (pick another with --set)\n", sc.Source, len(cells), cells[0].Name)
 	}
-	choice, err := runner.ChooseProvider(ctx, cells[0], *provider) // as squall run chooses it
+	choice, err := runner.ChooseProvider(ctx, cells[0], provider) // as squall run chooses it
 	if err != nil {
 		if errors.Is(err, compose.ErrInfra) {
 			return exitWith(exitInfra, err)
@@ -151,11 +157,42 @@ func targetUp(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	default:
 		fmt.Fprintf(stdout, "connect: redis-cli %s\n", cliAddr(first))
 	}
-	if tg.Provider == "docker" {
+	if tg.Provider == "docker" && tg.Topology != "standalone" {
 		fmt.Fprintln(stdout, "nodes announce the PEERS SEE addresses; squall's clients map them to ADDRESS, other cluster/sentinel clients need the same mapping")
+	} else {
+		fmt.Fprintln(stdout, "run a scenario against it:", runAgainst(fs.Arg(0), s, tg))
 	}
 	fmt.Fprintf(stdout, "tear down: squall target down %s\n", st.RunID)
 	return nil
+}
+
+// runAgainst is the squall run command that drives a scenario through a
+// target that target up started: ref's own when it has no faults (they
+// need squall to stand its target up), else the stream scenario.
+func runAgainst(ref string, s *scenarios.Scenario, tg *compose.Target) string {
+	cmd := "squall run " + shellQuote(ref)
+	if len(s.Chaos) > 0 {
+		cmd = "squall run stream" // faults need a target squall stands up itself
+	}
+	pw := ""
+	if s.Target.PasswordEnv != "" {
+		pw = " (password from $" + s.Target.PasswordEnv + ")"
+		if s.Target.PasswordEnv != passwordVar {
+			cmd += " --set target.password_env=" + s.Target.PasswordEnv
+		}
+	}
+	if tg.Topology == "standalone" {
+		return cmd + " --url redis://" + tg.Primary().Addr + pw
+	}
+	var addrs []string
+	nodes := tg.DataNodes()
+	if tg.Topology == "sentinel" {
+		nodes = tg.Sentinels()
+	}
+	for _, n := range nodes {
+		addrs = append(addrs, n.Addr)
+	}
+	return fmt.Sprintf("%s --provider external --set target.topology=%s --set target.addrs=[%s]%s", cmd, tg.Topology, strings.Join(addrs, ","), pw)
 }
 
 func reapedOf(tg *compose.Target) []string {
@@ -205,8 +242,8 @@ func readTargetStates() ([]targetState, error) {
 
 func targetDown(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flags("target down", stderr)
-	if err := fs.Parse(args); err != nil {
-		return exitWith(exitUsage, err)
+	if err := parse(fs, args, stdout); err != nil {
+		return err
 	}
 	if fs.NArg() > 1 {
 		return usagef("target down takes at most one RUN_ID")

@@ -5,7 +5,8 @@
 // validation can read it without pulling in the packages that carry the
 // faults out (chaos) and drive the patterns (loadgen); each of those keeps
 // a table of its own implementations, checked against this one by its
-// tests, and README.md's tables of actions and patterns are checked against
+// tests, and the tables of actions and patterns in docs/chaos.md and
+// docs/patterns.md are checked against
 // it here.
 package catalog
 

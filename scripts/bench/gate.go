@@ -13,6 +13,7 @@ import (
 
 	"github.com/squall-bench/squall/compare"
 	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/rundir"
 )
 
 // gateRun measures the regression gate's defaults on this machine: it runs
@@ -57,7 +58,7 @@ func (b *bench) gateRun(ctx context.Context, stdout io.Writer) error {
 	}
 	var runs []*result.Result
 	for _, d := range dirs {
-		r, err := result.ReadResult(d)
+		r, err := rundir.ReadResult(d)
 		if err != nil {
 			return err
 		}

@@ -48,17 +48,17 @@ func main() {
 
 // options are the command line.
 type options struct {
-	squall  string
-	seconds int
-	rounds  int
-	pacing  bool
-	scale   bool
-	docker  bool
-	soak    time.Duration
-	keep    bool
-	only    string
-	pipes   []int
-	cpus    int
+	squall   string
+	seconds  int
+	rounds   int
+	pacing   bool
+	scale    bool
+	docker   bool
+	soak     time.Duration
+	keep     bool
+	only     string
+	pipes    []int
+	cpus     int
 	gate     bool
 	gateRuns int
 	gateFrom string

@@ -8,20 +8,15 @@ import (
 	"testing"
 )
 
-// readmeTable returns the rows of the first table in README.md's section
-// (a "## " heading) whose header's first cell is first, as cells, with the
-// header row as rows[0].
-func readmeTable(t *testing.T, section, first string) [][]string {
+// docsTable returns the rows of the first table in docs/FILE whose
+// header's first cell is first, as cells, with the header row as rows[0].
+func docsTable(t *testing.T, file, first string) [][]string {
 	t.Helper()
-	b, err := os.ReadFile("../../README.md")
+	b, err := os.ReadFile("../../docs/" + file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, text, ok := strings.Cut(string(b), "\n## "+section)
-	if !ok {
-		t.Fatalf("README.md has no section %q", section)
-	}
-	text, _, _ = strings.Cut(text, "\n## ")
+	text := string(b)
 	var rows [][]string
 	for _, line := range strings.Split(text, "\n") {
 		if !strings.HasPrefix(line, "|") {
@@ -44,19 +39,19 @@ func readmeTable(t *testing.T, section, first string) [][]string {
 		rows = append(rows, cells)
 	}
 	if rows == nil {
-		t.Fatalf("README.md's section %q has no table headed %q", section, first)
+		t.Fatalf("docs/%s has no table headed %q", file, first)
 	}
 	return rows
 }
 
 var backticked = regexp.MustCompile("`([^`]+)`")
 
-// TestREADMEActions: the README's table of fault actions lists the
+// TestDocsActions: docs/chaos.md's table of fault actions lists the
 // catalog's actions in its order, (+ `duration`) on exactly the timed
 // ones, and "rejected" under exactly the providers an action does not run
 // on.
-func TestREADMEActions(t *testing.T) {
-	rows := readmeTable(t, "Chaos", "action")
+func TestDocsActions(t *testing.T) {
+	rows := docsTable(t, "chaos.md", "action")
 	col := map[string]int{}
 	for i, h := range rows[0] {
 		col[h] = i
@@ -69,32 +64,32 @@ func TestREADMEActions(t *testing.T) {
 			names = append(names, name)
 			a, ok := LookupAction(name)
 			if !ok {
-				t.Errorf("README lists action %s, which the catalog does not", name)
+				t.Errorf("docs list action %s, which the catalog does not", name)
 				continue
 			}
 			if timed := strings.Contains(r[0], "(+ `duration`"); timed != a.Timed {
-				t.Errorf("README: %s (+ `duration`) is %v; the catalog's Timed is %v", name, timed, a.Timed)
+				t.Errorf("docs: %s (+ `duration`) is %v; the catalog's Timed is %v", name, timed, a.Timed)
 			}
 			for _, p := range []string{"docker", "process", "external"} {
 				i, ok := col[p]
 				if !ok {
-					t.Fatalf("README's table of actions has no column %s", p)
+					t.Fatalf("docs: the table of actions has no column %s", p)
 				}
 				if runs := r[i] != "rejected"; runs != a.RunsOn(p) {
-					t.Errorf("README: %s on %s says %q; the catalog says it runs there: %v", name, p, r[i], a.RunsOn(p))
+					t.Errorf("docs: %s on %s says %q; the catalog says it runs there: %v", name, p, r[i], a.RunsOn(p))
 				}
 			}
 		}
 	}
 	if want := ActionNames(nil); !reflect.DeepEqual(names, want) {
-		t.Errorf("README's actions, in order:\n %v\nthe catalog's:\n %v", names, want)
+		t.Errorf("docs: the actions, in order:\n %v\nthe catalog's:\n %v", names, want)
 	}
 }
 
-// TestREADMEPatterns: the README's table of patterns lists the catalog's
+// TestDocsPatterns: docs/patterns.md's table of patterns lists the catalog's
 // patterns in its order, and says fan-out of exactly those that fan out.
-func TestREADMEPatterns(t *testing.T) {
-	rows := readmeTable(t, "Patterns", "pattern")
+func TestDocsPatterns(t *testing.T) {
+	rows := docsTable(t, "patterns.md", "pattern")
 	models := -1
 	for i, h := range rows[0] {
 		if h == "models" {
@@ -102,13 +97,13 @@ func TestREADMEPatterns(t *testing.T) {
 		}
 	}
 	if models < 0 {
-		t.Fatal("README's table of patterns has no column models")
+		t.Fatal("docs: the table of patterns has no column models")
 	}
 	var names []string
 	for _, r := range rows[1:] {
 		m := backticked.FindStringSubmatch(r[0])
 		if m == nil {
-			t.Errorf("README: pattern row %q names no pattern", r[0])
+			t.Errorf("docs: pattern row %q names no pattern", r[0])
 			continue
 		}
 		name := m[1]
@@ -118,14 +113,14 @@ func TestREADMEPatterns(t *testing.T) {
 		names = append(names, name)
 		p, ok := LookupPattern(name)
 		if !ok {
-			t.Errorf("README lists pattern %s, which the catalog does not", name)
+			t.Errorf("docs list pattern %s, which the catalog does not", name)
 			continue
 		}
 		if fan := strings.Contains(r[models], "fan-out"); fan != p.FanOut {
-			t.Errorf("README: %s models %q; the catalog's FanOut is %v", name, r[models], p.FanOut)
+			t.Errorf("docs: %s models %q; the catalog's FanOut is %v", name, r[models], p.FanOut)
 		}
 	}
 	if want := PatternNames(); !reflect.DeepEqual(names, want) {
-		t.Errorf("README's patterns, in order:\n %v\nthe catalog's:\n %v", names, want)
+		t.Errorf("docs: the patterns, in order:\n %v\nthe catalog's:\n %v", names, want)
 	}
 }

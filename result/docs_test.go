@@ -8,17 +8,17 @@ import (
 	"testing"
 )
 
-// readmeTable returns the rows of the first Markdown table after the
-// heading line, as cells.
-func readmeTable(t *testing.T, heading string) [][]string {
+// docsTable returns the rows of the first Markdown table after the
+// heading line in docs/FILE, as cells.
+func docsTable(t *testing.T, file, heading string) [][]string {
 	t.Helper()
-	b, err := os.ReadFile("../README.md")
+	b, err := os.ReadFile("../docs/" + file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, rest, ok := strings.Cut(string(b), "\n"+heading+"\n")
 	if !ok {
-		t.Fatalf("README.md has no heading %q", heading)
+		t.Fatalf("docs/%s has no heading %q", file, heading)
 	}
 	var rows [][]string
 	for _, line := range strings.Split(rest, "\n") {
@@ -39,7 +39,7 @@ func readmeTable(t *testing.T, heading string) [][]string {
 		rows = append(rows, cells)
 	}
 	if len(rows) < 2 {
-		t.Fatalf("README.md: no table under %q", heading)
+		t.Fatalf("docs/%s: no table under %q", file, heading)
 	}
 	return rows[1:] // without the header
 }
@@ -54,11 +54,11 @@ func names(cell string) []string {
 	return out
 }
 
-// TestREADMEObjectivesMatchRegistry: the README's objectives table names
+// TestDocsObjectivesMatchRegistry: docs/scenarios.md's objectives table names
 // exactly the objectives slo: accepts, and faults_fired, which squall adds.
-func TestREADMEObjectivesMatchRegistry(t *testing.T) {
+func TestDocsObjectivesMatchRegistry(t *testing.T) {
 	var doc []string
-	for _, row := range readmeTable(t, "### Objectives (`slo:`)") {
+	for _, row := range docsTable(t, "scenarios.md", "## Objectives (`slo:`)") {
 		doc = append(doc, names(row[0])...)
 	}
 	want := []string{FaultsFired}
@@ -68,34 +68,34 @@ func TestREADMEObjectivesMatchRegistry(t *testing.T) {
 	slices.Sort(doc)
 	slices.Sort(want)
 	if !slices.Equal(doc, want) {
-		t.Errorf("README objectives %v\nregistry          %v", doc, want)
+		t.Errorf("docs objectives %v\nregistry        %v", doc, want)
 	}
 }
 
-// TestREADMEMetricsMatchRegistry: the README's compare table names
+// TestDocsMetricsMatchRegistry: docs/ci.md's compare table names
 // exactly the metrics compare judges, each with the registry's direction.
-func TestREADMEMetricsMatchRegistry(t *testing.T) {
+func TestDocsMetricsMatchRegistry(t *testing.T) {
 	seen := map[string]bool{}
-	for _, row := range readmeTable(t, "### Metrics and tolerances") {
+	for _, row := range docsTable(t, "ci.md", "## Metrics and tolerances") {
 		if len(row) != 3 {
-			t.Fatalf("README metrics row %q: want 3 columns", row)
+			t.Fatalf("docs metrics row %q: want 3 columns", row)
 		}
 		for _, n := range names(row[0]) {
 			m, ok := MetricByName(n)
 			if !ok {
-				t.Errorf("README lists metric %s, which the registry does not have", n)
+				t.Errorf("docs/ci.md lists metric %s, which the registry does not have", n)
 				continue
 			}
 			seen[n] = true
 			if better := map[Better]string{Lower: "lower", Higher: "higher"}[m.Better]; row[2] != better {
-				t.Errorf("README says %s is better %s, the registry %s", n, row[2], better)
+				t.Errorf("docs/ci.md says %s is better %s, the registry %s", n, row[2], better)
 			}
 		}
 	}
 	for _, list := range [][]Metric{Metrics, CapacityMetrics} {
 		for _, m := range list {
 			if !seen[m.Name] {
-				t.Errorf("metric %s is missing from the README's table", m.Name)
+				t.Errorf("metric %s is missing from docs/ci.md's table", m.Name)
 			}
 		}
 	}
