@@ -804,7 +804,7 @@ func (c *Comparison) footing() []string {
 		if len(single) < compared {
 			which = strings.Join(single, ", ") + ": " + which
 		}
-		out = append(out, fmt.Sprintf("%s, so the verdicts compare two single measurements and have no statistical footing: a tail percentile moves 10-20%% between runs of identical code. Run both sides with --repeat %d for a significance test",
+		out = append(out, fmt.Sprintf("%s, so the verdicts compare two single measurements and have no statistical footing: on a busy machine a tail percentile moves by tens of percent between runs of identical code. Run both sides with --repeat %d for a significance test",
 			which, RecommendedRepeat))
 	}
 	if len(tooFew) > 0 {

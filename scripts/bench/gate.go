@@ -70,7 +70,11 @@ func (b *bench) gateRun(ctx context.Context, stdout io.Writer) error {
 	if len(runs) < 2 {
 		return fmt.Errorf("need at least 2 runs, have %d", len(runs))
 	}
-	tol := compare.DefaultTolerances()
+	tol, err := compare.ParseTolerances(b.o.gateTol)
+	if err != nil {
+		return err
+	}
+	tol.Alpha = b.o.alpha
 	var pairs, fa, single, tput, p99, e2e int
 	blame := map[string]int{}
 	for i := range runs {
@@ -102,7 +106,7 @@ func (b *bench) gateRun(ctx context.Context, stdout io.Writer) error {
 	}
 	rate := func(n int) string { return fmt.Sprintf("%d/%d (%.1f%%)", n, pairs, 100*float64(n)/float64(pairs)) }
 	fmt.Fprintf(stdout, "| runs × repetitions × cell | comparisons | false alarms, --repeat %d | false alarms, one sample a side | 10%% throughput drop caught | 25%% publish_p99 rise caught | 25%% e2e_p99 rise caught |\n|---|--:|--:|--:|--:|--:|--:|\n", runs[0].Cells[0].Repeat)
-	fmt.Fprintf(stdout, "| %d × %d × %gs | %d | %s | %s | %s | %s | %s |\n\n", len(runs), runs[0].Cells[0].Repeat,
+	fmt.Fprintf(stdout, "| %d × %d × %.0fs | %d | %s | %s | %s | %s | %s |\n\n", len(runs), runs[0].Cells[0].Repeat,
 		runs[0].Cells[0].DurationS/float64(runs[0].Cells[0].Repeat), pairs, rate(fa), rate(single), rate(tput), rate(p99), rate(e2e))
 	if fa > 0 {
 		fmt.Fprintf(stdout, "false alarms by metric: %v\n", blame)

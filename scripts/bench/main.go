@@ -62,6 +62,8 @@ type options struct {
 	gate     bool
 	gateRuns int
 	gateFrom string
+	gateTol  string
+	alpha    float64
 	repeat   int
 	// rssLimit stops a --scale run whose squall grows past it (bytes; 0:
 	// no limit), so a row that needs more memory than the machine has
@@ -88,6 +90,8 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs.IntVar(&o.gateRuns, "gate-runs", 16, "--gate: quickstart runs to make (every pair is compared: 16 runs, 120 comparisons)")
 	fs.IntVar(&o.repeat, "repeat", 6, "--gate: squall run --repeat of each run")
 	fs.StringVar(&o.gateFrom, "gate-from", "", "--gate: analyse the run directories under this directory instead of running")
+	fs.StringVar(&o.gateTol, "tolerance", "", "--gate: squall compare --tolerance to measure (default: compare's defaults)")
+	fs.Float64Var(&o.alpha, "alpha", 0, "--gate: squall compare --alpha to measure (default: compare's)")
 	fs.IntVar(&o.cpus, "cpus", 0, "cores squall's generator runs on (client.cpus; 0: squall's default, one core left to the server)")
 	if err := fs.Parse(args); err != nil {
 		return err
