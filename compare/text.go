@@ -69,20 +69,9 @@ func CompareText(w io.Writer, c *Comparison) error {
 			sampledTable(ew, cc)
 			continue
 		}
-		// Numbers right aligned, the verdict left aligned after them.
-		rows := [][]string{{"metric", "baseline", "new", "change", "limit"}}
-		verdicts := []string{"verdict"}
-		for _, m := range cc.Metrics {
-			v := string(m.Verdict)
-			if m.Regressed() {
-				v = "REGRESSED"
-			}
-			rows = append(rows, []string{m.Name, m.BaseText(), m.NewText(), m.ChangeText(), m.LimitText()})
-			verdicts = append(verdicts, v)
-		}
-		for j, l := range layout.Table("", rows) {
-			ew.Line(l + "  " + verdicts[j])
-		}
+		textTable(ew, cc, []string{"metric", "baseline", "new", "change", "limit"}, func(m MetricDelta) []string {
+			return []string{m.Name, m.BaseText(), m.NewText(), m.ChangeText(), m.LimitText()}
+		})
 	}
 	if ws := c.warnings(); len(ws) > 0 {
 		ew.Line("")
@@ -103,27 +92,35 @@ func CompareText(w io.Writer, c *Comparison) error {
 // The limits are in the regression lines; counts are totals over the
 // repetitions and have no p.
 func sampledTable(ew *layout.Writer, cc *CellComparison) {
-	rows := [][]string{{"metric", "baseline", "new", "change", "p"}}
-	verdicts := []string{"verdict"}
-	for _, m := range cc.Metrics {
-		v := string(m.Verdict)
-		if m.Regressed() {
-			v = "REGRESSED"
-		}
+	textTable(ew, cc, []string{"metric", "baseline", "new", "change", "p"}, func(m MetricDelta) []string {
 		b, n, p := m.BaseText(), m.NewText(), "-"
 		if st := m.Stats; st != nil {
 			b += " " + ciText(st.Base)
 			n += " " + ciText(st.New)
 			p = fmt.Sprintf("%.3f", st.P)
 		}
-		rows = append(rows, []string{m.Name, b, n, m.ChangeText(), p})
+		return []string{m.Name, b, n, m.ChangeText(), p}
+	})
+	ew.Line("")
+	ew.Lines(layout.Wrap("", strings.Fields(sampledLegend(cc)), " ", "", layout.TextWidth))
+}
+
+// textTable writes one row per metric: the numbers right aligned, the
+// verdict left aligned after them.
+func textTable(ew *layout.Writer, cc *CellComparison, head []string, row func(MetricDelta) []string) {
+	rows := [][]string{head}
+	verdicts := []string{"verdict"}
+	for _, m := range cc.Metrics {
+		v := string(m.Verdict)
+		if m.Regressed() {
+			v = "REGRESSED"
+		}
+		rows = append(rows, row(m))
 		verdicts = append(verdicts, v)
 	}
 	for j, l := range layout.Table("", rows) {
 		ew.Line(l + "  " + verdicts[j])
 	}
-	ew.Line("")
-	ew.Lines(layout.Wrap("", strings.Fields(sampledLegend(cc)), " ", "", layout.TextWidth))
 }
 
 // sampledLegend says how to read a sampled table.
