@@ -72,8 +72,19 @@ type Tolerance struct {
 // Tolerances are the tolerance of every metric, parsed from a --tolerance
 // spec over DefaultToleranceSpec.
 type Tolerances struct {
-	Spec     string // the user's spec as given; "" means the defaults alone
+	Spec string // the user's spec as given; "" means the defaults alone
+	// Alpha is the significance level a change between sampled runs must
+	// reach (0: DefaultAlpha).
+	Alpha    float64
 	byMetric map[string]Tolerance
+}
+
+// alpha is t.Alpha or the default.
+func (t Tolerances) alpha() float64 {
+	if t.Alpha > 0 {
+		return t.Alpha
+	}
+	return DefaultAlpha
 }
 
 // For is the tolerance of the named metric; a metric nobody named is not gated.
@@ -229,6 +240,9 @@ const (
 	VerdictBetter    MetricVerdict = "better"    // better by more than the tolerance
 	VerdictRegressed MetricVerdict = "regressed" // worse beyond tolerance, or gone from the new run
 	VerdictUngated   MetricVerdict = "not gated" // shown for information
+	// VerdictNoChange: both runs have samples and the test cannot tell
+	// them apart (p ≥ α), whatever the medians say.
+	VerdictNoChange MetricVerdict = "no significant change"
 )
 
 // MetricDelta is one metric of one cell in both runs.
@@ -246,8 +260,13 @@ type MetricDelta struct {
 	// HasBase and HasNew say whether each run has the figure at all (no
 	// consumers: no end-to-end latency; no faults: no unavailability).
 	HasBase, HasNew bool
-	unit            units.Unit
-	higher          bool
+	// Stats is set when both runs have samples of the metric (run
+	// --repeat): Base and New are then the medians, and Stats holds their
+	// intervals and the test. Nil: one figure per side, a verdict with no
+	// statistical footing.
+	Stats  *SampleStats
+	unit   units.Unit
+	higher bool
 }
 
 // Regressed reports whether this metric fails the gate.
@@ -397,6 +416,13 @@ func compareCell(b, c *result.Cell, tol Tolerances) CellComparison {
 		if !hasB && !hasN {
 			continue
 		}
+		bs, ns := m.Samples(b), m.Samples(c)
+		if hasB && hasN && samplesUsable(bs, ns) {
+			d := judge(m, median(bs), median(ns), true, true, tol.For(m.Name))
+			judgeSamples(&d, bs, ns, tol.alpha())
+			cc.Metrics = append(cc.Metrics, d)
+			continue
+		}
 		cc.Metrics = append(cc.Metrics, judge(m, bv, nv, hasB, hasN, tol.For(m.Name)))
 	}
 	return cc
@@ -458,6 +484,7 @@ func setupChanges(b, c *result.Cell) []string {
 	diff("keys", strconv.Itoa(bw.Keys), strconv.Itoa(cw.Keys))
 	diff("pipeline", strconv.Itoa(bw.Pipeline), strconv.Itoa(cw.Pipeline))
 	diff("duration", units.FormatSeconds(b.DurationS), units.FormatSeconds(c.DurationS))
+	diff("repetitions", strconv.Itoa(max(b.Repeat, 1)), strconv.Itoa(max(c.Repeat, 1)))
 	if b.Client.CPUs > 0 && c.Client.CPUs > 0 {
 		diff("generator cores", strconv.Itoa(b.Client.CPUs), strconv.Itoa(c.Client.CPUs))
 	}
@@ -556,6 +583,14 @@ func (m MetricDelta) NewText() string { return m.fmtValue(m.New, m.HasNew) }
 // ChangeText is the change: a signed percentage, or for counts (and from a
 // zero baseline) the signed difference, which is what "lost" readers want.
 func (m MetricDelta) ChangeText() string {
+	if m.Verdict == VerdictNoChange {
+		return "~" // benchstat's mark: the test cannot tell the runs apart
+	}
+	return m.change()
+}
+
+// change is the change as ChangeText writes it, significant or not.
+func (m MetricDelta) change() string {
 	if !m.HasBase || !m.HasNew || math.IsInf(m.Base, 0) || math.IsInf(m.New, 0) {
 		return "-"
 	}
@@ -600,7 +635,7 @@ func (m MetricDelta) Describe() string {
 		return fmt.Sprintf("%s: never recovered in the new run (baseline %s)", m.Name, m.BaseText())
 	}
 	verb := "unchanged"
-	switch change := strings.TrimPrefix(strings.TrimPrefix(m.ChangeText(), "+"), "-"); {
+	switch change := strings.TrimPrefix(strings.TrimPrefix(m.change(), "+"), "-"); {
 	case m.New > m.Base && m.unit == units.Count:
 		verb = "rose by " + change
 	case m.New > m.Base:
@@ -613,6 +648,12 @@ func (m MetricDelta) Describe() string {
 	s := fmt.Sprintf("%s %s: %s → %s", m.Name, verb, m.BaseText(), m.NewText())
 	if m.Verdict != VerdictUngated {
 		s += fmt.Sprintf(" (limit %s, tolerance %s)", m.LimitText(), m.Tolerance.format(m.unit))
+	}
+	if st := m.Stats; st != nil {
+		s += fmt.Sprintf(", medians, %s", st.PText())
+		if st.TooFew {
+			s += " (too few samples for the test)"
+		}
 	}
 	return s
 }
@@ -650,8 +691,9 @@ func cellLabel(c *Comparison, cc *CellComparison) string {
 	return "(unnamed cell)"
 }
 
-// tally counts the gated metrics, the regressed ones and the better ones.
-func (c *Comparison) tally() (gated, regressed, better int) {
+// tally counts the gated metrics, the regressed ones, the better ones and
+// those with no significant change.
+func (c *Comparison) tally() (gated, regressed, better, same int) {
 	for _, cc := range c.Cells {
 		for _, m := range cc.Metrics {
 			switch m.Verdict {
@@ -661,16 +703,18 @@ func (c *Comparison) tally() (gated, regressed, better int) {
 				regressed++
 			case VerdictBetter:
 				better++
+			case VerdictNoChange:
+				same++
 			}
 			gated++
 		}
 	}
-	return gated, regressed, better
+	return gated, regressed, better, same
 }
 
 // Headline is the comparison's one-line verdict.
 func (c *Comparison) Headline() string {
-	gated, regressed, better := c.tally()
+	gated, regressed, better, same := c.tally()
 	if c.Regressed() {
 		if regressed == 0 {
 			return "REGRESSED: the new run did not complete"
@@ -681,8 +725,15 @@ func (c *Comparison) Headline() string {
 	if gated == 1 {
 		s = "OK: the gated metric is within tolerance"
 	}
+	var parts []string
 	if better > 0 {
-		s += fmt.Sprintf(" (%d better)", better)
+		parts = append(parts, fmt.Sprintf("%d better", better))
+	}
+	if same > 0 {
+		parts = append(parts, fmt.Sprintf("%d no significant change", same))
+	}
+	if len(parts) > 0 {
+		s += " (" + strings.Join(parts, ", ") + ")"
 	}
 	return s
 }
@@ -715,6 +766,50 @@ func (c *Comparison) warnings() []string {
 		if cc.BaseError != "" && cc.BaseError != c.Baseline.Error && cc.Status == CellCompared {
 			out = append(out, cellLabel(c, cc)+": the baseline cell stopped early, so its figures are partial")
 		}
+	}
+	return append(out, c.footing()...)
+}
+
+// footing says what the verdicts rest on where it is not a test over
+// enough samples: one figure per side, or too few samples.
+func (c *Comparison) footing() []string {
+	var single, tooFew []string
+	compared := 0
+	for i := range c.Cells {
+		cc := &c.Cells[i]
+		if cc.Status != CellCompared {
+			continue
+		}
+		compared++
+		one, few := false, ""
+		for _, m := range cc.Metrics {
+			switch {
+			case m.Verdict == VerdictUngated || m.unit == units.Count:
+			case m.Stats == nil:
+				one = true
+			case m.Stats.TooFew:
+				few = fmt.Sprintf("%s (%s samples)", cellLabel(c, cc), sizes(m.Stats))
+			}
+		}
+		if one {
+			single = append(single, cellLabel(c, cc))
+		}
+		if few != "" {
+			tooFew = append(tooFew, few)
+		}
+	}
+	var out []string
+	if len(single) > 0 {
+		which := "one figure per metric on each side"
+		if len(single) < compared {
+			which = strings.Join(single, ", ") + ": " + which
+		}
+		out = append(out, fmt.Sprintf("%s, so the verdicts compare two single measurements and have no statistical footing: on a busy machine a tail percentile moves by tens of percent between runs of identical code. Run both sides with --repeat %d for a significance test",
+			which, RecommendedRepeat))
+	}
+	if len(tooFew) > 0 {
+		out = append(out, fmt.Sprintf("%s: too few for the test to reach α = %g (it needs %d per side), so the verdicts are by tolerance alone, with no statistical footing",
+			strings.Join(tooFew, "; "), c.Tolerances.alpha(), MinSamples(c.Tolerances.alpha())))
 	}
 	return out
 }

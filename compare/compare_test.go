@@ -337,7 +337,7 @@ func TestCompareSingleCellsPairAcrossNames(t *testing.T) {
 }
 
 func TestCompareTextFitsEightyColumns(t *testing.T) {
-	for _, c := range []*Comparison{compareFailover(t), compareMatrix(), compareInterrupted()} {
+	for _, c := range []*Comparison{compareFailover(t), compareMatrix(), compareInterrupted(), compareSampled(), compareTooFew()} {
 		for i, line := range strings.Split(string(renderCmp(t, c, "text")), "\n") {
 			if n := utf8.RuneCountInString(line); n > 80 {
 				t.Errorf("line %d is %d columns: %q", i+1, n, line)

@@ -41,21 +41,50 @@ func CompareMarkdown(w io.Writer, c *Comparison) error {
 		if cc.Status != CellCompared {
 			continue
 		}
-		rows := [][]string{{"metric", "baseline", "new", "change", "limit", "verdict"}}
-		for _, m := range cc.Metrics {
-			v := map[MetricVerdict]string{VerdictOK: "✅ ok", VerdictBetter: "✅ better", VerdictRegressed: "❌ **regressed**", VerdictUngated: "not gated"}[m.Verdict]
-			rows = append(rows, []string{"`" + m.Name + "`", m.BaseText(), m.NewText(), m.ChangeText(), m.LimitText(), v})
-		}
+		rows, align := mdRows(cc)
 		title := fmt.Sprintf("%s %s", layout.MDIcon(!cc.Regressed()), layout.MDText(cellLabel(c, cc)))
 		ew.Line("")
 		if cc.Regressed() {
 			ew.Printf("#### %s\n\n", title)
-			ew.Lines(layout.MDTable(rows, "lrrrrl"))
+			ew.Lines(layout.MDTable(rows, align))
+			if cc.sampled() {
+				ew.Printf("\n%s\n", layout.MDText(sampledLegend(cc)))
+			}
 			continue
 		}
 		ew.Printf("<details><summary>%s: within tolerance</summary>\n\n", title)
-		ew.Lines(layout.MDTable(rows, "lrrrrl"))
+		ew.Lines(layout.MDTable(rows, align))
+		if cc.sampled() {
+			ew.Printf("\n%s\n", layout.MDText(sampledLegend(cc)))
+		}
 		ew.Line("\n</details>")
 	}
 	return ew.Err()
+}
+
+// mdVerdicts are the verdicts as the Markdown tables show them.
+var mdVerdicts = map[MetricVerdict]string{VerdictOK: "✅ ok", VerdictBetter: "✅ better", VerdictRegressed: "❌ **regressed**",
+	VerdictUngated: "not gated", VerdictNoChange: "✅ ~ no significant change"}
+
+// mdRows is a cell's table and its column alignment; a cell judged over
+// samples also has each side's confidence interval and the p-value.
+func mdRows(cc *CellComparison) ([][]string, string) {
+	if !cc.sampled() {
+		rows := [][]string{{"metric", "baseline", "new", "change", "limit", "verdict"}}
+		for _, m := range cc.Metrics {
+			rows = append(rows, []string{"`" + m.Name + "`", m.BaseText(), m.NewText(), m.ChangeText(), m.LimitText(), mdVerdicts[m.Verdict]})
+		}
+		return rows, "lrrrrl"
+	}
+	ci := fmt.Sprintf("%g%% CI", Confidence*100)
+	rows := [][]string{{"metric", "baseline", ci, "new", ci, "change", "p", "limit", "verdict"}}
+	for _, m := range cc.Metrics {
+		p := "-"
+		if m.Stats != nil {
+			p = fmt.Sprintf("%.3f", m.Stats.P)
+		}
+		rows = append(rows, []string{"`" + m.Name + "`", m.BaseText(), m.IntervalText(true), m.NewText(), m.IntervalText(false),
+			m.ChangeText(), p, m.LimitText(), mdVerdicts[m.Verdict]})
+	}
+	return rows, "lrrrrrrrl"
 }

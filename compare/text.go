@@ -65,20 +65,13 @@ func CompareText(w io.Writer, c *Comparison) error {
 		}
 		ew.Line(head)
 		ew.Line("")
-		// Numbers right aligned, the verdict left aligned after them.
-		rows := [][]string{{"metric", "baseline", "new", "change", "limit"}}
-		verdicts := []string{"verdict"}
-		for _, m := range cc.Metrics {
-			v := string(m.Verdict)
-			if m.Regressed() {
-				v = "REGRESSED"
-			}
-			rows = append(rows, []string{m.Name, m.BaseText(), m.NewText(), m.ChangeText(), m.LimitText()})
-			verdicts = append(verdicts, v)
+		if cc.sampled() {
+			sampledTable(ew, cc)
+			continue
 		}
-		for j, l := range layout.Table("", rows) {
-			ew.Line(l + "  " + verdicts[j])
-		}
+		textTable(ew, cc, []string{"metric", "baseline", "new", "change", "limit"}, func(m MetricDelta) []string {
+			return []string{m.Name, m.BaseText(), m.NewText(), m.ChangeText(), m.LimitText()}
+		})
 	}
 	if ws := c.warnings(); len(ws) > 0 {
 		ew.Line("")
@@ -92,4 +85,59 @@ func CompareText(w io.Writer, c *Comparison) error {
 		ew.Lines(layout.Wrap("  - ", strings.Fields(s), " ", "    ", layout.TextWidth))
 	}
 	return ew.Err()
+}
+
+// sampledTable is a cell judged over samples: medians ± their confidence
+// interval, the change ("~" when not significant) and the test's p-value.
+// The limits are in the regression lines; counts are totals over the
+// repetitions and have no p.
+func sampledTable(ew *layout.Writer, cc *CellComparison) {
+	textTable(ew, cc, []string{"metric", "baseline", "new", "change", "p"}, func(m MetricDelta) []string {
+		b, n, p := m.BaseText(), m.NewText(), "-"
+		if st := m.Stats; st != nil {
+			b += " " + ciText(st.Base)
+			n += " " + ciText(st.New)
+			p = fmt.Sprintf("%.3f", st.P)
+		}
+		return []string{m.Name, b, n, m.ChangeText(), p}
+	})
+	ew.Line("")
+	ew.Lines(layout.Wrap("", strings.Fields(sampledLegend(cc)), " ", "", layout.TextWidth))
+}
+
+// textTable writes one row per metric: the numbers right aligned, the
+// verdict left aligned after them.
+func textTable(ew *layout.Writer, cc *CellComparison, head []string, row func(MetricDelta) []string) {
+	rows := [][]string{head}
+	verdicts := []string{"verdict"}
+	for _, m := range cc.Metrics {
+		v := string(m.Verdict)
+		if m.Regressed() {
+			v = "REGRESSED"
+		}
+		rows = append(rows, row(m))
+		verdicts = append(verdicts, v)
+	}
+	for j, l := range layout.Table("", rows) {
+		ew.Line(l + "  " + verdicts[j])
+	}
+}
+
+// sampledLegend says how to read a sampled table.
+func sampledLegend(cc *CellComparison) string {
+	for _, m := range cc.Metrics {
+		if st := m.Stats; st != nil {
+			return fmt.Sprintf("Medians of %s repetitions with their %g%% confidence intervals; p: Mann–Whitney U test, significant below α = %g; ~: no significant change. Counts are totals over the repetitions.",
+				sizes(st), Confidence*100, st.Alpha)
+		}
+	}
+	return ""
+}
+
+// sizes is "6" or "6 and 5" repetitions.
+func sizes(st *SampleStats) string {
+	if st.N1 == st.N2 {
+		return fmt.Sprint(st.N1)
+	}
+	return fmt.Sprintf("%d and %d", st.N1, st.N2)
 }

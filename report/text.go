@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -75,6 +76,9 @@ func textCell(ew *layout.Writer, r *result.Result, c *result.Cell) {
 	}
 	if w := proxyWarning(c); w != "" {
 		ew.Lines(layout.Wrap(indent, strings.Fields(w), " ", indent+"    ", layout.TextWidth))
+	}
+	if c.Repeat > 1 {
+		ew.Lines(labelled("repeated", spreadItems(c)))
 	}
 	ew.Line("")
 
@@ -387,4 +391,19 @@ func comparisonRow(c *result.Cell, name string, offered, servers bool) []string 
 		row = append([]string{name, serverRunText(c.Target)}, row[1:]...)
 	}
 	return row
+}
+
+// spreadItems say how a repeated cell's figures spread over its
+// repetitions: each gated-by-default metric's lowest and highest.
+func spreadItems(c *result.Cell) []string {
+	items := []string{fmt.Sprintf("%d runs, each a fresh target; per-run range:", c.Repeat)}
+	for _, m := range result.Metrics {
+		vs := m.Samples(c)
+		if len(vs) == 0 || strings.HasSuffix(m.Name, "p999") {
+			continue
+		}
+		lo, hi := slices.Min(vs), slices.Max(vs)
+		items = append(items, fmt.Sprintf("%s %s–%s", m.Name, m.Unit.Format(lo), m.Unit.Format(hi)))
+	}
+	return items
 }

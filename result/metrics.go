@@ -29,6 +29,49 @@ type Metric struct {
 	Unit   units.Unit
 	Better Better
 	Value  func(c *Cell) (float64, bool)
+	// Count marks an event count (lost, duplicated, unacked): judged on
+	// the cell's total, never by a significance test, since one lost event
+	// is a fact, not noise.
+	Count bool
+}
+
+// Samples are the cell's per-repetition figures of m (nil: it ran once,
+// or m is a count).
+func (m Metric) Samples(c *Cell) []float64 {
+	if m.Count || c.Samples[m.Name] == nil {
+		return nil
+	}
+	out := append([]float64(nil), c.Samples[m.Name]...)
+	for i, v := range out {
+		if v < 0 {
+			out[i] = math.Inf(1) // a fault never recovered from, stored as -1 (JSON has no infinity)
+		}
+	}
+	return out
+}
+
+// SampleCell records each repetition's figure of every metric it has in
+// into's Samples, in order (reps[i] is repetition i+1).
+func SampleCell(into *Cell, reps []Cell) {
+	into.Repeat = len(reps)
+	into.Samples = map[string][]float64{}
+	for _, m := range Metrics {
+		if m.Count {
+			continue
+		}
+		var vs []float64
+		for i := range reps {
+			if v, ok := m.Value(&reps[i]); ok {
+				if math.IsInf(v, 1) {
+					v = -1
+				}
+				vs = append(vs, v)
+			}
+		}
+		if len(vs) == len(reps) {
+			into.Samples[m.Name] = vs
+		}
+	}
 }
 
 // latencyMetric reads one percentile of one latency kind; a kind with no
@@ -42,7 +85,7 @@ func latencyMetric(name string) Metric {
 
 // deliveryMetric is an event count that only a cell with consumers has.
 func deliveryMetric(name string) Metric {
-	return Metric{Name: name, Unit: units.Count, Value: func(c *Cell) (float64, bool) {
+	return Metric{Name: name, Unit: units.Count, Count: true, Value: func(c *Cell) (float64, bool) {
 		// A producer-only cell checks no delivery: its lost is not a figure.
 		if c.Workload.Consumers == 0 && c.Events.Received == 0 {
 			return 0, false
@@ -82,7 +125,7 @@ var Metrics = []Metric{
 	latencyMetric("e2e_p999"),
 	deliveryMetric("lost"),
 	deliveryMetric("duplicated"),
-	{Name: "unacked", Unit: units.Count, Value: func(c *Cell) (float64, bool) {
+	{Name: "unacked", Unit: units.Count, Count: true, Value: func(c *Cell) (float64, bool) {
 		return float64(c.Events.Failed + c.Events.Indeterminate), true
 	}},
 	faultMetric("unavailable", func(f FaultResult) float64 { return f.UnavailableS }),

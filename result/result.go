@@ -77,6 +77,16 @@ type Cell struct {
 	Notes []string `json:"notes,omitempty"`
 	Error string   `json:"error,omitempty"`
 	Pass  bool     `json:"pass"`
+	// Repeat is how many times the cell ran (squall run --repeat N), each
+	// time against a fresh target; absent when it ran once. The cell's own
+	// figures are then over every repetition's measured phase, as one
+	// longer run: counts and histograms added, rates over the summed time.
+	Repeat int `json:"repeat,omitempty"`
+	// Samples are, when Repeat is set, each repetition's own figure of
+	// every compared metric the cell has (throughput, publish_p99, ...:
+	// the names of `squall compare`), in the order the repetitions ran:
+	// the independent samples compare's significance test works on.
+	Samples map[string][]float64 `json:"samples,omitempty"`
 }
 
 // TargetInfo describes the system under test as it actually ran.

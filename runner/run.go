@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/redis/go-redis/v9"
 	"github.com/squall-bench/squall/compose"
 	"github.com/squall-bench/squall/loadgen"
@@ -43,6 +44,9 @@ type Options struct {
 	// KeepKeys leaves squall's keys on an external target at the end of a
 	// cell, for inspection; by default they are deleted (see dropKeys).
 	KeepKeys bool
+	// Repeat runs every cell this many times, each against a fresh
+	// target, for compare's significance test (repeat.go); 0 or 1: once.
+	Repeat int
 }
 
 // ErrInterrupted is returned (wrapped) when the run was cancelled.
@@ -74,7 +78,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, cells []scenarios.Cell, o 
 		if len(cells) > 1 {
 			fmt.Fprintf(o.Stderr, "cell %d/%d: %s\n", i+1, len(cells), cell.Name)
 		}
-		rc, err := runCell(ctx, cell, o, dir, prefix)
+		rc, err := repeatCell(ctx, cell, o, dir, prefix)
 		res.Cells = append(res.Cells, rc)
 		if werr := report.WriteJSON(filepath.Join(dir, rundir.ResultFile), res); werr != nil && err == nil {
 			err = fmt.Errorf("%w: writing result: %v", compose.ErrInfra, werr)
@@ -134,7 +138,13 @@ func closeRun(dir string, res *result.Result, runErr error, o Options) error {
 }
 
 // runCell runs one cell with a fresh target.
-func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix string) (rc result.Cell, err error) {
+func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix string) (result.Cell, error) {
+	return measureCell(ctx, cell, o, dir, prefix, nil)
+}
+
+// measureCell is runCell that also hands back, through totals when it is
+// not nil, the cell's whole-phase latency histograms.
+func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix string, totals *[record.NumKinds]*hdrhistogram.Histogram) (rc result.Cell, err error) {
 	s := cell.Scenario
 	rc = result.Cell{
 		Name:     cell.Name,
@@ -277,6 +287,9 @@ func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix st
 	}
 	u, _ := <-busy
 	fillCell(&rc, s, col, out, window, u, clock.err())
+	if totals != nil {
+		*totals = col.Totals()
+	}
 	if faults != nil {
 		r := faults.firedCheck(chaosSteps(s), s.Duration.D())
 		rc.SLO = append(rc.SLO, r)

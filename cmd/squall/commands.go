@@ -17,6 +17,9 @@ import (
 	"github.com/squall-bench/squall/scenarios"
 )
 
+// maxRepeat bounds --repeat: the test needs 4 to 10 samples, not hundreds.
+const maxRepeat = 100
+
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flags("run", stderr)
 	sf := addScenarioFlags(fs)
@@ -24,11 +27,15 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	quiet := fs.Bool("quiet", false, "print only the final summary")
 	allowDestructive := fs.Bool("allow-destructive", false, "allow faults (chaos) on an external target")
 	keepKeys := fs.Bool("keep-keys", false, "leave squall's keys on an external target at the end, for inspection")
+	repeat := fs.Int("repeat", 1, "run every cell N times, each against a fresh target: N samples per metric for compare's significance test")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return usagef("run takes one SCENARIO (a file or a shipped name; see squall list), got %d", fs.NArg())
+	}
+	if *repeat < 1 || *repeat > maxRepeat {
+		return usagef("--repeat: expected 1 to %d, got %d", maxRepeat, *repeat)
 	}
 	sets, provider, err := sf.resolve(os.Getenv)
 	if err != nil {
@@ -37,6 +44,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	sc, cells, err := load(fs.Arg(0), sets, provider)
 	if err != nil {
 		return err
+	}
+	if *repeat > 1 && sc.Workload.Rate.Search != nil {
+		return usagef("%s: --repeat does not combine with a capacity search (workload.rate: {search: ...}); repeat the cells of a fixed rate instead", sc.Source)
 	}
 	if bad := runner.Destructive(cells, provider); len(bad) > 0 && !*allowDestructive {
 		// Every resolved cell counts: chaos or the external provider may
@@ -49,7 +59,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	res, dir, runErr := runner.Run(ctx, sc, cells, runner.Options{
 		Out: *out, Provider: provider, Quiet: *quiet, Version: version(), Stdout: stdout, Stderr: stderr,
-		AllowDestructive: *allowDestructive, KeepKeys: *keepKeys,
+		AllowDestructive: *allowDestructive, KeepKeys: *keepKeys, Repeat: *repeat,
 	})
 	if res != nil {
 		fmt.Fprintln(stdout)

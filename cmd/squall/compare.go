@@ -19,6 +19,7 @@ func cmdCompare(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flags("compare", stderr)
 	tols := fs.StringArray("tolerance", nil, "allowed worsening per metric, like p99=10%,throughput=5%,lost=0, over the defaults "+compare.DefaultToleranceSpec)
 	format := fs.String("format", "text", "output format: "+strings.Join(compare.CompareFormats, ", "))
+	alpha := fs.Float64("alpha", compare.DefaultAlpha, "significance level a change between repeated runs (run --repeat) must reach")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
@@ -32,6 +33,10 @@ func cmdCompare(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return usagef("--tolerance: %v", err)
 	}
+	if !(*alpha > 0 && *alpha < 1) {
+		return usagef("--alpha: expected a level between 0 and 1 like 0.05, got %g", *alpha)
+	}
+	tol.Alpha = *alpha
 	base, err := rundir.ReadResult(fs.Arg(0))
 	if err != nil {
 		return usagef("baseline: %v", err)

@@ -1,0 +1,144 @@
+package compare
+
+import (
+	"fmt"
+	"math"
+
+	"golang.org/x/perf/benchmath"
+)
+
+// With samples on both sides (squall run --repeat N) a metric is judged
+// as benchstat judges a benchmark: the medians, their confidence
+// intervals, and a Mann–Whitney U test of whether the two sets of samples
+// come from one distribution. A metric regresses only when the change is
+// both significant (p < α) and beyond tolerance; a change the test cannot
+// tell from noise is "no significant change", whatever its size.
+
+// DefaultAlpha is the significance level a change must reach.
+const DefaultAlpha = 0.05
+
+// RecommendedRepeat is the repetitions per side the CI recipes use: the
+// fewest that give the median a 95% confidence interval (the U test
+// alone needs 4), and the setting whose false-alarm and detection rates
+// the README states.
+const RecommendedRepeat = 6
+
+// Confidence is the level of the medians' confidence intervals.
+const Confidence = 0.95
+
+// SampleStats is the statistics behind a metric's verdict when both runs
+// have samples of it.
+type SampleStats struct {
+	// Base and New are each side's median with its confidence interval
+	// (Lo and Hi are ±Inf when there are too few samples for one).
+	Base, New benchmath.Summary
+	N1, N2    int
+	P         float64 // the U test's p-value
+	Alpha     float64
+	// TooFew says that with N1 and N2 samples no difference could reach
+	// Alpha: the verdict is then the tolerance's alone.
+	TooFew bool
+}
+
+// Significant reports whether the test tells the two sides apart.
+func (s *SampleStats) Significant() bool { return !s.TooFew && s.P < s.Alpha }
+
+// MinSamples is the fewest samples per side with which the U test can
+// reach alpha at all.
+func MinSamples(alpha float64) int {
+	for n := 2; n < 50; n++ {
+		if minP(n, n) < alpha {
+			return n
+		}
+	}
+	return 50
+}
+
+// minP is the smallest two-sided p-value the U test can give for samples
+// of n1 and n2 values: every value of one side below every value of the
+// other, 2 / C(n1+n2, n1).
+func minP(n1, n2 int) float64 {
+	c := 1.0
+	for i := 1; i <= n1; i++ {
+		c = c * float64(n2+i) / float64(i)
+	}
+	return math.Min(1, 2/c)
+}
+
+// judgeSamples judges metric d, already judged by tolerance on the
+// medians, by the test over both sides' samples.
+func judgeSamples(d *MetricDelta, bs, ns []float64, alpha float64) {
+	b := benchmath.NewSample(append([]float64(nil), bs...), &benchmath.Thresholds{CompareAlpha: alpha})
+	n := benchmath.NewSample(append([]float64(nil), ns...), &benchmath.Thresholds{CompareAlpha: alpha})
+	cmp := benchmath.AssumeNothing.Compare(b, n)
+	st := &SampleStats{
+		Base: benchmath.AssumeNothing.Summary(b, Confidence), New: benchmath.AssumeNothing.Summary(n, Confidence),
+		N1: len(bs), N2: len(ns), P: cmp.P, Alpha: alpha, TooFew: minP(len(bs), len(ns)) >= alpha,
+	}
+	d.Stats = st
+	if d.Verdict == VerdictUngated || st.TooFew || st.Significant() {
+		return // the tolerance's verdict stands: not gated, no footing for a test, or a real change
+	}
+	d.Verdict = VerdictNoChange
+}
+
+// samplesUsable reports whether both sides have enough samples of a
+// metric for the test to be worth running at all.
+func samplesUsable(bs, ns []float64) bool { return len(bs) >= 2 && len(ns) >= 2 }
+
+// PText is the p-value and sample sizes, benchstat's way: "p=0.002 n=6+6".
+func (s *SampleStats) PText() string {
+	if s.N1 == s.N2 {
+		return fmt.Sprintf("p=%.3f n=%d", s.P, s.N1)
+	}
+	return fmt.Sprintf("p=%.3f n=%d+%d", s.P, s.N1, s.N2)
+}
+
+// median is the middle of xs (the mean of the middle two for an even
+// count), as benchmath's summary has it.
+func median(xs []float64) float64 {
+	s := benchmath.NewSample(append([]float64(nil), xs...), &benchmath.DefaultThresholds)
+	return benchmath.AssumeNothing.Summary(s, Confidence).Center
+}
+
+// ciText is a side's confidence interval as benchstat writes it, "±4%"
+// (the larger distance of either bound from the median), or "±∞" with
+// too few samples for one.
+func ciText(s benchmath.Summary) string { return "±" + s.PctRangeString() }
+
+// IntervalText is a side's confidence interval in the metric's unit,
+// "[2.41ms, 2.60ms]", or a note of how many samples one needs.
+func (m MetricDelta) IntervalText(base bool) string {
+	if m.Stats == nil {
+		return "-"
+	}
+	s := m.Stats.New
+	if base {
+		s = m.Stats.Base
+	}
+	if math.IsInf(s.Lo, 0) || math.IsInf(s.Hi, 0) {
+		return fmt.Sprintf("none below %d samples", ciSamples())
+	}
+	return "[" + m.fmtValue(s.Lo, true) + ", " + m.fmtValue(s.Hi, true) + "]"
+}
+
+// ciSamples is the fewest samples with a finite median interval at Confidence.
+func ciSamples() int {
+	for n := 2; n < 50; n++ {
+		s := benchmath.AssumeNothing.Summary(benchmath.NewSample(make([]float64, n), &benchmath.DefaultThresholds), Confidence)
+		if !math.IsInf(s.Lo, 0) && !math.IsInf(s.Hi, 0) {
+			return n
+		}
+	}
+	return 50
+}
+
+// sampledCell reports whether any metric of the cell was judged by the test.
+func (c *CellComparison) sampled() bool {
+	for _, m := range c.Metrics {
+		if m.Stats != nil {
+			return true
+		}
+	}
+	return false
+}
