@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -32,7 +33,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	quiet := fs.Bool("quiet", false, "print only the final summary")
 	allowDestructive := fs.Bool("allow-destructive", false, "allow faults (chaos) on an external target")
 	keepKeys := fs.Bool("keep-keys", false, "leave squall's keys on an external target at the end, for inspection")
+	shardFlag := fs.String("shard", "", "run shard I of N of the load (I/N, 0-based; default from JOB_COMPLETION_INDEX and SQUALL_SHARDS)")
+	startAt := fs.String("start-at", "", "with --shard: the common start, RFC3339 (default from SQUALL_START_AT)")
 	if err := fs.Parse(args); err != nil {
+		return exitWith(exitUsage, err)
+	}
+	shard, err := shardOf(*shardFlag, *startAt, os.LookupEnv)
+	if err != nil {
 		return exitWith(exitUsage, err)
 	}
 	if fs.NArg() != 1 {
@@ -51,6 +58,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	if shard != nil {
+		if err := runner.CheckShard(cells, *provider, *shard); err != nil {
+			return usagef("%s: %v", sc.Source, err)
+		}
+	}
 	if bad := runner.Destructive(cells, *provider); len(bad) > 0 && !*allowDestructive {
 		// Every resolved cell counts: chaos or the external provider may
 		// come from a matrix, --set or --provider, not the base scenario.
@@ -62,7 +74,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	res, dir, runErr := runner.Run(ctx, sc, cells, runner.Options{
 		Out: *out, Provider: *provider, Quiet: *quiet, Version: version(), Stdout: stdout, Stderr: stderr,
-		AllowDestructive: *allowDestructive, KeepKeys: *keepKeys,
+		AllowDestructive: *allowDestructive, KeepKeys: *keepKeys, Shard: shard,
 	})
 	if res != nil {
 		fmt.Fprintln(stdout)
@@ -76,7 +88,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return exitWith(exitFailed, errors.New("objectives failed"))
 	case errors.Is(runErr, runner.ErrInterrupted):
 		return exitWith(exitInterrupted, runErr)
-	case errors.Is(runErr, runner.ErrDestructive):
+	case errors.Is(runErr, runner.ErrDestructive), errors.Is(runErr, runner.ErrShard):
 		return exitWith(exitUsage, runErr)
 	default:
 		return exitWith(exitInfra, runErr)
