@@ -54,6 +54,7 @@ func init() {
 		"report":   {"report RUN_DIR [--format text|md|json|html]", "render a finished run again", cmdReport},
 		"target":   {"target up SCENARIO | target down [RUN_ID]", "stand a scenario's target up and leave it running, or tear it down", cmdTarget},
 		"compare":  {"compare BASELINE NEW [--tolerance SPEC]", "regression gate: compare two runs per cell and metric (--format text|md|junit)", cmdCompare},
+		"merge":    {"merge SHARD_DIR... --out DIR", "one run directory from the shards of a split run (run --shard I/N)", cmdMerge},
 		"list":     {"list", "shipped scenarios with one-line descriptions", cmdList},
 		"version":  {"version", "print the version", cmdVersion},
 	}

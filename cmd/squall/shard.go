@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/squall-bench/squall/report"
 	"github.com/squall-bench/squall/runner"
 )
 
@@ -48,4 +52,35 @@ func shardOf(flag, startAt string, env func(string) (string, bool)) (*runner.Sha
 		return nil, fmt.Errorf("--start-at: expected RFC3339 (2006-01-02T15:04:05Z), got %q", startAt)
 	}
 	return &runner.Shard{Index: index, Count: count, StartAt: t}, nil
+}
+
+func cmdMerge(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flags("merge", stderr)
+	out := fs.String("out", "", "the merged run directory (required)")
+	if err := fs.Parse(args); err != nil {
+		return exitWith(exitUsage, err)
+	}
+	if *out == "" {
+		return usagef("merge needs --out DIR: where to write the merged run directory")
+	}
+	if fs.NArg() == 0 {
+		return usagef("merge takes the run directories of every shard: squall merge SHARD_DIR... --out DIR")
+	}
+	res, err := runner.Merge(fs.Args(), *out, runner.Options{Version: version(), Stderr: stderr})
+	if res != nil {
+		_ = report.Text(stdout, res)
+		fmt.Fprintf(stdout, "\nresults: %s  (merged from %d shards)\n", *out, len(res.Shards))
+	}
+	switch {
+	case err == nil && res.Pass:
+		return nil
+	case err == nil:
+		return exitWith(exitFailed, errors.New("objectives failed"))
+	case errors.Is(err, runner.ErrMerge):
+		return exitWith(exitUsage, err)
+	case errors.Is(err, runner.ErrInterrupted):
+		return exitWith(exitInterrupted, err)
+	default:
+		return exitWith(exitInfra, err)
+	}
 }
