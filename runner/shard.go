@@ -169,12 +169,24 @@ func shardStart(ctx context.Context, shard *Shard, rdb redis.UniversalClient, sh
 		shard.Index, shard.Count, sh.Producers[0], sh.Producers[1], sh.Consumers[0], sh.Consumers[1],
 		us(c.OffsetUs), us(c.UncertaintyUs), how))
 	epoch := shardEpoch(shard, c)
-	if now := time.Now(); !now.Before(epoch) {
-		return time.Time{}, fmt.Errorf("%w: shard %d was ready %s after --start-at %s: every shard must be set up before the common start; choose a later one",
-			compose.ErrInfra, shard.Index, now.Sub(epoch).Round(time.Millisecond), shard.StartAt.UTC().Format(time.RFC3339))
+	open := epoch.Add(-shardLead)
+	if now := time.Now(); !now.Before(open) {
+		return time.Time{}, fmt.Errorf("%w: shard %d was ready %s after %s before --start-at %s: every shard must be set up by then; choose a later start",
+			compose.ErrInfra, shard.Index, now.Sub(open).Round(time.Millisecond), shardLead, shard.StartAt.UTC().Format(time.RFC3339))
+	}
+	// Consumers open only once every shard has set the keys up (a setup
+	// deletes and recreates them), and before any producer starts.
+	select {
+	case <-ctx.Done():
+		return time.Time{}, fmt.Errorf("%w before the shard's start", ErrInterrupted)
+	case <-time.After(time.Until(open)):
 	}
 	return epoch, nil
 }
+
+// shardLead is how long before the common start every shard must have set
+// the keys up; the consumers open then.
+const shardLead = time.Second
 
 // settleShard reads what the pipeline's keys still held for this shard's
 // own producers and writes the shard's ledger beside its other files. The
