@@ -45,6 +45,21 @@ func carried(rows []report.Second) (secs float64, sent, acked, received int64) {
 	return secs, sent, acked, received
 }
 
+// fillThroughput sets the cell's measured length and what it carried in
+// the measured window's rows, and what the schedule offered.
+func fillThroughput(rc *result.Cell, s *scenarios.Scenario, window []report.Second) {
+	secs, sent, acked, received := carried(window)
+	rc.DurationS = round3(secs)
+	if !s.Workload.Rate.Max {
+		rc.Throughput.OfferedPerS = round3(s.Workload.Rate.PerSecond)
+	}
+	if secs > 0 {
+		rc.Throughput.SentPerS = round3(float64(sent) / secs)
+		rc.Throughput.AckedPerS = round3(float64(acked) / secs)
+		rc.Throughput.ReceivedPerS = round3(float64(received) / secs)
+	}
+}
+
 // usage is what was busy during the measured window.
 type usage struct {
 	redisCPU  float64       // the busiest primary's CPU, in cores; -1 unknown

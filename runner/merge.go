@@ -300,16 +300,7 @@ func writeMergedFiles(shards []*shardDir, out, name string, rc *result.Cell, s *
 			return fmt.Errorf("%s: the merged histogram holds %d samples, the shards' %d", record.KindNames[k], totals[k].TotalCount(), counted[k])
 		}
 	}
-	secs, sent, acked, received := carried(window)
-	rc.DurationS = round3(secs)
-	if !s.Workload.Rate.Max {
-		rc.Throughput.OfferedPerS = round3(s.Workload.Rate.PerSecond)
-	}
-	if secs > 0 {
-		rc.Throughput.SentPerS = round3(float64(sent) / secs)
-		rc.Throughput.AckedPerS = round3(float64(acked) / secs)
-		rc.Throughput.ReceivedPerS = round3(float64(received) / secs)
-	}
+	fillThroughput(rc, s, window)
 	rc.Latency = result.Latencies{
 		Publish:   record.Summarize(totals[record.Publish]),
 		Service:   record.Summarize(totals[record.Service]),

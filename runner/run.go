@@ -347,17 +347,8 @@ func describeTarget(rc *result.Cell, tg *compose.Target) {
 // fillCell turns the load's outcome and the recorded histograms into the
 // cell's figures, notes and verdict.
 func fillCell(rc *result.Cell, s *scenarios.Scenario, col *record.Collector, out *loadgen.Outcome, window []report.Second, u usage, clockErr error) {
-	secs, sent, acked, received := carried(window)
-	rc.DurationS = round3(secs)
+	fillThroughput(rc, s, window)
 	ev := out.Events
-	if !s.Workload.Rate.Max {
-		rc.Throughput.OfferedPerS = round3(s.Workload.Rate.PerSecond)
-	}
-	if secs > 0 {
-		rc.Throughput.SentPerS = round3(float64(sent) / secs)
-		rc.Throughput.AckedPerS = round3(float64(acked) / secs)
-		rc.Throughput.ReceivedPerS = round3(float64(received) / secs)
-	}
 	h := col.Totals()
 	rc.Latency = result.Latencies{
 		Publish:   record.Summarize(h[report.Publish]),
