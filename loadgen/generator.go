@@ -36,6 +36,28 @@ type Config struct {
 	Duration   time.Duration
 	Drain      time.Duration
 	Run        uint32 // tag that tells this run's events from anything else
+
+	// Part, when set, makes this generator one part (shard) of a load
+	// split over several processes that share the target and the epoch:
+	// Producers and Consumers stay the whole load's, and this generator
+	// runs only its Span of each, under their global ids.
+	Part *Part
+}
+
+// Part is one shard of a load split over Count processes.
+type Part struct {
+	Index, Count int
+	// Until is when, since the epoch, every shard's consumers stop
+	// reading: the common end of the drain. A shard cannot tell when the
+	// other shards' events have all arrived, so each drains until then.
+	Until time.Duration
+}
+
+// Span returns the half-open range [lo, hi) of total items (producers,
+// consumers) that shard i of n takes: the shares differ by at most one
+// and add up to total exactly.
+func Span(total, i, n int) (lo, hi int) {
+	return total * i / n, total * (i + 1) / n
 }
 
 // Outcome is what a finished (or cut short) load produced.
@@ -79,10 +101,13 @@ type Generator struct {
 
 	workers []*worker
 	parts   []partState
-	panicMu sync.Mutex
-	panics  []error
-	openMu  sync.Mutex
-	openErr error // the last error opening a reader, for "not ready" reports
+	// [pLo, pHi) and [cLo, cHi) are the producers and consumers this
+	// generator runs: all of them unless cfg.Part says otherwise.
+	pLo, pHi, cLo, cHi int
+	panicMu            sync.Mutex
+	panics             []error
+	openMu             sync.Mutex
+	openErr            error // the last error opening a reader, for "not ready" reports
 }
 
 // readyTimeout bounds how long the producers wait for every consumer to
@@ -149,6 +174,14 @@ func New(cfg Config, rdb redis.UniversalClient) (*Generator, error) {
 	}
 	if cc, ok := rdb.(*redis.ClusterClient); ok {
 		g.routes = &slotRoutes{client: cc}
+	}
+	g.pHi, g.cHi = cfg.Producers, cfg.Consumers
+	if p := cfg.Part; p != nil {
+		if p.Count < 1 || p.Index < 0 || p.Index >= p.Count {
+			return nil, fmt.Errorf("loadgen: invalid part %d of %d", p.Index, p.Count)
+		}
+		g.pLo, g.pHi = Span(cfg.Producers, p.Index, p.Count)
+		g.cLo, g.cHi = Span(cfg.Consumers, p.Index, p.Count)
 	}
 	// Workers exist from the start so that monitors (LastSuccess, Activity)
 	// may read them while Run starts up.
@@ -279,21 +312,29 @@ func (g *Generator) Run(ctx context.Context, col *record.Collector, epoch time.T
 		if i >= g.cfg.Producers {
 			kinds = []record.Kind{record.EndToEnd}
 		}
-		w.rec = g.col.NewRecorder(kinds...)
+		if g.runs(i) {
+			w.rec = g.col.NewRecorder(kinds...)
+		}
 	}
 	consCtx, stopConsumers := context.WithCancel(context.Background())
 	defer stopConsumers()
 	var prodWG, consWG, readyWG sync.WaitGroup
-	for i := 0; i < g.cfg.Consumers; i++ {
+	for i := g.cLo; i < g.cHi; i++ {
 		consWG.Add(1)
 		readyWG.Add(1)
 		go g.guard(&consWG, cancel, func() { g.consume(consCtx, i, g.workers[g.cfg.Producers+i], readyWG.Done) })
 	}
 	g.awaitReady(ctx, cancel, &readyWG)
+	if d := time.Until(epoch); d > 0 { // a shard's consumers open before the common start
+		select {
+		case <-ctx.Done():
+		case <-time.After(d):
+		}
+	}
 	if g.cfg.Rate > 0 {
 		g.pacer = newPacer(runtime.GOMAXPROCS(0), g.now)
 	}
-	for i := 0; i < g.cfg.Producers; i++ {
+	for i := g.pLo; i < g.pHi; i++ {
 		prodWG.Add(1)
 		p := g.newProducer(i, g.workers[i])
 		go g.guard(&prodWG, cancel, func() { p.run(ctx) })
@@ -303,7 +344,11 @@ func (g *Generator) Run(ctx context.Context, col *record.Collector, epoch time.T
 		g.pacer.close()
 	}
 	out := &Outcome{SendEnd: time.Duration(g.now())}
-	if g.cfg.Consumers > 0 && ctx.Err() == nil {
+	switch {
+	case g.cfg.Consumers == 0 || ctx.Err() != nil:
+	case g.cfg.Part != nil:
+		g.drainUntil(ctx, g.cfg.Part.Until)
+	default:
 		out.Drained = g.drain(ctx)
 	}
 	stopConsumers()
@@ -371,6 +416,27 @@ func (g *Generator) drain(ctx context.Context) bool {
 		case <-tick.C:
 		}
 	}
+}
+
+// drainUntil lets a shard's consumers read until the common end of the
+// drain, since the epoch (see Part.Until).
+func (g *Generator) drainUntil(ctx context.Context, until time.Duration) {
+	t := time.NewTimer(time.Until(g.epoch.Add(until)))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// runs reports whether worker i (producers first, then consumers) is one
+// this generator runs.
+func (g *Generator) runs(i int) bool {
+	if i < g.cfg.Producers {
+		return i >= g.pLo && i < g.pHi
+	}
+	c := i - g.cfg.Producers
+	return c >= g.cLo && c < g.cHi
 }
 
 // guard runs a worker and turns a panic into a run error instead of a crash

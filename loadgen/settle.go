@@ -37,12 +37,14 @@ const (
 // else writes or takes events (faults healed). It reads only when some
 // acknowledged event is missing, for at most settleTimeout; when Redis
 // cannot be read in time it returns the accounting with every missing
-// event lost, and the client's error.
+// event lost, and the client's error. A shard (Config.Part) cannot tell
+// what the other shards received, so it always reads, and keeps what it
+// finds of its own producers' events for the merge.
 func (g *Generator) Settle(ctx context.Context) (result.Events, error) {
 	l := g.ledger
 	l.clearRemain()
 	k, ok := g.pattern.(keeper)
-	if !ok || g.groups == 0 || l.Outstanding() <= 0 {
+	if !ok || g.groups == 0 || g.cfg.Part == nil && l.Outstanding() <= 0 {
 		return l.Reconcile(), nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, settleTimeout)

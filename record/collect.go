@@ -174,6 +174,10 @@ func (r *Recorder) counts() counts {
 	return counts{r.sent.Load(), r.acked.Load(), r.received.Load(), r.errors.Load()}
 }
 
+// BriefOf returns an interval's p50, p99 and max, as a timeline row
+// holds them.
+func BriefOf(h *hdrhistogram.Histogram) Brief { return brief(h) }
+
 func brief(h *hdrhistogram.Histogram) Brief {
 	if h.TotalCount() == 0 {
 		return Brief{}
@@ -199,6 +203,21 @@ func Summarize(h *hdrhistogram.Histogram) result.Summary {
 		P999:  q[3],
 		Max:   h.Max(),
 	}
+}
+
+// HlogWriter writes an interval log outside a Collector (squall merge
+// writes the sum of several processes' logs with it), in the same format.
+type HlogWriter struct{ l hlogWriter }
+
+// NewHlogWriter writes the log's header: its intervals count from begin.
+func NewHlogWriter(w io.Writer, begin time.Time, comment string) (*HlogWriter, error) {
+	hw := &HlogWriter{hlogWriter{w: w}}
+	return hw, hw.l.header(begin, comment)
+}
+
+// Interval appends one interval, start since begin.
+func (hw *HlogWriter) Interval(start, length time.Duration, h *hdrhistogram.Histogram) error {
+	return hw.l.interval(start, length, h)
 }
 
 // hlogWriter writes the standard HdrHistogram interval log format (v1.3):

@@ -25,6 +25,42 @@ type Result struct {
 	// Capacity is set when workload.rate was a search: one cell per rate
 	// tried, and the curve and knee drawn from them.
 	Capacity *Capacity `json:"capacity,omitempty"`
+	// Shard is set when this is one shard of a run split over several
+	// processes (squall run --shard): its figures are that shard's part
+	// only, not judged; squall merge makes the run's result from all of
+	// them.
+	Shard *ShardInfo `json:"shard,omitempty"`
+	// Shards is set on a result squall merge made: each shard's part.
+	Shards []ShardInfo `json:"shards,omitempty"`
+}
+
+// ShardInfo is one shard of a run split over several processes.
+type ShardInfo struct {
+	Index   int    `json:"index"`
+	Count   int    `json:"count"`
+	StartAt string `json:"start_at"` // RFC3339, the common start of every shard's warmup
+	// Producers and Consumers are the global ids [from, to) the shard ran.
+	Producers [2]int `json:"producers"`
+	Consumers [2]int `json:"consumers"`
+	// OfferedPerS is the shard's share of the offered rate (0: closed loop).
+	OfferedPerS float64 `json:"offered_per_s,omitempty"`
+	// Clock is the shard's clock against the target's (Redis TIME).
+	Clock *ClockOffset `json:"clock,omitempty"`
+}
+
+// ClockOffset is how far a shard's clock was from the target's. End-to-end
+// latency crosses hosts when one shard's consumer receives another's
+// event, so it is off by the difference of the two shards' offsets.
+type ClockOffset struct {
+	// OffsetUs is the target's TIME minus this host's clock at the middle
+	// of the fastest of several round trips.
+	OffsetUs int64 `json:"offset_us"`
+	// UncertaintyUs bounds the error of OffsetUs: half that round trip.
+	UncertaintyUs int64 `json:"uncertainty_us"`
+	// Corrected says the shard moved its start by the offset (it does when
+	// the offset is larger than its uncertainty); otherwise the offset is
+	// only a bound on the error.
+	Corrected bool `json:"corrected"`
 }
 
 // Capacity is the outcome of a rate search (workload.rate: {search: ...}).

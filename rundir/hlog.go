@@ -37,3 +37,23 @@ func ReadHlog(r io.Reader) (*hdrhistogram.Histogram, error) {
 	}
 	return total, nil
 }
+
+// ReadHlogIntervals returns every interval of an interval log in order,
+// each histogram carrying its absolute start and end (StartTimeMs,
+// EndTimeMs: the log's StartTime plus the interval's offset), so that logs
+// of one run written by several processes can be added second by second.
+func ReadHlogIntervals(r io.Reader) ([]*hdrhistogram.Histogram, error) {
+	lr := hdrhistogram.NewHistogramLogReader(r)
+	var out []*hdrhistogram.Histogram
+	for range 10_000_000 {
+		h, err := lr.NextIntervalHistogram()
+		if err != nil {
+			return out, fmt.Errorf("interval %d: %w", len(out)+1, err)
+		}
+		if h == nil {
+			return out, nil
+		}
+		out = append(out, h)
+	}
+	return out, fmt.Errorf("more than 10,000,000 intervals")
+}

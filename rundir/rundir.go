@@ -28,6 +28,10 @@ const (
 	SummaryFile  = "summary.md"
 	HTMLFile     = "report.html"
 	TimelineFile = "timeline.csv"
+	// A shard of a split run keeps its cell's send and receipt ledgers,
+	// which squall merge reconciles (loadgen.ReadLedger reads them).
+	SendsFile    = "sends.jsonl"
+	ReceiptsFile = "receipts.jsonl"
 )
 
 // HlogFile is the name of the interval log of latency kind k.

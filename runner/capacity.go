@@ -65,7 +65,7 @@ func runCapacity(ctx context.Context, sc *scenarios.Scenario, base scenarios.Cel
 		if !o.Quiet {
 			fmt.Fprintf(o.Stderr, "capacity search %d/%d: %s events/s\n", i+1, planned, searchRateText(rate))
 		}
-		rc, err := runCell(ctx, cell, o, dir, rundir.CellFilePrefix(i, max(planned, 2), cell.Name))
+		rc, err := runCell(ctx, cell, o, dir, rundir.CellFilePrefix(i, max(planned, 2), cell.Name), nil)
 		res.Cells = append(res.Cells, rc)
 		pass := false
 		if err == nil {

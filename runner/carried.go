@@ -11,6 +11,7 @@ import (
 	"github.com/squall-bench/squall/loadgen"
 	"github.com/squall-bench/squall/record"
 	"github.com/squall-bench/squall/result"
+	"github.com/squall-bench/squall/scenarios"
 )
 
 // Throughput is what was carried, not what was offered: operations that
@@ -30,6 +31,21 @@ func carried(rows []record.Second) (secs float64, sent, acked, received int64) {
 		received += r.Received
 	}
 	return secs, sent, acked, received
+}
+
+// fillThroughput sets the cell's measured length and what it carried in
+// the measured window's rows, and what the schedule offered.
+func fillThroughput(rc *result.Cell, s *scenarios.Scenario, window []record.Second) {
+	secs, sent, acked, received := carried(window)
+	rc.DurationS = result.Round3(secs)
+	if !s.Workload.Rate.Max {
+		rc.Throughput.OfferedPerS = result.Round3(s.Workload.Rate.PerSecond)
+	}
+	if secs > 0 {
+		rc.Throughput.SentPerS = result.Round3(float64(sent) / secs)
+		rc.Throughput.AckedPerS = result.Round3(float64(acked) / secs)
+		rc.Throughput.ReceivedPerS = result.Round3(float64(received) / secs)
+	}
 }
 
 // cpuSample is one reading of the counters usage is the difference of.

@@ -15,6 +15,10 @@ import (
 // (a backlog of millions of per-event keys takes seconds).
 const dropKeysTimeout = time.Minute
 
+// shardSettleGrace is how long shard 0 waits, after its own settling, for
+// the other shards to read the keys before it deletes them.
+const shardSettleGrace = 5 * time.Second
+
 // announceKeys says, before the first write to an external target, which
 // keys squall will touch there and what becomes of them.
 func announceKeys(provider string, s *scenarios.Scenario, gen *loadgen.Generator, o Options) {
@@ -37,6 +41,17 @@ func announceKeys(provider string, s *scenarios.Scenario, gen *loadgen.Generator
 func dropKeys(ctx context.Context, provider string, gen *loadgen.Generator, o Options, rc *result.Cell) {
 	if provider != "external" {
 		return
+	}
+	if o.Shard != nil && o.Shard.Index > 0 {
+		return // shard 0 deletes them, once every shard has read them
+	}
+	if o.Shard != nil && !o.KeepKeys {
+		// Every shard settles (reads the keys) at the common end of the
+		// drain; give the others that long before deleting.
+		select {
+		case <-ctx.Done():
+		case <-time.After(shardSettleGrace):
+		}
 	}
 	if o.KeepKeys {
 		rc.Notes = append(rc.Notes, fmt.Sprintf("squall's keys (%s) were left on the target (--keep-keys)", gen.KeyGlob()))

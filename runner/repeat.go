@@ -29,7 +29,7 @@ import (
 func repeatCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix string) (result.Cell, error) {
 	n := max(o.Repeat, 1)
 	if n == 1 {
-		return runCell(ctx, cell, o, dir, prefix)
+		return runCell(ctx, cell, o, dir, prefix, nil)
 	}
 	var reps []result.Cell
 	var hists [][record.NumKinds]*hdrhistogram.Histogram
@@ -42,7 +42,7 @@ func repeatCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix
 			fmt.Fprintf(o.Stderr, "repetition %d/%d\n", k, n)
 		}
 		var h [record.NumKinds]*hdrhistogram.Histogram
-		rc, err := measureCell(ctx, cell, o, dir, p, &h)
+		rc, err := measureCell(ctx, cell, o, dir, p, nil, &h)
 		reps, hists = append(reps, rc), append(hists, h)
 		if err != nil {
 			return poolCells(cell.Scenario, reps, hists), err

@@ -47,6 +47,9 @@ type Options struct {
 	// Repeat runs every cell this many times, each against a fresh
 	// target, for compare's significance test (repeat.go); 0 or 1: once.
 	Repeat int
+	// Shard, when set, runs one shard of a run split over several
+	// processes (see shard.go).
+	Shard *Shard
 }
 
 // ErrInterrupted is returned (wrapped) when the run was cancelled.
@@ -65,6 +68,11 @@ func Run(ctx context.Context, sc *scenarios.Scenario, cells []scenarios.Cell, o 
 	if bad := Destructive(cells, o.Provider); len(bad) > 0 && !o.AllowDestructive {
 		return nil, "", refuseDestructive(bad) // before the run directory is written
 	}
+	if o.Shard != nil {
+		if err := CheckShard(cells, o.Provider, *o.Shard); err != nil {
+			return nil, "", err
+		}
+	}
 	if capacitySearch(cells) != nil {
 		return runCapacity(ctx, sc, cells[0], o) // capacity.go: one cell per rate tried
 	}
@@ -78,7 +86,13 @@ func Run(ctx context.Context, sc *scenarios.Scenario, cells []scenarios.Cell, o 
 		if len(cells) > 1 {
 			fmt.Fprintf(o.Stderr, "cell %d/%d: %s\n", i+1, len(cells), cell.Name)
 		}
-		rc, err := repeatCell(ctx, cell, o, dir, prefix)
+		var rc result.Cell
+		var err error
+		if res.Shard != nil {
+			rc, err = runCell(ctx, cell, o, dir, prefix, res.Shard) // a shard runs once (cmd refuses --repeat with --shard)
+		} else {
+			rc, err = repeatCell(ctx, cell, o, dir, prefix)
+		}
 		res.Cells = append(res.Cells, rc)
 		if werr := report.WriteJSON(filepath.Join(dir, rundir.ResultFile), res); werr != nil && err == nil {
 			err = fmt.Errorf("%w: writing result: %v", compose.ErrInfra, werr)
@@ -106,13 +120,18 @@ func openRun(sc *scenarios.Scenario, o Options) (*result.Result, string, error) 
 	if b, err := sc.MarshalResolved(); err == nil {
 		_ = os.WriteFile(filepath.Join(dir, rundir.ScenarioFile), b, 0o644)
 	}
-	return &result.Result{
+	res := &result.Result{
 		Schema:    result.Schema,
 		Version:   o.Version,
 		Scenario:  sc.Name,
 		StartedAt: started.UTC().Format(time.RFC3339),
 		Cells:     []result.Cell{},
-	}, dir, nil
+	}
+	if o.Shard != nil {
+		res.StartedAt = o.Shard.StartAt.UTC().Format(time.RFC3339)
+		res.Shard = o.Shard.info(sc, nil)
+	}
+	return res, dir, nil
 }
 
 // closeRun records why the run stopped, if it did, and writes result.json,
@@ -137,14 +156,15 @@ func closeRun(dir string, res *result.Result, runErr error, o Options) error {
 	return runErr
 }
 
-// runCell runs one cell with a fresh target.
-func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix string) (result.Cell, error) {
-	return measureCell(ctx, cell, o, dir, prefix, nil)
+// runCell runs one cell with a fresh target; sh is the shard's part of
+// the result when the run is sharded (its clock is measured here).
+func runCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix string, sh *result.ShardInfo) (result.Cell, error) {
+	return measureCell(ctx, cell, o, dir, prefix, sh, nil)
 }
 
 // measureCell is runCell that also hands back, through totals when it is
 // not nil, the cell's whole-phase latency histograms.
-func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix string, totals *[record.NumKinds]*hdrhistogram.Histogram) (rc result.Cell, err error) {
+func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefix string, sh *result.ShardInfo, totals *[record.NumKinds]*hdrhistogram.Histogram) (rc result.Cell, err error) {
 	s := cell.Scenario
 	rc = result.Cell{
 		Name:     cell.Name,
@@ -181,6 +201,9 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 		return rc, err
 	}
 	runTag := rand.Uint32()
+	if o.Shard != nil {
+		runTag = o.Shard.runTag(s.Name) // every shard's events are the run's
+	}
 	spec, err := TargetSpec(s, provider, fmt.Sprintf("%08x", runTag))
 	if err != nil {
 		return rc, err
@@ -230,7 +253,11 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 	rdb := tg.Client(clientOptions(s))
 	defer rdb.Close()
 
-	gen, err := loadgen.New(loadConfig(s, runTag), rdb)
+	lc := loadConfig(s, runTag)
+	if o.Shard != nil {
+		lc.Part = o.Shard.part(s.Warmup.D() + s.Duration.D() + s.Drain.D())
+	}
+	gen, err := loadgen.New(lc, rdb)
 	if err != nil {
 		return rc, err
 	}
@@ -248,6 +275,11 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 	defer files.Close()
 
 	epoch := time.Now()
+	if o.Shard != nil {
+		if epoch, err = shardStart(ctx, o.Shard, rdb, sh, &rc); err != nil {
+			return rc, err
+		}
+	}
 	begin := epoch.Add(s.Warmup.D())
 	col := record.NewCollector(begin)
 	if err := col.LogTo(files.Hlogs, s.Name+"/"+cell.Name); err != nil {
@@ -260,13 +292,13 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 	busy := sampleUsage(runCtx, tg, gen, begin, begin.Add(s.Duration.D()))
 	var faults *faultMonitor
 	stopFaults := func() []error { return nil }
-	if len(s.Chaos) > 0 {
+	if len(s.Chaos) > 0 && (o.Shard == nil || o.Shard.Index == 0) {
 		faults, stopFaults = startFaults(runCtx, s, tg, rdb, gen, col, epoch)
 		stopFaults = sync.OnceValue(stopFaults)
 		defer stopFaults() // heals on every path, panics included
 	}
 	out, genErr := gen.Run(runCtx, col, epoch)
-	if s.Workload.Consumers > 0 && !out.Drained && out.Events.Lost > 0 {
+	if s.Workload.Consumers > 0 && !out.Drained && out.Events.Lost > 0 && o.Shard == nil {
 		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		if n, ok := gen.Queued(qctx); ok {
 			rc.QueuedAtEnd = &n
@@ -278,7 +310,11 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 	}
 	clock.stop()
 	after, unanswered := commandCalls(context.WithoutCancel(ctx), tg)
-	settle(ctx, gen, out, s, &rc) // loss.go: lost (gone from Redis) versus stranded (still there)
+	if o.Shard == nil {
+		settle(ctx, gen, out, s, &rc) // loss.go: lost (gone from Redis) versus stranded (still there)
+	} else {
+		settleShard(ctx, gen, out, dir, prefix, &rc) // shard.go: the ledger for the merge
+	}
 
 	rows := col.History()
 	window := rows[:min(clock.measuredRows(), len(rows))]
@@ -286,7 +322,11 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 		rc.Faults = faults.results(out.Finished, rows)
 	}
 	u, _ := <-busy
-	fillCell(&rc, s, col, out, window, u, clock.err())
+	fs := s
+	if o.Shard != nil {
+		fs = o.Shard.local(s)
+	}
+	fillCell(&rc, fs, col, out, window, u, clock.err())
 	if totals != nil {
 		*totals = col.Totals()
 	}
@@ -295,7 +335,9 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 		rc.SLO = append(rc.SLO, r)
 		rc.Pass = rc.Pass && r.Pass
 	}
-	rc.ServerCalls = diffCalls(before, after)
+	if o.Shard == nil { // on a shared target, every shard's commands count
+		rc.ServerCalls = diffCalls(before, after)
+	}
 
 	if len(unanswered) > 0 || len(s.Chaos) > 0 {
 		rc.Notes = append(rc.Notes, "server_calls sums INFO commandstats of the primaries the target started with; faults (restarts reset counters, failovers move writes to other nodes) make it a partial count")
@@ -337,17 +379,8 @@ func planOf(s *scenarios.Scenario) result.Plan {
 }
 
 func fillCell(rc *result.Cell, s *scenarios.Scenario, col *record.Collector, out *loadgen.Outcome, window []record.Second, u result.Usage, clockErr error) {
-	secs, sent, acked, received := carried(window)
-	rc.DurationS = result.Round3(secs)
+	fillThroughput(rc, s, window)
 	ev := out.Events
-	if !s.Workload.Rate.Max {
-		rc.Throughput.OfferedPerS = result.Round3(s.Workload.Rate.PerSecond)
-	}
-	if secs > 0 {
-		rc.Throughput.SentPerS = result.Round3(float64(sent) / secs)
-		rc.Throughput.AckedPerS = result.Round3(float64(acked) / secs)
-		rc.Throughput.ReceivedPerS = result.Round3(float64(received) / secs)
-	}
 	h := col.Totals()
 	rc.Latency = result.Latencies{
 		Publish:   record.Summarize(h[record.Publish]),

@@ -93,11 +93,11 @@ chaos: [{at: 1s, action: debug-sleep, target: primary, duration: 1s}]
 		}
 		// 127.0.0.1:1 answers nothing: an error other than ErrDestructive
 		// would mean runCell tried to reach it.
-		rc, err := runCell(context.Background(), cells[0], Options{Quiet: true}, t.TempDir(), "")
+		rc, err := runCell(context.Background(), cells[0], Options{Quiet: true}, t.TempDir(), "", nil)
 		if !errors.Is(err, ErrDestructive) || rc.Pass {
 			t.Errorf("runCell: %v", err)
 		}
-		if _, err := runCell(context.Background(), rateCell(cells[0], 100), Options{Quiet: true, Provider: "external"}, t.TempDir(), ""); !errors.Is(err, ErrDestructive) {
+		if _, err := runCell(context.Background(), rateCell(cells[0], 100), Options{Quiet: true, Provider: "external"}, t.TempDir(), "", nil); !errors.Is(err, ErrDestructive) {
 			t.Errorf("runCell of a capacity step: %v", err)
 		}
 	}

@@ -28,8 +28,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	allowDestructive := fs.Bool("allow-destructive", false, "allow faults (chaos) on an external target")
 	keepKeys := fs.Bool("keep-keys", false, "leave squall's keys on an external target at the end, for inspection")
 	repeat := fs.Int("repeat", 1, "run every cell N times, each against a fresh target: N samples per metric for compare's significance test")
+	shardFlag := fs.String("shard", "", "run shard I of N of the load (I/N, 0-based; default from JOB_COMPLETION_INDEX and SQUALL_SHARDS)")
+	startAt := fs.String("start-at", "", "with --shard: the common start, RFC3339 (default from SQUALL_START_AT)")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
+	}
+	shard, err := shardOf(*shardFlag, *startAt, os.LookupEnv)
+	if err != nil {
+		return exitWith(exitUsage, err)
 	}
 	if fs.NArg() != 1 {
 		return usagef("run takes one SCENARIO (a file or a shipped name; see squall list), got %d", fs.NArg())
@@ -48,6 +54,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *repeat > 1 && sc.Workload.Rate.Search != nil {
 		return usagef("%s: --repeat does not combine with a capacity search (workload.rate: {search: ...}); repeat the cells of a fixed rate instead", sc.Source)
 	}
+	if shard != nil {
+		if *repeat > 1 {
+			return usagef("--repeat does not combine with --shard: repeat the whole sharded run instead")
+		}
+		if err := runner.CheckShard(cells, provider, *shard); err != nil {
+			return usagef("%s: %v", sc.Source, err)
+		}
+	}
 	if bad := runner.Destructive(cells, provider); len(bad) > 0 && !*allowDestructive {
 		// Every resolved cell counts: chaos or the external provider may
 		// come from a matrix, --set or --provider, not the base scenario.
@@ -59,7 +73,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	res, dir, runErr := runner.Run(ctx, sc, cells, runner.Options{
 		Out: *out, Provider: provider, Quiet: *quiet, Version: version(), Stdout: stdout, Stderr: stderr,
-		AllowDestructive: *allowDestructive, KeepKeys: *keepKeys, Repeat: *repeat,
+		AllowDestructive: *allowDestructive, KeepKeys: *keepKeys, Repeat: *repeat, Shard: shard,
 	})
 	if res != nil {
 		fmt.Fprintln(stdout)
@@ -73,7 +87,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return exitWith(exitFailed, errors.New("objectives failed"))
 	case errors.Is(runErr, runner.ErrInterrupted):
 		return exitWith(exitInterrupted, runErr)
-	case errors.Is(runErr, runner.ErrDestructive):
+	case errors.Is(runErr, runner.ErrDestructive), errors.Is(runErr, runner.ErrShard):
 		return exitWith(exitUsage, runErr)
 	default:
 		return exitWith(exitInfra, runErr)

@@ -74,6 +74,19 @@ every gated metric is within tolerance, 1 on a regression, 2 on bad input.`,
 			"squall compare baseline/ new/ --format junit > compare.xml",
 		},
 	},
+	"merge": {
+		args:    "SHARD_DIR... --out DIR",
+		summary: "one run directory from the shards of a split run (run --shard I/N)",
+		text: `Each SHARD_DIR is the run directory one shard wrote (squall run --shard I/N
+--start-at T, or an Indexed Job's JOB_COMPLETION_INDEX and SQUALL_SHARDS).
+The merge adds histograms, reconciles the accounting across shards and
+judges the objectives on the merged figures; its exit code is run's. Missing,
+repeated or mismatched shards exit 2 and write nothing. See docs/sharding.md.`,
+		examples: []string{
+			"squall merge runs/shard-0 runs/shard-1 runs/shard-2 --out runs/merged",
+			"squall merge /results/shard-* --out /results/merged && squall report /results/merged",
+		},
+	},
 	"target": {
 		args:    "up SCENARIO [flags] | down [RUN_ID]",
 		summary: "stand a scenario's target up and leave it running, or tear it down",
@@ -127,7 +140,7 @@ and the squall run command that drives a scenario against them.`,
 
 // topLevel is the order squall's usage lists its commands in: the first
 // hour's order, not the alphabet's.
-var topLevel = []string{"run", "validate", "list", "report", "compare", "target", "version", "help"}
+var topLevel = []string{"run", "validate", "list", "report", "compare", "merge", "target", "version", "help"}
 
 // usage is squall's overview: every command, and how to get more.
 func usage(w io.Writer) {

@@ -49,6 +49,7 @@ func init() {
 		"report":   cmdReport,
 		"target":   cmdTarget,
 		"compare":  cmdCompare,
+		"merge":    cmdMerge,
 		"list":     cmdList,
 		"version":  cmdVersion,
 		"help":     cmdHelp,

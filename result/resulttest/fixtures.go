@@ -122,6 +122,10 @@ func FullResult() *result.Result {
 	c.Samples = map[string][]float64{"throughput": {4810.5, 4792.25}, "publish_p99": {3120, 3340}}
 	r.Capacity = &result.Capacity{Objective: "e2e_p99 <= 50ms", MaxRate: 20000, KneeRate: 15000,
 		Points: []result.CapacityPoint{{Cell: "rate=20000", Rate: 20000, AckedPerS: 19861.25, P50us: 655, P99us: 6_850_000, Pass: true}}}
+	shard := result.ShardInfo{Index: 0, Count: 2, StartAt: "2025-11-24T18:00:00Z", Producers: [2]int{0, 2}, Consumers: [2]int{0, 2},
+		OfferedPerS: 10000, Clock: &result.ClockOffset{OffsetUs: -412, UncertaintyUs: 38, Corrected: true}}
+	r.Shard = &shard
+	r.Shards = []result.ShardInfo{shard}
 	return r
 }
 
