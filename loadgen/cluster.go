@@ -136,7 +136,7 @@ func (s *clusterSender) exec(b *Batch, res []reply) {
 	}
 	s.used = 0
 	i := 0
-	forEachCmd(b.wire(), func(cmd, key []byte) {
+	b.EachCmd(func(cmd, key []byte) {
 		s.group(m[keySlot(key)]).add(cmd, i)
 		i++
 	})
@@ -157,8 +157,7 @@ var (
 
 // add appends command i of the round trip (its RESP encoding) to g.
 func (g *nodeBatch) add(cmd []byte, i int) {
-	g.b.buf = append(g.b.buf, cmd...)
-	g.b.cmds++
+	g.b.AppendCmd(cmd)
 	g.idx = append(g.idx, i)
 }
 
@@ -203,7 +202,7 @@ func (s *clusterSender) roundTrip(res []reply) (refresh bool) {
 		case g.conn == nil:
 			g.err = dialError(&s.opt, errNoPrimary)
 		default:
-			g.err = g.conn.send(g.b.wire(), 0)
+			g.err = g.conn.send(g.b.Wire(), 0)
 		}
 	}
 	runtime.Gosched() // as wireConn.exec: let the replies arrive before reading
@@ -245,7 +244,7 @@ func (s *clusterSender) redirect(b *Batch, res []reply) bool {
 	}
 	s.used = 0
 	i := 0
-	forEachCmd(b.wire(), func(cmd, _ []byte) {
+	b.EachCmd(func(cmd, _ []byte) {
 		if addr, ok := movedTo(res[i].err); ok {
 			s.group(addr).add(cmd, i)
 		}
@@ -276,27 +275,6 @@ func movedTo(err error) (string, bool) {
 func (s *clusterSender) close() {
 	for _, c := range s.conns {
 		c.close()
-	}
-}
-
-// forEachCmd calls fn with each command of a Batch's RESP encoding and the
-// key it routes by: its first argument after the name (for PUBLISH, the
-// channel: any node takes it), or nil when it has none.
-func forEachCmd(p []byte, fn func(cmd, key []byte)) {
-	for len(p) > 0 {
-		start := p
-		argc, rest := respLen(p, '*')
-		var key []byte
-		for a := 0; a < argc; a++ {
-			var n int
-			n, rest = respLen(rest, '$')
-			if a == 1 {
-				key = rest[:n]
-			}
-			rest = rest[n+2:]
-		}
-		fn(start[:len(start)-len(rest)], key)
-		p = rest
 	}
 }
 

@@ -37,7 +37,7 @@ type wireLink struct{ c *wireConn }
 
 func (l *wireLink) do(_ context.Context, b *Batch, block time.Duration, rep *replies) error {
 	rep.reset()
-	if err := l.c.send(b.wire(), block); err != nil {
+	if err := l.c.send(b.Wire(), block); err != nil {
 		return err
 	}
 	for range b.Len() {

@@ -111,7 +111,7 @@ func (r *streamReader) Read(ctx context.Context, got Got) error {
 	}
 	keys, blocking := r.keys.next()
 	r.b.Reset()
-	r.b.append(&r.acks)
+	r.b.Append(&r.acks)
 	acks := r.acks.Len()
 	r.acks.Reset()
 	argc := 7 + 2*len(keys)
@@ -223,7 +223,7 @@ func (r *streamReader) claim(ctx context.Context, keys []string, got Got) (bool,
 	}
 	for range 16 { // bounded per claim, continued at the next
 		r.b.Reset()
-		r.b.append(&r.acks)
+		r.b.Append(&r.acks)
 		acks := r.acks.Len()
 		r.acks.Reset()
 		var asked []int
@@ -271,7 +271,7 @@ func (r *streamReader) Close() error {
 	var err error
 	if n := r.acks.Len(); n > 0 {
 		r.b.Reset()
-		r.b.append(&r.acks)
+		r.b.Append(&r.acks)
 		r.acks.Reset()
 		if err = r.link.do(context.Background(), &r.b, 0, &r.rep); err == nil {
 			for i := range n {

@@ -73,7 +73,7 @@ func (s *wireSubscriber) subscribe() error {
 	for _, ch := range chans {
 		s.b.Str(ch)
 	}
-	if err := s.c.send(s.b.wire(), confirmTimeout); err != nil {
+	if err := s.c.send(s.b.Wire(), confirmTimeout); err != nil {
 		return fmt.Errorf("subscribing: %w", err)
 	}
 	s.rep.reset()

@@ -117,7 +117,7 @@ var errProtocol = errors.New("loadgen: malformed reply from the server")
 
 func (c *wireConn) exec(b *Batch, res []reply) {
 	res = res[:b.Len()]
-	if err := c.send(b.wire(), 0); err != nil {
+	if err := c.send(b.Wire(), 0); err != nil {
 		fail(res, err)
 		return
 	}
@@ -225,7 +225,7 @@ func (c *wireConn) dial() error {
 		return nil
 	}
 	res := make([]reply, hello.Len())
-	err = c.write(hello.wire(), 0)
+	err = c.write(hello.Wire(), 0)
 	if err == nil {
 		err = c.replies(res)
 	}
