@@ -8,11 +8,12 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/squall-bench/squall/internal/resp"
 )
 
 // A link is how a consumer talks to Redis: a round trip of a Batch's
 // commands, the replies read into tokens. On a standalone server it is the
-// consumer's own connection (wireConn), read without allocating; on
+// consumer's own connection (a resp.Conn), read without allocating; on
 // Sentinel and cluster targets it is the shared go-redis client, which
 // follows failovers and routes by slot.
 type link interface {
@@ -26,31 +27,31 @@ type link interface {
 
 // newLink returns a consumer's link for client c.
 func newLink(c redis.UniversalClient) link {
-	if sc, ok := c.(*redis.Client); ok && directOK(sc.Options()) {
-		return &wireLink{c: &wireConn{opt: sc.Options()}}
+	if sc, ok := c.(*redis.Client); ok && resp.DirectOK(sc.Options()) {
+		return &wireLink{c: resp.NewConn(sc.Options())}
 	}
 	return &clientLink{c: c}
 }
 
 // wireLink is a consumer's own connection.
-type wireLink struct{ c *wireConn }
+type wireLink struct{ c *resp.Conn }
 
 func (l *wireLink) do(_ context.Context, b *Batch, block time.Duration, rep *replies) error {
 	rep.reset()
-	if err := l.c.send(b.Wire(), block); err != nil {
+	if err := l.c.Send(b, block); err != nil {
 		return err
 	}
 	for range b.Len() {
-		if err := l.c.readTokens(rep); err != nil {
-			l.c.close()
+		if err := readTokens(l.c, rep); err != nil {
+			l.c.Close()
 			return err
 		}
 	}
-	l.c.used = time.Now()
+	l.c.Touch()
 	return nil
 }
 
-func (l *wireLink) close() { l.c.close() }
+func (l *wireLink) close() { l.c.Close() }
 
 // clientLink runs a round trip as a go-redis pipeline.
 type clientLink struct {

@@ -3,6 +3,8 @@ package loadgen
 import (
 	"strconv"
 	"unsafe"
+
+	"github.com/squall-bench/squall/internal/resp"
 )
 
 // A consumer's replies, whatever the command, are read into one flat list
@@ -41,7 +43,7 @@ func (r *replies) str(t tok) string {
 // err returns the error reply of command i, or nil.
 func (r *replies) err(i int) error {
 	if t := r.toks[r.start[i]]; t.kind == '-' {
-		return replyError(r.str(t))
+		return resp.ReplyError(r.str(t))
 	}
 	return nil
 }
@@ -91,13 +93,13 @@ func (c *cursor) float(t tok) (float64, bool) {
 
 // readTokens reads one whole reply from the connection into r as the
 // replies of one more command.
-func (c *wireConn) readTokens(r *replies) error {
+func readTokens(c *resp.Conn, r *replies) error {
 	r.start = append(r.start, len(r.toks))
-	return c.readTok(r, 0)
+	return readTok(c, r, 0)
 }
 
-func (c *wireConn) readTok(r *replies, depth int) error {
-	kind, n, text, err := c.header()
+func readTok(c *resp.Conn, r *replies, depth int) error {
+	kind, n, text, err := c.Header()
 	if err != nil {
 		return err
 	}
@@ -109,7 +111,7 @@ func (c *wireConn) readTok(r *replies, depth int) error {
 		t.hi = len(r.buf)
 	case '$':
 		t.lo = len(r.buf)
-		if r.buf, err = c.bulk(n, r.buf); err != nil {
+		if r.buf, err = c.Bulk(n, r.buf); err != nil {
 			return err
 		}
 		t.hi = len(r.buf)
@@ -117,10 +119,10 @@ func (c *wireConn) readTok(r *replies, depth int) error {
 	r.toks = append(r.toks, t)
 	if kind == '*' {
 		if depth > 8 {
-			return errProtocol
+			return resp.ErrProtocol
 		}
 		for i := int64(0); i < n; i++ {
-			if err := c.readTok(r, depth+1); err != nil {
+			if err := readTok(c, r, depth+1); err != nil {
 				return err
 			}
 		}

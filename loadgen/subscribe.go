@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/squall-bench/squall/internal/resp"
 )
 
 // On a standalone server and behind Sentinel a subscriber reads on a
@@ -25,8 +26,8 @@ import (
 // Sentinel's failover client.
 func subscribeDirectOK(o *redis.Options) bool {
 	failover := *o
-	failover.Addr = "" // directOK refuses the failover client only for its address
-	return o.Addr == "FailoverClient" && directOK(&failover) || directOK(o)
+	failover.Addr = "" // DirectOK refuses the failover client only for its address
+	return o.Addr == "FailoverClient" && resp.DirectOK(&failover) || resp.DirectOK(o)
 }
 
 // failoverCheck is how often a subscriber behind Sentinel checks that it is
@@ -44,7 +45,7 @@ const confirmTimeout = 5 * time.Second
 type wireSubscriber struct {
 	p        *pubsub
 	env      *Env
-	c        *wireConn
+	c        *resp.Conn
 	failover bool
 	node     string    // behind Sentinel: run_id of the node subscribed on
 	checked  time.Time // when the node was last checked against the primary
@@ -56,7 +57,7 @@ type wireSubscriber struct {
 func (s *wireSubscriber) Open(context.Context) error { return s.subscribe() }
 
 func (s *wireSubscriber) subscribe() error {
-	s.c.close()
+	s.c.Close()
 	s.b.Reset()
 	if s.failover {
 		s.b.Cmd(2, "info").Str("server")
@@ -73,17 +74,17 @@ func (s *wireSubscriber) subscribe() error {
 	for _, ch := range chans {
 		s.b.Str(ch)
 	}
-	if err := s.c.send(s.b.Wire(), confirmTimeout); err != nil {
+	if err := s.c.Send(&s.b, confirmTimeout); err != nil {
 		return fmt.Errorf("subscribing: %w", err)
 	}
 	s.rep.reset()
 	if s.failover {
-		if err := s.c.readTokens(&s.rep); err != nil {
-			s.c.close()
+		if err := readTokens(s.c, &s.rep); err != nil {
+			s.c.Close()
 			return fmt.Errorf("subscribing: %w", err)
 		}
 		if err := s.rep.err(0); err != nil {
-			s.c.close()
+			s.c.Close()
 			return fmt.Errorf("subscribing: INFO: %w", err)
 		}
 		cur := s.rep.cursor(0)
@@ -91,16 +92,16 @@ func (s *wireSubscriber) subscribe() error {
 	}
 	for range chans { // a confirmation per channel: [subscribe, channel, count]
 		s.rep.reset()
-		if err := s.c.readTokens(&s.rep); err != nil {
-			s.c.close()
+		if err := readTokens(s.c, &s.rep); err != nil {
+			s.c.Close()
 			return fmt.Errorf("subscribing: %w", err)
 		}
 		if err := s.rep.err(0); err != nil {
-			s.c.close()
+			s.c.Close()
 			return fmt.Errorf("subscribing: %w", err)
 		}
 	}
-	s.c.used = time.Now()
+	s.c.Touch()
 	return nil
 }
 
@@ -109,7 +110,7 @@ func (s *wireSubscriber) subscribe() error {
 // After an error it resubscribes at the next Read (what was published
 // meanwhile is lost: pub/sub keeps nothing).
 func (s *wireSubscriber) Read(ctx context.Context, got Got) error {
-	if s.c.nc == nil {
+	if !s.c.Connected() {
 		return s.subscribe()
 	}
 	if s.failover && time.Since(s.checked) >= failoverCheck {
@@ -118,19 +119,18 @@ func (s *wireSubscriber) Read(ctx context.Context, got Got) error {
 			return s.subscribe() // a failover: subscribe on the new primary
 		}
 	}
-	nc, rd := s.c.nc, s.c.rd
 	deadline := time.Now().Add(s.p.block)
-	if err := nc.SetReadDeadline(deadline); err != nil {
-		s.c.close()
+	if err := s.c.SetReadDeadline(deadline); err != nil {
+		s.c.Close()
 		return err
 	}
 	for {
-		if _, err := rd.Peek(1); err != nil {
+		if err := s.c.Await(); err != nil {
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
 				return nil // the wait is over; nothing of a message was consumed
 			}
-			s.c.close()
+			s.c.Close()
 			return err
 		}
 		// A message has begun: leave it time to arrive whole, so that the
@@ -138,17 +138,17 @@ func (s *wireSubscriber) Read(ctx context.Context, got Got) error {
 		extended := false
 		if now := time.Now(); deadline.Sub(now) < messageTime {
 			extended = true
-			if err := nc.SetReadDeadline(now.Add(max(messageTime, s.c.opt.ReadTimeout))); err != nil {
-				s.c.close()
+			if err := s.c.SetReadDeadline(now.Add(max(messageTime, s.c.ReadTimeout()))); err != nil {
+				s.c.Close()
 				return err
 			}
 		}
 		s.rep.reset()
-		if err := s.c.readTokens(&s.rep); err != nil {
-			s.c.close()
+		if err := readTokens(s.c, &s.rep); err != nil {
+			s.c.Close()
 			return err
 		}
-		s.c.used = time.Now()
+		s.c.Touch()
 		if payload, ok := s.message(); ok && !got(payload, 0) {
 			return nil // crashed: what was read but not handled is lost
 		}
@@ -184,7 +184,7 @@ func (s *wireSubscriber) message() (string, bool) {
 }
 
 // Close drops the subscription, as a dead process's socket would.
-func (s *wireSubscriber) Close() error { s.c.close(); return nil }
+func (s *wireSubscriber) Close() error { s.c.Close(); return nil }
 
 // runID reads run_id from an INFO server reply.
 func runID(info string) string {

@@ -1,4 +1,4 @@
-package loadgen
+package resp
 
 import (
 	"bufio"
@@ -13,35 +13,35 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// A sender executes a producer's batches, one round trip each, and reports
+// A Sender executes a producer's batches, one round trip each, and reports
 // each command's reply in res (len(res) ≥ b.Len()). Commands are never
 // retried: a retried write could be written twice.
-type sender interface {
-	exec(b *Batch, res []reply)
-	close()
+type Sender interface {
+	Exec(b *Batch, res []Reply)
+	Close()
 }
 
-// reply is one command's outcome: an error (a Redis error reply, or an I/O
-// failure that leaves the write's fate unknown), or success with the
+// A Reply is one command's outcome: an error (a Redis error reply, or an
+// I/O failure that leaves the write's fate unknown), or success with the
 // integer an integer reply carried.
-type reply struct {
-	err error
-	n   int64
+type Reply struct {
+	Err error
+	N   int64
 }
 
-// newSender returns a producer's sender. On a standalone server each
-// producer writes on a connection of its own (wireConn): RESP straight from
+// NewSender returns a producer's sender. On a standalone server each
+// producer writes on a connection of its own (a Conn): RESP straight from
 // the batch, replies read without allocating. On a cluster it does the same
 // on a connection per primary, routing by the slot map routes holds
 // (clusterSender), except when a round trip ends with WAIT, which must
 // follow the writes on each node. Sentinel clients follow failovers
 // themselves, so there batches go through the client's pipeline
 // (clientSender).
-func newSender(c redis.UniversalClient, routes *slotRoutes, wait bool) sender {
+func NewSender(c redis.UniversalClient, routes *Routes, wait bool) Sender {
 	switch c := c.(type) {
 	case *redis.Client:
-		if directOK(c.Options()) {
-			return &wireConn{opt: c.Options()}
+		if DirectOK(c.Options()) {
+			return NewConn(c.Options())
 		}
 	case *redis.ClusterClient:
 		if routes != nil && !wait && clusterDirectOK(c.Options()) {
@@ -51,11 +51,11 @@ func newSender(c redis.UniversalClient, routes *slotRoutes, wait bool) sender {
 	return &clientSender{pipe: c.Pipeline()}
 }
 
-// directOK reports whether a client's options let a producer open its own
+// DirectOK reports whether a client's options let a producer open its own
 // connections: a plain standalone client (not Sentinel's failover client,
 // whose Addr go-redis sets to "FailoverClient") with nothing to run on
 // connect but AUTH and SELECT.
-func directOK(o *redis.Options) bool {
+func DirectOK(o *redis.Options) bool {
 	return o.Dialer != nil && o.Addr != "FailoverClient" && o.OnConnect == nil && o.Limiter == nil &&
 		o.CredentialsProvider == nil && o.CredentialsProviderContext == nil && o.StreamingCredentialsProvider == nil
 }
@@ -65,7 +65,7 @@ type clientSender struct {
 	pipe redis.Pipeliner
 }
 
-func (s *clientSender) exec(b *Batch, res []reply) {
+func (s *clientSender) Exec(b *Batch, res []Reply) {
 	ctx := context.Background() // a write in flight finishes or times out, so its fate is known
 	for _, args := range b.Args() {
 		cmd := redis.NewCmd(ctx, args...)
@@ -76,20 +76,20 @@ func (s *clientSender) exec(b *Batch, res []reply) {
 	}
 	cmds, _ := s.pipe.Exec(ctx)
 	for i, c := range cmds {
-		res[i] = reply{err: c.Err()}
-		if cmd, ok := c.(*redis.Cmd); ok && res[i].err == nil {
-			res[i].n, _ = cmd.Int64()
+		res[i] = Reply{Err: c.Err()}
+		if cmd, ok := c.(*redis.Cmd); ok && res[i].Err == nil {
+			res[i].N, _ = cmd.Int64()
 		}
 	}
 }
 
-func (s *clientSender) close() {}
+func (s *clientSender) Close() {}
 
-// wireConn is a producer's own connection to a standalone server, dialed
-// with the client's dialer and credentials. An I/O failure closes it and
-// fails the replies not yet read; the next exec dials anew, as go-redis does
-// with a broken pooled connection.
-type wireConn struct {
+// A Conn is a producer's or a consumer's own connection to a standalone
+// server, dialed with the client's dialer and credentials. An I/O failure
+// closes it and fails the replies not yet read; the next round trip dials
+// anew, as go-redis does with a broken pooled connection. It is a Sender.
+type Conn struct {
 	opt  *redis.Options
 	nc   net.Conn
 	io   connIO // nc's reads, writes and idle check
@@ -97,25 +97,30 @@ type wireConn struct {
 	used time.Time // when the last reply was read
 }
 
+// NewConn returns a connection for a client with options opt (see
+// DirectOK); it dials when first used.
+func NewConn(opt *redis.Options) *Conn { return &Conn{opt: opt} }
+
 // idleCheck is how long a connection may sit idle before exec checks, with
 // a non-blocking peek, that the server has not closed it meanwhile (as
 // go-redis checks a pooled connection), so that writes after a server
 // restart fail cleanly instead of being sent into a dead socket.
 const idleCheck = 100 * time.Microsecond
 
-// replyError is an error reply from Redis (it satisfies redis.Error, so
-// Classify reads it like one from go-redis).
-type replyError string
+// ReplyError is an error reply from Redis (it satisfies redis.Error, so
+// error classification reads it like one from go-redis).
+type ReplyError string
 
-func (e replyError) Error() string { return string(e) }
+func (e ReplyError) Error() string { return string(e) }
 
-// RedisError marks replyError as a Redis reply.
-func (replyError) RedisError() {}
+// RedisError marks ReplyError as a Redis reply.
+func (ReplyError) RedisError() {}
 
-// errProtocol means the server's reply was not valid RESP.
-var errProtocol = errors.New("loadgen: malformed reply from the server")
+// ErrProtocol means the server's reply was not valid RESP.
+var ErrProtocol = errors.New("resp: malformed reply from the server")
 
-func (c *wireConn) exec(b *Batch, res []reply) {
+// Exec sends b in one round trip and reads one reply per command into res.
+func (c *Conn) Exec(b *Batch, res []Reply) {
 	res = res[:b.Len()]
 	if err := c.send(b.Wire(), 0); err != nil {
 		fail(res, err)
@@ -128,19 +133,45 @@ func (c *wireConn) exec(b *Batch, res []reply) {
 	// 0.95–1.00 of redis-benchmark's rate, at pipeline 1 from 1.37 to 1.55.
 	runtime.Gosched()
 	if err := c.replies(res); err != nil {
-		c.close()
+		c.Close()
 		return
 	}
 	c.used = time.Now()
+}
+
+// Send writes b, dialing first if the connection is down, and sets the
+// deadline for its replies: the read timeout, plus block for a blocking
+// command. After an error the connection is closed.
+func (c *Conn) Send(b *Batch, block time.Duration) error { return c.send(b.Wire(), block) }
+
+// Touch records that every reply asked for was read: the idle check before
+// the next write counts from now.
+func (c *Conn) Touch() { c.used = time.Now() }
+
+// Connected reports whether the connection is up (closed after an error,
+// it dials again at the next Send).
+func (c *Conn) Connected() bool { return c.nc != nil }
+
+// ReadTimeout is the client's read timeout.
+func (c *Conn) ReadTimeout() time.Duration { return c.opt.ReadTimeout }
+
+// SetReadDeadline sets the deadline of the reads that follow.
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.nc.SetReadDeadline(t) }
+
+// Await waits, up to the read deadline, until a reply has begun to arrive;
+// it consumes nothing.
+func (c *Conn) Await() error {
+	_, err := c.rd.Peek(1)
+	return err
 }
 
 // send makes sure the connection is up, writes p and sets the deadline for
 // its replies: the read timeout, plus block for a blocking command. After
 // an error the connection is closed; a failure to connect comes back as a
 // dial error (nothing was sent).
-func (c *wireConn) send(p []byte, block time.Duration) error {
+func (c *Conn) send(p []byte, block time.Duration) error {
 	if c.nc != nil && time.Since(c.used) > idleCheck && c.io.check() != nil {
-		c.close()
+		c.Close()
 	}
 	if c.nc == nil {
 		if err := c.dial(); err != nil {
@@ -148,13 +179,13 @@ func (c *wireConn) send(p []byte, block time.Duration) error {
 		}
 	}
 	if err := c.write(p, block); err != nil {
-		c.close()
+		c.Close()
 		return err
 	}
 	return nil
 }
 
-func (c *wireConn) write(p []byte, block time.Duration) error {
+func (c *Conn) write(p []byte, block time.Duration) error {
 	if d := c.opt.WriteTimeout; d > 0 { // go-redis: ≤ 0 is no timeout
 		if err := c.nc.SetWriteDeadline(time.Now().Add(d)); err != nil {
 			return err
@@ -171,29 +202,29 @@ func (c *wireConn) write(p []byte, block time.Duration) error {
 
 // replies reads one reply per element of res. An I/O error fails the
 // replies not read yet and is returned; the caller closes the connection.
-func (c *wireConn) replies(res []reply) error {
+func (c *Conn) replies(res []Reply) error {
 	for i := range res {
 		n, err := c.readReply(0)
 		if err != nil {
-			if _, ok := err.(replyError); !ok {
+			if _, ok := err.(ReplyError); !ok {
 				fail(res[i:], err)
 				return err
 			}
 		}
-		res[i] = reply{err: err, n: n}
+		res[i] = Reply{Err: err, N: n}
 	}
 	return nil
 }
 
-func fail(res []reply, err error) {
+func fail(res []Reply, err error) {
 	for i := range res {
-		res[i] = reply{err: err}
+		res[i] = Reply{Err: err}
 	}
 }
 
 // dial connects and authenticates. Any failure is reported as a dial error:
 // nothing of the batch was sent.
-func (c *wireConn) dial() error {
+func (c *Conn) dial() error {
 	o := c.opt
 	ctx := context.Background()
 	if o.DialTimeout > 0 {
@@ -224,18 +255,18 @@ func (c *wireConn) dial() error {
 	if hello.Len() == 0 {
 		return nil
 	}
-	res := make([]reply, hello.Len())
+	res := make([]Reply, hello.Len())
 	err = c.write(hello.Wire(), 0)
 	if err == nil {
 		err = c.replies(res)
 	}
 	for _, r := range res {
 		if err == nil {
-			err = r.err
+			err = r.Err
 		}
 	}
 	if err != nil {
-		c.close()
+		c.Close()
 		return dialError(o, err)
 	}
 	return nil
@@ -251,26 +282,27 @@ func dialError(o *redis.Options, err error) error {
 	return &net.OpError{Op: "dial", Net: o.Network, Err: err}
 }
 
-func (c *wireConn) close() {
+// Close closes the connection.
+func (c *Conn) Close() {
 	if c.nc != nil {
 		_ = c.nc.Close()
 		c.nc = nil
 	}
 }
 
-// header reads the first line of the next reply: its kind ('+', '-', ':',
+// Header reads the first line of the next reply: its kind ('+', '-', ':',
 // '$' or '*'), the number a ':', '$' or '*' line carries, and the text of
 // a '+' or '-' line (valid until the next read).
-func (c *wireConn) header() (kind byte, n int64, text []byte, err error) {
+func (c *Conn) Header() (kind byte, n int64, text []byte, err error) {
 	line, err := c.rd.ReadSlice('\n')
 	if err != nil {
 		if err == bufio.ErrBufferFull {
-			err = errProtocol
+			err = ErrProtocol
 		}
 		return 0, 0, nil, err
 	}
 	if len(line) < 3 || line[len(line)-2] != '\r' {
-		return 0, 0, nil, errProtocol
+		return 0, 0, nil, ErrProtocol
 	}
 	kind, text = line[0], line[1:len(line)-2]
 	switch kind {
@@ -280,12 +312,12 @@ func (c *wireConn) header() (kind byte, n int64, text []byte, err error) {
 		n, err = parseInt(text)
 		return kind, n, nil, err
 	}
-	return 0, 0, nil, errProtocol
+	return 0, 0, nil, ErrProtocol
 }
 
-// bulk reads the n bytes (and CRLF) of a bulk string whose header said n,
+// Bulk reads the n bytes (and CRLF) of a bulk string whose header said n,
 // appending them to dst; n < 0 (nil) appends nothing.
-func (c *wireConn) bulk(n int64, dst []byte) ([]byte, error) {
+func (c *Conn) Bulk(n int64, dst []byte) ([]byte, error) {
 	if n < 0 {
 		return dst, nil
 	}
@@ -295,21 +327,21 @@ func (c *wireConn) bulk(n int64, dst []byte) ([]byte, error) {
 		return dst[:at], err
 	}
 	if dst[len(dst)-2] != '\r' || dst[len(dst)-1] != '\n' {
-		return dst[:at], errProtocol
+		return dst[:at], ErrProtocol
 	}
 	return dst[:len(dst)-2], nil
 }
 
-// readReply reads one reply: an error reply comes back as a replyError, an
+// readReply reads one reply: an error reply comes back as a ReplyError, an
 // integer or an array's length as n; other values are skipped.
-func (c *wireConn) readReply(depth int) (int64, error) {
-	kind, n, text, err := c.header()
+func (c *Conn) readReply(depth int) (int64, error) {
+	kind, n, text, err := c.Header()
 	if err != nil {
 		return 0, err
 	}
 	switch kind {
 	case '-':
-		return 0, replyError(text)
+		return 0, ReplyError(text)
 	case '$':
 		if n >= 0 {
 			_, err = c.rd.Discard(int(n) + 2)
@@ -317,11 +349,11 @@ func (c *wireConn) readReply(depth int) (int64, error) {
 		return 0, err
 	case '*':
 		if depth > 8 {
-			return 0, errProtocol
+			return 0, ErrProtocol
 		}
 		for i := int64(0); i < n; i++ {
 			if _, err := c.readReply(depth + 1); err != nil {
-				if _, ok := err.(replyError); !ok {
+				if _, ok := err.(ReplyError); !ok {
 					return 0, err
 				}
 			}
@@ -332,19 +364,19 @@ func (c *wireConn) readReply(depth int) (int64, error) {
 
 func parseInt(p []byte) (int64, error) {
 	if len(p) == 0 || len(p) > 19 {
-		return 0, errProtocol
+		return 0, ErrProtocol
 	}
 	neg := p[0] == '-'
 	if neg {
 		p = p[1:]
 		if len(p) == 0 {
-			return 0, errProtocol
+			return 0, ErrProtocol
 		}
 	}
 	var n int64
 	for _, ch := range p {
 		if ch < '0' || ch > '9' {
-			return 0, errProtocol
+			return 0, ErrProtocol
 		}
 		n = n*10 + int64(ch-'0')
 	}
