@@ -80,9 +80,9 @@ func TestLargePayloadsBoundedByInFlight(t *testing.T) {
 func replyBytes(r Reader) int {
 	switch r := r.(type) {
 	case *streamReader:
-		return len(r.rep.buf)
+		return r.rep.Size()
 	case *listReader:
-		return len(r.pop.rep.buf)
+		return r.pop.rep.Size()
 	}
 	return 0
 }

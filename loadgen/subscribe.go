@@ -50,7 +50,7 @@ type wireSubscriber struct {
 	node     string    // behind Sentinel: run_id of the node subscribed on
 	checked  time.Time // when the node was last checked against the primary
 	b        Batch
-	rep      replies
+	rep      resp.Replies
 }
 
 // Open subscribes and waits for every subscription's confirmation.
@@ -77,26 +77,26 @@ func (s *wireSubscriber) subscribe() error {
 	if err := s.c.Send(&s.b, confirmTimeout); err != nil {
 		return fmt.Errorf("subscribing: %w", err)
 	}
-	s.rep.reset()
+	s.rep.Reset()
 	if s.failover {
-		if err := readTokens(s.c, &s.rep); err != nil {
+		if err := s.c.ReadReply(&s.rep); err != nil {
 			s.c.Close()
 			return fmt.Errorf("subscribing: %w", err)
 		}
-		if err := s.rep.err(0); err != nil {
+		if err := s.rep.Err(0); err != nil {
 			s.c.Close()
 			return fmt.Errorf("subscribing: INFO: %w", err)
 		}
-		cur := s.rep.cursor(0)
-		s.node, s.checked = runID(s.rep.str(cur.next())), time.Now()
+		cur := s.rep.Cursor(0)
+		s.node, s.checked = runID(s.rep.Str(cur.Next())), time.Now()
 	}
 	for range chans { // a confirmation per channel: [subscribe, channel, count]
-		s.rep.reset()
-		if err := readTokens(s.c, &s.rep); err != nil {
+		s.rep.Reset()
+		if err := s.c.ReadReply(&s.rep); err != nil {
 			s.c.Close()
 			return fmt.Errorf("subscribing: %w", err)
 		}
-		if err := s.rep.err(0); err != nil {
+		if err := s.rep.Err(0); err != nil {
 			s.c.Close()
 			return fmt.Errorf("subscribing: %w", err)
 		}
@@ -143,8 +143,8 @@ func (s *wireSubscriber) Read(ctx context.Context, got Got) error {
 				return err
 			}
 		}
-		s.rep.reset()
-		if err := readTokens(s.c, &s.rep); err != nil {
+		s.rep.Reset()
+		if err := s.c.ReadReply(&s.rep); err != nil {
 			s.c.Close()
 			return err
 		}
@@ -166,21 +166,21 @@ const messageTime = 50 * time.Millisecond
 // payload] or [pmessage, pattern, channel, payload]; other pushes
 // (confirmations) are not messages.
 func (s *wireSubscriber) message() (string, bool) {
-	cur := s.rep.cursor(0)
-	top := cur.next()
-	if top.kind != '*' || top.n < 3 {
+	cur := s.rep.Cursor(0)
+	top := cur.Next()
+	if top.Kind != '*' || top.N < 3 {
 		return "", false
 	}
-	switch kind := s.rep.str(cur.next()); {
+	switch kind := s.rep.Str(cur.Next()); {
 	case kind == "message" || kind == "smessage":
-	case kind == "pmessage" && top.n == 4:
-		cur.next()
+	case kind == "pmessage" && top.N == 4:
+		cur.Next()
 	default:
 		return "", false
 	}
-	cur.next() // the channel
-	t := cur.next()
-	return s.rep.str(t), t.kind == '$'
+	cur.Next() // the channel
+	t := cur.Next()
+	return s.rep.Str(t), t.Kind == '$'
 }
 
 // Close drops the subscription, as a dead process's socket would.

@@ -265,7 +265,7 @@ func isMoved(err error) bool {
 
 // movedTo returns the address of a "MOVED slot addr" error reply.
 func movedTo(err error) (string, bool) {
-	e, ok := err.(ReplyError)
+	e, ok := err.(replyError)
 	if !ok || !strings.HasPrefix(string(e), "MOVED ") {
 		return "", false
 	}

@@ -107,17 +107,17 @@ func NewConn(opt *redis.Options) *Conn { return &Conn{opt: opt} }
 // restart fail cleanly instead of being sent into a dead socket.
 const idleCheck = 100 * time.Microsecond
 
-// ReplyError is an error reply from Redis (it satisfies redis.Error, so
+// replyError is an error reply from Redis (it satisfies redis.Error, so
 // error classification reads it like one from go-redis).
-type ReplyError string
+type replyError string
 
-func (e ReplyError) Error() string { return string(e) }
+func (e replyError) Error() string { return string(e) }
 
-// RedisError marks ReplyError as a Redis reply.
-func (ReplyError) RedisError() {}
+// RedisError marks replyError as a Redis reply.
+func (replyError) RedisError() {}
 
-// ErrProtocol means the server's reply was not valid RESP.
-var ErrProtocol = errors.New("resp: malformed reply from the server")
+// errProtocol means the server's reply was not valid RESP.
+var errProtocol = errors.New("resp: malformed reply from the server")
 
 // Exec sends b in one round trip and reads one reply per command into res.
 func (c *Conn) Exec(b *Batch, res []Reply) {
@@ -206,7 +206,7 @@ func (c *Conn) replies(res []Reply) error {
 	for i := range res {
 		n, err := c.readReply(0)
 		if err != nil {
-			if _, ok := err.(ReplyError); !ok {
+			if _, ok := err.(replyError); !ok {
 				fail(res[i:], err)
 				return err
 			}
@@ -290,19 +290,19 @@ func (c *Conn) Close() {
 	}
 }
 
-// Header reads the first line of the next reply: its kind ('+', '-', ':',
+// header reads the first line of the next reply: its kind ('+', '-', ':',
 // '$' or '*'), the number a ':', '$' or '*' line carries, and the text of
 // a '+' or '-' line (valid until the next read).
-func (c *Conn) Header() (kind byte, n int64, text []byte, err error) {
+func (c *Conn) header() (kind byte, n int64, text []byte, err error) {
 	line, err := c.rd.ReadSlice('\n')
 	if err != nil {
 		if err == bufio.ErrBufferFull {
-			err = ErrProtocol
+			err = errProtocol
 		}
 		return 0, 0, nil, err
 	}
 	if len(line) < 3 || line[len(line)-2] != '\r' {
-		return 0, 0, nil, ErrProtocol
+		return 0, 0, nil, errProtocol
 	}
 	kind, text = line[0], line[1:len(line)-2]
 	switch kind {
@@ -312,12 +312,12 @@ func (c *Conn) Header() (kind byte, n int64, text []byte, err error) {
 		n, err = parseInt(text)
 		return kind, n, nil, err
 	}
-	return 0, 0, nil, ErrProtocol
+	return 0, 0, nil, errProtocol
 }
 
-// Bulk reads the n bytes (and CRLF) of a bulk string whose header said n,
+// bulk reads the n bytes (and CRLF) of a bulk string whose header said n,
 // appending them to dst; n < 0 (nil) appends nothing.
-func (c *Conn) Bulk(n int64, dst []byte) ([]byte, error) {
+func (c *Conn) bulk(n int64, dst []byte) ([]byte, error) {
 	if n < 0 {
 		return dst, nil
 	}
@@ -327,21 +327,21 @@ func (c *Conn) Bulk(n int64, dst []byte) ([]byte, error) {
 		return dst[:at], err
 	}
 	if dst[len(dst)-2] != '\r' || dst[len(dst)-1] != '\n' {
-		return dst[:at], ErrProtocol
+		return dst[:at], errProtocol
 	}
 	return dst[:len(dst)-2], nil
 }
 
-// readReply reads one reply: an error reply comes back as a ReplyError, an
+// readReply reads one reply: an error reply comes back as a replyError, an
 // integer or an array's length as n; other values are skipped.
 func (c *Conn) readReply(depth int) (int64, error) {
-	kind, n, text, err := c.Header()
+	kind, n, text, err := c.header()
 	if err != nil {
 		return 0, err
 	}
 	switch kind {
 	case '-':
-		return 0, ReplyError(text)
+		return 0, replyError(text)
 	case '$':
 		if n >= 0 {
 			_, err = c.rd.Discard(int(n) + 2)
@@ -349,11 +349,11 @@ func (c *Conn) readReply(depth int) (int64, error) {
 		return 0, err
 	case '*':
 		if depth > 8 {
-			return 0, ErrProtocol
+			return 0, errProtocol
 		}
 		for i := int64(0); i < n; i++ {
 			if _, err := c.readReply(depth + 1); err != nil {
-				if _, ok := err.(ReplyError); !ok {
+				if _, ok := err.(replyError); !ok {
 					return 0, err
 				}
 			}
@@ -364,19 +364,19 @@ func (c *Conn) readReply(depth int) (int64, error) {
 
 func parseInt(p []byte) (int64, error) {
 	if len(p) == 0 || len(p) > 19 {
-		return 0, ErrProtocol
+		return 0, errProtocol
 	}
 	neg := p[0] == '-'
 	if neg {
 		p = p[1:]
 		if len(p) == 0 {
-			return 0, ErrProtocol
+			return 0, errProtocol
 		}
 	}
 	var n int64
 	for _, ch := range p {
 		if ch < '0' || ch > '9' {
-			return 0, ErrProtocol
+			return 0, errProtocol
 		}
 		n = n*10 + int64(ch-'0')
 	}
