@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/squall-bench/squall/internal/resp"
 	"github.com/squall-bench/squall/record"
 )
 
@@ -104,7 +105,7 @@ func benchProducer(b *testing.B, rdb redis.UniversalClient, cfg Config) {
 	w := g.workers[0]
 	w.rec = col.NewRecorder(record.Publish, record.SendDelay, record.Service)
 	p := g.newProducer(0, w)
-	defer p.out.close()
+	defer p.out.Close()
 	p.send(p.next(ctx)) // dial
 	var m0, m1 runtime.MemStats
 	var r0, r1 syscall.Rusage
@@ -185,11 +186,11 @@ func BenchmarkRead(b *testing.B) {
 				}
 			}
 			defer r.(io.Closer).Close()
-			out := &wireConn{opt: rdb.(*redis.Client).Options()}
-			defer out.close()
+			out := resp.NewConn(rdb.(*redis.Client).Options())
+			defer out.Close()
 			var batch Batch
 			ev := padded(256)
-			res := make([]reply, 64)
+			res := make([]resp.Reply, 64)
 			got := 0
 			take := func(string, int64) bool { got++; return true }
 			var m0, m1 runtime.MemStats
@@ -202,7 +203,7 @@ func BenchmarkRead(b *testing.B) {
 					(&Envelope{Run: 1, Seq: uint64(events + i)}).Encode(ev)
 					g.pattern.Queue(&batch, Envelope{Seq: uint64(events + i)}, ev)
 				}
-				out.exec(&batch, res)
+				out.Exec(&batch, res)
 				runtime.ReadMemStats(&m0)
 				b.StartTimer()
 				for got = 0; got < 64; {

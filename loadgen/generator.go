@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/squall-bench/squall/internal/resp"
 	"github.com/squall-bench/squall/record"
 	"github.com/squall-bench/squall/result"
 )
@@ -96,7 +97,7 @@ type Generator struct {
 	groups  int
 	kills   []atomic.Int64 // per consumer: 0, or a pending kill (see killConsumer)
 	assign  *assignment    // which consumer owns (and reads) which keys
-	routes  *slotRoutes    // on a cluster: the slot map the producers share
+	routes  *resp.Routes   // on a cluster: the slot map the producers share
 	pacer   *pacer         // open loop: wakes the producers on schedule
 
 	workers []*worker
@@ -173,7 +174,7 @@ func New(cfg Config, rdb redis.UniversalClient) (*Generator, error) {
 		g.assign.dying = func(id int) bool { return g.kills[id].Load() != 0 }
 	}
 	if cc, ok := rdb.(*redis.ClusterClient); ok {
-		g.routes = &slotRoutes{client: cc}
+		g.routes = resp.NewRoutes(cc)
 	}
 	g.pHi, g.cHi = cfg.Producers, cfg.Consumers
 	if p := cfg.Part; p != nil {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/squall-bench/squall/internal/resp"
 )
 
 // hash stores each event as a record: one hash per event (the job-record
@@ -58,29 +59,29 @@ func (h *hash) NewReader(env *Env, _ int, _ string) Reader {
 // recordHead reads the head field of an HGETALL reply: a flat [field,
 // value, ...] (RESP2) or pairs [[field, value], ...] (a RESP3 map, as the
 // go-redis link gives it); false when the record is gone.
-func recordHead(rep *replies, first int) (string, bool) {
-	cur := rep.cursor(first)
-	top := cur.next()
-	if top.kind != '*' {
+func recordHead(rep *resp.Replies, first int) (string, bool) {
+	cur := rep.Cursor(first)
+	top := cur.Next()
+	if top.Kind != '*' {
 		return "", false
 	}
-	for i := int64(0); i < top.n; i++ {
-		f := cur.next()
-		if f.kind == '*' { // a pair
-			if f.n != 2 {
-				cur.skip(f)
+	for i := int64(0); i < top.N; i++ {
+		f := cur.Next()
+		if f.Kind == '*' { // a pair
+			if f.N != 2 {
+				cur.Skip(f)
 				continue
 			}
-			f = cur.next()
-			if v := cur.next(); rep.str(f) == "head" && v.kind == '$' {
-				return rep.str(v), true
+			f = cur.Next()
+			if v := cur.Next(); rep.Str(f) == "head" && v.Kind == '$' {
+				return rep.Str(v), true
 			}
 			continue
 		}
-		v := cur.next()
+		v := cur.Next()
 		i++
-		if rep.str(f) == "head" && v.kind == '$' {
-			return rep.str(v), true
+		if rep.Str(f) == "head" && v.Kind == '$' {
+			return rep.Str(v), true
 		}
 	}
 	return "", false

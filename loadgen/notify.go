@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/squall-bench/squall/internal/resp"
 )
 
 // The string and hash patterns store each event under its own key,
@@ -40,14 +41,14 @@ type notifyReader struct {
 	// those commands, the first of them command first ("" and false when
 	// it is gone: expired, or never written).
 	fetch func(b *Batch, key []byte) int
-	event func(rep *replies, first int) (string, bool)
+	event func(rep *resp.Replies, first int) (string, bool)
 	b     Batch
-	rep   replies
+	rep   resp.Replies
 	key   []byte
 }
 
 func newNotifyReader(env *Env, block time.Duration, count int, multi bool, fetch func(b *Batch, key []byte) int,
-	event func(rep *replies, first int) (string, bool)) *notifyReader {
+	event func(rep *resp.Replies, first int) (string, bool)) *notifyReader {
 	return &notifyReader{pop: newPopper(env, popLeft, block, count, multi), fetch: fetch, event: event}
 }
 
@@ -64,14 +65,14 @@ func (r *notifyReader) Read(ctx context.Context, got Got) error {
 		r.key = eventKeyOf(r.key, r.pop.from[i], id)
 		per = r.fetch(&r.b, r.key)
 	}
-	if ferr := r.pop.link.do(ctx, &r.b, 0, &r.rep); ferr != nil {
+	if ferr := r.pop.link.Do(ctx, &r.b, 0, &r.rep); ferr != nil {
 		return ferr
 	}
 	var firstErr error
 	for i := range r.pop.elems {
 		first := i * per
 		for j := first; j < first+per; j++ {
-			if e := r.rep.err(j); e != nil && firstErr == nil {
+			if e := r.rep.Err(j); e != nil && firstErr == nil {
 				firstErr = e
 			}
 		}

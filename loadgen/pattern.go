@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/squall-bench/squall/internal/resp"
 )
 
 // Env is what a pattern's producers and consumers share.
@@ -46,6 +47,10 @@ type patternStats struct {
 	stale     atomic.Int64 // ... that missed an acknowledged write
 	backwards atomic.Int64 // ... older than one the same reader saw before
 }
+
+// A Batch is the commands of one round trip, RESP-encoded into one reused
+// buffer as a pattern adds them (see resp.Batch).
+type Batch = resp.Batch
 
 // A Pattern carries events through one Redis structure: how an event is
 // written, how consumers take it, and what delivery that gives.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/squall-bench/squall/internal/resp"
 )
 
 // TestLargePayloadsBoundedByInFlight: with 1 MiB events backed up in every
@@ -35,18 +36,18 @@ func TestLargePayloadsBoundedByInFlight(t *testing.T) {
 				t.Errorf("the producer holds %d bytes of event buffer, want one payload", len(p.buf))
 			}
 			ev := padded(payload)
-			out := &wireConn{opt: rdb.(*redis.Client).Options()}
-			defer out.close()
+			out := resp.NewConn(rdb.(*redis.Client).Options())
+			defer out.Close()
 			var b Batch
 			for seq := range uint64(keys * per) {
 				b.Reset()
 				e := Envelope{Run: cfg.Run, Seq: seq, Partition: uint32(seq % keys)}
 				e.Encode(ev)
 				g.pattern.Queue(&b, e, ev)
-				res := make([]reply, b.Len())
-				out.exec(&b, res)
-				if res[0].err != nil {
-					t.Fatal(res[0].err)
+				res := make([]resp.Reply, b.Len())
+				out.Exec(&b, res)
+				if res[0].Err != nil {
+					t.Fatal(res[0].Err)
 				}
 			}
 			r, _ := g.newReader(0, "big")
@@ -79,9 +80,9 @@ func TestLargePayloadsBoundedByInFlight(t *testing.T) {
 func replyBytes(r Reader) int {
 	switch r := r.(type) {
 	case *streamReader:
-		return len(r.rep.buf)
+		return r.rep.Size()
 	case *listReader:
-		return len(r.pop.rep.buf)
+		return r.pop.rep.Size()
 	}
 	return 0
 }

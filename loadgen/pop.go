@@ -3,6 +3,8 @@ package loadgen
 import (
 	"context"
 	"time"
+
+	"github.com/squall-bench/squall/internal/resp"
 )
 
 // popCmds are the commands that pop one end of a list or a sorted set:
@@ -29,7 +31,7 @@ var (
 // costs the server a lookup of at most a window of keys however many the
 // consumer reads.
 type popper struct {
-	link  link
+	link  resp.Link
 	keys  ring
 	cmds  popCmds
 	block time.Duration
@@ -39,7 +41,7 @@ type popper struct {
 	pops  int // sweeping: LMPOPs per round trip (adapts to how many keys hold events)
 
 	b   Batch
-	rep replies
+	rep resp.Replies
 	// What the last pop took: per element, its key and value (views into
 	// rep, valid until the next pop).
 	from, elems []string
@@ -50,7 +52,7 @@ func newPopper(env *Env, cmds popCmds, block time.Duration, count int, multi boo
 	if !multi {
 		size = 64 // before Redis 7.0 a sweep takes a command per key
 	}
-	return &popper{link: newLink(env.Client), keys: newRing(env.Keys, size, block), cmds: cmds, block: block,
+	return &popper{link: resp.NewLink(env.Client), keys: newRing(env.Keys, size, block), cmds: cmds, block: block,
 		wait: secs(block), count: count, multi: multi, pops: 1}
 }
 
@@ -84,17 +86,17 @@ func (p *popper) pop(ctx context.Context) error {
 			p.b.Cmd(2, c.pop1).Str(k)
 		}
 	}
-	if err := p.link.do(ctx, &p.b, block, &p.rep); err != nil {
+	if err := p.link.Do(ctx, &p.b, block, &p.rep); err != nil {
 		return err
 	}
 	var err error
 	popped := 0
 	for i := range p.b.Len() {
-		if e := p.rep.err(i); e != nil {
+		if e := p.rep.Err(i); e != nil {
 			err = e
 			continue
 		}
-		cur := p.rep.cursor(i)
+		cur := p.rep.Cursor(i)
 		before := len(p.elems)
 		if perKey {
 			p.single(&cur, keys[i]) // RPOP k: the element; ZPOPMIN k: member, score
@@ -128,25 +130,25 @@ func (p *popper) keyArgs(keys []string) *Batch {
 // multiReply reads a reply naming its key: BLMPOP/LMPOP's [key, [elements]]
 // (BZMPOP's elements [member, score]), or BRPOP's [key, element] and
 // BZPOPMIN's [key, member, score] when flat; nil when nothing was popped.
-func (p *popper) multiReply(cur *cursor, flat bool) {
-	top := cur.next()
-	if top.kind != '*' || top.n < 2 {
+func (p *popper) multiReply(cur *resp.Cursor, flat bool) {
+	top := cur.Next()
+	if top.Kind != '*' || top.N < 2 {
 		return
 	}
-	key := cur.r.str(cur.next())
+	key := p.rep.Str(cur.Next())
 	if flat {
-		p.add(key, cur.next())
+		p.add(key, cur.Next())
 		return
 	}
-	elems := cur.next()
-	for range max(elems.n, 0) {
-		e := cur.next()
-		if e.kind == '*' { // [member, score]
-			if e.n >= 1 {
-				p.add(key, cur.next())
+	elems := cur.Next()
+	for range max(elems.N, 0) {
+		e := cur.Next()
+		if e.Kind == '*' { // [member, score]
+			if e.N >= 1 {
+				p.add(key, cur.Next())
 			}
-			for range e.n - 1 {
-				cur.next()
+			for range e.N - 1 {
+				cur.Next()
 			}
 			continue
 		}
@@ -156,23 +158,23 @@ func (p *popper) multiReply(cur *cursor, flat bool) {
 
 // single reads the reply of a one-key pop: the element, or a sorted set's
 // [member, score] (empty when the key was).
-func (p *popper) single(cur *cursor, key string) {
-	t := cur.next()
-	if t.kind == '*' {
-		if t.n >= 1 {
-			p.add(key, cur.next())
+func (p *popper) single(cur *resp.Cursor, key string) {
+	t := cur.Next()
+	if t.Kind == '*' {
+		if t.N >= 1 {
+			p.add(key, cur.Next())
 		}
 		return
 	}
 	p.add(key, t)
 }
 
-func (p *popper) add(key string, t tok) {
-	if t.kind != '$' || t.n < 0 {
+func (p *popper) add(key string, t resp.Tok) {
+	if t.Kind != '$' || t.N < 0 {
 		return
 	}
 	p.from = append(p.from, key)
-	p.elems = append(p.elems, p.rep.str(t))
+	p.elems = append(p.elems, p.rep.Str(t))
 }
 
-func (p *popper) close() { p.link.close() }
+func (p *popper) close() { p.link.Close() }

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/squall-bench/squall/internal/resp"
 	"github.com/squall-bench/squall/record"
 )
 
@@ -66,7 +67,7 @@ type producer struct {
 	pace  *pacerShard // open loop: what wakes the producer when its events fall due
 	wake  *waiter
 	end   int64 // no event is intended at or after end
-	out   sender
+	out   resp.Sender
 	acker Acker
 	wait  bool // a WAIT follows each round trip's writes
 
@@ -77,7 +78,7 @@ type producer struct {
 	buf   []byte
 	envs  []Envelope // per event of a round trip
 	ncmds []int      // per event: how many commands of the batch write it
-	res   []reply
+	res   []resp.Reply
 	// okAt and failAt are the ack time this producer last stored in g.parts
 	// for the partition of event i of a round trip, at i mod len: every
 	// event of a round trip shares one ack time, so a partition is stored
@@ -95,7 +96,7 @@ func (g *Generator) newProducer(id int, w *worker) *producer {
 		rng:    rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(id))),
 		open:   cfg.Rate > 0,
 		end:    int64(cfg.Warmup + cfg.Duration),
-		out:    newSender(g.env.Client, g.routes, g.wait.replicas > 0),
+		out:    resp.NewSender(g.env.Client, g.routes, g.wait.replicas > 0),
 		wait:   g.wait.replicas > 0,
 		envs:   make([]Envelope, cfg.Pipeline),
 		ncmds:  make([]int, cfg.Pipeline),
@@ -123,7 +124,7 @@ const endGrace = 100 * time.Millisecond
 // due in the measured phase but was never sent is counted as dropped,
 // never sent late.
 func (p *producer) run(ctx context.Context) {
-	defer p.out.close()
+	defer p.out.Close()
 	defer p.countDropped()
 	for ctx.Err() == nil {
 		n := p.next(ctx)
@@ -231,13 +232,13 @@ func (p *producer) send(n int) {
 		b.Cmd(3, "wait").Int(int64(g.wait.replicas)).Int(g.wait.timeout.Milliseconds())
 	}
 	if cap(p.res) < b.Len() {
-		p.res = make([]reply, b.Len())
+		p.res = make([]resp.Reply, b.Len())
 	}
 	res := p.res[:b.Len()]
 
 	sendAt := g.now()
 	w.busy.Store(max(sendAt, 1))
-	p.out.exec(b, res)
+	p.out.Exec(b, res)
 	ackAt := g.now()
 	w.busy.Store(0)
 	w.waited.Add(ackAt - sendAt)
@@ -256,8 +257,8 @@ func (p *producer) send(n int) {
 		e := &p.envs[i]
 		fate := Acked
 		for _, r := range res[c : c+p.ncmds[i]] {
-			if r.err != nil {
-				class, f := Classify(r.err)
+			if r.Err != nil {
+				class, f := Classify(r.Err)
 				w.errs.add(class)
 				fate = max(fate, f)
 			}
@@ -327,13 +328,13 @@ func (p *producer) send(n int) {
 // waitOutcome reads a round trip's WAIT reply: the fate of the writes the
 // primary acknowledged, and whether that is because too few replicas
 // confirmed them.
-func (g *Generator) waitOutcome(r reply, w *worker) (Fate, bool) {
-	if r.err != nil {
-		class, _ := Classify(r.err)
+func (g *Generator) waitOutcome(r resp.Reply, w *worker) (Fate, bool) {
+	if r.Err != nil {
+		class, _ := Classify(r.Err)
 		w.errs.add(class)
 		return Indeterminate, false // written, replication unknown
 	}
-	if r.n < int64(g.wait.replicas) {
+	if r.N < int64(g.wait.replicas) {
 		return Indeterminate, true
 	}
 	return Acked, false

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/squall-bench/squall/internal/resp"
 )
 
 // pubsub is fan-out on Redis Pub/Sub: producers PUBLISH to the keys
@@ -54,7 +55,7 @@ func (p *pubsub) Queue(b *Batch, e Envelope, ev []byte) {
 
 func (p *pubsub) NewReader(env *Env, _ int, _ string) Reader {
 	if c, ok := env.Client.(*redis.Client); ok && subscribeDirectOK(c.Options()) {
-		return &wireSubscriber{p: p, env: env, c: &wireConn{opt: c.Options()}, failover: c.Options().Addr == "FailoverClient"}
+		return &wireSubscriber{p: p, env: env, c: resp.NewConn(c.Options()), failover: c.Options().Addr == "FailoverClient"}
 	}
 	return &subscriber{p: p}
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/squall-bench/squall/internal/resp"
 )
 
 // reliableList is the reliable-queue pattern on Redis lists: producers
@@ -54,7 +55,7 @@ func (l *reliableList) Queue(b *Batch, e Envelope, ev []byte) {
 }
 
 func (l *reliableList) NewReader(env *Env, _ int, name string) Reader {
-	r := &reliableReader{l: l, name: name, link: newLink(env.Client), batch: readCount(l.batch, env.PayloadMax)}
+	r := &reliableReader{l: l, name: name, link: resp.NewLink(env.Client), batch: readCount(l.batch, env.PayloadMax)}
 	part := func(src string) reliablePart {
 		return reliablePart{src: src, proc: src + ":processing:" + name, alive: src + ":alive:" + name, reg: src + ":consumers"}
 	}
@@ -78,14 +79,14 @@ type reliableReader struct {
 	parts     []reliablePart // the keys it reads: it keeps a processing list and a heartbeat in each
 	owned     []reliablePart // those it owns: it re-queues what dead consumers left there
 	keys      *sweep[reliablePart]
-	link      link
+	link      resp.Link
 	turn      int
 	lastBeat  time.Time
 	lastScan  time.Time
 	batch     int // events per read at most
 	each      int // LMOVEs per partition in the next read
 	b         Batch
-	rep       replies
+	rep       resp.Replies
 	from      []int    // per LMOVE of the read, its partition (an index into the window)
 	processed []string // events processed this read (views into rep)
 	procOf    []string // ... and the processing list each is in
@@ -236,24 +237,24 @@ func (r *reliableReader) Read(ctx context.Context, got Got) error {
 			r.from = append(r.from, i)
 		}
 	}
-	if err := r.link.do(ctx, &r.b, 0, &r.rep); err != nil {
+	if err := r.link.Do(ctx, &r.b, 0, &r.rep); err != nil {
 		return err
 	}
 	r.processed, r.procOf = r.processed[:0], r.procOf[:0]
 	var firstErr error
 	for i, from := range r.from {
-		if err := r.rep.err(i); err != nil {
+		if err := r.rep.Err(i); err != nil {
 			if firstErr == nil {
 				firstErr = err
 			}
 			continue
 		}
-		cur := r.rep.cursor(i)
-		t := cur.next()
-		if t.kind != '$' || t.n < 0 {
+		cur := r.rep.Cursor(i)
+		t := cur.Next()
+		if t.Kind != '$' || t.N < 0 {
 			continue
 		}
-		v := r.rep.str(t)
+		v := r.rep.Str(t)
 		if !got(v, 0) {
 			return nil // crashed: nothing of this read is acknowledged
 		}
@@ -278,11 +279,11 @@ func (r *reliableReader) Read(ctx context.Context, got Got) error {
 		}
 		// The acks' replies replace the moves' (and so the events'
 		// views) only once the acks are encoded.
-		if err := r.link.do(ctx, &r.b, 0, &r.rep); err != nil {
+		if err := r.link.Do(ctx, &r.b, 0, &r.rep); err != nil {
 			return err
 		}
 		for i := range r.processed {
-			if err := r.rep.err(i); err != nil && firstErr == nil {
+			if err := r.rep.Err(i); err != nil && firstErr == nil {
 				firstErr = err
 			}
 		}
@@ -295,32 +296,32 @@ func (r *reliableReader) Read(ctx context.Context, got Got) error {
 func (r *reliableReader) blockingMove(ctx context.Context, got Got, p reliablePart, wait time.Duration) error {
 	r.b.Reset()
 	r.b.Cmd(6, "blmove").Str(p.src).Str(p.proc).Str("right").Str("left").Str(secs(wait))
-	if err := r.link.do(ctx, &r.b, wait, &r.rep); err != nil {
+	if err := r.link.Do(ctx, &r.b, wait, &r.rep); err != nil {
 		return err
 	}
-	if err := r.rep.err(0); err != nil {
+	if err := r.rep.Err(0); err != nil {
 		return err
 	}
-	cur := r.rep.cursor(0)
-	t := cur.next()
-	if t.kind != '$' || t.n < 0 {
+	cur := r.rep.Cursor(0)
+	t := cur.Next()
+	if t.Kind != '$' || t.N < 0 {
 		return nil
 	}
-	v := r.rep.str(t)
+	v := r.rep.Str(t)
 	if !got(v, 0) {
 		return nil // crashed: v stays in the processing list
 	}
 	r.keys.restart()
 	r.b.Reset()
 	r.b.Cmd(4, "lrem").Str(p.proc).Int(1).Str(v)
-	if err := r.link.do(ctx, &r.b, 0, &r.rep); err != nil {
+	if err := r.link.Do(ctx, &r.b, 0, &r.rep); err != nil {
 		return err
 	}
-	return r.rep.err(0)
+	return r.rep.Err(0)
 }
 
 // Close closes the reader's connection.
-func (r *reliableReader) Close() error { r.link.close(); return nil }
+func (r *reliableReader) Close() error { r.link.Close(); return nil }
 
 // queued counts the pending list's elements, an event each.
 func (*reliableList) queued(ctx context.Context, c redis.UniversalClient, keys []string) (int64, bool, error) {

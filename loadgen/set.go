@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/squall-bench/squall/internal/resp"
 )
 
 // set is an unordered work pool on Redis sets: producers SADD the event
@@ -43,18 +44,18 @@ func (s *set) Queue(b *Batch, e Envelope, ev []byte) {
 
 func (s *set) NewReader(env *Env, _ int, _ string) Reader {
 	count := readCount(s.batch, env.PayloadMax)
-	return &setReader{s: s, link: newLink(env.Client), keys: newSweep(env.Keys, windowFor(count, env.PayloadMax), perEventCommand, s.poll),
+	return &setReader{s: s, link: resp.NewLink(env.Client), keys: newSweep(env.Keys, windowFor(count, env.PayloadMax), perEventCommand, s.poll),
 		count: int64(count)}
 }
 
 // setReader SPOPs each key of a window per round trip.
 type setReader struct {
 	s     *set
-	link  link
+	link  resp.Link
 	keys  *sweep[string]
 	count int64
 	b     Batch
-	rep   replies
+	rep   resp.Replies
 }
 
 func (r *setReader) Read(ctx context.Context, got Got) error {
@@ -66,27 +67,27 @@ func (r *setReader) Read(ctx context.Context, got Got) error {
 	for _, k := range keys {
 		r.b.Cmd(3, "spop").Str(k).Int(r.count)
 	}
-	if err := r.link.do(ctx, &r.b, 0, &r.rep); err != nil {
+	if err := r.link.Do(ctx, &r.b, 0, &r.rep); err != nil {
 		return err
 	}
 	n := 0
 	var firstErr error
 	for i := range keys {
-		if err := r.rep.err(i); err != nil {
+		if err := r.rep.Err(i); err != nil {
 			if firstErr == nil {
 				firstErr = err
 			}
 			continue
 		}
-		cur := r.rep.cursor(i)
-		top := cur.next()
-		for range max(top.n, 0) {
-			m := cur.next()
-			if m.kind != '$' || m.n < 0 {
+		cur := r.rep.Cursor(i)
+		top := cur.Next()
+		for range max(top.N, 0) {
+			m := cur.Next()
+			if m.Kind != '$' || m.N < 0 {
 				continue
 			}
 			n++
-			if !got(r.rep.str(m), 0) {
+			if !got(r.rep.Str(m), 0) {
 				return nil // crashed: the rest of the batch is lost
 			}
 		}
@@ -102,7 +103,7 @@ func (r *setReader) Read(ctx context.Context, got Got) error {
 }
 
 // Close closes the reader's connection.
-func (r *setReader) Close() error { r.link.close(); return nil }
+func (r *setReader) Close() error { r.link.Close(); return nil }
 
 // queued counts the sets' members, an event each.
 func (*set) queued(ctx context.Context, c redis.UniversalClient, keys []string) (int64, bool, error) {

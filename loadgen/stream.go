@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/squall-bench/squall/internal/resp"
 )
 
 // stream is a consumer-group pipeline on Redis streams: producers XADD,
@@ -75,7 +76,7 @@ func (s *stream) NewReader(env *Env, _ int, name string) Reader {
 	// COUNT is per stream: a read of up to blockKeys streams stays within
 	// readBudget, and so does a sweep's window.
 	count := readCount(s.batch, env.PayloadMax*min(len(env.Keys), blockKeys))
-	return &streamReader{s: s, name: name, link: newLink(env.Client), count: count,
+	return &streamReader{s: s, name: name, link: resp.NewLink(env.Client), count: count,
 		keys: newRing(env.Keys, windowFor(count, env.PayloadMax), s.block), owned: env.Owned}
 }
 
@@ -87,14 +88,14 @@ func (s *stream) NewReader(env *Env, _ int, name string) Reader {
 type streamReader struct {
 	s         *stream
 	name      string
-	link      link
+	link      resp.Link
 	count     int
 	keys      ring      // the streams it reads
 	owned     []string  // the streams whose stale pending entries it takes over
 	lastClaim time.Time // zero: claim on the first read
 	acks      Batch     // XACK per stream handled, sent with the next round trip
 	b         Batch
-	rep       replies
+	rep       resp.Replies
 	cursors   []string // claim: per owned stream of the chunk, the next start ("": done)
 }
 
@@ -111,7 +112,7 @@ func (r *streamReader) Read(ctx context.Context, got Got) error {
 	}
 	keys, blocking := r.keys.next()
 	r.b.Reset()
-	r.b.append(&r.acks)
+	r.b.Append(&r.acks)
 	acks := r.acks.Len()
 	r.acks.Reset()
 	argc := 7 + 2*len(keys)
@@ -131,24 +132,24 @@ func (r *streamReader) Read(ctx context.Context, got Got) error {
 	for range keys {
 		r.b.Str(">")
 	}
-	if err := r.link.do(ctx, &r.b, block, &r.rep); err != nil {
+	if err := r.link.Do(ctx, &r.b, block, &r.rep); err != nil {
 		return err // the acknowledgements are lost with it: the entries stay pending, to be claimed
 	}
 	var ackErr error
 	for i := range acks {
-		ackErr = cmp.Or(ackErr, r.rep.err(i))
+		ackErr = cmp.Or(ackErr, r.rep.Err(i))
 	}
-	if err := r.rep.err(acks); err != nil {
+	if err := r.rep.Err(acks); err != nil {
 		return err
 	}
-	cur := r.rep.cursor(acks)
-	top := cur.next()
-	for range max(top.n, 0) {
-		if st := cur.next(); st.kind != '*' || st.n != 2 {
-			cur.skip(st)
+	cur := r.rep.Cursor(acks)
+	top := cur.Next()
+	for range max(top.N, 0) {
+		if st := cur.Next(); st.Kind != '*' || st.N != 2 {
+			cur.Skip(st)
 			continue
 		}
-		key := r.rep.str(cur.next())
+		key := r.rep.Str(cur.Next())
 		n, ok := r.entries(&cur, key, got)
 		if n > 0 {
 			r.keys.served(key)
@@ -164,26 +165,26 @@ func (r *streamReader) Read(ctx context.Context, got Got) error {
 // entries hands got the entries of one stream's reply ([[id, [field,
 // value, ...]], ...]) and queues their XACK; it returns how many, and
 // false when the consumer crashed (then nothing of the stream is acked).
-func (r *streamReader) entries(cur *cursor, key string, got Got) (int, bool) {
-	list := cur.next()
-	first := cur.i
+func (r *streamReader) entries(cur *resp.Cursor, key string, got Got) (int, bool) {
+	list := cur.Next()
+	mark := *cur
 	n := 0
-	for range max(list.n, 0) {
-		e := cur.next()
-		if e.kind != '*' || e.n < 2 {
-			cur.skip(e)
+	for range max(list.N, 0) {
+		e := cur.Next()
+		if e.Kind != '*' || e.N < 2 {
+			cur.Skip(e)
 			continue
 		}
-		cur.next() // the id
+		cur.Next() // the id
 		event, ok := "", false
-		for j := int64(1); j < e.n; j++ {
-			fields := cur.next() // nil: a deleted entry
-			for f := int64(0); f < fields.n; f++ {
-				name := cur.next()
-				if f++; f < fields.n {
-					v := cur.next()
-					if !ok && r.rep.str(name) == streamField {
-						event, ok = r.rep.str(v), true
+		for j := int64(1); j < e.N; j++ {
+			fields := cur.Next() // nil: a deleted entry
+			for f := int64(0); f < fields.N; f++ {
+				name := cur.Next()
+				if f++; f < fields.N {
+					v := cur.Next()
+					if !ok && r.rep.Str(name) == streamField {
+						event, ok = r.rep.Str(v), true
 					}
 				}
 			}
@@ -198,16 +199,16 @@ func (r *streamReader) entries(cur *cursor, key string, got Got) (int, bool) {
 	}
 	// Walk the entries again for their ids.
 	r.acks.Cmd(3+n, "xack").Str(key).Str(r.s.group)
-	c := cursor{r: cur.r, i: first, end: cur.i}
-	for range max(list.n, 0) {
-		e := c.next()
-		if e.kind != '*' || e.n < 2 {
-			c.skip(e)
+	c := cur.Since(mark)
+	for range max(list.N, 0) {
+		e := c.Next()
+		if e.Kind != '*' || e.N < 2 {
+			c.Skip(e)
 			continue
 		}
-		r.acks.Str(r.rep.str(c.next()))
-		for j := int64(1); j < e.n; j++ {
-			c.skip(c.next())
+		r.acks.Str(r.rep.Str(c.Next()))
+		for j := int64(1); j < e.N; j++ {
+			c.Skip(c.Next())
 		}
 	}
 	return n, true
@@ -223,7 +224,7 @@ func (r *streamReader) claim(ctx context.Context, keys []string, got Got) (bool,
 	}
 	for range 16 { // bounded per claim, continued at the next
 		r.b.Reset()
-		r.b.append(&r.acks)
+		r.b.Append(&r.acks)
 		acks := r.acks.Len()
 		r.acks.Reset()
 		var asked []int
@@ -238,19 +239,19 @@ func (r *streamReader) claim(ctx context.Context, keys []string, got Got) (bool,
 		if len(asked) == 0 && acks == 0 {
 			return true, nil
 		}
-		if err := r.link.do(ctx, &r.b, 0, &r.rep); err != nil {
+		if err := r.link.Do(ctx, &r.b, 0, &r.rep); err != nil {
 			return true, err
 		}
 		if len(asked) == 0 {
 			return true, nil
 		}
 		for j, i := range asked {
-			if err := r.rep.err(acks + j); err != nil {
+			if err := r.rep.Err(acks + j); err != nil {
 				return true, err
 			}
-			cur := r.rep.cursor(acks + j)
-			cur.next() // [next, entries, deleted]
-			next := r.rep.str(cur.next())
+			cur := r.rep.Cursor(acks + j)
+			cur.Next() // [next, entries, deleted]
+			next := r.rep.Str(cur.Next())
 			n, ok := r.entries(&cur, keys[i], got)
 			r.s.env.stats.reclaimed.Add(int64(n))
 			if !ok {
@@ -271,15 +272,15 @@ func (r *streamReader) Close() error {
 	var err error
 	if n := r.acks.Len(); n > 0 {
 		r.b.Reset()
-		r.b.append(&r.acks)
+		r.b.Append(&r.acks)
 		r.acks.Reset()
-		if err = r.link.do(context.Background(), &r.b, 0, &r.rep); err == nil {
+		if err = r.link.Do(context.Background(), &r.b, 0, &r.rep); err == nil {
 			for i := range n {
-				err = cmp.Or(err, r.rep.err(i))
+				err = cmp.Or(err, r.rep.Err(i))
 			}
 		}
 	}
-	r.link.close()
+	r.link.Close()
 	return err
 }
 

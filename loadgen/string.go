@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/squall-bench/squall/internal/resp"
 )
 
 // str is the string pattern, in one of two modes.
@@ -124,16 +125,16 @@ func (s *str) Acked(e Envelope) {
 
 func (s *str) NewReader(env *Env, id int, _ string) Reader {
 	if s.register {
-		return &registerReader{s: s, seen: make([]uint64, len(s.entities)), link: newLink(env.Client),
+		return &registerReader{s: s, seen: make([]uint64, len(s.entities)), link: resp.NewLink(env.Client),
 			want: make([]uint64, s.batch), turn: id * s.batch % len(s.entities)}
 	}
 	return newNotifyReader(env, s.block, readCount(s.pop, env.PayloadMax), s.multi, func(b *Batch, key []byte) int {
 		b.Cmd(2, "getdel").Bytes(key)
 		return 1
-	}, func(rep *replies, first int) (string, bool) {
-		c := rep.cursor(first)
-		t := c.next()
-		return rep.str(t), t.kind == '$' && t.n >= 0
+	}, func(rep *resp.Replies, first int) (string, bool) {
+		c := rep.Cursor(first)
+		t := c.Next()
+		return rep.Str(t), t.Kind == '$' && t.N >= 0
 	})
 }
 
@@ -143,9 +144,9 @@ type registerReader struct {
 	s    *str
 	seen []uint64 // per entity, seq+1 of the newest value this reader saw
 	want []uint64 // per read of the round, the latest acknowledged seq+1 when sent
-	link link
+	link resp.Link
 	b    Batch
-	rep  replies
+	rep  resp.Replies
 	ents []int
 	turn int
 }
@@ -162,22 +163,22 @@ func (r *registerReader) Read(ctx context.Context, got Got) error {
 		r.b.Cmd(2, "get").Str(s.entities[ent])
 	}
 	r.turn = (r.turn + s.batch) % len(s.entities)
-	if err := r.link.do(ctx, &r.b, 0, &r.rep); err != nil {
+	if err := r.link.Do(ctx, &r.b, 0, &r.rep); err != nil {
 		return err
 	}
 	var reads, stale, backwards int64
 	var firstErr error
 	for i, ent := range r.ents {
-		if err := r.rep.err(i); err != nil {
+		if err := r.rep.Err(i); err != nil {
 			if firstErr == nil {
 				firstErr = err
 			}
 			continue
 		}
 		var have uint64 // seq+1 of the value read; 0: none
-		cur := r.rep.cursor(i)
-		if t := cur.next(); t.kind == '$' && t.n >= 0 {
-			e, err := DecodeString(r.rep.str(t), env.Run)
+		cur := r.rep.Cursor(i)
+		if t := cur.Next(); t.Kind == '$' && t.N >= 0 {
+			e, err := DecodeString(r.rep.Str(t), env.Run)
 			if err != nil {
 				continue // not this run's value
 			}
@@ -205,7 +206,7 @@ func (r *registerReader) Read(ctx context.Context, got Got) error {
 }
 
 // Close closes the reader's connection.
-func (r *registerReader) Close() error { r.link.close(); return nil }
+func (r *registerReader) Close() error { r.link.Close(); return nil }
 
 // queued counts the notification list's elements; a register keeps
 // no queue.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/squall-bench/squall/internal/resp"
 )
 
 // On a standalone server and behind Sentinel a subscriber reads on a
@@ -25,8 +26,8 @@ import (
 // Sentinel's failover client.
 func subscribeDirectOK(o *redis.Options) bool {
 	failover := *o
-	failover.Addr = "" // directOK refuses the failover client only for its address
-	return o.Addr == "FailoverClient" && directOK(&failover) || directOK(o)
+	failover.Addr = "" // DirectOK refuses the failover client only for its address
+	return o.Addr == "FailoverClient" && resp.DirectOK(&failover) || resp.DirectOK(o)
 }
 
 // failoverCheck is how often a subscriber behind Sentinel checks that it is
@@ -44,19 +45,19 @@ const confirmTimeout = 5 * time.Second
 type wireSubscriber struct {
 	p        *pubsub
 	env      *Env
-	c        *wireConn
+	c        *resp.Conn
 	failover bool
 	node     string    // behind Sentinel: run_id of the node subscribed on
 	checked  time.Time // when the node was last checked against the primary
 	b        Batch
-	rep      replies
+	rep      resp.Replies
 }
 
 // Open subscribes and waits for every subscription's confirmation.
 func (s *wireSubscriber) Open(context.Context) error { return s.subscribe() }
 
 func (s *wireSubscriber) subscribe() error {
-	s.c.close()
+	s.c.Close()
 	s.b.Reset()
 	if s.failover {
 		s.b.Cmd(2, "info").Str("server")
@@ -73,34 +74,34 @@ func (s *wireSubscriber) subscribe() error {
 	for _, ch := range chans {
 		s.b.Str(ch)
 	}
-	if err := s.c.send(s.b.wire(), confirmTimeout); err != nil {
+	if err := s.c.Send(&s.b, confirmTimeout); err != nil {
 		return fmt.Errorf("subscribing: %w", err)
 	}
-	s.rep.reset()
+	s.rep.Reset()
 	if s.failover {
-		if err := s.c.readTokens(&s.rep); err != nil {
-			s.c.close()
+		if err := s.c.ReadReply(&s.rep); err != nil {
+			s.c.Close()
 			return fmt.Errorf("subscribing: %w", err)
 		}
-		if err := s.rep.err(0); err != nil {
-			s.c.close()
+		if err := s.rep.Err(0); err != nil {
+			s.c.Close()
 			return fmt.Errorf("subscribing: INFO: %w", err)
 		}
-		cur := s.rep.cursor(0)
-		s.node, s.checked = runID(s.rep.str(cur.next())), time.Now()
+		cur := s.rep.Cursor(0)
+		s.node, s.checked = runID(s.rep.Str(cur.Next())), time.Now()
 	}
 	for range chans { // a confirmation per channel: [subscribe, channel, count]
-		s.rep.reset()
-		if err := s.c.readTokens(&s.rep); err != nil {
-			s.c.close()
+		s.rep.Reset()
+		if err := s.c.ReadReply(&s.rep); err != nil {
+			s.c.Close()
 			return fmt.Errorf("subscribing: %w", err)
 		}
-		if err := s.rep.err(0); err != nil {
-			s.c.close()
+		if err := s.rep.Err(0); err != nil {
+			s.c.Close()
 			return fmt.Errorf("subscribing: %w", err)
 		}
 	}
-	s.c.used = time.Now()
+	s.c.Touch()
 	return nil
 }
 
@@ -109,7 +110,7 @@ func (s *wireSubscriber) subscribe() error {
 // After an error it resubscribes at the next Read (what was published
 // meanwhile is lost: pub/sub keeps nothing).
 func (s *wireSubscriber) Read(ctx context.Context, got Got) error {
-	if s.c.nc == nil {
+	if !s.c.Connected() {
 		return s.subscribe()
 	}
 	if s.failover && time.Since(s.checked) >= failoverCheck {
@@ -118,19 +119,18 @@ func (s *wireSubscriber) Read(ctx context.Context, got Got) error {
 			return s.subscribe() // a failover: subscribe on the new primary
 		}
 	}
-	nc, rd := s.c.nc, s.c.rd
 	deadline := time.Now().Add(s.p.block)
-	if err := nc.SetReadDeadline(deadline); err != nil {
-		s.c.close()
+	if err := s.c.SetReadDeadline(deadline); err != nil {
+		s.c.Close()
 		return err
 	}
 	for {
-		if _, err := rd.Peek(1); err != nil {
+		if err := s.c.Await(); err != nil {
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
 				return nil // the wait is over; nothing of a message was consumed
 			}
-			s.c.close()
+			s.c.Close()
 			return err
 		}
 		// A message has begun: leave it time to arrive whole, so that the
@@ -138,17 +138,17 @@ func (s *wireSubscriber) Read(ctx context.Context, got Got) error {
 		extended := false
 		if now := time.Now(); deadline.Sub(now) < messageTime {
 			extended = true
-			if err := nc.SetReadDeadline(now.Add(max(messageTime, s.c.opt.ReadTimeout))); err != nil {
-				s.c.close()
+			if err := s.c.SetReadDeadline(now.Add(max(messageTime, s.c.ReadTimeout()))); err != nil {
+				s.c.Close()
 				return err
 			}
 		}
-		s.rep.reset()
-		if err := s.c.readTokens(&s.rep); err != nil {
-			s.c.close()
+		s.rep.Reset()
+		if err := s.c.ReadReply(&s.rep); err != nil {
+			s.c.Close()
 			return err
 		}
-		s.c.used = time.Now()
+		s.c.Touch()
 		if payload, ok := s.message(); ok && !got(payload, 0) {
 			return nil // crashed: what was read but not handled is lost
 		}
@@ -166,25 +166,25 @@ const messageTime = 50 * time.Millisecond
 // payload] or [pmessage, pattern, channel, payload]; other pushes
 // (confirmations) are not messages.
 func (s *wireSubscriber) message() (string, bool) {
-	cur := s.rep.cursor(0)
-	top := cur.next()
-	if top.kind != '*' || top.n < 3 {
+	cur := s.rep.Cursor(0)
+	top := cur.Next()
+	if top.Kind != '*' || top.N < 3 {
 		return "", false
 	}
-	switch kind := s.rep.str(cur.next()); {
+	switch kind := s.rep.Str(cur.Next()); {
 	case kind == "message" || kind == "smessage":
-	case kind == "pmessage" && top.n == 4:
-		cur.next()
+	case kind == "pmessage" && top.N == 4:
+		cur.Next()
 	default:
 		return "", false
 	}
-	cur.next() // the channel
-	t := cur.next()
-	return s.rep.str(t), t.kind == '$'
+	cur.Next() // the channel
+	t := cur.Next()
+	return s.rep.Str(t), t.Kind == '$'
 }
 
 // Close drops the subscription, as a dead process's socket would.
-func (s *wireSubscriber) Close() error { s.c.close(); return nil }
+func (s *wireSubscriber) Close() error { s.c.Close(); return nil }
 
 // runID reads run_id from an INFO server reply.
 func runID(info string) string {

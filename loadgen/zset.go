@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/squall-bench/squall/internal/resp"
 )
 
 // zset is a delayed (or priority) queue on sorted sets: producers ZADD each
@@ -126,7 +127,7 @@ func (z *zset) NewReader(env *Env, _ int, _ string) Reader {
 	if !z.delayed {
 		return &zsetReader{z: z, pop: newPopper(env, popMin, z.block, readCount(z.pop, env.PayloadMax), z.multi)}
 	}
-	return &zsetReader{z: z, link: newLink(env.Client), keys: newSweep(env.Keys, windowFor(count, env.PayloadMax), perEventCommand, z.poll), count: int64(count),
+	return &zsetReader{z: z, link: resp.NewLink(env.Client), keys: newSweep(env.Keys, windowFor(count, env.PayloadMax), perEventCommand, z.poll), count: int64(count),
 		next: math.MaxInt64}
 }
 
@@ -135,11 +136,11 @@ type zsetReader struct {
 	pop *popper // without a delay
 
 	// With one: a claimDue per key of a window per round trip.
-	link  link
+	link  resp.Link
 	keys  *sweep[string]
 	count int64
 	b     Batch
-	rep   replies
+	rep   resp.Replies
 	next  int64 // the earliest due time the sweep saw, not yet claimed
 }
 
@@ -163,37 +164,37 @@ func (r *zsetReader) Read(ctx context.Context, got Got) error {
 	for _, k := range keys {
 		r.b.Cmd(6, "evalsha").Str(claimDue.Hash()).Str("1").Str(k).Bytes(now).Int(r.count)
 	}
-	if err := r.link.do(ctx, &r.b, 0, &r.rep); err != nil {
+	if err := r.link.Do(ctx, &r.b, 0, &r.rep); err != nil {
 		return err
 	}
 	claimed := 0
 	for i := range keys {
-		if err := r.rep.err(i); err != nil {
+		if err := r.rep.Err(i); err != nil {
 			if strings.HasPrefix(err.Error(), "NOSCRIPT") { // e.g. the server restarted
 				return loadScript(ctx, r.z.env.Client, claimDue)
 			}
 			return err
 		}
-		cur := r.rep.cursor(i)
-		top := cur.next()
-		if top.kind != '*' || top.n < 3 {
+		cur := r.rep.Cursor(i)
+		top := cur.Next()
+		if top.Kind != '*' || top.N < 3 {
 			continue
 		}
-		if flag := cur.next(); flag.n == 0 { // {0, member, score}: the next due member
-			cur.next()
-			if s, ok := cur.float(cur.next()); ok {
+		if flag := cur.Next(); flag.N == 0 { // {0, member, score}: the next due member
+			cur.Next()
+			if s, ok := cur.Float(cur.Next()); ok {
 				r.next = min(r.next, r.z.sinceEpoch(s))
 			}
 			continue
 		}
-		for j := int64(1); j+1 < top.n; j += 2 {
+		for j := int64(1); j+1 < top.N; j += 2 {
 			claimed++
-			member := cur.next()
+			member := cur.Next()
 			due := int64(0)
-			if s, ok := cur.float(cur.next()); ok {
+			if s, ok := cur.Float(cur.Next()); ok {
 				due = r.z.sinceEpoch(s)
 			}
-			if !got(r.rep.str(member), due) {
+			if !got(r.rep.Str(member), due) {
 				return nil // crashed: the rest of the claim is lost
 			}
 		}
@@ -222,7 +223,7 @@ func (r *zsetReader) Close() error {
 		r.pop.close()
 	}
 	if r.link != nil {
-		r.link.close()
+		r.link.Close()
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package loadgen
+package resp
 
 import (
 	"context"
@@ -10,39 +10,39 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// A link is how a consumer talks to Redis: a round trip of a Batch's
+// A Link is how a consumer talks to Redis: a round trip of a Batch's
 // commands, the replies read into tokens. On a standalone server it is the
-// consumer's own connection (wireConn), read without allocating; on
+// consumer's own connection (a Conn), read without allocating; on
 // Sentinel and cluster targets it is the shared go-redis client, which
 // follows failovers and routes by slot.
-type link interface {
-	// do sends b in one round trip and reads one reply per command into
+type Link interface {
+	// Do sends b in one round trip and reads one reply per command into
 	// rep (reset first). block is how long a blocking command in b may
 	// wait, added to the read deadline. An error reply is a '-' token, not
 	// an error; an I/O error (the connection is closed) is returned.
-	do(ctx context.Context, b *Batch, block time.Duration, rep *replies) error
-	close()
+	Do(ctx context.Context, b *Batch, block time.Duration, rep *Replies) error
+	Close()
 }
 
-// newLink returns a consumer's link for client c.
-func newLink(c redis.UniversalClient) link {
-	if sc, ok := c.(*redis.Client); ok && directOK(sc.Options()) {
-		return &wireLink{c: &wireConn{opt: sc.Options()}}
+// NewLink returns a consumer's link for client c.
+func NewLink(c redis.UniversalClient) Link {
+	if sc, ok := c.(*redis.Client); ok && DirectOK(sc.Options()) {
+		return &wireLink{c: NewConn(sc.Options())}
 	}
 	return &clientLink{c: c}
 }
 
 // wireLink is a consumer's own connection.
-type wireLink struct{ c *wireConn }
+type wireLink struct{ c *Conn }
 
-func (l *wireLink) do(_ context.Context, b *Batch, block time.Duration, rep *replies) error {
-	rep.reset()
-	if err := l.c.send(b.wire(), block); err != nil {
+func (l *wireLink) Do(_ context.Context, b *Batch, block time.Duration, rep *Replies) error {
+	rep.Reset()
+	if err := l.c.send(b.Wire(), block); err != nil {
 		return err
 	}
 	for range b.Len() {
-		if err := l.c.readTokens(rep); err != nil {
-			l.c.close()
+		if err := l.c.ReadReply(rep); err != nil {
+			l.c.Close()
 			return err
 		}
 	}
@@ -50,7 +50,7 @@ func (l *wireLink) do(_ context.Context, b *Batch, block time.Duration, rep *rep
 	return nil
 }
 
-func (l *wireLink) close() { l.c.close() }
+func (l *wireLink) Close() { l.c.Close() }
 
 // clientLink runs a round trip as a go-redis pipeline.
 type clientLink struct {
@@ -58,8 +58,8 @@ type clientLink struct {
 	cmds []*redis.Cmd
 }
 
-func (l *clientLink) do(ctx context.Context, b *Batch, _ time.Duration, rep *replies) error {
-	rep.reset()
+func (l *clientLink) Do(ctx context.Context, b *Batch, _ time.Duration, rep *Replies) error {
+	rep.Reset()
 	pipe := l.c.Pipeline()
 	l.cmds = l.cmds[:0]
 	for _, args := range b.Args() {
@@ -88,41 +88,41 @@ func (l *clientLink) do(ctx context.Context, b *Batch, _ time.Duration, rep *rep
 	return nil
 }
 
-func (l *clientLink) close() {}
+func (l *clientLink) Close() {}
 
 // appendValue adds the tokens of a reply go-redis decoded into Go values
 // (a RESP3 map as an array of [key, value] pairs).
-func (r *replies) appendValue(v any, depth int) {
+func (r *Replies) appendValue(v any, depth int) {
 	if depth > 8 {
-		r.toks = append(r.toks, tok{kind: '*', n: -1})
+		r.toks = append(r.toks, Tok{Kind: '*', N: -1})
 		return
 	}
 	switch x := v.(type) {
 	case nil:
-		r.toks = append(r.toks, tok{kind: '$', n: -1})
+		r.toks = append(r.toks, Tok{Kind: '$', N: -1})
 	case string:
 		r.appendText('$', x)
 	case int64:
-		r.toks = append(r.toks, tok{kind: ':', n: x})
+		r.toks = append(r.toks, Tok{Kind: ':', N: x})
 	case bool:
 		n := int64(0)
 		if x {
 			n = 1
 		}
-		r.toks = append(r.toks, tok{kind: ':', n: n})
+		r.toks = append(r.toks, Tok{Kind: ':', N: n})
 	case float64:
 		r.appendText('$', strconv.FormatFloat(x, 'f', -1, 64))
 	case error:
 		r.appendText('-', x.Error())
 	case []any:
-		r.toks = append(r.toks, tok{kind: '*', n: int64(len(x))})
+		r.toks = append(r.toks, Tok{Kind: '*', N: int64(len(x))})
 		for _, e := range x {
 			r.appendValue(e, depth+1)
 		}
 	case map[any]any: // as pairs, the shape of RESP2's XREADGROUP reply
-		r.toks = append(r.toks, tok{kind: '*', n: int64(len(x))})
+		r.toks = append(r.toks, Tok{Kind: '*', N: int64(len(x))})
 		for k, e := range x {
-			r.toks = append(r.toks, tok{kind: '*', n: 2})
+			r.toks = append(r.toks, Tok{Kind: '*', N: 2})
 			r.appendValue(k, depth+1)
 			r.appendValue(e, depth+1)
 		}
@@ -131,8 +131,8 @@ func (r *replies) appendValue(v any, depth int) {
 	}
 }
 
-func (r *replies) appendText(kind byte, s string) {
-	t := tok{kind: kind, n: int64(len(s)), lo: len(r.buf)}
+func (r *Replies) appendText(kind byte, s string) {
+	t := Tok{Kind: kind, N: int64(len(s)), lo: len(r.buf)}
 	r.buf = append(r.buf, s...)
 	t.hi = len(r.buf)
 	r.toks = append(r.toks, t)

@@ -1,4 +1,9 @@
-package loadgen
+// Package resp is squall's own Redis client for the load generator's hot
+// path: commands RESP-encoded into a reused Batch, written on connections
+// of the generator's own, replies read without allocating, and on a Redis
+// Cluster a slot router. Where a target needs what go-redis does (Sentinel
+// failover, connect hooks), it falls back to the go-redis client.
+package resp
 
 import (
 	"fmt"
@@ -20,7 +25,7 @@ type Batch struct {
 // name.
 func (b *Batch) Cmd(argc int, name string) *Batch {
 	if b.left != 0 {
-		panic(fmt.Sprintf("loadgen: Batch.Cmd(%q) while the previous command still expects %d arguments", name, b.left))
+		panic(fmt.Sprintf("resp: Batch.Cmd(%q) while the previous command still expects %d arguments", name, b.left))
 	}
 	b.buf = append(b.buf, '*')
 	b.buf = strconv.AppendInt(b.buf, int64(argc), 10)
@@ -61,7 +66,7 @@ func (b *Batch) Float(f float64) *Batch {
 
 func (b *Batch) header(n int) {
 	if b.left <= 0 {
-		panic("loadgen: Batch argument beyond the count given to Cmd")
+		panic("resp: Batch argument beyond the count given to Cmd")
 	}
 	b.left--
 	b.buf = append(b.buf, '$')
@@ -69,9 +74,9 @@ func (b *Batch) header(n int) {
 	b.buf = append(b.buf, '\r', '\n')
 }
 
-// append adds o's commands to b.
-func (b *Batch) append(o *Batch) {
-	b.buf = append(b.buf, o.wire()...)
+// Append adds o's commands to b.
+func (b *Batch) Append(o *Batch) {
+	b.buf = append(b.buf, o.Wire()...)
 	b.cmds += o.cmds
 }
 
@@ -81,10 +86,11 @@ func (b *Batch) Len() int { return b.cmds }
 // Reset empties the batch, keeping its buffer.
 func (b *Batch) Reset() { b.buf, b.cmds, b.left = b.buf[:0], 0, 0 }
 
-// wire returns the RESP encoding of every complete command.
-func (b *Batch) wire() []byte {
+// Wire returns the RESP encoding of every complete command, as it goes on
+// the wire. It panics while the last command still expects arguments.
+func (b *Batch) Wire() []byte {
 	if b.left != 0 {
-		panic(fmt.Sprintf("loadgen: Batch sent while its last command still expects %d arguments", b.left))
+		panic(fmt.Sprintf("resp: Batch sent while its last command still expects %d arguments", b.left))
 	}
 	return b.buf
 }
@@ -93,7 +99,7 @@ func (b *Batch) wire() []byte {
 // clients that take commands as values (the cluster and Sentinel paths).
 func (b *Batch) Args() [][]any {
 	out := make([][]any, 0, b.cmds)
-	p := b.wire()
+	p := b.Wire()
 	for len(p) > 0 {
 		var argc int
 		argc, p = respLen(p, '*')
@@ -109,10 +115,38 @@ func (b *Batch) Args() [][]any {
 	return out
 }
 
+// EachCmd calls fn with each command of the batch, RESP-encoded, and the
+// key it routes by: its first argument after the name (for PUBLISH, the
+// channel: any node takes it), or nil when it has none.
+func (b *Batch) EachCmd(fn func(cmd, key []byte)) {
+	p := b.Wire()
+	for len(p) > 0 {
+		start := p
+		argc, rest := respLen(p, '*')
+		var key []byte
+		for a := 0; a < argc; a++ {
+			var n int
+			n, rest = respLen(rest, '$')
+			if a == 1 {
+				key = rest[:n]
+			}
+			rest = rest[n+2:]
+		}
+		fn(start[:len(start)-len(rest)], key)
+		p = rest
+	}
+}
+
+// AppendCmd adds one command already RESP-encoded, as EachCmd hands it.
+func (b *Batch) AppendCmd(cmd []byte) {
+	b.buf = append(b.buf, cmd...)
+	b.cmds++
+}
+
 // respLen reads the header "<kind><n>\r\n" that Batch wrote.
 func respLen(p []byte, kind byte) (int, []byte) {
 	if p[0] != kind {
-		panic("loadgen: malformed Batch")
+		panic("resp: malformed Batch")
 	}
 	n, i := 0, 1
 	for ; p[i] != '\r'; i++ {

@@ -1,8 +1,8 @@
-package loadgen
+package resp
 
 import "net"
 
-// connIO is how a wireConn reads, writes and checks its connection.
+// connIO is how a Conn reads, writes and checks its connection.
 type connIO interface {
 	Read(p []byte) (int, error)
 	Write(p []byte) (int, error)

@@ -1,4 +1,4 @@
-package loadgen
+package resp
 
 import (
 	"context"
@@ -29,10 +29,10 @@ func TestClusterSenderRoutes(t *testing.T) {
 		t.Fatal("want a cluster client")
 	}
 	defer cc.Close()
-	routes := &slotRoutes{client: cc}
+	routes := NewRoutes(cc)
 	right := *routes.current(ctx)
 	s := newClusterSender(cc, routes)
-	defer s.close()
+	defer s.Close()
 
 	var b Batch
 	keys := make([]string, 30)
@@ -40,7 +40,7 @@ func TestClusterSenderRoutes(t *testing.T) {
 		keys[i] = fmt.Sprintf("cs:{k%d}", i)
 		b.Cmd(3, "lpush").Str(keys[i]).Str("v")
 	}
-	res := make([]reply, b.Len())
+	res := make([]Reply, b.Len())
 	for round, m := range []string{"right map", "every slot on one node"} {
 		if round == 1 {
 			wrong := new(slotMap)
@@ -50,9 +50,9 @@ func TestClusterSenderRoutes(t *testing.T) {
 			routes.m.Store(wrong)
 			routes.last = time.Time{}
 		}
-		s.exec(&b, res)
+		s.Exec(&b, res)
 		for i, r := range res {
-			if r.err != nil || r.n != int64(round+1) {
+			if r.Err != nil || r.N != int64(round+1) {
 				t.Fatalf("%s: %s: reply %+v, want length %d", m, keys[i], r, round+1)
 			}
 		}

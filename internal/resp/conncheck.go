@@ -1,6 +1,6 @@
 //go:build linux || darwin || dragonfly || freebsd || netbsd || openbsd || solaris || illumos
 
-package loadgen
+package resp
 
 import (
 	"errors"
@@ -11,7 +11,7 @@ import (
 
 // errUnexpectedData means an idle connection had bytes to read that no
 // command asked for.
-var errUnexpectedData = errors.New("loadgen: unexpected data on an idle connection")
+var errUnexpectedData = errors.New("resp: unexpected data on an idle connection")
 
 // connChecker peeks, without blocking, whether the server closed an idle
 // connection or sent something on it. It is made once per connection, so

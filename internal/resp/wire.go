@@ -1,4 +1,4 @@
-package loadgen
+package resp
 
 import (
 	"bufio"
@@ -13,35 +13,35 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// A sender executes a producer's batches, one round trip each, and reports
+// A Sender executes a producer's batches, one round trip each, and reports
 // each command's reply in res (len(res) ≥ b.Len()). Commands are never
 // retried: a retried write could be written twice.
-type sender interface {
-	exec(b *Batch, res []reply)
-	close()
+type Sender interface {
+	Exec(b *Batch, res []Reply)
+	Close()
 }
 
-// reply is one command's outcome: an error (a Redis error reply, or an I/O
-// failure that leaves the write's fate unknown), or success with the
+// A Reply is one command's outcome: an error (a Redis error reply, or an
+// I/O failure that leaves the write's fate unknown), or success with the
 // integer an integer reply carried.
-type reply struct {
-	err error
-	n   int64
+type Reply struct {
+	Err error
+	N   int64
 }
 
-// newSender returns a producer's sender. On a standalone server each
-// producer writes on a connection of its own (wireConn): RESP straight from
+// NewSender returns a producer's sender. On a standalone server each
+// producer writes on a connection of its own (a Conn): RESP straight from
 // the batch, replies read without allocating. On a cluster it does the same
 // on a connection per primary, routing by the slot map routes holds
 // (clusterSender), except when a round trip ends with WAIT, which must
 // follow the writes on each node. Sentinel clients follow failovers
 // themselves, so there batches go through the client's pipeline
 // (clientSender).
-func newSender(c redis.UniversalClient, routes *slotRoutes, wait bool) sender {
+func NewSender(c redis.UniversalClient, routes *Routes, wait bool) Sender {
 	switch c := c.(type) {
 	case *redis.Client:
-		if directOK(c.Options()) {
-			return &wireConn{opt: c.Options()}
+		if DirectOK(c.Options()) {
+			return NewConn(c.Options())
 		}
 	case *redis.ClusterClient:
 		if routes != nil && !wait && clusterDirectOK(c.Options()) {
@@ -51,11 +51,11 @@ func newSender(c redis.UniversalClient, routes *slotRoutes, wait bool) sender {
 	return &clientSender{pipe: c.Pipeline()}
 }
 
-// directOK reports whether a client's options let a producer open its own
+// DirectOK reports whether a client's options let a producer open its own
 // connections: a plain standalone client (not Sentinel's failover client,
 // whose Addr go-redis sets to "FailoverClient") with nothing to run on
 // connect but AUTH and SELECT.
-func directOK(o *redis.Options) bool {
+func DirectOK(o *redis.Options) bool {
 	return o.Dialer != nil && o.Addr != "FailoverClient" && o.OnConnect == nil && o.Limiter == nil &&
 		o.CredentialsProvider == nil && o.CredentialsProviderContext == nil && o.StreamingCredentialsProvider == nil
 }
@@ -65,7 +65,7 @@ type clientSender struct {
 	pipe redis.Pipeliner
 }
 
-func (s *clientSender) exec(b *Batch, res []reply) {
+func (s *clientSender) Exec(b *Batch, res []Reply) {
 	ctx := context.Background() // a write in flight finishes or times out, so its fate is known
 	for _, args := range b.Args() {
 		cmd := redis.NewCmd(ctx, args...)
@@ -76,26 +76,30 @@ func (s *clientSender) exec(b *Batch, res []reply) {
 	}
 	cmds, _ := s.pipe.Exec(ctx)
 	for i, c := range cmds {
-		res[i] = reply{err: c.Err()}
-		if cmd, ok := c.(*redis.Cmd); ok && res[i].err == nil {
-			res[i].n, _ = cmd.Int64()
+		res[i] = Reply{Err: c.Err()}
+		if cmd, ok := c.(*redis.Cmd); ok && res[i].Err == nil {
+			res[i].N, _ = cmd.Int64()
 		}
 	}
 }
 
-func (s *clientSender) close() {}
+func (s *clientSender) Close() {}
 
-// wireConn is a producer's own connection to a standalone server, dialed
-// with the client's dialer and credentials. An I/O failure closes it and
-// fails the replies not yet read; the next exec dials anew, as go-redis does
-// with a broken pooled connection.
-type wireConn struct {
+// A Conn is a producer's or a consumer's own connection to a standalone
+// server, dialed with the client's dialer and credentials. An I/O failure
+// closes it and fails the replies not yet read; the next round trip dials
+// anew, as go-redis does with a broken pooled connection. It is a Sender.
+type Conn struct {
 	opt  *redis.Options
 	nc   net.Conn
 	io   connIO // nc's reads, writes and idle check
 	rd   *bufio.Reader
 	used time.Time // when the last reply was read
 }
+
+// NewConn returns a connection for a client with options opt (see
+// DirectOK); it dials when first used.
+func NewConn(opt *redis.Options) *Conn { return &Conn{opt: opt} }
 
 // idleCheck is how long a connection may sit idle before exec checks, with
 // a non-blocking peek, that the server has not closed it meanwhile (as
@@ -104,7 +108,7 @@ type wireConn struct {
 const idleCheck = 100 * time.Microsecond
 
 // replyError is an error reply from Redis (it satisfies redis.Error, so
-// Classify reads it like one from go-redis).
+// error classification reads it like one from go-redis).
 type replyError string
 
 func (e replyError) Error() string { return string(e) }
@@ -113,11 +117,12 @@ func (e replyError) Error() string { return string(e) }
 func (replyError) RedisError() {}
 
 // errProtocol means the server's reply was not valid RESP.
-var errProtocol = errors.New("loadgen: malformed reply from the server")
+var errProtocol = errors.New("resp: malformed reply from the server")
 
-func (c *wireConn) exec(b *Batch, res []reply) {
+// Exec sends b in one round trip and reads one reply per command into res.
+func (c *Conn) Exec(b *Batch, res []Reply) {
 	res = res[:b.Len()]
-	if err := c.send(b.wire(), 0); err != nil {
+	if err := c.send(b.Wire(), 0); err != nil {
 		fail(res, err)
 		return
 	}
@@ -128,19 +133,45 @@ func (c *wireConn) exec(b *Batch, res []reply) {
 	// 0.95–1.00 of redis-benchmark's rate, at pipeline 1 from 1.37 to 1.55.
 	runtime.Gosched()
 	if err := c.replies(res); err != nil {
-		c.close()
+		c.Close()
 		return
 	}
 	c.used = time.Now()
+}
+
+// Send writes b, dialing first if the connection is down, and sets the
+// deadline for its replies: the read timeout, plus block for a blocking
+// command. After an error the connection is closed.
+func (c *Conn) Send(b *Batch, block time.Duration) error { return c.send(b.Wire(), block) }
+
+// Touch records that every reply asked for was read: the idle check before
+// the next write counts from now.
+func (c *Conn) Touch() { c.used = time.Now() }
+
+// Connected reports whether the connection is up (closed after an error,
+// it dials again at the next Send).
+func (c *Conn) Connected() bool { return c.nc != nil }
+
+// ReadTimeout is the client's read timeout.
+func (c *Conn) ReadTimeout() time.Duration { return c.opt.ReadTimeout }
+
+// SetReadDeadline sets the deadline of the reads that follow.
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.nc.SetReadDeadline(t) }
+
+// Await waits, up to the read deadline, until a reply has begun to arrive;
+// it consumes nothing.
+func (c *Conn) Await() error {
+	_, err := c.rd.Peek(1)
+	return err
 }
 
 // send makes sure the connection is up, writes p and sets the deadline for
 // its replies: the read timeout, plus block for a blocking command. After
 // an error the connection is closed; a failure to connect comes back as a
 // dial error (nothing was sent).
-func (c *wireConn) send(p []byte, block time.Duration) error {
+func (c *Conn) send(p []byte, block time.Duration) error {
 	if c.nc != nil && time.Since(c.used) > idleCheck && c.io.check() != nil {
-		c.close()
+		c.Close()
 	}
 	if c.nc == nil {
 		if err := c.dial(); err != nil {
@@ -148,13 +179,13 @@ func (c *wireConn) send(p []byte, block time.Duration) error {
 		}
 	}
 	if err := c.write(p, block); err != nil {
-		c.close()
+		c.Close()
 		return err
 	}
 	return nil
 }
 
-func (c *wireConn) write(p []byte, block time.Duration) error {
+func (c *Conn) write(p []byte, block time.Duration) error {
 	if d := c.opt.WriteTimeout; d > 0 { // go-redis: ≤ 0 is no timeout
 		if err := c.nc.SetWriteDeadline(time.Now().Add(d)); err != nil {
 			return err
@@ -171,7 +202,7 @@ func (c *wireConn) write(p []byte, block time.Duration) error {
 
 // replies reads one reply per element of res. An I/O error fails the
 // replies not read yet and is returned; the caller closes the connection.
-func (c *wireConn) replies(res []reply) error {
+func (c *Conn) replies(res []Reply) error {
 	for i := range res {
 		n, err := c.readReply(0)
 		if err != nil {
@@ -180,20 +211,20 @@ func (c *wireConn) replies(res []reply) error {
 				return err
 			}
 		}
-		res[i] = reply{err: err, n: n}
+		res[i] = Reply{Err: err, N: n}
 	}
 	return nil
 }
 
-func fail(res []reply, err error) {
+func fail(res []Reply, err error) {
 	for i := range res {
-		res[i] = reply{err: err}
+		res[i] = Reply{Err: err}
 	}
 }
 
 // dial connects and authenticates. Any failure is reported as a dial error:
 // nothing of the batch was sent.
-func (c *wireConn) dial() error {
+func (c *Conn) dial() error {
 	o := c.opt
 	ctx := context.Background()
 	if o.DialTimeout > 0 {
@@ -224,18 +255,18 @@ func (c *wireConn) dial() error {
 	if hello.Len() == 0 {
 		return nil
 	}
-	res := make([]reply, hello.Len())
-	err = c.write(hello.wire(), 0)
+	res := make([]Reply, hello.Len())
+	err = c.write(hello.Wire(), 0)
 	if err == nil {
 		err = c.replies(res)
 	}
 	for _, r := range res {
 		if err == nil {
-			err = r.err
+			err = r.Err
 		}
 	}
 	if err != nil {
-		c.close()
+		c.Close()
 		return dialError(o, err)
 	}
 	return nil
@@ -251,7 +282,8 @@ func dialError(o *redis.Options, err error) error {
 	return &net.OpError{Op: "dial", Net: o.Network, Err: err}
 }
 
-func (c *wireConn) close() {
+// Close closes the connection.
+func (c *Conn) Close() {
 	if c.nc != nil {
 		_ = c.nc.Close()
 		c.nc = nil
@@ -261,7 +293,7 @@ func (c *wireConn) close() {
 // header reads the first line of the next reply: its kind ('+', '-', ':',
 // '$' or '*'), the number a ':', '$' or '*' line carries, and the text of
 // a '+' or '-' line (valid until the next read).
-func (c *wireConn) header() (kind byte, n int64, text []byte, err error) {
+func (c *Conn) header() (kind byte, n int64, text []byte, err error) {
 	line, err := c.rd.ReadSlice('\n')
 	if err != nil {
 		if err == bufio.ErrBufferFull {
@@ -285,7 +317,7 @@ func (c *wireConn) header() (kind byte, n int64, text []byte, err error) {
 
 // bulk reads the n bytes (and CRLF) of a bulk string whose header said n,
 // appending them to dst; n < 0 (nil) appends nothing.
-func (c *wireConn) bulk(n int64, dst []byte) ([]byte, error) {
+func (c *Conn) bulk(n int64, dst []byte) ([]byte, error) {
 	if n < 0 {
 		return dst, nil
 	}
@@ -302,7 +334,7 @@ func (c *wireConn) bulk(n int64, dst []byte) ([]byte, error) {
 
 // readReply reads one reply: an error reply comes back as a replyError, an
 // integer or an array's length as n; other values are skipped.
-func (c *wireConn) readReply(depth int) (int64, error) {
+func (c *Conn) readReply(depth int) (int64, error) {
 	kind, n, text, err := c.header()
 	if err != nil {
 		return 0, err

@@ -1,4 +1,4 @@
-package loadgen
+package resp
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 
 // On a Redis Cluster a producer routes each command of a round trip to the
 // primary serving its key's slot itself, on a connection of its own per
-// primary (a wireConn), instead of going through go-redis's cluster
+// primary (a Conn), instead of going through go-redis's cluster
 // pipeline: that costs about 4× the client CPU per command, so that on a
 // cluster squall, not Redis, would set the capacity figure. The slot map
 // comes from CLUSTER SLOTS through the cluster client and is shared by the
@@ -28,20 +28,24 @@ const clusterSlots = 16384
 // slotMap is the primary address of every slot ("" where none serves it).
 type slotMap [clusterSlots]string
 
-// slotRoutes is the slot map the producers of one generator share.
-type slotRoutes struct {
+// Routes is the slot map the producers of one generator share.
+type Routes struct {
 	client *redis.ClusterClient
 	m      atomic.Pointer[slotMap]
 	mu     sync.Mutex // one refresh at a time
 	last   time.Time  // when the last refresh was asked for
 }
 
+// NewRoutes returns the slot map of cluster client c, loaded when a sender
+// first needs it.
+func NewRoutes(c *redis.ClusterClient) *Routes { return &Routes{client: c} }
+
 // refreshGap is the least time between two CLUSTER SLOTS, so that a dead
 // node's failing connections do not flood the cluster with them.
 const refreshGap = 50 * time.Millisecond
 
 // current returns the slot map, loading it the first time.
-func (r *slotRoutes) current(ctx context.Context) *slotMap {
+func (r *Routes) current(ctx context.Context) *slotMap {
 	if m := r.m.Load(); m != nil {
 		return m
 	}
@@ -51,7 +55,7 @@ func (r *slotRoutes) current(ctx context.Context) *slotMap {
 
 // refresh reloads the slot map, at most once per refreshGap. On failure the
 // old map stays (nil before the first success).
-func (r *slotRoutes) refresh(ctx context.Context) {
+func (r *Routes) refresh(ctx context.Context) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if time.Since(r.last) < refreshGap {
@@ -84,9 +88,9 @@ func (r *slotRoutes) refresh(ctx context.Context) {
 // round trip are grouped by the primary that serves their key, written to
 // every primary involved first, then the replies read.
 type clusterSender struct {
-	routes *slotRoutes
+	routes *Routes
 	opt    redis.Options // template of every node's options; Addr is set per node
-	conns  map[string]*wireConn
+	conns  map[string]*Conn
 	groups []*nodeBatch
 	used   int // groups in use this round trip
 }
@@ -94,14 +98,14 @@ type clusterSender struct {
 // nodeBatch is the part of a round trip bound for one node.
 type nodeBatch struct {
 	addr string
-	conn *wireConn
+	conn *Conn
 	b    Batch
 	idx  []int // per command, its index in the round trip
-	res  []reply
+	res  []Reply
 	err  error // the write failed: every reply is failed with it
 }
 
-func newClusterSender(c *redis.ClusterClient, routes *slotRoutes) *clusterSender {
+func newClusterSender(c *redis.ClusterClient, routes *Routes) *clusterSender {
 	o := c.Options()
 	dial := o.Dialer
 	if dial == nil {
@@ -110,7 +114,7 @@ func newClusterSender(c *redis.ClusterClient, routes *slotRoutes) *clusterSender
 	}
 	return &clusterSender{
 		routes: routes,
-		conns:  map[string]*wireConn{},
+		conns:  map[string]*Conn{},
 		opt: redis.Options{
 			Network: "tcp", Dialer: dial, Username: o.Username, Password: o.Password,
 			DialTimeout: o.DialTimeout, ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout,
@@ -126,7 +130,7 @@ func clusterDirectOK(o *redis.ClusterOptions) bool {
 		o.CredentialsProvider == nil && o.CredentialsProviderContext == nil && o.StreamingCredentialsProvider == nil
 }
 
-func (s *clusterSender) exec(b *Batch, res []reply) {
+func (s *clusterSender) Exec(b *Batch, res []Reply) {
 	ctx := context.Background()
 	res = res[:b.Len()]
 	m := s.routes.current(ctx)
@@ -136,7 +140,7 @@ func (s *clusterSender) exec(b *Batch, res []reply) {
 	}
 	s.used = 0
 	i := 0
-	forEachCmd(b.wire(), func(cmd, key []byte) {
+	b.EachCmd(func(cmd, key []byte) {
 		s.group(m[keySlot(key)]).add(cmd, i)
 		i++
 	})
@@ -157,8 +161,7 @@ var (
 
 // add appends command i of the round trip (its RESP encoding) to g.
 func (g *nodeBatch) add(cmd []byte, i int) {
-	g.b.buf = append(g.b.buf, cmd...)
-	g.b.cmds++
+	g.b.AppendCmd(cmd)
 	g.idx = append(g.idx, i)
 }
 
@@ -180,7 +183,7 @@ func (s *clusterSender) group(addr string) *nodeBatch {
 	return g
 }
 
-func (s *clusterSender) conn(addr string) *wireConn {
+func (s *clusterSender) conn(addr string) *Conn {
 	if addr == "" {
 		return nil
 	}
@@ -188,7 +191,7 @@ func (s *clusterSender) conn(addr string) *wireConn {
 	if !ok {
 		o := s.opt
 		o.Addr = addr
-		c = &wireConn{opt: &o}
+		c = &Conn{opt: &o}
 		s.conns[addr] = c
 	}
 	return c
@@ -197,26 +200,26 @@ func (s *clusterSender) conn(addr string) *wireConn {
 // roundTrip writes every group, then reads every group's replies into res.
 // It reports whether the slot map should be refreshed: a connection failed
 // or a slot had no primary.
-func (s *clusterSender) roundTrip(res []reply) (refresh bool) {
+func (s *clusterSender) roundTrip(res []Reply) (refresh bool) {
 	for _, g := range s.groups[:s.used] {
 		switch {
 		case g.conn == nil:
 			g.err = dialError(&s.opt, errNoPrimary)
 		default:
-			g.err = g.conn.send(g.b.wire(), 0)
+			g.err = g.conn.send(g.b.Wire(), 0)
 		}
 	}
-	runtime.Gosched() // as wireConn.exec: let the replies arrive before reading
+	runtime.Gosched() // as Conn.Exec: let the replies arrive before reading
 	for _, g := range s.groups[:s.used] {
 		if cap(g.res) < g.b.Len() {
-			g.res = make([]reply, g.b.Len())
+			g.res = make([]Reply, g.b.Len())
 		}
 		g.res = g.res[:g.b.Len()]
 		if g.err != nil {
 			fail(g.res, g.err)
 			refresh = true
 		} else if err := g.conn.replies(g.res); err != nil {
-			g.conn.close()
+			g.conn.Close()
 			refresh = true
 		} else {
 			g.conn.used = time.Now()
@@ -232,10 +235,10 @@ func (s *clusterSender) roundTrip(res []reply) (refresh bool) {
 // the reply named: MOVED means the command was not executed, so sending it
 // again cannot write it twice (go-redis does the same). It reports whether
 // any command was redirected.
-func (s *clusterSender) redirect(b *Batch, res []reply) bool {
+func (s *clusterSender) redirect(b *Batch, res []Reply) bool {
 	moved := false
 	for _, r := range res {
-		if isMoved(r.err) {
+		if isMoved(r.Err) {
 			moved = true
 			break
 		}
@@ -245,8 +248,8 @@ func (s *clusterSender) redirect(b *Batch, res []reply) bool {
 	}
 	s.used = 0
 	i := 0
-	forEachCmd(b.wire(), func(cmd, _ []byte) {
-		if addr, ok := movedTo(res[i].err); ok {
+	b.EachCmd(func(cmd, _ []byte) {
+		if addr, ok := movedTo(res[i].Err); ok {
 			s.group(addr).add(cmd, i)
 		}
 		i++
@@ -273,30 +276,9 @@ func movedTo(err error) (string, bool) {
 	return f[2], true
 }
 
-func (s *clusterSender) close() {
+func (s *clusterSender) Close() {
 	for _, c := range s.conns {
-		c.close()
-	}
-}
-
-// forEachCmd calls fn with each command of a Batch's RESP encoding and the
-// key it routes by: its first argument after the name (for PUBLISH, the
-// channel: any node takes it), or nil when it has none.
-func forEachCmd(p []byte, fn func(cmd, key []byte)) {
-	for len(p) > 0 {
-		start := p
-		argc, rest := respLen(p, '*')
-		var key []byte
-		for a := 0; a < argc; a++ {
-			var n int
-			n, rest = respLen(rest, '$')
-			if a == 1 {
-				key = rest[:n]
-			}
-			rest = rest[n+2:]
-		}
-		fn(start[:len(start)-len(rest)], key)
-		p = rest
+		c.Close()
 	}
 }
 

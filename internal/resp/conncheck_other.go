@@ -1,6 +1,6 @@
 //go:build !(linux || darwin || dragonfly || freebsd || netbsd || openbsd || solaris || illumos)
 
-package loadgen
+package resp
 
 import "net"
 
