@@ -14,30 +14,13 @@ import (
 	"time"
 
 	"github.com/squall-bench/squall/record"
+	"github.com/squall-bench/squall/result/resulttest"
 )
-
-// timelineFixture is a few seconds of a failover timeline, ending with a
-// partial second.
-func timelineFixture() []record.Second {
-	return []record.Second{
-		{T: 1, Dt: 1, Sent: 20000, Acked: 20000, Received: 19994, Publish: record.Brief{P50: 410, P99: 1210, Max: 3020}, EndToEnd: record.Brief{P50: 650, P99: 2390, Max: 5100},
-			Service: record.Brief{P50: 395, P99: 1150, Max: 2990}},
-		{T: 2.0004, Dt: 1.0004, Sent: 20001, Acked: 12003, Received: 11870, Errors: 620, Publish: record.Brief{P50: 455, P99: 990_000, Max: 1_002_000},
-			EndToEnd: record.Brief{P50: 700, P99: 995_000, Max: 1_010_000}, Service: record.Brief{P50: 430, P99: 985_000, Max: 1_001_000},
-			Faults: []record.Marker{{AtS: 1.412, Label: "kill redis-1 (primary)"}}},
-		{T: 3, Dt: 0.9996, Sent: 19999, Acked: 0, Received: 0, Errors: 19999,
-			Faults: []record.Marker{{AtS: 2.761, Label: "failover: redis-2 promoted"}, {AtS: 2.9, Label: "note, with comma"}}},
-		{T: 4, Dt: 1, Sent: 20000, Acked: 26110, Received: 26201, Publish: record.Brief{P50: 480, P99: 6_210_000, Max: 6_400_000},
-			EndToEnd: record.Brief{P50: 720, P99: 6_350_000, Max: 6_500_000}},
-		{T: 4.3, Dt: 0.3, Sent: 6000, Acked: 6000, Received: 6010, Publish: record.Brief{P50: 470, P99: 1300, Max: 2900},
-			EndToEnd: record.Brief{P50: 690, P99: 2400, Max: 4800}},
-	}
-}
 
 func TestTimelineGolden(t *testing.T) {
 	var b bytes.Buffer
 	tw := NewTimelineWriter(&b)
-	for _, s := range timelineFixture() {
+	for _, s := range resulttest.Timeline() {
 		if err := tw.Write(s); err != nil {
 			t.Fatal(err)
 		}
@@ -55,8 +38,8 @@ func TestTimelineGolden(t *testing.T) {
 	if err != nil {
 		t.Fatalf("timeline is not valid CSV: %v", err)
 	}
-	if len(rows) != 1+len(timelineFixture()) {
-		t.Fatalf("%d rows, want a header and %d", len(rows), len(timelineFixture()))
+	if len(rows) != 1+len(resulttest.Timeline()) {
+		t.Fatalf("%d rows, want a header and %d", len(rows), len(resulttest.Timeline()))
 	}
 	if got := rows[3][len(rows[3])-1]; got != "2.761s failover: redis-2 promoted;2.900s note, with comma" {
 		t.Errorf("faults column %q", got)
@@ -68,7 +51,7 @@ func TestTimelineGolden(t *testing.T) {
 func TestTimelineRowsAreFlushedAsWritten(t *testing.T) {
 	var b bytes.Buffer
 	tw := NewTimelineWriter(&b)
-	if err := tw.Write(timelineFixture()[0]); err != nil {
+	if err := tw.Write(resulttest.Timeline()[0]); err != nil {
 		t.Fatal(err)
 	}
 	if got := bytes.Count(b.Bytes(), []byte("\n")); got != 2 {
@@ -94,7 +77,7 @@ func TestTimelineHeaderOnlyOnFlush(t *testing.T) {
 func TestTimelineRoundTrip(t *testing.T) {
 	var b bytes.Buffer
 	tw := NewTimelineWriter(&b)
-	want := timelineFixture()
+	want := resulttest.Timeline()
 	for _, s := range want {
 		if err := tw.Write(s); err != nil {
 			t.Fatal(err)
