@@ -75,9 +75,6 @@ func (f *scenarioFlags) resolve(getenv func(string) string) ([]string, string, e
 	}
 	sets := append([]string(nil), f.sets...)
 	for _, e := range extra {
-		if e.flag == "--provider external" && f.provider == "" {
-			e.flag = "--url"
-		}
 		sets = append(sets, e.path+"="+e.value)
 	}
 	return sets, provider, nil
