@@ -75,8 +75,11 @@ type Tolerances struct {
 	Spec string // the user's spec as given; "" means the defaults alone
 	// Alpha is the significance level a change between sampled runs must
 	// reach (0: DefaultAlpha).
-	Alpha    float64
-	byMetric map[string]Tolerance
+	Alpha float64
+	// PerMetric tests each metric at Alpha alone; otherwise a cell's
+	// gated metrics are held to Alpha together (Holm's correction).
+	PerMetric bool
+	byMetric  map[string]Tolerance
 }
 
 // alpha is t.Alpha or the default.
@@ -419,11 +422,19 @@ func compareCell(b, c *result.Cell, tol Tolerances) CellComparison {
 		bs, ns := m.Samples(b), m.Samples(c)
 		if hasB && hasN && samplesUsable(bs, ns) {
 			d := judge(m, median(bs), median(ns), true, true, tol.For(m.Name))
-			judgeSamples(&d, bs, ns, tol.alpha())
+			testSamples(&d, bs, ns, tol.alpha())
 			cc.Metrics = append(cc.Metrics, d)
 			continue
 		}
 		cc.Metrics = append(cc.Metrics, judge(m, bv, nv, hasB, hasN, tol.For(m.Name)))
+	}
+	if !tol.PerMetric {
+		holm(cc.Metrics, tol.alpha())
+	}
+	for i := range cc.Metrics {
+		if cc.Metrics[i].Stats != nil {
+			settle(&cc.Metrics[i])
+		}
 	}
 	return cc
 }

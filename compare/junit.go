@@ -82,8 +82,8 @@ func CompareJUnit(w io.Writer, c *Comparison) error {
 		for _, m := range cc.Metrics {
 			detail := fmt.Sprintf("baseline %s, new %s, change %s, limit %s", m.BaseText(), m.NewText(), m.ChangeText(), m.LimitText())
 			if st := m.Stats; st != nil {
-				detail = fmt.Sprintf("baseline median %s %s, new median %s %s (%g%% confidence), change %s, %s (α %g), limit %s",
-					m.BaseText(), m.IntervalText(true), m.NewText(), m.IntervalText(false), Confidence*100, m.ChangeText(), st.PText(), st.Alpha, m.LimitText())
+				detail = fmt.Sprintf("baseline median %s %s, new median %s %s (%g%% confidence), change %s, %s (%s), limit %s",
+					m.BaseText(), m.IntervalText(true), m.NewText(), m.IntervalText(false), Confidence*100, m.ChangeText(), st.PText(), st.AlphaText(), m.LimitText())
 			}
 			switch m.Verdict {
 			case VerdictRegressed:

@@ -3,6 +3,7 @@ package compare
 import (
 	"fmt"
 	"math"
+	"sort"
 
 	"golang.org/x/perf/benchmath"
 )
@@ -14,7 +15,9 @@ import (
 // both significant (p < α) and beyond tolerance; a change the test cannot
 // tell from noise is "no significant change", whatever its size.
 
-// DefaultAlpha is the significance level a change must reach.
+// DefaultAlpha is the significance level of each cell: its gated metrics
+// share it (Holm), so identical code fails a cell by chance at most this
+// often, not once per metric.
 const DefaultAlpha = 0.05
 
 // RecommendedRepeat is the repetitions per side the CI recipes use: the
@@ -35,13 +38,20 @@ type SampleStats struct {
 	N1, N2    int
 	P         float64 // the U test's p-value
 	Alpha     float64
+	// Level is what P must be below to be significant: Alpha, or under
+	// Holm's correction Alpha/(K-i) for the cell's i-th smallest p of K
+	// tested metrics (and nothing once a smaller p failed its level).
+	Level float64
+	// Family is how many tested metrics of the cell P was held to Alpha
+	// with (Holm); 0: alone.
+	Family int
 	// TooFew says that with N1 and N2 samples no difference could reach
 	// Alpha: the verdict is then the tolerance's alone.
 	TooFew bool
 }
 
 // Significant reports whether the test tells the two sides apart.
-func (s *SampleStats) Significant() bool { return !s.TooFew && s.P < s.Alpha }
+func (s *SampleStats) Significant() bool { return !s.TooFew && s.P < s.Level }
 
 // MinSamples is the fewest samples per side with which the U test can
 // reach alpha at all.
@@ -66,25 +76,68 @@ func minP(n1, n2 int) float64 {
 }
 
 // judgeSamples judges metric d, already judged by tolerance on the
-// medians, by the test over both sides' samples.
+// medians, by the test over both sides' samples at level alpha.
 func judgeSamples(d *MetricDelta, bs, ns []float64, alpha float64) {
+	testSamples(d, bs, ns, alpha)
+	settle(d)
+}
+
+// testSamples runs the test: d.Stats, held to level alpha.
+func testSamples(d *MetricDelta, bs, ns []float64, alpha float64) {
 	b := benchmath.NewSample(append([]float64(nil), bs...), &benchmath.Thresholds{CompareAlpha: alpha})
 	n := benchmath.NewSample(append([]float64(nil), ns...), &benchmath.Thresholds{CompareAlpha: alpha})
 	cmp := benchmath.AssumeNothing.Compare(b, n)
 	st := &SampleStats{
 		Base: benchmath.AssumeNothing.Summary(b, Confidence), New: benchmath.AssumeNothing.Summary(n, Confidence),
-		N1: len(bs), N2: len(ns), P: cmp.P, Alpha: alpha, TooFew: minP(len(bs), len(ns)) >= alpha,
+		N1: len(bs), N2: len(ns), P: cmp.P, Alpha: alpha, Level: alpha, TooFew: minP(len(bs), len(ns)) >= alpha,
 	}
 	d.Stats = st
+}
+
+// settle turns the tolerance's verdict into "no significant change" when
+// the test, at its level, cannot tell the sides apart.
+func settle(d *MetricDelta) {
+	st := d.Stats
 	if d.Verdict == VerdictUngated || st.TooFew || st.Significant() {
 		return // the tolerance's verdict stands: not gated, no footing for a test, or a real change
 	}
 	d.Verdict = VerdictNoChange
 }
 
+// holm holds the tested, gated metrics of one cell to alpha together
+// (Holm–Bonferroni): each gated metric tested at alpha alone gives K
+// chances a cell to cry wolf; ordered by p, the i-th smallest of K must be
+// below alpha/(K-i), and once one is not, no larger one is significant.
+func holm(ms []MetricDelta, alpha float64) {
+	var fam []*SampleStats
+	for i := range ms {
+		if st := ms[i].Stats; st != nil && !st.TooFew && ms[i].Verdict != VerdictUngated {
+			fam = append(fam, st)
+		}
+	}
+	sort.SliceStable(fam, func(i, j int) bool { return fam[i].P < fam[j].P })
+	stopped := false
+	for i, st := range fam {
+		st.Family = len(fam)
+		st.Level = alpha / float64(len(fam)-i)
+		if stopped || st.P >= st.Level {
+			stopped, st.Level = true, 0
+		}
+	}
+}
+
 // samplesUsable reports whether both sides have enough samples of a
 // metric for the test to be worth running at all.
 func samplesUsable(bs, ns []float64) bool { return len(bs) >= 2 && len(ns) >= 2 }
+
+// AlphaText is the level the test was held to: "α 0.05", or "α 0.05
+// shared by 5 metrics, Holm" when the cell's metrics shared it.
+func (s *SampleStats) AlphaText() string {
+	if s.Family > 1 {
+		return fmt.Sprintf("α %g shared by %d metrics, Holm", s.Alpha, s.Family)
+	}
+	return fmt.Sprintf("α %g", s.Alpha)
+}
 
 // PText is the p-value and sample sizes, benchstat's way: "p=0.002 n=6+6".
 func (s *SampleStats) PText() string {

@@ -169,3 +169,39 @@ func TestCompareSampledGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestHolmHoldsTheCellTogether: a cell's gated metrics share α. A +25%
+// publish p99 whose p (0.015: one new sample below three of the baseline)
+// passes α = 0.05 alone, and is no significant change once five tested
+// metrics share it (it would need p < 0.01); a change the test is sure of
+// (p = 0.002) still regresses.
+func TestHolmHoldsTheCellTogether(t *testing.T) {
+	base := sampledRun(baseP99, baseTput)
+	overlap := scaled(baseP99, 1.25)
+	overlap[0] = 2500 // one of the new side falls inside the baseline's range: p = 0.015
+	for _, tc := range []struct {
+		name      string
+		cur       []float64
+		perMetric bool
+		want      MetricVerdict
+		family    int
+	}{
+		{"held together, overlapping", overlap, false, VerdictNoChange, 5},
+		{"alone, overlapping", overlap, true, VerdictRegressed, 0},
+		{"held together, apart", scaled(baseP99, 1.25), false, VerdictRegressed, 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tol := DefaultTolerances()
+			tol.PerMetric = tc.perMetric
+			c := Compare(base, sampledRun(tc.cur, baseTput), tol)
+			for _, m := range c.Cells[0].Metrics {
+				if m.Name != "publish_p99" {
+					continue
+				}
+				if m.Verdict != tc.want || m.Stats.Family != tc.family {
+					t.Errorf("%q family %d (%s, p=%.3f), want %q family %d", m.Verdict, m.Stats.Family, m.Describe(), m.Stats.P, tc.want, tc.family)
+				}
+			}
+		})
+	}
+}

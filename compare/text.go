@@ -127,11 +127,26 @@ func textTable(ew *layout.Writer, cc *CellComparison, head []string, row func(Me
 func sampledLegend(cc *CellComparison) string {
 	for _, m := range cc.Metrics {
 		if st := m.Stats; st != nil {
-			return fmt.Sprintf("Medians of %s repetitions with their %g%% confidence intervals; p: Mann–Whitney U test, significant below α = %g; ~: no significant change. Counts are totals over the repetitions.",
-				sizes(st), Confidence*100, st.Alpha)
+			level := fmt.Sprintf("significant below α = %g", st.Alpha)
+			if fam := family(cc); fam > 1 {
+				level = fmt.Sprintf("the %d gated metrics tested held to α = %g together (Holm: the smallest p must be below α/%d, the next below α/%d, …)",
+					fam, st.Alpha, fam, fam-1)
+			}
+			return fmt.Sprintf("Medians of %s repetitions with their %g%% confidence intervals; p: Mann–Whitney U test, %s; ~: no significant change. Counts are totals over the repetitions.",
+				sizes(st), Confidence*100, level)
 		}
 	}
 	return ""
+}
+
+// family is how many of the cell's metrics were held to α together.
+func family(cc *CellComparison) int {
+	for _, m := range cc.Metrics {
+		if m.Stats != nil && m.Stats.Family > 0 {
+			return m.Stats.Family
+		}
+	}
+	return 0
 }
 
 // sizes is "6" or "6 and 5" repetitions.
