@@ -281,6 +281,10 @@ type cellView struct {
 	Faults                            *faultsView
 	Notes, Problems                   []string
 	Setup                             setupView
+	// Spread is a repeated cell's figures run by run (SpreadTitle says
+	// over how many).
+	SpreadTitle string
+	Spread      []spreadRow
 }
 
 func newCellView(r *result.Result, i int, cd CellData, span float64) cellView {
@@ -292,6 +296,9 @@ func newCellView(r *result.Result, i int, cd CellData, span float64) cellView {
 		Latency: latencyTable(c), Split: latencySplit(c), Events: eventRows(c, consumers), Consumers: consumers,
 		Objectives: objectiveRows(c), Errors: errorRows(c.Errors), Faults: newFaultsView(c),
 		Notes: c.Notes, Problems: cd.Problems, Setup: newSetupView(c),
+	}
+	if c.Repeat > 1 {
+		v.SpreadTitle, v.Spread = spreadTitle(c), spreadRows(c)
 	}
 	if c.Error != "" && !saidAtEnd(r, c) {
 		if r.Interrupted && c.Error == r.Error {

@@ -703,3 +703,21 @@ func failoverCellData() CellData {
 	}
 	return cd
 }
+
+// TestHTMLRepeatedSpread: a repeated cell shows each sampled metric run by
+// run, what compare's test sees, beside the pooled figures.
+func TestHTMLRepeatedSpread(t *testing.T) {
+	doc, _ := renderHTML(t, resulttest.FullResult(), nil)
+	sp := doc.all("div", "spread")
+	if len(sp) != 1 {
+		t.Fatalf("%d spread cards, want 1", len(sp))
+	}
+	for _, want := range []string{"2 runs, each a fresh target", "throughput", "4,792/s", "4,811/s", "publish_p99", "3.12ms 3.34ms"} {
+		if !strings.Contains(sp[0].text, want) {
+			t.Errorf("spread card lacks %q: %q", want, sp[0].text)
+		}
+	}
+	if doc, _ := renderHTML(t, resulttest.PassResult(), nil); len(doc.all("div", "spread")) != 0 {
+		t.Error("a cell that ran once has no spread card")
+	}
+}

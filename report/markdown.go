@@ -67,6 +67,16 @@ func mdCell(ew *layout.Writer, r *result.Result, c *result.Cell) {
 	if w := proxyWarning(c); w != "" {
 		ew.Printf("\n⚠️ %s\n", layout.MDText(w))
 	}
+	if c.Repeat > 1 {
+		if rows := spreadRows(c); len(rows) > 0 {
+			t := [][]string{{"per run", "lowest", "median", "highest", "each run"}}
+			for _, r := range rows {
+				t = append(t, []string{"`" + r.Name + "`", r.Lo, r.Median, r.Hi, r.Each})
+			}
+			ew.Printf("\n**Repeated:** %s (the figures below pool all runs; `squall compare` tests these):\n\n", layout.MDText(spreadTitle(c)))
+			ew.Lines(layout.MDTable(t, "lrrrl"))
+		}
+	}
 	ew.Line("")
 	ew.Lines(layout.MDTable(latencyRows(c), "lrrrrrr"))
 	if split := latencySplit(c); split != "" {

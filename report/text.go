@@ -396,14 +396,41 @@ func comparisonRow(c *result.Cell, name string, offered, servers bool) []string 
 // spreadItems say how a repeated cell's figures spread over its
 // repetitions: each gated-by-default metric's lowest and highest.
 func spreadItems(c *result.Cell) []string {
-	items := []string{fmt.Sprintf("%d runs, each a fresh target; per-run range:", c.Repeat)}
+	items := []string{spreadTitle(c) + ":"}
+	for _, r := range spreadRows(c) {
+		items = append(items, fmt.Sprintf("%s %s–%s", r.Name, r.Lo, r.Hi))
+	}
+	return items
+}
+
+// spreadRow is one metric of a repeated cell over its repetitions.
+type spreadRow struct{ Name, Lo, Median, Hi, Each string }
+
+// spreadTitle says what the spread is of.
+func spreadTitle(c *result.Cell) string {
+	return fmt.Sprintf("%d runs, each a fresh target; per-run range", c.Repeat)
+}
+
+// spreadRows are the sampled metrics of a repeated cell (p99.9 left out:
+// a run's far tail is a handful of events) with their lowest, median and
+// highest repetition, and every repetition's figure in order. The
+// figures above them are over all repetitions pooled; these are what
+// compare's significance test sees.
+func spreadRows(c *result.Cell) []spreadRow {
+	var rows []spreadRow
 	for _, m := range result.Metrics {
 		vs := m.Samples(c)
 		if len(vs) == 0 || strings.HasSuffix(m.Name, "p999") {
 			continue
 		}
-		lo, hi := slices.Min(vs), slices.Max(vs)
-		items = append(items, fmt.Sprintf("%s %s–%s", m.Name, m.Unit.Format(lo), m.Unit.Format(hi)))
+		each := make([]string, len(vs))
+		for i, v := range vs {
+			each[i] = m.Unit.Format(v)
+		}
+		s := slices.Clone(vs)
+		slices.Sort(s)
+		med := (s[(len(s)-1)/2] + s[len(s)/2]) / 2
+		rows = append(rows, spreadRow{m.Name, m.Unit.Format(s[0]), m.Unit.Format(med), m.Unit.Format(s[len(s)-1]), strings.Join(each, " ")})
 	}
-	return items
+	return rows
 }
