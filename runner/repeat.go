@@ -3,7 +3,6 @@ package runner
 import (
 	"context"
 	"fmt"
-	"reflect"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/squall-bench/squall/record"
@@ -72,7 +71,7 @@ func poolCells(s *scenarios.Scenario, reps []result.Cell, hists [][record.NumKin
 		acked += r.Throughput.AckedPerS * d
 		received += r.Throughput.ReceivedPerS * d
 		cpu += r.Client.CPUUsed * d
-		addInts(&c.Events, r.Events)
+		result.AddEvents(&c.Events, r.Events)
 		for k, v := range r.Errors {
 			c.Errors[k] += v
 		}
@@ -164,16 +163,6 @@ func mergeKind(hists [][record.NumKinds]*hdrhistogram.Histogram, k record.Kind) 
 		}
 	}
 	return sum
-}
-
-// addInts adds every int64 field of from to into's (the event counts).
-func addInts(into *result.Events, from result.Events) {
-	a, b := reflect.ValueOf(into).Elem(), reflect.ValueOf(from)
-	for i := range a.NumField() {
-		if f := a.Field(i); f.Kind() == reflect.Int64 {
-			f.SetInt(f.Int() + b.Field(i).Int())
-		}
-	}
 }
 
 func joinInts(xs []int) string {

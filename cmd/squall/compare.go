@@ -19,12 +19,12 @@ func cmdCompare(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flags("compare", stderr)
 	tols := fs.StringArray("tolerance", nil, "allowed worsening per metric, like p99=10%,throughput=5%,lost=0, over the defaults "+compare.DefaultToleranceSpec)
 	format := fs.String("format", "text", "output format: "+strings.Join(compare.CompareFormats, ", "))
-	alpha := fs.Float64("alpha", compare.DefaultAlpha, "significance level a change between repeated runs (run --repeat) must reach")
+	alpha := fs.Float64("alpha", compare.DefaultAlpha, "significance level of each cell between repeated runs (run --repeat): its gated metrics share it (Holm's correction)")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() != 2 {
-		return usagef("compare takes BASELINE and NEW (run directories or result.json files), got %d argument(s)", fs.NArg())
+		return usagef("compare takes BASELINE and NEW (run directories, result.json files, or directories of run directories), got %d argument(s)", fs.NArg())
 	}
 	if !slices.Contains(compare.CompareFormats, *format) {
 		return usagef("--format: expected %s, got %q", strings.Join(compare.CompareFormats, ", "), *format)
@@ -37,11 +37,11 @@ func cmdCompare(_ context.Context, args []string, stdout, stderr io.Writer) erro
 		return usagef("--alpha: expected a level between 0 and 1 like 0.05, got %g", *alpha)
 	}
 	tol.Alpha = *alpha
-	base, err := rundir.ReadResult(fs.Arg(0))
+	base, err := rundir.ReadSide(fs.Arg(0))
 	if err != nil {
 		return usagef("baseline: %v", err)
 	}
-	cur, err := rundir.ReadResult(fs.Arg(1))
+	cur, err := rundir.ReadSide(fs.Arg(1))
 	if err != nil {
 		return usagef("new: %v", err)
 	}

@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/squall-bench/squall/record"
 	"github.com/squall-bench/squall/report"
 	"github.com/squall-bench/squall/result"
 	"github.com/squall-bench/squall/rundir"
@@ -181,5 +184,53 @@ func TestCompareSaysWhatTheNewRunSaid(t *testing.T) {
 	}
 	if code != exitOK {
 		t.Errorf("exit %d, want 0: no gated metric regressed", code)
+	}
+}
+
+// TestCompareDirectoriesOfRuns: each side a directory of runs (as a CI
+// loop alternating two builds writes them) is pooled, each run one
+// sample: a clear throughput drop over six runs a side regresses with a
+// p-value, the same runs against themselves do not.
+func TestCompareDirectoriesOfRuns(t *testing.T) {
+	dir := t.TempDir()
+	side := func(name string, factor float64) string {
+		for i := range 6 {
+			run := filepath.Join(dir, name, fmt.Sprint(i+1))
+			if err := os.MkdirAll(run, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			r := compareResult()
+			r.Cells[0].Throughput.AckedPerS = factor * (4990 + float64(i))
+			if err := report.WriteJSON(filepath.Join(run, rundir.ResultFile), r); err != nil {
+				t.Fatal(err)
+			}
+			for k := range record.NumKinds {
+				h := record.NewHistogram()
+				_ = h.RecordValues(200, 99)
+				_ = h.RecordValue(800)
+				f, err := os.Create(filepath.Join(run, rundir.HlogFile(record.Kind(k))))
+				if err != nil {
+					t.Fatal(err)
+				}
+				w, err := record.NewHlogWriter(f, time.Unix(1_700_000_000, 0), "test")
+				if err == nil {
+					err = w.Interval(0, time.Second, h)
+				}
+				f.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		return filepath.Join(dir, name)
+	}
+	base, cur := side("base", 1), side("new", 0.9)
+	code, out, stderr := squall(context.Background(), "compare", base, cur)
+	if code != exitFailed || !strings.Contains(out, "p=0.002 n=6") || !strings.Contains(out, "throughput fell") {
+		t.Errorf("10%% drop over 6 runs a side: exit %d\n%s%s", code, out, stderr)
+	}
+	code, out, stderr = squall(context.Background(), "compare", base, base)
+	if code != exitOK || strings.Contains(out, "no statistical footing") {
+		t.Errorf("a side against itself: exit %d\n%s%s", code, out, stderr)
 	}
 }

@@ -66,10 +66,14 @@ draws timeline.csv and the *.hlog files).`,
 	"compare": {
 		args:    "BASELINE NEW [--tolerance SPEC]... [--format text|md|junit]",
 		summary: "regression gate: compare two runs per cell and metric; exit 1 on a regression",
-		text: `BASELINE and NEW are run directories or result.json files. Exit 0 when
-every gated metric is within tolerance, 1 on a regression, 2 on bad input.`,
+		text: `BASELINE and NEW are run directories or result.json files, or each a
+directory of run directories (base/1 … base/6), pooled as one side with
+each run's repetitions its samples: a loop that runs the two builds
+alternately cancels the machine's drift. Exit 0 when every gated metric
+is within tolerance, 1 on a regression, 2 on bad input.`,
 		examples: []string{
 			"squall compare baseline/ new/",
+			"for i in 1 2 3 4 5 6; do old/squall run quickstart --out base/$i; new/squall run quickstart --out new/$i; done; squall compare base/ new/",
 			"squall compare baseline/ new/ --tolerance p99=20%,throughput=10%",
 			"squall compare baseline/ new/ --format junit > compare.xml",
 		},
