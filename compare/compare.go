@@ -432,8 +432,11 @@ func compareCell(b, c *result.Cell, tol Tolerances) CellComparison {
 		holm(cc.Metrics, tol.alpha())
 	}
 	for i := range cc.Metrics {
-		if cc.Metrics[i].Stats != nil {
-			settle(&cc.Metrics[i])
+		d := &cc.Metrics[i]
+		if d.Stats != nil {
+			m, _ := result.MetricByName(d.Name)
+			blindTo(d, m.Samples(b))
+			settle(d)
 		}
 	}
 	return cc
@@ -773,6 +776,9 @@ func (c *Comparison) warnings() []string {
 		}
 		for _, f := range cc.Findings {
 			out = append(out, cellLabel(c, cc)+": "+f)
+		}
+		if b := blindText(cc); b != "" {
+			out = append(out, cellLabel(c, cc)+": "+b)
 		}
 		if cc.BaseError != "" && cc.BaseError != c.Baseline.Error && cc.Status == CellCompared {
 			out = append(out, cellLabel(c, cc)+": the baseline cell stopped early, so its figures are partial")

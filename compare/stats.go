@@ -45,6 +45,13 @@ type SampleStats struct {
 	// Family is how many tested metrics of the cell P was held to Alpha
 	// with (Holm); 0: alone.
 	Family int
+	// Blind says the test could not have seen a change the size of the
+	// tolerance: the baseline's samples, moved to the limit, would not be
+	// significant against themselves at the strictest level a change
+	// must pass. A regression of that size would pass such a gate.
+	Blind bool
+	// Lo and Hi are the lowest and highest baseline sample.
+	Lo, Hi float64
 	// TooFew says that with N1 and N2 samples no difference could reach
 	// Alpha: the verdict is then the tolerance's alone.
 	TooFew bool
@@ -124,6 +131,33 @@ func holm(ms []MetricDelta, alpha float64) {
 			stopped, st.Level = true, 0
 		}
 	}
+}
+
+// blindTo marks d blind when the baseline's samples bs, moved by the
+// tolerance to the limit, would not be significant against themselves at
+// the level a lone change must reach (α, or α/K shared by K metrics).
+func blindTo(d *MetricDelta, bs []float64) {
+	st := d.Stats
+	st.Lo, st.Hi = minMax(bs)
+	shift := d.Limit - d.Base
+	if d.Verdict == VerdictUngated || st.TooFew || shift == 0 || math.IsInf(shift, 0) || math.IsNaN(shift) {
+		return
+	}
+	moved := make([]float64, len(bs))
+	for i, x := range bs {
+		moved[i] = x + shift
+	}
+	th := &benchmath.Thresholds{CompareAlpha: st.Alpha}
+	p := benchmath.AssumeNothing.Compare(benchmath.NewSample(append([]float64(nil), bs...), th), benchmath.NewSample(moved, th)).P
+	st.Blind = p >= st.Alpha/float64(max(st.Family, 1))
+}
+
+func minMax(xs []float64) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, x := range xs {
+		lo, hi = math.Min(lo, x), math.Max(hi, x)
+	}
+	return lo, hi
 }
 
 // samplesUsable reports whether both sides have enough samples of a

@@ -205,3 +205,22 @@ func TestHolmHoldsTheCellTogether(t *testing.T) {
 		})
 	}
 }
+
+// TestCompareSaysWhenBlind: with repetitions spread ×3, a change of the
+// tolerance's size could never be significant; the comparison says so and
+// names the spread, and a tight baseline gets no such warning.
+func TestCompareSaysWhenBlind(t *testing.T) {
+	wide := []float64{1000, 3000, 1200, 2800, 1100, 2900}
+	c := Compare(sampledRun(wide, baseTput), sampledRun(wide, baseTput), DefaultTolerances())
+	ws := strings.Join(c.warnings(), "\n")
+	if !strings.Contains(ws, "cannot see a change the size of the tolerance in publish_p99 (baseline runs 1ms–3ms)") {
+		t.Errorf("wide spread: warnings %q", ws)
+	}
+	if strings.Contains(ws, "e2e_p99") || strings.Contains(ws, "throughput") {
+		t.Errorf("tight metrics named blind: %q", ws)
+	}
+	c = Compare(sampledRun(tightP99, baseTput), sampledRun(tightP99, baseTput), DefaultTolerances())
+	if ws := strings.Join(c.warnings(), "\n"); strings.Contains(ws, "cannot see") {
+		t.Errorf("tight spread: warnings %q", ws)
+	}
+}

@@ -139,6 +139,22 @@ func sampledLegend(cc *CellComparison) string {
 	return ""
 }
 
+// blindText names the gated metrics whose repetitions spread too widely
+// for the test to see a change the size of the tolerance, or "".
+func blindText(cc *CellComparison) string {
+	var ms []string
+	for _, m := range cc.Metrics {
+		if st := m.Stats; st != nil && st.Blind {
+			ms = append(ms, fmt.Sprintf("%s (baseline runs %s–%s)", m.Name, m.fmtValue(st.Lo, true), m.fmtValue(st.Hi, true)))
+		}
+	}
+	if len(ms) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the test cannot see a change the size of the tolerance in %s: the baseline's own samples moved to the limit would not be significant, so a regression that size passes. Run more repetitions, longer cells or on a quieter runner",
+		strings.Join(ms, ", "))
+}
+
 // family is how many of the cell's metrics were held to α together.
 func family(cc *CellComparison) int {
 	for _, m := range cc.Metrics {
