@@ -7,7 +7,7 @@
 //	go run ./scripts/bench --pacing                              # open-loop rate accuracy and pacer CPU (~30 s)
 //	go run ./scripts/bench --soak 10m                            # RSS after 1 minute and at the end, at 50,000 events/s
 //	go run ./scripts/bench --scale                               # send delay, service time, CPU and RSS against rate, producers, keys, subscribers, payload (~3 min)
-//	go run ./scripts/bench --gate --seconds 3                    # compare's false-alarm and detection rates over 120 pairs of identical runs (~7 min)
+//	go run ./scripts/bench --gate --seconds 10                   # compare's false-alarm and detection rates: 100 repetitions of identical code, sides drawn interleaved, back to back and apart (~25 min)
 //	go run ./scripts/bench --docker                              # one squall scenario on processes and on containers (direct, published), ~6 min
 //
 // It starts redis-server on a free 127.0.0.1 port with persistence off, in a
@@ -60,11 +60,11 @@ type options struct {
 	pipes    []int
 	cpus     int
 	gate     bool
-	gateRuns int
+	gatePool int
 	gateFrom string
 	gateTol  string
 	alpha    float64
-	repeat   int
+	repeats  []int
 	// rssLimit stops a --scale run whose squall grows past it (bytes; 0:
 	// no limit), so a row that needs more memory than the machine has
 	// does not take the machine down.
@@ -87,9 +87,9 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs.StringVar(&o.only, "only", "", "run only the works whose label contains this (case-insensitive, e.g. set), and skip the end-to-end rows")
 	fs.IntSliceVar(&o.pipes, "pipeline", []int{1, 16}, "pipeline depths to run")
 	fs.BoolVar(&o.gate, "gate", false, "measure squall compare's defaults instead: false alarms over pairs of identical runs, and detection of a seeded 10% throughput drop and 25% p99 rise")
-	fs.IntVar(&o.gateRuns, "gate-runs", 16, "--gate: quickstart runs to make (every pair is compared: 16 runs, 120 comparisons)")
-	fs.IntVar(&o.repeat, "repeat", 6, "--gate: squall run --repeat of each run")
-	fs.StringVar(&o.gateFrom, "gate-from", "", "--gate: analyse the run directories under this directory instead of running")
+	fs.IntVar(&o.gatePool, "gate-pool", 100, "--gate: repetitions of the quickstart to draw comparisons from (one squall run --repeat, at most 100)")
+	fs.IntSliceVar(&o.repeats, "repeat", []int{6}, "--gate: repetitions a side of the comparisons to measure (a list measures each)")
+	fs.StringVar(&o.gateFrom, "gate-from", "", "--gate: analyse a kept pool (a run directory, or run directories under it, oldest first) instead of running")
 	fs.StringVar(&o.gateTol, "tolerance", "", "--gate: squall compare --tolerance to measure (default: compare's defaults)")
 	fs.Float64Var(&o.alpha, "alpha", 0, "--gate: squall compare --alpha to measure (default: compare's)")
 	fs.IntVar(&o.cpus, "cpus", 0, "cores squall's generator runs on (client.cpus; 0: squall's default, one core left to the server)")
@@ -117,7 +117,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		}
 	}
 	if o.gate {
-		return (&bench{o: o, dir: dir, stderr: stderr}).gateRun(ctx, stdout)
+		return (&bench{o: o, dir: dir, stderr: stderr, args: args}).gateRun(ctx, stdout)
 	}
 	srv, err := startServer(ctx, dir)
 	if err != nil {

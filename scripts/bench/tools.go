@@ -26,7 +26,8 @@ type bench struct {
 	srv    *server
 	stderr io.Writer
 	runs   int
-	cores  string // the generator cores squall's last run reported
+	cores  string   // the generator cores squall's last run reported
+	args   []string // the command line, for output that says how it was made
 }
 
 // command returns cmd bound to ctx that dies with this process.
