@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 )
 
 // PoolRuns makes one side of a comparison from several runs of one
@@ -70,8 +71,8 @@ func poolCell(cs []*Cell) Cell {
 		}
 		c.Faults = append(c.Faults, r.Faults...)
 		for _, s := range r.SLO {
-			if !s.Pass {
-				failed = append(failed, s)
+			if !s.Pass && !slices.ContainsFunc(failed, func(f SLOResult) bool { return f.Name == s.Name }) {
+				failed = append(failed, s) // the first run that failed it
 			}
 		}
 		if r.Error != "" && c.Error == "" {
