@@ -791,7 +791,7 @@ func (c *Comparison) warnings() []string {
 // enough samples: one figure per side, or too few samples.
 func (c *Comparison) footing() []string {
 	var single, tooFew []string
-	compared := 0
+	compared, family := 0, 1
 	for i := range c.Cells {
 		cc := &c.Cells[i]
 		if cc.Status != CellCompared {
@@ -806,6 +806,7 @@ func (c *Comparison) footing() []string {
 				one = true
 			case m.Stats.TooFew:
 				few = fmt.Sprintf("%s (%s samples)", cellLabel(c, cc), sizes(m.Stats))
+				family = max(family, m.Stats.Family)
 			}
 		}
 		if one {
@@ -825,8 +826,12 @@ func (c *Comparison) footing() []string {
 			which, RecommendedRepeat))
 	}
 	if len(tooFew) > 0 {
-		out = append(out, fmt.Sprintf("%s: too few for the test to reach α = %g (it needs %d per side), so the verdicts are by tolerance alone, with no statistical footing",
-			strings.Join(tooFew, "; "), c.Tolerances.alpha(), MinSamples(c.Tolerances.alpha())))
+		level := fmt.Sprintf("α = %g", c.Tolerances.alpha())
+		if family > 1 {
+			level += fmt.Sprintf(" shared by %d metrics", family)
+		}
+		out = append(out, fmt.Sprintf("%s: too few for the test to reach %s (it needs %d per side), so the verdicts are by tolerance alone, with no statistical footing",
+			strings.Join(tooFew, "; "), level, MinSamples(c.Tolerances.alpha()/float64(family))))
 	}
 	return out
 }

@@ -122,10 +122,15 @@ func holm(ms []MetricDelta, alpha float64) {
 			fam = append(fam, st)
 		}
 	}
+	for _, st := range fam {
+		st.Family = len(fam)
+		// Sharing α leaves a lone change α/K to reach: fewer samples than
+		// that needs have no footing for the test.
+		st.TooFew = minP(st.N1, st.N2) >= alpha/float64(len(fam))
+	}
 	sort.SliceStable(fam, func(i, j int) bool { return fam[i].P < fam[j].P })
 	stopped := false
 	for i, st := range fam {
-		st.Family = len(fam)
 		st.Level = alpha / float64(len(fam)-i)
 		if stopped || st.P >= st.Level {
 			stopped, st.Level = true, 0

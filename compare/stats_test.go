@@ -224,3 +224,25 @@ func TestCompareSaysWhenBlind(t *testing.T) {
 		t.Errorf("tight spread: warnings %q", ws)
 	}
 }
+
+// TestFourASideIsTooFewWhenShared: four samples a side reach α = 0.05
+// alone (smallest p 0.029) but not the α/5 a lone change needs when five
+// metrics share it, so the verdicts are the tolerance's, and the note
+// says five are needed.
+func TestFourASideIsTooFewWhenShared(t *testing.T) {
+	cut := func(r *result.Result) *result.Result {
+		for k, v := range r.Cells[0].Samples {
+			r.Cells[0].Samples[k] = v[:4]
+		}
+		return r
+	}
+	c := Compare(cut(sampledRun(baseP99, baseTput)), cut(sampledRun(scaled(baseP99, 1.25), baseTput)), DefaultTolerances())
+	for _, m := range c.Cells[0].Metrics {
+		if m.Name == "publish_p99" && (!m.Stats.TooFew || m.Verdict != VerdictRegressed) {
+			t.Errorf("publish_p99: tooFew %v, %q; want too few, regressed by tolerance alone", m.Stats.TooFew, m.Verdict)
+		}
+	}
+	if ws := strings.Join(c.warnings(), "\n"); !strings.Contains(ws, "α = 0.05 shared by 5 metrics (it needs 5 per side)") {
+		t.Errorf("warnings %q", ws)
+	}
+}
