@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/perf/benchmath"
 
 	"github.com/squall-bench/squall/compare"
 	"github.com/squall-bench/squall/result"
@@ -123,6 +126,7 @@ func (b *bench) gateRun(ctx context.Context, stdout io.Writer) error {
 			fmt.Fprintf(w, "false alarms of the defaults by metric: %s\n\n", strings.Join(blame, "; "))
 		}
 	}
+	powerTable(w, p, tol)
 	fmt.Fprintf(w, "Comparisons share repetitions (the windows overlap), so they are not independent trials and the upper bounds (Clopper–Pearson, one-sided) are optimistic.  \n")
 	fmt.Fprintf(w, "total wall time: %s\n", time.Since(start).Round(time.Second))
 	return nil
@@ -237,12 +241,10 @@ func (p *pool) side(idx []int, scale map[string]float64) *result.Result {
 		}
 	}
 	med := func(name string) float64 {
-		vs := slices.Clone(c.Samples[name])
-		slices.Sort(vs)
-		if len(vs) == 0 {
+		if len(c.Samples[name]) == 0 {
 			return 0
 		}
-		return (vs[(len(vs)-1)/2] + vs[len(vs)/2]) / 2
+		return middle(c.Samples[name])
 	}
 	// The pooled figures, read only where a side has no samples: with one
 	// repetition they are exactly its figures.
@@ -486,4 +488,69 @@ func binomCDF(k, n int, p float64) float64 {
 		sum += math.Exp(lg - a - b + float64(i)*math.Log(p) + float64(n-i)*math.Log1p(-p))
 	}
 	return sum
+}
+
+// powerTable says how narrow the spread of repetitions must be for the
+// goals: by simulation, repetitions whose figure is lognormal with a
+// given (p90−p10)/median, the new side shifted by the seeded change; a
+// change is caught when the U test's p is below the level a lone change
+// must reach (α/K, K metrics sharing α as compare's defaults do) and the
+// medians differ beyond the tolerance.
+func powerTable(w io.Writer, p *pool, tol compare.Tolerances) {
+	all := make([]int, len(p.reps))
+	for i := range all {
+		all[i] = i
+	}
+	level, k := compare.DefaultAlpha, 1
+	if tol.Alpha > 0 {
+		level = tol.Alpha
+	}
+	for _, m := range compare.Compare(p.side(all, nil), p.side(all, nil), tol).Cells[0].Metrics {
+		if m.Stats != nil && m.Stats.Family > 1 {
+			k = m.Stats.Family
+		}
+	}
+	level /= float64(k)
+	spreads := []float64{0.05, 0.10, 0.15, 0.20, 0.25, 0.30, 0.40}
+	fmt.Fprintf(w, "What the goals need (simulated: lognormal repetitions of a given spread, caught when p < α/%d = %.3f and the medians differ beyond the tolerance; 4,000 trials each):\n\n| change | repetitions a side |", k, level)
+	for _, s := range spreads {
+		fmt.Fprintf(w, " spread %.0f%% |", 100*s)
+	}
+	fmt.Fprintf(w, "\n|---|--:|%s\n", strings.Repeat("--:|", len(spreads)))
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, c := range []struct {
+		name       string
+		shift, tol float64
+	}{{"25% p99 rise, tolerance 10%", 1.25, 0.10}, {"10% throughput drop, tolerance 5%", 0.9, 0.05}} {
+		for _, n := range []int{6, 10} {
+			fmt.Fprintf(w, "| %s | %d |", c.name, n)
+			for _, s := range spreads {
+				sigma := math.Asinh(s/2) / 1.2816 // e^{1.2816σ} − e^{−1.2816σ} = s
+				caught := 0
+				const trials = 4000
+				for range trials {
+					a, b := make([]float64, n), make([]float64, n)
+					for i := range n {
+						a[i], b[i] = math.Exp(sigma*r.NormFloat64()), c.shift*math.Exp(sigma*r.NormFloat64())
+					}
+					th := &benchmath.Thresholds{CompareAlpha: level}
+					pv := benchmath.AssumeNothing.Compare(benchmath.NewSample(a, th), benchmath.NewSample(b, th)).P
+					ratio := middle(b) / middle(a)
+					if pv < level && math.Abs(ratio-1) > c.tol && (ratio > 1) == (c.shift > 1) {
+						caught++
+					}
+				}
+				fmt.Fprintf(w, " %.0f%% |", 100*float64(caught)/trials)
+			}
+			fmt.Fprintln(w)
+		}
+	}
+	fmt.Fprintf(w, "\n(spread: (p90−p10)/median of the repetitions' figure; compare it with the spread table above.)\n\n")
+}
+
+// middle is the median of xs.
+func middle(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return (s[(len(s)-1)/2] + s[len(s)/2]) / 2
 }
