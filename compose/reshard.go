@@ -10,7 +10,8 @@ import (
 )
 
 // Resharding moves hash slots between the primaries of a cluster the way
-// redis-cli --cluster reshard does, one slot at a time, while clients keep
+// redis-cli --cluster reshard does, slot by slot (in steps of slotsAtOnce
+// slots, each stage pipelined), while clients keep
 // writing: the destination marks the slot IMPORTING, the source MIGRATING
 // (from then on the source answers ASK for the slot's keys it no longer
 // holds), the keys move in batches with MIGRATE (each key atomically: it is
@@ -69,8 +70,7 @@ func (t *Target) ClusterSlots(ctx context.Context, n *Node) ([]int, error) {
 // first error (the slot being moved stays MIGRATING/IMPORTING, which
 // clients still follow with ASK) or when ctx ends, and reports what it
 // moved up to there.
-func (t *Target) MoveSlots(ctx context.Context, from, to *Node, slots []int) (Moved, error) {
-	var mv Moved
+func (t *Target) MoveSlots(ctx context.Context, from, to *Node, slots []int) (mv Moved, err error) {
 	if t.Topology != "cluster" {
 		return mv, fmt.Errorf("move slots: the topology is %s, not cluster", t.Topology)
 	}
@@ -99,52 +99,94 @@ func (t *Target) MoveSlots(ctx context.Context, from, to *Node, slots []int) (Mo
 	host, port := splitHostPort(to.Internal)
 	start := time.Now()
 	defer func() { mv.Took = time.Since(start) }()
-	for _, s := range slots {
+	for len(slots) > 0 {
 		if err := ctx.Err(); err != nil {
 			return mv, err
 		}
-		keys, err := t.moveSlot(ctx, src, dst, others, srcID, dstID, host, port, s)
+		step := slots[:min(slotsAtOnce, len(slots))]
+		keys, err := t.moveStep(ctx, src, dst, others, srcID, dstID, host, port, step)
 		mv.Keys += keys
 		if err != nil {
-			return mv, fmt.Errorf("move slot %d from %s to %s: %w", s, from.Name, to.Name, err)
+			return mv, fmt.Errorf("move slots %d-%d from %s to %s: %w", step[0], step[len(step)-1], from.Name, to.Name, err)
 		}
-		mv.Slots++
+		mv.Slots += len(step)
+		slots = slots[len(step):]
 	}
 	return mv, nil
 }
 
-// moveSlot moves one slot and returns how many keys went with it.
-func (t *Target) moveSlot(ctx context.Context, src, dst *redis.Client, others []*redis.Client, srcID, dstID, host, port string, slot int) (int, error) {
-	if err := dst.Do(ctx, "CLUSTER", "SETSLOT", slot, "IMPORTING", srcID).Err(); err != nil {
-		return 0, fmt.Errorf("SETSLOT IMPORTING: %w", err)
+// slotsAtOnce is how many slots one step of MoveSlots migrates together:
+// each stage of the step (IMPORTING, MIGRATING, listing keys, NODE) is one
+// pipeline per node, so that thousands of mostly empty slots take tens of
+// round trips, not thousands, while every slot goes through redis-cli's
+// sequence.
+const slotsAtOnce = 50
+
+// moveStep moves slots and returns how many keys went with them.
+func (t *Target) moveStep(ctx context.Context, src, dst *redis.Client, others []*redis.Client, srcID, dstID, host, port string, slots []int) (int, error) {
+	if err := setSlots(ctx, dst, slots, "IMPORTING", srcID); err != nil {
+		return 0, err
 	}
-	if err := src.Do(ctx, "CLUSTER", "SETSLOT", slot, "MIGRATING", dstID).Err(); err != nil {
-		return 0, fmt.Errorf("SETSLOT MIGRATING: %w", err)
+	if err := setSlots(ctx, src, slots, "MIGRATING", dstID); err != nil {
+		return 0, err
+	}
+	lists := make([]*redis.StringSliceCmd, len(slots))
+	if _, err := src.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, s := range slots {
+			lists[i] = p.ClusterGetKeysInSlot(ctx, s, migrateBatch)
+		}
+		return nil
+	}); err != nil {
+		return 0, fmt.Errorf("GETKEYSINSLOT: %w", err)
 	}
 	moved := 0
-	for {
-		keys, err := src.ClusterGetKeysInSlot(ctx, slot, migrateBatch).Result()
-		if err != nil {
-			return moved, fmt.Errorf("GETKEYSINSLOT: %w", err)
+	for i, s := range slots {
+		keys := lists[i].Val()
+		for len(keys) > 0 {
+			if err := t.migrate(ctx, src, host, port, keys); err != nil {
+				return moved, err
+			}
+			moved += len(keys)
+			var err error
+			if keys, err = src.ClusterGetKeysInSlot(ctx, s, migrateBatch).Result(); err != nil {
+				return moved, fmt.Errorf("GETKEYSINSLOT %d: %w", s, err)
+			}
 		}
-		if len(keys) == 0 {
-			break
-		}
-		if err := t.migrate(ctx, src, host, port, keys); err != nil {
-			return moved, err
-		}
-		moved += len(keys)
 	}
-	// The destination first: once the source says MOVED, the destination
-	// must already serve the slot without ASKING (redis-cli's order).
-	for _, c := range append([]*redis.Client{dst, src}, others...) {
-		if err := c.Do(ctx, "CLUSTER", "SETSLOT", slot, "NODE", dstID).Err(); err != nil && c != src && c != dst {
-			continue // another primary learns it from the bus anyway
-		} else if err != nil {
-			return moved, fmt.Errorf("SETSLOT NODE: %w", err)
-		}
+	// The destination first: once the source answers MOVED, the
+	// destination must serve the slots without ASKING (redis-cli's order).
+	// The other primaries would learn it from the bus; telling them
+	// shortens the time they still send clients to the source.
+	if err := setSlots(ctx, dst, slots, "NODE", dstID); err != nil {
+		return moved, err
+	}
+	if err := setSlots(ctx, src, slots, "NODE", dstID); err != nil {
+		return moved, err
+	}
+	for _, c := range others {
+		_ = setSlots(ctx, c, slots, "NODE", dstID)
 	}
 	return moved, nil
+}
+
+// setSlots sends CLUSTER SETSLOT slot args... for every slot, in one
+// pipeline.
+func setSlots(ctx context.Context, c *redis.Client, slots []int, args ...any) error {
+	cmds, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, s := range slots {
+			p.Do(ctx, append([]any{"CLUSTER", "SETSLOT", s}, args...)...)
+		}
+		return nil
+	})
+	if err != nil {
+		for i, cmd := range cmds {
+			if cmd.Err() != nil {
+				return fmt.Errorf("CLUSTER SETSLOT %d %s: %w", slots[i], args[0], cmd.Err())
+			}
+		}
+		return fmt.Errorf("CLUSTER SETSLOT %s: %w", args[0], err)
+	}
+	return nil
 }
 
 // migrate moves keys from the source to host:port in one MIGRATE.

@@ -25,6 +25,9 @@ const (
 	ClassMoved    // MOVED: the slot has a new owner (the cluster sender follows it)
 	ClassAsk      // ASK: the key has moved with its migrating slot (followed with ASKING)
 	ClassTryAgain // TRYAGAIN: a multi-key command while its slot migrates
+	// ClassUnblocked: a blocked read ended because its key went away
+	// (MIGRATE moved it to another node, or it was deleted).
+	ClassUnblocked
 	ClassLoading
 	ClassNoReplicas
 	ClassClusterDown
@@ -36,7 +39,7 @@ const (
 	numClasses
 )
 
-var classNames = [numClasses]string{"", "timeout", "connection", "readonly", "moved", "ask", "tryagain", "loading",
+var classNames = [numClasses]string{"", "timeout", "connection", "readonly", "moved", "ask", "tryagain", "unblocked", "loading",
 	"noreplicas", "clusterdown", "oom", "busy", "masterdown", "under_replicated", "other"}
 
 func (c Class) String() string { return classNames[c] }
@@ -68,6 +71,8 @@ func Classify(err error) (Class, Fate) {
 			return ClassAsk, Failed
 		case strings.HasPrefix(msg, "TRYAGAIN"):
 			return ClassTryAgain, Failed
+		case strings.HasPrefix(msg, "UNBLOCKED"):
+			return ClassUnblocked, Failed
 		case strings.HasPrefix(msg, "LOADING"):
 			return ClassLoading, Failed
 		case strings.HasPrefix(msg, "NOREPLICAS"):
