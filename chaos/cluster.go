@@ -3,6 +3,7 @@ package chaos
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -124,6 +125,89 @@ func checkReshard(s Step, sh Shape) string {
 		if k != "slots" && k != "to" {
 			return fmt.Sprintf("%s params.%s: unknown; it takes slots and to", s.Action, k)
 		}
+	}
+	return ""
+}
+
+// removeShard scales in: every slot of primary n moves to the other
+// primaries (contiguous shares, the larger ones to those serving the
+// fewest), then n and its replicas are forgotten by the rest of the
+// cluster and stopped. It returns once they are, which is when the fault
+// counts as healed. squall does not bring the shard back.
+func (in *Injector) removeShard(ctx context.Context, _ Step, n *compose.Node) (undoFunc, error) {
+	have, err := in.tg.ClusterSlots(ctx, n)
+	if err != nil {
+		return nil, fmt.Errorf("remove-shard: the slots of %s: %w", n.Name, err)
+	}
+	type dest struct {
+		p     *compose.Node
+		slots int
+	}
+	var to []dest
+	gone := []*compose.Node{n}
+	for _, r := range in.roles(ctx) {
+		switch {
+		case r.Node == n || r.Node.Kind != "redis":
+		case r.Role == "replica" && r.Primary == n:
+			gone = append(gone, r.Node)
+		case r.Role == "primary":
+			s, err := in.tg.ClusterSlots(ctx, r.Node)
+			if err == nil {
+				to = append(to, dest{r.Node, len(s)})
+			}
+		}
+	}
+	if len(to) == 0 {
+		return nil, fmt.Errorf("remove-shard: no other primary answers to take %s's slots", n.Name)
+	}
+	slices.SortStableFunc(to, func(a, b dest) int { return a.slots - b.slots })
+	// A primary left without slots would turn itself into a replica of
+	// the node that took its last ones and pull a full copy of its data,
+	// just before it is stopped.
+	_ = in.admin(ctx, n, 0, "config", "set", "cluster-allow-replica-migration", "no")
+	var slots, keys int
+	var names []string
+	start := in.since()
+	for i, d := range to {
+		share := have[i*len(have)/len(to) : (i+1)*len(have)/len(to)]
+		mv, err := in.tg.MoveSlots(ctx, n, d.p, share)
+		slots, keys = slots+mv.Slots, keys+mv.Keys
+		names = append(names, d.p.Name)
+		if err != nil {
+			in.mark(Mark{At: in.since(), Label: fmt.Sprintf("remove-shard stopped after %d slots, %d keys: %v", slots, keys, err)})
+			return nil, err
+		}
+	}
+	var names2 []string
+	for _, g := range gone {
+		names2 = append(names2, g.Name)
+	}
+	err = in.tg.Forget(ctx, gone)
+	for _, g := range gone {
+		if serr := in.tg.Stop(ctx, g); serr != nil && err == nil {
+			err = serr
+		}
+	}
+	in.settled(n)
+	label := fmt.Sprintf("remove-shard done: %d slots, %d keys to %s; %s forgotten and stopped in %.1fs",
+		slots, keys, strings.Join(names, ", "), strings.Join(names2, ", "), (in.since() - start).Seconds())
+	if err != nil {
+		label = fmt.Sprintf("remove-shard: %d slots, %d keys to %s; %v", slots, keys, strings.Join(names, ", "), err)
+	}
+	in.mark(Mark{At: in.since(), Label: label})
+	return nil, err
+}
+
+func checkRemoveShard(s Step, sh Shape) string {
+	if sh.Topology != "cluster" {
+		return fmt.Sprintf("%s takes a shard out of a cluster; the topology is %s", s.Action, sh.Topology)
+	}
+	if s.Target != "primary" && s.Target != "random-primary" && !strings.HasPrefix(s.Target, "node:") {
+		return fmt.Sprintf("%s removes a primary and its replicas: use target primary, random-primary or node:NAME", s.Action)
+	}
+	if len(s.Params) > 0 {
+		keys := slices.Sorted(maps.Keys(s.Params))
+		return fmt.Sprintf("%s params.%s: unknown; it takes no parameters", s.Action, keys[0])
 	}
 	return ""
 }

@@ -2,7 +2,9 @@ package compose
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -120,7 +122,7 @@ func (t *Target) MoveSlots(ctx context.Context, from, to *Node, slots []int) (mv
 // pipeline per node, so that thousands of mostly empty slots take tens of
 // round trips, not thousands, while every slot goes through redis-cli's
 // sequence.
-const slotsAtOnce = 50
+const slotsAtOnce = 200
 
 // moveStep moves slots and returns how many keys went with them.
 func (t *Target) moveStep(ctx context.Context, src, dst *redis.Client, others []*redis.Client, srcID, dstID, host, port string, slots []int) (int, error) {
@@ -160,13 +162,22 @@ func (t *Target) moveStep(ctx context.Context, src, dst *redis.Client, others []
 	if err := setSlots(ctx, dst, slots, "NODE", dstID); err != nil {
 		return moved, err
 	}
-	if err := setSlots(ctx, src, slots, "NODE", dstID); err != nil {
+	if err := setSlots(ctx, src, slots, "NODE", dstID); err != nil && !lostLastSlot(err) {
 		return moved, err
 	}
 	for _, c := range others {
 		_ = setSlots(ctx, c, slots, "NODE", dstID)
 	}
 	return moved, nil
+}
+
+// lostLastSlot reports the error of a SETSLOT on a source that has
+// already become a replica: the destination's claim reached it over the
+// bus first, took its last slots, and with cluster-allow-replica-migration
+// (the default) a primary left without slots replicates the node that
+// took them. The handover is then complete.
+func lostLastSlot(err error) bool {
+	return strings.Contains(err.Error(), "SETSLOT only with masters")
 }
 
 // setSlots sends CLUSTER SETSLOT slot args... for every slot, in one
@@ -209,4 +220,35 @@ func (t *Target) migrate(ctx context.Context, src *redis.Client, host, port stri
 		return fmt.Errorf("MIGRATE %d keys to %s: %w", len(keys), host+":"+port, err)
 	}
 	return nil
+}
+
+// Forget removes nodes from the cluster: every other running data node
+// is told CLUSTER FORGET for each of them (which bans it for 60 s, so
+// gossip does not bring it back meanwhile). The nodes must serve no slots
+// any more; stopping them is the caller's.
+func (t *Target) Forget(ctx context.Context, gone []*Node) error {
+	ids := make([]string, len(gone))
+	for i, n := range gone {
+		c := t.admin(n)
+		id, err := c.ClusterMyID(ctx).Result()
+		c.Close()
+		if err != nil {
+			return fmt.Errorf("forget %s: %w", n.Name, err)
+		}
+		ids[i] = id
+	}
+	var errs []error
+	for _, r := range t.Roles(ctx) {
+		if r.Node.Kind != "redis" || r.Role == "" || slices.Contains(gone, r.Node) {
+			continue
+		}
+		c := t.admin(r.Node)
+		for i, id := range ids {
+			if err := c.Do(ctx, "CLUSTER", "FORGET", id).Err(); err != nil {
+				errs = append(errs, fmt.Errorf("%s: CLUSTER FORGET %s: %w", r.Node.Name, gone[i].Name, err))
+			}
+		}
+		c.Close()
+	}
+	return errors.Join(errs...)
 }

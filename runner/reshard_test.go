@@ -50,3 +50,31 @@ chaos:
 		})
 	}
 }
+
+// remove-shard: all of one primary's slots move to the other two, it is
+// forgotten and stopped, and nothing acknowledged is lost. At half the
+// rate and with a longer phase than the reshard's, so that 5,461 slots
+// move within it under the race detector on a loaded machine.
+func TestRemoveShardUnderLoad(t *testing.T) {
+	testenv.RequireRedis(t)
+	res := run(t, `
+warmup: 1s
+duration: 12s
+drain: 5s
+target: {provider: process, topology: cluster, shards: 3, replicas: 0, persistence: none}
+workload: {pattern: stream, producers: 3, consumers: 3, rate: 1000, payload: 128, keys: 32}
+client: {read_timeout: 1s, write_timeout: 1s}
+chaos:
+  - {at: 2s, action: remove-shard, target: node:redis-0}
+`)
+	c := res.Cells[0]
+	if e := c.Events; e.Lost != 0 || e.Received != e.Acked || e.Acked == 0 || e.Failed != 0 || e.Indeterminate != 0 {
+		t.Errorf("events %+v: want lost 0, received = acked, no write failed", e)
+	}
+	if c.Errors["moved"] == 0 {
+		t.Errorf("errors %v: no MOVED counted, though every slot of redis-0 changed hands", c.Errors)
+	}
+	if len(c.Faults) != 1 || c.Faults[0].Error != "" || c.Faults[0].HealedAtS <= c.Faults[0].AtS {
+		t.Errorf("faults %+v: want remove-shard done without error", c.Faults)
+	}
+}

@@ -53,6 +53,7 @@ var actions = []Action{
 	// Cluster operations: squall does not move slots back, so never on an
 	// external target.
 	{Name: "reshard", Providers: ownNodes},
+	{Name: "remove-shard", Providers: ownNodes},
 }
 
 // RunsOn reports whether the fault runs on provider (docker, process,
