@@ -106,11 +106,8 @@ func paramSlots(s Step) (int, error) {
 }
 
 func checkReshard(s Step, sh Shape) string {
-	if sh.Topology != "cluster" {
-		return fmt.Sprintf("%s moves hash slots between a cluster's primaries; the topology is %s", s.Action, sh.Topology)
-	}
-	if s.Target != "primary" && s.Target != "random-primary" && !strings.HasPrefix(s.Target, "node:") {
-		return fmt.Sprintf("%s moves slots away from a primary: use target primary, random-primary or node:NAME", s.Action)
+	if msg := checkClusterPrimary(s, sh, "moves hash slots between a cluster's primaries", "moves slots away from a primary"); msg != "" {
+		return msg
 	}
 	if _, err := paramSlots(s); err != nil {
 		return err.Error()
@@ -199,15 +196,25 @@ func (in *Injector) removeShard(ctx context.Context, _ Step, n *compose.Node) (u
 }
 
 func checkRemoveShard(s Step, sh Shape) string {
-	if sh.Topology != "cluster" {
-		return fmt.Sprintf("%s takes a shard out of a cluster; the topology is %s", s.Action, sh.Topology)
-	}
-	if s.Target != "primary" && s.Target != "random-primary" && !strings.HasPrefix(s.Target, "node:") {
-		return fmt.Sprintf("%s removes a primary and its replicas: use target primary, random-primary or node:NAME", s.Action)
+	if msg := checkClusterPrimary(s, sh, "takes a shard out of a cluster", "removes a primary and its replicas"); msg != "" {
+		return msg
 	}
 	if len(s.Params) > 0 {
 		keys := slices.Sorted(maps.Keys(s.Params))
 		return fmt.Sprintf("%s params.%s: unknown; it takes no parameters", s.Action, keys[0])
+	}
+	return ""
+}
+
+// checkClusterPrimary says why a cluster operation's step does not fit:
+// the topology is not a cluster, or the target is not a primary. does and
+// acts say what the action does, for the messages.
+func checkClusterPrimary(s Step, sh Shape, does, acts string) string {
+	if sh.Topology != "cluster" {
+		return fmt.Sprintf("%s %s; the topology is %s", s.Action, does, sh.Topology)
+	}
+	if s.Target != "primary" && s.Target != "random-primary" && !strings.HasPrefix(s.Target, "node:") {
+		return fmt.Sprintf("%s %s: use target primary, random-primary or node:NAME", s.Action, acts)
 	}
 	return ""
 }

@@ -18,18 +18,8 @@ import (
 // are sent once to the node named (each key then holds exactly one
 // element: nothing was written twice) and the map is reloaded.
 func TestClusterSenderRoutes(t *testing.T) {
-	testenv.RequireRedis(t)
 	ctx := context.Background()
-	tg, err := compose.Up(ctx, compose.Spec{Provider: "process", Topology: "cluster", Shards: 3, Persistence: "none", RunID: "cluster-sender-test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tg.Close(ctx)
-	cc, ok := tg.Client(compose.ClientOptions{DialTimeout: time.Second, ReadTimeout: 3 * time.Second, WriteTimeout: 3 * time.Second}).(*redis.ClusterClient)
-	if !ok {
-		t.Fatal("want a cluster client")
-	}
-	defer cc.Close()
+	_, cc := upCluster(t, "cluster-sender-test")
 	routes := NewRoutes(cc)
 	right := *routes.current(ctx)
 	s := newClusterSender(cc, routes)
@@ -75,18 +65,8 @@ func TestClusterSenderRoutes(t *testing.T) {
 // each exactly once; once the slot is handed over, both come back MOVED
 // and are followed. The sender counts each redirect it followed.
 func TestClusterSenderFollowsAsk(t *testing.T) {
-	testenv.RequireRedis(t)
 	ctx := context.Background()
-	tg, err := compose.Up(ctx, compose.Spec{Provider: "process", Topology: "cluster", Shards: 3, Persistence: "none", RunID: "cluster-ask-test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tg.Close(ctx)
-	cc, ok := tg.Client(compose.ClientOptions{DialTimeout: time.Second, ReadTimeout: 3 * time.Second, WriteTimeout: 3 * time.Second}).(*redis.ClusterClient)
-	if !ok {
-		t.Fatal("want a cluster client")
-	}
-	defer cc.Close()
+	tg, cc := upCluster(t, "cluster-ask-test")
 	routes := NewRoutes(cc)
 	s := newClusterSender(cc, routes)
 	defer s.Close()
@@ -154,4 +134,23 @@ func TestClusterSenderFollowsAsk(t *testing.T) {
 			t.Errorf("%s holds %d elements on %s (%v), want 4: each write exactly once", k, n, dst.Name, err)
 		}
 	}
+}
+
+// upCluster stands up a 3-primary process cluster for the test and returns
+// it with a cluster client; both are closed when the test ends.
+func upCluster(t *testing.T, runID string) (*compose.Target, *redis.ClusterClient) {
+	t.Helper()
+	testenv.RequireRedis(t)
+	ctx := context.Background()
+	tg, err := compose.Up(ctx, compose.Spec{Provider: "process", Topology: "cluster", Shards: 3, Persistence: "none", RunID: runID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tg.Close(ctx) })
+	cc, ok := tg.Client(compose.ClientOptions{DialTimeout: time.Second, ReadTimeout: 3 * time.Second, WriteTimeout: 3 * time.Second}).(*redis.ClusterClient)
+	if !ok {
+		t.Fatal("want a cluster client")
+	}
+	t.Cleanup(func() { cc.Close() })
+	return tg, cc
 }
