@@ -38,6 +38,8 @@ func TestCheck(t *testing.T) {
 	cluster := Shape{Provider: "process", Topology: "cluster", Replicas: 1}
 	external := Shape{Provider: "external", Topology: "standalone"}
 	named := Shape{Provider: "process", Topology: "sentinel", Replicas: 1, Sentinels: 1, Nodes: []string{"redis-0", "redis-1", "sentinel-0"}}
+	shards := Shape{Provider: "process", Topology: "cluster", Nodes: []string{"redis-0", "redis-1", "redis-2"}}
+	slots := func(v any) map[string]any { return map[string]any{"slots": v} }
 	for _, tc := range []struct {
 		name  string
 		step  Step
@@ -66,6 +68,22 @@ func TestCheck(t *testing.T) {
 		{"a node that exists", Step{Action: "kill", Target: "node:redis-1"}, named, ""},
 		{"a node that does not exist", Step{Action: "kill", Target: "node:redis-7"}, named, "would never fire; its nodes are redis-0, redis-1, sentinel-0"},
 		{"node names unknown", Step{Action: "kill", Target: "node:anything"}, process, ""},
+		{"2000 slots off a random primary", Step{Action: "reshard", Target: "random-primary", Params: slots(2000)}, shards, ""},
+		{"to a named node", Step{Action: "reshard", Target: "node:redis-0", Params: map[string]any{"slots": 10, "to": "redis-2"}}, shards, ""},
+		{"outside a cluster", Step{Action: "reshard", Target: "primary", Params: slots(10)}, Shape{Provider: "process", Topology: "standalone"}, "topology is standalone"},
+		{"on an external cluster", Step{Action: "reshard", Target: "primary", Params: slots(10)}, Shape{Provider: "external", Topology: "cluster"}, "external target"},
+		{"without slots", Step{Action: "reshard", Target: "primary"}, shards, "needs params.slots"},
+		{"no slots", Step{Action: "reshard", Target: "primary", Params: slots(0)}, shards, "from 1 to 16383"},
+		{"every slot", Step{Action: "reshard", Target: "primary", Params: slots(16384)}, shards, "from 1 to 16383"},
+		{"slots not a number", Step{Action: "reshard", Target: "primary", Params: slots("many")}, shards, `got "many"`},
+		{"off a replica", Step{Action: "reshard", Target: "replica", Params: slots(10)}, Shape{Provider: "process", Topology: "cluster", Replicas: 1}, "away from a primary"},
+		{"to a node that does not exist", Step{Action: "reshard", Target: "primary", Params: map[string]any{"slots": 10, "to": "redis-9"}}, shards, `no node "redis-9"`},
+		{"to itself", Step{Action: "reshard", Target: "node:redis-1", Params: map[string]any{"slots": 10, "to": "redis-1"}}, shards, "also the node"},
+		{"an unknown parameter", Step{Action: "reshard", Target: "primary", Params: map[string]any{"slots": 10, "from": "redis-1"}}, shards, "params.from: unknown"},
+		{"remove-shard", Step{Action: "remove-shard", Target: "node:redis-2"}, shards, ""},
+		{"remove-shard outside a cluster", Step{Action: "remove-shard", Target: "primary"}, process, "takes a shard out of a cluster"},
+		{"remove-shard of a replica", Step{Action: "remove-shard", Target: "replica"}, cluster, "removes a primary"},
+		{"remove-shard takes no params", Step{Action: "remove-shard", Target: "primary", Params: slots(10)}, shards, "params.slots: unknown"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Check([]Step{tc.step}, tc.shape)[0]

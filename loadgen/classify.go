@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/squall-bench/squall/internal/resp"
 )
 
 // Class is a client-visible error class, counted in the result's "errors".
@@ -21,7 +22,12 @@ const (
 	ClassTimeout
 	ClassConnection
 	ClassReadOnly
-	ClassMoved
+	ClassMoved    // MOVED: the slot has a new owner (the cluster sender follows it)
+	ClassAsk      // ASK: the key has moved with its migrating slot (followed with ASKING)
+	ClassTryAgain // TRYAGAIN: a multi-key command while its slot migrates
+	// ClassUnblocked: a blocked read ended because its key went away
+	// (MIGRATE moved it to another node, or it was deleted).
+	ClassUnblocked
 	ClassLoading
 	ClassNoReplicas
 	ClassClusterDown
@@ -33,7 +39,7 @@ const (
 	numClasses
 )
 
-var classNames = [numClasses]string{"", "timeout", "connection", "readonly", "moved_ask", "loading",
+var classNames = [numClasses]string{"", "timeout", "connection", "readonly", "moved", "ask", "tryagain", "unblocked", "loading",
 	"noreplicas", "clusterdown", "oom", "busy", "masterdown", "under_replicated", "other"}
 
 func (c Class) String() string { return classNames[c] }
@@ -59,8 +65,14 @@ func Classify(err error) (Class, Fate) {
 		switch {
 		case strings.HasPrefix(msg, "READONLY"):
 			return ClassReadOnly, Failed
-		case strings.HasPrefix(msg, "MOVED"), strings.HasPrefix(msg, "ASK"), strings.HasPrefix(msg, "TRYAGAIN"):
+		case strings.HasPrefix(msg, "MOVED"):
 			return ClassMoved, Failed
+		case strings.HasPrefix(msg, "ASK"):
+			return ClassAsk, Failed
+		case strings.HasPrefix(msg, "TRYAGAIN"):
+			return ClassTryAgain, Failed
+		case strings.HasPrefix(msg, "UNBLOCKED"):
+			return ClassUnblocked, Failed
 		case strings.HasPrefix(msg, "LOADING"):
 			return ClassLoading, Failed
 		case strings.HasPrefix(msg, "NOREPLICAS"):
@@ -105,6 +117,17 @@ type ClassCounts [numClasses]int64
 // add counts one error; atomically, because fault monitors read the
 // counts while the worker runs (see Generator.Errors).
 func (c *ClassCounts) add(cl Class) { atomic.AddInt64(&c[cl], 1) }
+
+// addRedirects counts the redirects a cluster sender followed: each MOVED
+// or ASK reply counts once, whether the command then succeeded or not.
+func (c *ClassCounts) addRedirects(r resp.Redirects) {
+	if r.Moved > 0 {
+		atomic.AddInt64(&c[ClassMoved], r.Moved)
+	}
+	if r.Ask > 0 {
+		atomic.AddInt64(&c[ClassAsk], r.Ask)
+	}
+}
 
 // Map returns the non-zero counts by class name.
 func (c *ClassCounts) Map() map[string]int64 {

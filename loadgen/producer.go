@@ -68,8 +68,11 @@ type producer struct {
 	wake  *waiter
 	end   int64 // no event is intended at or after end
 	out   resp.Sender
-	acker Acker
-	wait  bool // a WAIT follows each round trip's writes
+	// redirector is out when it follows cluster redirects: they are
+	// counted by class after each round trip.
+	redirector resp.Redirector
+	acker      Acker
+	wait       bool // a WAIT follows each round trip's writes
 
 	batch Batch
 	// buf is an event: envelope + padding. Queue copies it into the batch,
@@ -108,6 +111,7 @@ func (g *Generator) newProducer(id int, w *worker) *producer {
 		p.pace, p.wake = g.pacer.shard(id), newWaiter()
 	}
 	p.acker, _ = g.pattern.(Acker)
+	p.redirector, _ = p.out.(resp.Redirector)
 	p.buf = padded(cfg.PayloadMax)
 	return p
 }
@@ -240,6 +244,9 @@ func (p *producer) send(n int) {
 	w.busy.Store(max(sendAt, 1))
 	p.out.Exec(b, res)
 	ackAt := g.now()
+	if p.redirector != nil {
+		w.errs.addRedirects(p.redirector.TakeRedirects())
+	}
 	w.busy.Store(0)
 	w.waited.Add(ackAt - sendAt)
 	w.rec.Sent(int64(n))

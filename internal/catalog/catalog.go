@@ -50,6 +50,10 @@ var actions = []Action{
 	{Name: "bgsave", Providers: anywhere},
 	{Name: "bgrewriteaof", Providers: anywhere},
 	{Name: "config", Providers: anywhere},
+	// Cluster operations: squall does not move slots back, so never on an
+	// external target.
+	{Name: "reshard", Providers: ownNodes},
+	{Name: "remove-shard", Providers: ownNodes},
 }
 
 // RunsOn reports whether the fault runs on provider (docker, process,

@@ -21,6 +21,7 @@ import (
 // cluster squall, not Redis, would set the capacity figure. The slot map
 // comes from CLUSTER SLOTS through the cluster client and is shared by the
 // generator's producers; a MOVED reply or a failed connection refreshes it.
+// A MOVED or ASK reply is followed (see redirect), and counted.
 
 // clusterSlots is the number of hash slots of a Redis Cluster.
 const clusterSlots = 16384
@@ -93,6 +94,8 @@ type clusterSender struct {
 	conns  map[string]*Conn
 	groups []*nodeBatch
 	used   int // groups in use this round trip
+	// redirects counts the redirects followed since TakeRedirects.
+	redirects Redirects
 }
 
 // nodeBatch is the part of a round trip bound for one node.
@@ -145,12 +148,40 @@ func (s *clusterSender) Exec(b *Batch, res []Reply) {
 		i++
 	})
 	refresh := s.roundTrip(res)
-	if redirected := s.redirect(b, res); redirected {
-		refresh = true
+	// A command redirected once may be redirected again: MOVED to the new
+	// owner of a slot that is still migrating answers ASK.
+	for range maxRedirects {
+		followed, moved := s.redirect(b, res)
+		refresh = refresh || moved
+		if !followed {
+			break
+		}
 	}
 	if refresh {
 		s.routes.refresh(ctx)
 	}
+}
+
+// maxRedirects is how many redirects one command follows in a round trip
+// (go-redis's default); a reply still MOVED or ASK after them fails it.
+const maxRedirects = 3
+
+// Redirects counts the redirect replies a sender followed by sending the
+// command again where they pointed.
+type Redirects struct{ Moved, Ask int64 }
+
+// A Redirector is a Sender that follows cluster redirects (MOVED, ASK);
+// TakeRedirects returns how many it followed since the last call. A
+// redirect it did not follow comes back as the command's reply instead.
+type Redirector interface {
+	TakeRedirects() Redirects
+}
+
+// TakeRedirects returns the redirects followed since the last call.
+func (s *clusterSender) TakeRedirects() Redirects {
+	r := s.redirects
+	s.redirects = Redirects{}
+	return r
 }
 
 // Both read as failures to connect (dialError): nothing was sent.
@@ -225,55 +256,74 @@ func (s *clusterSender) roundTrip(res []Reply) (refresh bool) {
 			g.conn.used = time.Now()
 		}
 		for j, r := range g.res {
-			res[g.idx[j]] = r
+			if g.idx[j] >= 0 { // not an ASKING of redirect's
+				res[g.idx[j]] = r
+			}
 		}
 	}
 	return refresh
 }
 
-// redirect sends each command that came back MOVED once more, to the node
-// the reply named: MOVED means the command was not executed, so sending it
-// again cannot write it twice (go-redis does the same). It reports whether
-// any command was redirected.
-func (s *clusterSender) redirect(b *Batch, res []Reply) bool {
-	moved := false
+// redirect sends each command that came back MOVED or ASK once more, to
+// the node the reply named, ASK with a one-shot ASKING before it (the
+// slot is migrating there and the key has already moved): both mean the
+// command was not executed, so sending it again cannot write it twice
+// (go-redis does the same). It reports whether it followed any redirect,
+// and whether any was MOVED (the slot map is out of date).
+func (s *clusterSender) redirect(b *Batch, res []Reply) (followed, moved bool) {
 	for _, r := range res {
-		if isMoved(r.Err) {
-			moved = true
+		if _, _, ok := redirectOf(r.Err); ok {
+			followed = true
 			break
 		}
 	}
-	if !moved {
-		return false
+	if !followed {
+		return false, false
 	}
 	s.used = 0
 	i := 0
 	b.EachCmd(func(cmd, _ []byte) {
-		if addr, ok := movedTo(res[i].Err); ok {
-			s.group(addr).add(cmd, i)
+		if addr, ask, ok := redirectOf(res[i].Err); ok {
+			g := s.group(addr)
+			if ask {
+				g.add(askingCmd, -1)
+				s.redirects.Ask++
+			} else {
+				s.redirects.Moved++
+				moved = true
+			}
+			g.add(cmd, i)
 		}
 		i++
 	})
 	s.roundTrip(res)
-	return true
+	return true, moved
 }
 
-func isMoved(err error) bool {
-	_, ok := movedTo(err)
-	return ok
-}
+// askingCmd is ASKING, RESP-encoded: it lets the next command on the
+// connection reach a slot the node is importing.
+var askingCmd = []byte("*1\r\n$6\r\nASKING\r\n")
 
-// movedTo returns the address of a "MOVED slot addr" error reply.
-func movedTo(err error) (string, bool) {
-	e, ok := err.(replyError)
-	if !ok || !strings.HasPrefix(string(e), "MOVED ") {
-		return "", false
+// redirectOf returns the address of a "MOVED slot addr" or "ASK slot addr"
+// error reply, and whether it is ASK.
+func redirectOf(err error) (addr string, ask, ok bool) {
+	e, isReply := err.(replyError)
+	if !isReply {
+		return "", false, false
 	}
-	f := strings.Fields(string(e))
+	msg := string(e)
+	switch {
+	case strings.HasPrefix(msg, "MOVED "):
+	case strings.HasPrefix(msg, "ASK "):
+		ask = true
+	default:
+		return "", false, false
+	}
+	f := strings.Fields(msg)
 	if len(f) != 3 {
-		return "", false
+		return "", false, false
 	}
-	return f[2], true
+	return f[2], ask, true
 }
 
 func (s *clusterSender) Close() {

@@ -1,0 +1,80 @@
+package runner
+
+import (
+	"testing"
+
+	"github.com/squall-bench/squall/internal/testenv"
+)
+
+// A 2,000-slot reshard on a 3-shard process cluster at 2,000 events/s:
+// the slots' keys move with MIGRATE while producers and consumers run, and
+// squall's producers follow ASK and MOVED, so every acknowledged event
+// arrives (lost 0, received = acked) and no write fails. The moved slots
+// hold some of the 32 keys (every shard's lowest 2,000 slots do), so the
+// producers' first write to each after the handover is redirected: moved
+// is counted; ask only when a write falls between a key's MIGRATE and its
+// slot's handover, which the test logs but cannot force.
+func TestReshardUnderLoad(t *testing.T) {
+	testenv.RequireRedis(t)
+	for _, pattern := range []string{"stream", "list-reliable"} {
+		t.Run(pattern, func(t *testing.T) {
+			res := run(t, `
+warmup: 1s
+duration: 8s
+drain: 5s
+target: {provider: process, topology: cluster, shards: 3, replicas: 0, persistence: none}
+workload: {pattern: `+pattern+`, producers: 3, consumers: 3, rate: 2000, payload: 128, keys: 32}
+client: {read_timeout: 1s, write_timeout: 1s}
+chaos:
+  - {at: 3s, action: reshard, target: random-primary, params: {slots: 2000}}
+`)
+			c := res.Cells[0]
+			e := c.Events
+			if e.Lost != 0 || e.Received != e.Acked || e.Acked == 0 {
+				t.Errorf("events %+v: want lost 0 and received = acked", e)
+			}
+			if e.Failed != 0 || e.Indeterminate != 0 {
+				t.Errorf("events %+v: a followed redirect must not fail a write", e)
+			}
+			if c.Errors["moved"] == 0 {
+				t.Errorf("errors %v: no MOVED counted, though slots holding keys changed hands", c.Errors)
+			}
+			t.Logf("redirects: moved %d, ask %d, tryagain %d; consumers' reads unblocked by MIGRATE %d",
+				c.Errors["moved"], c.Errors["ask"], c.Errors["tryagain"], c.Errors["unblocked"])
+			if len(c.Faults) != 1 {
+				t.Fatalf("faults %+v, want the reshard", c.Faults)
+			}
+			if f := c.Faults[0]; f.Error != "" || f.HealedAtS <= f.AtS {
+				t.Errorf("reshard %+v: want it done without error, healed_at_s after at_s", f)
+			}
+		})
+	}
+}
+
+// remove-shard: all of one primary's slots move to the other two, it is
+// forgotten and stopped, and nothing acknowledged is lost. At half the
+// rate and with a longer phase than the reshard's, so that 5,461 slots
+// move within it under the race detector on a loaded machine.
+func TestRemoveShardUnderLoad(t *testing.T) {
+	testenv.RequireRedis(t)
+	res := run(t, `
+warmup: 1s
+duration: 12s
+drain: 5s
+target: {provider: process, topology: cluster, shards: 3, replicas: 0, persistence: none}
+workload: {pattern: stream, producers: 3, consumers: 3, rate: 1000, payload: 128, keys: 32}
+client: {read_timeout: 1s, write_timeout: 1s}
+chaos:
+  - {at: 2s, action: remove-shard, target: node:redis-0}
+`)
+	c := res.Cells[0]
+	if e := c.Events; e.Lost != 0 || e.Received != e.Acked || e.Acked == 0 || e.Failed != 0 || e.Indeterminate != 0 {
+		t.Errorf("events %+v: want lost 0, received = acked, no write failed", e)
+	}
+	if c.Errors["moved"] == 0 {
+		t.Errorf("errors %v: no MOVED counted, though every slot of redis-0 changed hands", c.Errors)
+	}
+	if len(c.Faults) != 1 || c.Faults[0].Error != "" || c.Faults[0].HealedAtS <= c.Faults[0].AtS {
+		t.Errorf("faults %+v: want remove-shard done without error", c.Faults)
+	}
+}
