@@ -18,7 +18,7 @@ import (
 //	network.go  partition, latency, loss: the container's network
 //	server.go   failover, client-pause, debug-sleep, bgsave, bgrewriteaof: commands to the server
 //	config.go   config: CONFIG SET, and putting the old values back
-//	cluster.go  reshard, remove-shard: hash slots moved between a cluster's primaries
+//	cluster.go  reshard, remove-shard, add-shard: hash slots moved between a cluster's primaries
 //
 // A new fault is a row in the catalog, a row here and its functions in its
 // family's file; init refuses a catalog action without a row here, or the
@@ -44,6 +44,8 @@ var impls = map[string]impl{
 
 	"reshard":      {check: checkReshard, inject: (*Injector).reshard},
 	"remove-shard": {check: checkRemoveShard, inject: (*Injector).removeShard},
+
+	"add-shard": {check: checkAddShard, inject: (*Injector).addShard},
 }
 
 // impl is how chaos carries out one action.

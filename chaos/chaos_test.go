@@ -84,6 +84,14 @@ func TestCheck(t *testing.T) {
 		{"remove-shard outside a cluster", Step{Action: "remove-shard", Target: "primary"}, process, "takes a shard out of a cluster"},
 		{"remove-shard of a replica", Step{Action: "remove-shard", Target: "replica"}, cluster, "removes a primary"},
 		{"remove-shard takes no params", Step{Action: "remove-shard", Target: "primary", Params: slots(10)}, shards, "params.slots: unknown"},
+		{"add-shard", Step{Action: "add-shard", Target: "spare"}, shards, ""},
+		{"add-shard on docker", Step{Action: "add-shard", Target: "spare"}, Shape{Provider: "docker", Topology: "cluster"}, ""},
+		{"add-shard outside a cluster", Step{Action: "add-shard", Target: "spare"}, process, "adds a primary to a cluster; the topology is standalone"},
+		{"add-shard on an external cluster", Step{Action: "add-shard", Target: "spare"}, Shape{Provider: "external", Topology: "cluster"}, "external target"},
+		{"add-shard of a primary", Step{Action: "add-shard", Target: "primary"}, shards, "use target spare"},
+		{"add-shard repeated", Step{Action: "add-shard", Target: "spare", Every: time.Second}, shards, "fires once"},
+		{"add-shard takes no params", Step{Action: "add-shard", Target: "spare", Params: slots(10)}, shards, "params.slots: unknown"},
+		{"a spare for another fault", Step{Action: "kill", Target: "spare"}, shards, "only add-shard takes it"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Check([]Step{tc.step}, tc.shape)[0]

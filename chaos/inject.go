@@ -349,11 +349,18 @@ func (in *Injector) pick(ctx context.Context, s Step) ([]*compose.Node, []string
 			return nil, nil, errors.New("the target has no sentinels")
 		}
 		return role(ss[in.rng.IntN(len(ss))], "sentinel")
+	case s.Target == "spare":
+		for _, r := range in.roles(ctx) {
+			if r.Role == "spare" {
+				return role(r.Node, "spare")
+			}
+		}
+		return nil, nil, errors.New("no spare node left to add")
 	case s.Target == "all":
 		var ns []*compose.Node
 		var rs []string
 		for _, r := range in.roles(ctx) {
-			if r.Node.Kind == "redis" && !isDown(r.Node, killed, stopped) {
+			if r.Node.Kind == "redis" && r.Role != "spare" && !isDown(r.Node, killed, stopped) {
 				ns, rs = append(ns, r.Node), append(rs, r.Role)
 			}
 		}

@@ -58,6 +58,10 @@ func check(s Step, sh Shape) string {
 		if sh.Replicas == 0 {
 			return "target replica: the target has no replicas (target.replicas is 0)"
 		}
+	case "spare":
+		if s.Action != "add-shard" {
+			return "target spare is the empty node squall starts for add-shard; only add-shard takes it"
+		}
 	case "random-primary":
 		if sh.Topology != "cluster" {
 			return fmt.Sprintf("target random-primary picks one of a cluster's primaries; the topology is %s (use primary)", sh.Topology)

@@ -23,6 +23,10 @@ type Spec struct {
 	Shards      int    // cluster primaries (default 3)
 	Replicas    int    // replicas per primary
 	Sentinels   int    // sentinel processes (default 3)
+	// Spares are cluster nodes started empty and left out of the cluster
+	// (role spare) until an add-shard fault joins one (Join): the node
+	// list is fixed at bring-up, so nothing reads it while it grows.
+	Spares int
 	Persistence string
 	Image       string            // docker only (default DefaultImage)
 	Server      string            // process only: a redis-server-compatible executable, by name in PATH or path (default redis-server)
@@ -121,6 +125,9 @@ func (s Spec) check() error {
 	default:
 		return unsupportedErr("unknown provider %q (process, docker or external)", s.Provider)
 	}
+	if s.Spares < 0 || s.Spares > 0 && (s.Topology != "cluster" || s.Provider == "external") {
+		return unsupportedErr("spare nodes are for a cluster squall starts (topology %s, provider %s)", s.Topology, s.Provider)
+	}
 	if s.Shards < 0 || s.Replicas < 0 || s.Sentinels < 0 {
 		return unsupportedErr("shards, replicas and sentinels must not be negative (got %d, %d, %d)", s.Shards, s.Replicas, s.Sentinels)
 	}
@@ -143,7 +150,7 @@ func (s Spec) check() error {
 		if s.Shards < 1 {
 			return unsupportedErr("topology cluster needs at least one shard")
 		}
-		n = s.Shards * (1 + s.Replicas)
+		n = s.Shards*(1+s.Replicas) + s.Spares
 	default:
 		return unsupportedErr("unknown topology %q (standalone, sentinel or cluster)", s.Topology)
 	}

@@ -446,14 +446,15 @@ func watch(ctx context.Context, cancel context.CancelCauseFunc, tg *compose.Targ
 }
 
 // commandCalls reads INFO commandstats on every node that was a primary
-// when the target came up and sums the calls per command, as Redis counted
+// when the target came up, and every spare (add-shard may have made it
+// one), and sums the calls per command, as Redis counted
 // them (replicas are left out: they count replicated writes again). Nodes
 // that do not answer are skipped and returned by name.
 func commandCalls(ctx context.Context, tg *compose.Target) (map[string]int64, []string) {
 	calls := map[string]int64{}
 	var missing []string
 	for _, n := range tg.DataNodes() {
-		if n.Role != "primary" {
+		if n.Role != "primary" && n.Role != "spare" { // a spare joined by add-shard is a primary
 			continue
 		}
 		c := tg.NodeClient(n)
@@ -517,7 +518,11 @@ func startingLine(spec compose.Spec) string {
 	case "sentinel":
 		return fmt.Sprintf("starting sentinel on %s: a primary, %d replicas, %d sentinels", what, spec.Replicas, spec.Sentinels)
 	case "cluster":
-		return fmt.Sprintf("starting cluster on %s: %d primaries with %d replicas each", what, spec.Shards, spec.Replicas)
+		msg := fmt.Sprintf("starting cluster on %s: %d primaries with %d replicas each", what, spec.Shards, spec.Replicas)
+		if spec.Spares > 0 {
+			msg += fmt.Sprintf(", %d spare for add-shard", spec.Spares)
+		}
+		return msg
 	}
 	if spec.Replicas > 0 {
 		return fmt.Sprintf("starting standalone on %s: a primary and %d replicas", what, spec.Replicas)

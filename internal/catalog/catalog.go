@@ -54,6 +54,8 @@ var actions = []Action{
 	// external target.
 	{Name: "reshard", Providers: ownNodes},
 	{Name: "remove-shard", Providers: ownNodes},
+	// add-shard joins a spare node squall started with the target.
+	{Name: "add-shard", Providers: ownNodes},
 }
 
 // RunsOn reports whether the fault runs on provider (docker, process,
@@ -89,9 +91,10 @@ func ActionNames(filter func(Action) bool) []string {
 }
 
 // Targets lists what a step may aim at by role, or by what an earlier step
-// did to a node; node:NAME, besides these, names one node.
+// did to a node; node:NAME, besides these, names one node. spare is a
+// cluster node squall started empty for add-shard.
 func Targets() []string {
-	return []string{"primary", "replica", "sentinel", "random-primary", "all", "killed", "paused", "stopped"}
+	return []string{"primary", "replica", "sentinel", "random-primary", "all", "killed", "paused", "stopped", "spare"}
 }
 
 // A Pattern is one way events travel through Redis (workload.pattern).
