@@ -23,10 +23,6 @@ type Spec struct {
 	Shards      int    // cluster primaries (default 3)
 	Replicas    int    // replicas per primary
 	Sentinels   int    // sentinel processes (default 3)
-	// Spares are cluster nodes started empty and left out of the cluster
-	// (role spare) until an add-shard fault joins one (Join): the node
-	// list is fixed at bring-up, so nothing reads it while it grows.
-	Spares int
 	Persistence string
 	Image       string            // docker only (default DefaultImage)
 	Server      string            // process only: a redis-server-compatible executable, by name in PATH or path (default redis-server)
@@ -41,6 +37,10 @@ type Spec struct {
 
 	Sentinel           SentinelSpec
 	ClusterNodeTimeout time.Duration // cluster-node-timeout (default 5s)
+	// Spares are cluster nodes started empty and left out of the cluster
+	// (role spare) until an add-shard fault joins one (Join): the node
+	// list is fixed at bring-up, so nothing reads it while it grows.
+	Spares int
 
 	// Detach leaves the target running when this process exits (squall
 	// target up): no parent-death signal, and later runs do not reap it.
