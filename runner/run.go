@@ -340,7 +340,7 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 	}
 
 	if len(unanswered) > 0 || len(s.Chaos) > 0 {
-		rc.Notes = append(rc.Notes, "server_calls sums INFO commandstats of the primaries the target started with; faults (restarts reset counters, failovers move writes to other nodes) make it a partial count")
+		rc.Notes = append(rc.Notes, "server_calls sums INFO commandstats of the primaries the target started with and its spare nodes (add-shard); faults (restarts reset counters, failovers move writes to other nodes) make it a partial count")
 	}
 	switch {
 	case genErr == nil:
