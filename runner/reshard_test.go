@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -64,16 +65,7 @@ chaos:
 // move within it under the race detector on a loaded machine.
 func TestRemoveShardUnderLoad(t *testing.T) {
 	testenv.RequireRedis(t)
-	res := run(t, `
-warmup: 1s
-duration: 12s
-drain: 5s
-target: {provider: process, topology: cluster, shards: 3, replicas: 0, persistence: none}
-workload: {pattern: stream, producers: 3, consumers: 3, rate: 1000, payload: 128, keys: 32}
-client: {read_timeout: 1s, write_timeout: 1s}
-chaos:
-  - {at: 2s, action: remove-shard, target: node:redis-0}
-`)
+	res := run(t, clusterUnderLoad("12s", 1000, "{at: 2s, action: remove-shard, target: node:redis-0}"))
 	c := res.Cells[0]
 	if e := c.Events; e.Lost != 0 || e.Received != e.Acked || e.Acked == 0 || e.Failed != 0 || e.Indeterminate != 0 {
 		t.Errorf("events %+v: want lost 0, received = acked, no write failed", e)
@@ -91,20 +83,13 @@ chaos:
 // slots (lowest first, so some of the 32 keys move): nothing
 // acknowledged is lost, the producers' writes to the moved keys are
 // redirected (moved > 0), and the timeline's mark says the new node took
-// 1/4 of the slots. The result lists the spare among the nodes.
+// 1/4 of the slots. The result lists the spare among the nodes. The
+// phase leaves time for the join (Redis's rejoin delay, cluster-node-timeout
+// 5 s) and the move under the race detector on a loaded machine.
 func TestAddShardUnderLoad(t *testing.T) {
 	testenv.RequireRedis(t)
 	out := t.TempDir()
-	sc, cells, err := scenarios.Parse(t.Name()+".yaml", []byte(`
-warmup: 1s
-duration: 10s
-drain: 5s
-target: {provider: process, topology: cluster, shards: 3, replicas: 0, persistence: none}
-workload: {pattern: stream, producers: 3, consumers: 3, rate: 2000, payload: 128, keys: 32}
-client: {read_timeout: 1s, write_timeout: 1s}
-chaos:
-  - {at: 2s, action: add-shard, target: spare}
-`), nil)
+	sc, cells, err := scenarios.Parse(t.Name()+".yaml", []byte(clusterUnderLoad("14s", 2000, "{at: 2s, action: add-shard, target: spare}")), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,4 +142,19 @@ func addShardSlots(t *testing.T, dir string) int {
 		t.Fatalf("no add-shard mark in %s", dir)
 	}
 	return found
+}
+
+// clusterUnderLoad is a scenario: a stream over 32 keys on a 3-shard
+// process cluster for duration at rate events/s, with one chaos step.
+func clusterUnderLoad(duration string, rate int, step string) string {
+	return fmt.Sprintf(`
+warmup: 1s
+duration: %s
+drain: 5s
+target: {provider: process, topology: cluster, shards: 3, replicas: 0, persistence: none}
+workload: {pattern: stream, producers: 3, consumers: 3, rate: %d, payload: 128, keys: 32}
+client: {read_timeout: 1s, write_timeout: 1s}
+chaos:
+  - %s
+`, duration, rate, step)
 }
