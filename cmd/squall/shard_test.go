@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -77,6 +78,29 @@ func xaddCalls(t *testing.T, addr string) int64 {
 	return 0
 }
 
+// spills counts the spills in a shard's receipts file.
+func spills(t *testing.T, dir string) int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, rundir.ReceiptsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[uint64]bool{}
+	for _, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n"))[1:] {
+		var l struct {
+			E   uint64 `json:"e"`
+			End bool   `json:"end"`
+		}
+		if err := json.Unmarshal(line, &l); err != nil {
+			t.Fatal(err)
+		}
+		if !l.End {
+			seen[l.E] = true
+		}
+	}
+	return len(seen)
+}
+
 func merge(t *testing.T, dirs ...string) (int, string, string) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "merged")
@@ -129,6 +153,11 @@ func TestShardsMergeExact(t *testing.T) {
 			if h != nil {
 				all[k].Merge(h)
 			}
+		}
+	}
+	for i, d := range dirs {
+		if n := spills(t, d); n < 3 {
+			t.Errorf("shard %d spilled its receipts %d times in a 4 s load, want one a second", i, n)
 		}
 	}
 	ev := c.Events
