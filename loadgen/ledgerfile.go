@@ -21,7 +21,7 @@ import (
 // end, and its watermarks as faults struck) and the receipts. Sets are
 // written as their runs [lo, hi).
 //
-// Receipts are spilled as the load runs: every SpillEvery from the common
+// Receipts are spilled as the load runs: every spillEvery from the common
 // epoch the shard writes, per delivery group and producer, the runs it
 // received that lie below a seal (the highest receipt at the previous
 // spill) and the events received twice, tagged with the spill's number,
@@ -41,9 +41,9 @@ const (
 	ReceiptsFormat = "squall.receipts/v2"
 )
 
-// SpillEvery is how often, from the common epoch, a shard writes out its
+// spillEvery is how often, from the common epoch, a shard writes out its
 // receipts: on one cadence for every shard, so that their spills line up.
-const SpillEvery = time.Second
+const spillEvery = time.Second
 
 type ledgerHeader struct {
 	Format    string `json:"format"`
@@ -119,7 +119,7 @@ type receiptLog struct {
 }
 
 // SpillReceipts makes a shard's generator write its consumers' receipts
-// to w while it runs, every SpillEvery from the epoch, keeping only the
+// to w while it runs, every spillEvery from the epoch, keeping only the
 // latest in memory; WriteLedger finishes the file. Call it before Run.
 func (g *Generator) SpillReceipts(w io.Writer) error {
 	if g.cfg.Part == nil {
@@ -139,14 +139,14 @@ func (l *Ledger) spillTo(w io.Writer) error {
 	return rl.err
 }
 
-// spiller spills the ledger every SpillEvery from the epoch until stop
+// spiller spills the ledger every spillEvery from the epoch until stop
 // is closed; the returned function waits for it to end.
 func (g *Generator) spiller(stop <-chan struct{}) (wait func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		for k := uint64(1); ; k++ {
-			t := time.NewTimer(time.Until(g.epoch.Add(time.Duration(k) * SpillEvery)))
+			t := time.NewTimer(time.Until(g.epoch.Add(time.Duration(k) * spillEvery)))
 			select {
 			case <-stop:
 				t.Stop()
