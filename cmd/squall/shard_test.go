@@ -102,6 +102,21 @@ func spills(t *testing.T, dir string) int {
 	return len(seen)
 }
 
+// mergeOK merges dirs, which must succeed, and returns the merged result
+// and its directory.
+func mergeOK(t *testing.T, dirs ...string) (*result.Result, string) {
+	t.Helper()
+	code, out, stderr := merge(t, dirs...)
+	if code != exitOK {
+		t.Fatalf("merge exit %d: %s", code, stderr)
+	}
+	m, err := rundir.ReadResult(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, out
+}
+
 func merge(t *testing.T, dirs ...string) (int, string, string) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "merged")
@@ -126,14 +141,7 @@ func TestShardsMergeExact(t *testing.T) {
 	before := xaddCalls(t, addr)
 	dirs := runShards(t, fmt.Sprintf(shardScenario, 3, 3, 1500), addr, 3)
 	xadds := xaddCalls(t, addr) - before
-	code, out, stderr := merge(t, dirs[2], dirs[0], dirs[1]) // any order
-	if code != exitOK {
-		t.Fatalf("merge exit %d: %s", code, stderr)
-	}
-	m, err := rundir.ReadResult(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, out := mergeOK(t, dirs[2], dirs[0], dirs[1]) // any order
 	c := m.Cells[0]
 	var sentSum int64
 	all := [record.NumKinds]*hdrhistogram.Histogram{}
@@ -224,14 +232,7 @@ func TestShardConsumersDrainOtherShards(t *testing.T) {
 	if r0.Shard.Consumers != [2]int{0, 0} || r0.Cells[0].Events.Sent != 1000 || r0.Cells[0].Events.Received != 0 {
 		t.Fatalf("shard 0 should produce 1000 events and receive none: %+v %+v", r0.Shard, r0.Cells[0].Events)
 	}
-	code, out, stderr := merge(t, dirs...)
-	if code != exitOK {
-		t.Fatalf("merge exit %d: %s", code, stderr)
-	}
-	m, err := rundir.ReadResult(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, _ := mergeOK(t, dirs...)
 	if ev := m.Cells[0].Events; ev.Sent != 2000 || ev.Received != 2000 || ev.Lost != 0 || ev.Duplicated != 0 {
 		t.Errorf("merged events %+v", ev)
 	}
@@ -264,14 +265,7 @@ func TestShardFaultsMerged(t *testing.T) {
 	if err := json.Unmarshal(bytes.SplitN(b, []byte("\n"), 2)[0], &h); err != nil || len(h.Struck) != 1 {
 		t.Fatalf("shard 0's sends header %s: want the one fault's watermarks (%v)", bytes.SplitN(b, []byte("\n"), 2)[0], err)
 	}
-	code, out, stderr := merge(t, dirs...)
-	if code != exitOK {
-		t.Fatalf("merge exit %d: %s", code, stderr)
-	}
-	m, err := rundir.ReadResult(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, _ := mergeOK(t, dirs...)
 	c := m.Cells[0]
 	if ev := c.Events; ev.Sent+ev.Dropped != 2000 || ev.Received != ev.Acked || ev.Lost != 0 || len(c.Faults) != 1 || c.Faults[0].LostAcked != 0 || c.Faults[0].Node == "" {
 		t.Errorf("merged events %+v, faults %+v", ev, c.Faults)
