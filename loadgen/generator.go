@@ -326,6 +326,11 @@ func (g *Generator) Run(ctx context.Context, col *record.Collector, epoch time.T
 		go g.guard(&consWG, cancel, func() { g.consume(consCtx, i, g.workers[g.cfg.Producers+i], readyWG.Done) })
 	}
 	g.awaitReady(ctx, cancel, &readyWG)
+	stopSpill := make(chan struct{})
+	spilled := func() {}
+	if g.ledger.log != nil {
+		spilled = g.spiller(stopSpill)
+	}
 	if d := time.Until(epoch); d > 0 { // a shard's consumers open before the common start
 		select {
 		case <-ctx.Done():
@@ -354,6 +359,8 @@ func (g *Generator) Run(ctx context.Context, col *record.Collector, epoch time.T
 	}
 	stopConsumers()
 	consWG.Wait()
+	close(stopSpill)
+	spilled()
 	out.Finished = time.Duration(g.now())
 	out.Events = g.ledger.Reconcile()
 	var errs ClassCounts

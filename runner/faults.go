@@ -175,8 +175,6 @@ func (m *faultMonitor) results(finished time.Duration, rows []record.Second) []r
 	for i, r := range rows {
 		acked[i] = result.AckedRow{T: r.T, Acked: r.Acked}
 	}
-	var marks []loadgen.Watermark
-	var struck []int // indexes into out of the faults that hit a node
 	for i, f := range fired {
 		at := m.warmup + f.At // since the epoch
 		next := finished
@@ -232,15 +230,33 @@ func (m *faultMonitor) results(finished time.Duration, rows []record.Second) []r
 			recEnd = max(recEnd, at+time.Duration(r.RecoveredS*float64(time.Second)))
 		}
 		r.Errors = m.errorsBetween(at-slack, recEnd)
-		if f.Node != "" && i < len(m.struck) && m.struck[i] != nil {
-			marks, struck = append(marks, m.struck[i]), append(struck, i)
-		}
 		out = append(out, r)
 	}
-	for k, n := range m.gen.LostByFault(marks) {
-		out[struck[k]].LostAcked = n
+	fm := m.marksLocked(fired)
+	for k, n := range m.gen.LostByFault(fm.Marks) {
+		out[fm.Faults[k]].LostAcked = n
 	}
 	return out
+}
+
+// faultMarks returns the producers' watermarks as each fault struck a
+// node, with the index of its result: what a shard's merge attributes
+// loss by.
+func (m *faultMonitor) faultMarks() loadgen.FaultMarks {
+	fired := m.inj.Fired()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.marksLocked(fired)
+}
+
+func (m *faultMonitor) marksLocked(fired []chaos.Fired) loadgen.FaultMarks {
+	var fm loadgen.FaultMarks
+	for i, f := range fired {
+		if f.Node != "" && i < len(m.struck) && m.struck[i] != nil {
+			fm.Faults, fm.Marks = append(fm.Faults, i), append(fm.Marks, m.struck[i])
+		}
+	}
+	return fm
 }
 
 // firedCheck is the verdict on the schedule itself: a failover validation

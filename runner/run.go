@@ -273,6 +273,13 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 		return rc, fmt.Errorf("%w: %v", compose.ErrInfra, err)
 	}
 	defer files.Close()
+	var receipts *os.File
+	if o.Shard != nil {
+		if receipts, err = spillReceipts(gen, dir, prefix); err != nil { // shard.go
+			return rc, fmt.Errorf("%w: the receipts file: %v", compose.ErrInfra, err)
+		}
+		defer receipts.Close()
+	}
 
 	epoch := time.Now()
 	if o.Shard != nil {
@@ -313,13 +320,20 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 	if o.Shard == nil {
 		settle(ctx, gen, out, s, &rc) // loss.go: lost (gone from Redis) versus stranded (still there)
 	} else {
-		settleShard(ctx, gen, out, dir, prefix, &rc) // shard.go: the ledger for the merge
+		settleShard(ctx, gen, out, &rc) // shard.go
 	}
 
 	rows := col.History()
 	window := rows[:min(clock.measuredRows(), len(rows))]
 	if faults != nil {
 		rc.Faults = faults.results(out.Finished, rows)
+	}
+	if o.Shard != nil {
+		var marks loadgen.FaultMarks
+		if faults != nil {
+			marks = faults.faultMarks()
+		}
+		writeLedger(gen, receipts, filepath.Join(dir, prefix+rundir.SendsFile), marks, &rc) // shard.go: the ledger for the merge
 	}
 	u, _ := <-busy
 	fs := s
