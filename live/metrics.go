@@ -54,6 +54,15 @@ var classicBounds = []int64{
 	1_000_000, 2_000_000, 5_000_000, 10_000_000, 30_000_000, 60_000_000,
 }
 
+// ClassicBounds returns the classic buckets' upper bounds in seconds.
+func ClassicBounds() []float64 {
+	out := make([]float64, len(classicBounds))
+	for i, us := range classicBounds {
+		out[i] = float64(us) / 1e6
+	}
+	return out
+}
+
 // nativeSchema is the native histogram's resolution: bucket boundaries
 // grow by 2^(1/8), about 9%.
 const nativeSchema = 3
@@ -87,8 +96,8 @@ func histogram(counts []int64, labels []string, kind string, created time.Time) 
 		}
 		native[nativeKey(float64(us)/1e6)] += c
 	}
-	for b, bound := range classicBounds {
-		classic[float64(bound)/1e6] = cum[b]
+	for b, bound := range ClassicBounds() {
+		classic[bound] = cum[b]
 	}
 	lv := append(append([]string(nil), labels...), kind)
 	cm := prometheus.MustNewConstHistogram(latencyDesc, uint64(n), sum, classic, lv...)
