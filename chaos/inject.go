@@ -17,15 +17,15 @@ import (
 // healed, and, when the primary changed, which node took over and when.
 type Fired struct {
 	Shot
-	Step       Step
-	Node       string        // "" when the shot found no node to act on
-	Role       string        // the node's role when the fault fired
-	Shard      int           // cluster: the node's shard
-	HealedAt   time.Duration // offset into the measured phase; 0: not healed
+	Step     Step
+	Node     string        // "" when the shot found no node to act on
+	Role     string        // the node's role when the fault fired
+	Shard    int           // cluster: the node's shard
+	HealedAt time.Duration // offset into the measured phase; 0: not healed
 	// InPlace: the fault left something to undo (a timed fault, a killed
 	// or stopped node, a configuration change), in place until HealedAt.
-	InPlace bool
-	Promoted   string        // the node that became primary after the fault
+	InPlace    bool
+	Promoted   string // the node that became primary after the fault
 	PromotedAt time.Duration
 	Rejoined   string // after healing, the role the faulted primary came back in ("replica": demoted)
 	lastRole   string // the old primary's role at the last poll after healing
