@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,6 +109,19 @@ scrape_configs:
 	if f := query(t, api, "max_over_time(squall_cell_finished"+sel+"[5m])"); f != 1 {
 		t.Errorf("squall_cell_finished never 1 in Prometheus (%v): the final scrape was missed", f)
 	}
+	// Every panel and annotation query of the dashboard is valid PromQL,
+	// and every panel finds the run, asked at a moment of its measured
+	// phase: the last scrape before the cell finished.
+	during := lastLiveScrape(t, api)
+	for i, q := range dashboardQueries(t) {
+		q = strings.NewReplacer("$__rate_interval", "10s", "$scenario", ".*", "$cell", ".*", "$shard", ".*").Replace(q)
+		vs := queryAll(t, api, q, during)
+		none := strings.Contains(q, "squall_fault_active") || strings.Contains(q, "squall_promotions_total") ||
+			strings.Contains(q, "squall_errors_total") // no faults, and no errors in a healthy run
+		if len(vs) == 0 && !none {
+			t.Errorf("dashboard query %d finds nothing during the run: %s", i, q)
+		}
+	}
 	t.Logf("acked %d, p99 %gs (result.json) vs %gs (histogram_quantile)", cell.Events.Acked, want, p99)
 }
 
@@ -155,10 +169,82 @@ func waitReady(t *testing.T, u string, exited chan struct{}, log string) {
 	t.Fatal("prometheus not ready after 60s")
 }
 
+// lastLiveScrape returns the time of the last scrape that found the cell
+// still running.
+func lastLiveScrape(t *testing.T, api string) time.Time {
+	t.Helper()
+	r, err := http.Get(api + "/api/v1/query?query=" + url.QueryEscape(`squall_cell_finished{job="squall"}[5m]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Body.Close()
+	var body struct {
+		Data struct {
+			Result []struct{ Values [][2]any }
+		}
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil || len(body.Data.Result) != 1 {
+		t.Fatalf("squall_cell_finished: %v, %d series", err, len(body.Data.Result))
+	}
+	var last float64
+	for _, v := range body.Data.Result[0].Values {
+		if ts, _ := v[0].(float64); v[1] == "0" {
+			last = ts
+		}
+	}
+	if last == 0 {
+		t.Fatal("no scrape while the cell ran")
+	}
+	return time.UnixMilli(int64(last * 1000))
+}
+
+// dashboardQueries returns the PromQL of deploy/grafana/squall.json's
+// panels and annotations.
+func dashboardQueries(t *testing.T) []string {
+	b, err := os.ReadFile("../../deploy/grafana/squall.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Panels []struct {
+			Targets []struct{ Expr string }
+		}
+		Annotations struct{ List []struct{ Expr string } }
+	}
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	var qs []string
+	for _, p := range d.Panels {
+		for _, tg := range p.Targets {
+			qs = append(qs, tg.Expr)
+		}
+	}
+	for _, a := range d.Annotations.List {
+		qs = append(qs, a.Expr)
+	}
+	return qs
+}
+
 // query runs an instant PromQL query and returns its single value.
 func query(t *testing.T, api, q string) float64 {
 	t.Helper()
-	r, err := http.Get(api + "/api/v1/query?query=" + url.QueryEscape(q))
+	vs := queryAll(t, api, q, time.Time{})
+	if len(vs) != 1 {
+		t.Fatalf("%s: %d series, want 1", q, len(vs))
+	}
+	return vs[0]
+}
+
+// queryAll runs an instant PromQL query, at a given time unless zero,
+// that must succeed and returns its values (none for an empty answer).
+func queryAll(t *testing.T, api, q string, at time.Time) []float64 {
+	t.Helper()
+	u := api + "/api/v1/query?query=" + url.QueryEscape(q)
+	if !at.IsZero() {
+		u += fmt.Sprintf("&time=%.3f", float64(at.UnixMilli())/1000)
+	}
+	r, err := http.Get(u)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,13 +261,17 @@ func query(t *testing.T, api, q string) float64 {
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
-	if body.Status != "success" || len(body.Data.Result) != 1 {
-		t.Fatalf("%s: %s %s, %d series", q, body.Status, body.Error, len(body.Data.Result))
+	if body.Status != "success" {
+		t.Fatalf("%s: %s %s", q, body.Status, body.Error)
 	}
-	s, _ := body.Data.Result[0].Value[1].(string)
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		t.Fatalf("%s: value %q", q, s)
+	var vs []float64
+	for _, r := range body.Data.Result {
+		s, _ := r.Value[1].(string)
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			t.Fatalf("%s: value %q", q, s)
+		}
+		vs = append(vs, v)
 	}
-	return v
+	return vs
 }
