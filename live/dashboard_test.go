@@ -78,3 +78,20 @@ func TestDashboard(t *testing.T) {
 		t.Error("no fault annotation")
 	}
 }
+
+// TestDocsTable: docs/metrics.md's table lists exactly the metrics squall
+// exports, in the same order.
+func TestDocsTable(t *testing.T) {
+	b, err := os.ReadFile("../docs/metrics.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^\\| `(squall_[a-z_]+)` \\|")
+	var got []string
+	for _, m := range row.FindAllStringSubmatch(string(b), -1) {
+		got = append(got, m[1])
+	}
+	if strings.Join(got, " ") != strings.Join(Names, " ") {
+		t.Errorf("docs/metrics.md lists %v, squall exports %v", got, Names)
+	}
+}
