@@ -275,3 +275,21 @@ func queryAll(t *testing.T, api, q string, at time.Time) []float64 {
 	}
 	return vs
 }
+
+// TestMetricsPortTaken: a --metrics-addr already in use is refused before
+// anything is stood up, and nothing is left listening.
+func TestMetricsPortTaken(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	out := filepath.Join(t.TempDir(), "run")
+	code, _, stderr := squall(context.Background(), "run", "quickstart", "--metrics-addr", l.Addr().String(), "--out", out)
+	if code != exitUsage || !strings.Contains(stderr, "--metrics-addr "+l.Addr().String()) {
+		t.Errorf("squall run on a taken port = %d, %q; want exit 2 naming the flag", code, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("the run directory was written: the run started")
+	}
+}
