@@ -9,8 +9,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -117,7 +119,7 @@ func (s *Server) Start(l Labels, src Source) *Cell {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, old := range s.cells {
-		if equal(old.labels, c.labels) {
+		if slices.Equal(old.labels, c.labels) {
 			s.cells[i] = c
 			return c
 		}
@@ -207,7 +209,7 @@ func (c *Cell) collect(emit func(prometheus.Metric), ev *result.Events, errs map
 			emit(prometheus.MustNewConstMetric(eventsDesc, prometheus.CounterValue, float64(v), append(c.labels, o)...))
 		}
 	}
-	for _, class := range sortedKeys(errs) {
+	for _, class := range slices.Sorted(maps.Keys(errs)) {
 		emit(prometheus.MustNewConstMetric(errorsDesc, prometheus.CounterValue, float64(errs[class]), append(c.labels, class)...))
 	}
 	if c.src.Rate > 0 {
@@ -241,7 +243,7 @@ func (c *Cell) collect(emit func(prometheus.Metric), ev *result.Events, errs map
 		}
 		emit(prometheus.MustNewConstMetric(faultDesc, prometheus.GaugeValue, v, append(c.labels, k[0], k[1])...))
 	}
-	for _, node := range sortedKeys(promoted) {
+	for _, node := range slices.Sorted(maps.Keys(promoted)) {
 		emit(prometheus.MustNewConstMetric(promotionsDesc, prometheus.CounterValue, float64(promoted[node]), append(c.labels, node)...))
 	}
 	done := 0.0
@@ -256,24 +258,3 @@ var exported = []record.Kind{record.Publish, record.EndToEnd, record.SendDelay}
 
 // outcomes are squall_events_total's outcome values, in exposition order.
 var outcomes = []string{"sent", "acked", "failed", "indeterminate", "received", "lost", "duplicated"}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -140,19 +141,10 @@ func TestHistogramsAndCounters(t *testing.T) {
 		}
 	}
 	for name := range fams {
-		if !contains(Names, name) {
+		if !slices.Contains(Names, name) {
 			t.Errorf("%s exported but not in Names", name)
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // TestServe: /metrics answers the Prometheus text format, and OpenMetrics
