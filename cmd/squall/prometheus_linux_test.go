@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -56,6 +57,7 @@ scrape_configs:
 	}
 	defer logf.Close()
 	prom.Stdout, prom.Stderr = logf, logf
+	prom.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // dies with the test binary, even a killed one
 	if err := prom.Start(); err != nil {
 		t.Fatal(err)
 	}
