@@ -17,12 +17,15 @@ import (
 // healed, and, when the primary changed, which node took over and when.
 type Fired struct {
 	Shot
-	Step       Step
-	Node       string        // "" when the shot found no node to act on
-	Role       string        // the node's role when the fault fired
-	Shard      int           // cluster: the node's shard
-	HealedAt   time.Duration // offset into the measured phase; 0: not healed
-	Promoted   string        // the node that became primary after the fault
+	Step     Step
+	Node     string        // "" when the shot found no node to act on
+	Role     string        // the node's role when the fault fired
+	Shard    int           // cluster: the node's shard
+	HealedAt time.Duration // offset into the measured phase; 0: not healed
+	// InPlace: the fault left something to undo (a timed fault, a killed
+	// or stopped node, a configuration change), in place until HealedAt.
+	InPlace    bool
+	Promoted   string // the node that became primary after the fault
 	PromotedAt time.Duration
 	Rejoined   string // after healing, the role the faulted primary came back in ("replica": demoted)
 	lastRole   string // the old primary's role at the last poll after healing
@@ -179,18 +182,22 @@ func (in *Injector) fire(ctx context.Context, sh Shot) {
 		undo, err := in.act(ctx, step, n)
 		in.strike(idx)
 		label := fmt.Sprintf("%s %s (%s)", step.Action, n.Name, roles[i])
+		in.mu.Lock() // Fired may read f while the schedule runs (a metrics scrape)
 		if err != nil {
 			f.Err = err.Error()
 			label += ": " + err.Error()
 		}
+		var h *heal
+		if err == nil && undo != nil {
+			h = &heal{f: f, node: n, undo: undo}
+			f.InPlace = true
+			in.heals = append(in.heals, h)
+		}
+		in.mu.Unlock()
 		in.mark(Mark{At: f.At, Label: label})
-		if err != nil || undo == nil {
+		if h == nil {
 			continue
 		}
-		h := &heal{f: f, node: n, undo: undo}
-		in.mu.Lock()
-		in.heals = append(in.heals, h)
-		in.mu.Unlock()
 		if step.Duration > 0 {
 			in.wg.Add(1)
 			go func() {

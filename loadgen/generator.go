@@ -217,6 +217,11 @@ func (g *Generator) killConsumer(i int, restartAfter time.Duration) error {
 	return nil
 }
 
+// Groups returns how many independent receivers get the whole event
+// stream (one for a queue, one per subscriber for pub/sub; 0 without
+// consumers): each acknowledged event is due once to each.
+func (g *Generator) Groups() int { return g.groups }
+
 // Keys returns the Redis keys the load uses.
 func (g *Generator) Keys() []string { return g.env.Keys }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/redis/go-redis/v9"
 	"github.com/squall-bench/squall/compose"
+	"github.com/squall-bench/squall/live"
 	"github.com/squall-bench/squall/loadgen"
 	"github.com/squall-bench/squall/record"
 	"github.com/squall-bench/squall/report"
@@ -50,6 +51,9 @@ type Options struct {
 	// Shard, when set, runs one shard of a run split over several
 	// processes (see shard.go).
 	Shard *Shard
+	// Metrics, when set, serves each cell's figures to Prometheus while
+	// it runs (squall run --metrics-addr; see metrics.go).
+	Metrics *live.Server
 }
 
 // ErrInterrupted is returned (wrapped) when the run was cancelled.
@@ -304,6 +308,7 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 		stopFaults = sync.OnceValue(stopFaults)
 		defer stopFaults() // heals on every path, panics included
 	}
+	metrics := startMetrics(o, cell, col, gen, faults, begin)
 	out, genErr := gen.Run(runCtx, col, epoch)
 	if s.Workload.Consumers > 0 && !out.Drained && out.Events.Lost > 0 && o.Shard == nil {
 		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -352,6 +357,7 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 	if o.Shard == nil { // on a shared target, every shard's commands count
 		rc.ServerCalls = diffCalls(before, after)
 	}
+	metrics.Finish(&rc)
 
 	if len(unanswered) > 0 || len(s.Chaos) > 0 {
 		rc.Notes = append(rc.Notes, "server_calls sums INFO commandstats of the primaries the target started with; faults (restarts reset counters, failovers move writes to other nodes) make it a partial count")
