@@ -16,6 +16,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -58,10 +59,11 @@ type Proxy struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 
+	st atomic.Pointer[state] // read per chunk: no lock on the relay's path
+
 	mu     sync.Mutex
 	faults map[int]Fault
 	nextID int
-	st     *state
 	conns  map[*pair]struct{}
 }
 
@@ -72,8 +74,8 @@ func Listen(upstream string) (*Proxy, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &Proxy{ln: ln, upstream: upstream, ctx: ctx, cancel: cancel, faults: map[int]Fault{},
-		st: &state{changed: make(chan struct{})}, conns: map[*pair]struct{}{}}
+	p := &Proxy{ln: ln, upstream: upstream, ctx: ctx, cancel: cancel, faults: map[int]Fault{}, conns: map[*pair]struct{}{}}
+	p.st.Store(&state{changed: make(chan struct{})})
 	p.wg.Add(1)
 	go p.accept()
 	return p, nil
@@ -124,7 +126,7 @@ func (p *Proxy) Add(f Fault) (lift func()) {
 
 // recompute combines the faults in force; p.mu is held.
 func (p *Proxy) recompute() {
-	old := p.st
+	old := p.st.Load()
 	st := &state{changed: make(chan struct{})}
 	for _, f := range p.faults {
 		st.delay += f.Delay
@@ -145,15 +147,11 @@ func (p *Proxy) recompute() {
 	if st.blackhole && old.blackhole {
 		st.since = old.since
 	}
-	p.st = st
+	p.st.Store(st)
 	close(old.changed)
 }
 
-func (p *Proxy) state() *state {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.st
-}
+func (p *Proxy) state() *state { return p.st.Load() }
 
 func (p *Proxy) accept() {
 	defer p.wg.Done()
@@ -188,7 +186,7 @@ func (p *Proxy) relay(down net.Conn) {
 		return
 	}
 	p.conns[c] = struct{}{}
-	if p.st.reset {
+	if p.state().reset {
 		c.close(true)
 	}
 	p.mu.Unlock()
@@ -240,49 +238,69 @@ type chunk struct {
 // pushes back on the sender).
 const queued = 64
 
-// pump relays src to dst: a reader stamps each chunk with its arrival, a
-// writer holds it as the faults in force say. reply marks the node→client
-// direction, the one latency delays.
+// pump relays src to dst. With no fault in the way and nothing queued, the
+// reader writes each chunk on at once, as a plain relay does; otherwise it
+// stamps the chunk with its arrival and queues it for a writer that holds
+// it as the faults in force say. reply marks the node→client direction,
+// the one latency delays.
 func (p *Proxy) pump(c *pair, src, dst net.Conn, reply bool) {
 	ch := make(chan chunk, queued)
+	var pending atomic.Int64 // queued or being written; only the reader adds
+	written := make(chan struct{})
 	go func() {
-		defer close(ch)
-		for {
-			b := make([]byte, 32<<10)
-			n, err := src.Read(b)
-			if n > 0 {
-				select {
-				case ch <- chunk{b[:n], time.Now()}:
-				case <-c.done:
-					return
-				}
+		defer close(written)
+		var last time.Time // when the previous chunk left: a stream keeps its order
+		for k := range ch {
+			at, ok := p.hold(c, k, reply, last)
+			// At a capped rate the chunk takes its transmission time to arrive.
+			if r := p.state().rate; ok && r > 0 {
+				ok = p.wait(c, time.Duration(float64(len(k.b))/float64(r)*float64(time.Second)))
 			}
-			if err != nil {
+			if ok {
+				_, err := dst.Write(k.b)
+				ok = err == nil
+			}
+			if !ok {
+				c.close(false)
 				return
 			}
+			last = at
+			pending.Add(-1)
 		}
 	}()
-	var last time.Time // when the previous chunk left: a stream keeps its order
-	for k := range ch {
-		at, ok := p.hold(c, k, reply, last)
-		if !ok {
-			break
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			if pending.Load() == 0 && p.state().passes(reply) {
+				if _, werr := dst.Write(buf[:n]); werr != nil {
+					break
+				}
+			} else {
+				pending.Add(1)
+				select {
+				case ch <- chunk{append([]byte(nil), buf[:n]...), time.Now()}:
+				case <-c.done:
+					err = net.ErrClosed
+				}
+			}
 		}
-		last = at
-		// At a capped rate the chunk takes its transmission time to arrive.
-		if r := p.state().rate; r > 0 && !p.wait(c, time.Duration(float64(len(k.b))/float64(r)*float64(time.Second))) {
-			break
-		}
-		if _, err := dst.Write(k.b); err != nil {
+		if err != nil {
 			break
 		}
 	}
+	close(ch)
+	<-written
 	if d := p.state().slowClose; d > 0 {
 		p.wait(c, d)
 	}
 	c.close(false)
-	for range ch { // the reader ends once the connections are closed
-	}
+}
+
+// passes reports whether a chunk may go on at once: nothing stalls,
+// throttles or (in a reply) delays it.
+func (st *state) passes(reply bool) bool {
+	return !st.blackhole && st.rate == 0 && (!reply || st.delay == 0)
 }
 
 // hold waits until chunk k may leave under the faults in force, and
