@@ -16,6 +16,7 @@ import (
 //
 //	process.go  kill, stop, start, restart, pause: the node's process or container
 //	network.go  partition, latency, loss: the container's network
+//	proxy.go    latency, bandwidth, timeout, reset, slow-close: the fault proxy on the client↔node path
 //	server.go   failover, client-pause, debug-sleep, bgsave, bgrewriteaof: commands to the server
 //	config.go   config: CONFIG SET, and putting the old values back
 //	cluster.go  reshard, remove-shard: hash slots moved between a cluster's primaries
@@ -31,8 +32,13 @@ var impls = map[string]impl{
 	"pause":   {inject: (*Injector).pause},
 
 	"partition": {inject: (*Injector).partition},
-	"latency":   {host: needsNetem, check: checkLatency, inject: (*Injector).shape},
+	"latency":   {check: checkProxied, inject: (*Injector).latency},
 	"loss":      {host: needsNetem, check: checkLoss, inject: (*Injector).shape},
+
+	"bandwidth":  {check: checkProxied, inject: (*Injector).proxied},
+	"timeout":    {check: checkProxied, inject: (*Injector).proxied},
+	"reset":      {check: checkProxied, inject: (*Injector).proxied},
+	"slow-close": {check: checkProxied, inject: (*Injector).proxied},
 
 	"failover":     {check: checkFailover, inject: (*Injector).failover},
 	"client-pause": {check: checkClientPause, inject: (*Injector).clientPause},

@@ -84,6 +84,17 @@ func TestCheck(t *testing.T) {
 		{"remove-shard outside a cluster", Step{Action: "remove-shard", Target: "primary"}, process, "takes a shard out of a cluster"},
 		{"remove-shard of a replica", Step{Action: "remove-shard", Target: "replica"}, cluster, "removes a primary"},
 		{"remove-shard takes no params", Step{Action: "remove-shard", Target: "primary", Params: slots(10)}, shards, "params.slots: unknown"},
+		{"latency on processes", Step{Action: "latency", Target: "primary", Duration: time.Second, Params: map[string]any{"delay": "100ms", "jitter": "10ms"}}, process, ""},
+		{"latency on external", Step{Action: "latency", Target: "primary", Duration: time.Second, Params: map[string]any{"delay": "100ms"}}, external, ""},
+		{"latency without delay", Step{Action: "latency", Target: "primary", Duration: time.Second}, process, "needs params.delay"},
+		{"latency on a sentinel", Step{Action: "latency", Target: "sentinel", Duration: time.Second, Params: map[string]any{"delay": "1ms"}}, docker, "does not apply to a sentinel"},
+		{"bandwidth", Step{Action: "bandwidth", Target: "all", Duration: time.Second, Params: map[string]any{"rate": "1.5MB/s"}}, cluster, ""},
+		{"bandwidth without a unit", Step{Action: "bandwidth", Target: "primary", Duration: time.Second, Params: map[string]any{"rate": 1000}}, process, "expected a rate like 64KB/s"},
+		{"bandwidth of nothing", Step{Action: "bandwidth", Target: "primary", Duration: time.Second, Params: map[string]any{"rate": "0KB/s"}}, process, "expected a rate"},
+		{"timeout", Step{Action: "timeout", Target: "primary", Duration: time.Second, Params: map[string]any{"after": "500ms"}}, process, ""},
+		{"timeout after nonsense", Step{Action: "timeout", Target: "primary", Duration: time.Second, Params: map[string]any{"after": "soon"}}, process, "params.after"},
+		{"reset once", Step{Action: "reset", Target: "primary"}, external, ""},
+		{"slow-close without delay", Step{Action: "slow-close", Target: "primary", Duration: time.Second}, process, "needs params.delay"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Check([]Step{tc.step}, tc.shape)[0]
@@ -94,6 +105,31 @@ func TestCheck(t *testing.T) {
 				t.Errorf("reason %q, want it to say %q", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestParamRate(t *testing.T) {
+	for v, want := range map[string]int64{"64KB/s": 64000, "1.5MB/s": 1500000, "512B/s": 512, "2GB/s": 2e9} {
+		got, err := paramRate(Step{Action: "bandwidth", Params: map[string]any{"rate": v}})
+		if err != nil || got != want {
+			t.Errorf("rate %s: %d, %v; want %d", v, got, err, want)
+		}
+	}
+}
+
+// TestNeedsProxy: the proxy joins the data path for the network faults it
+// carries out, never for the others; latency on docker goes to netem
+// where the kernel has it.
+func TestNeedsProxy(t *testing.T) {
+	lat := []Step{{Action: "latency"}}
+	if !NeedsProxy(lat, "process") || !NeedsProxy([]Step{{Action: "kill"}, {Action: "reset"}}, "docker") {
+		t.Error("a proxy fault without the proxy")
+	}
+	if NeedsProxy([]Step{{Action: "kill"}, {Action: "loss"}, {Action: "partition"}}, "docker") {
+		t.Error("the proxy for faults it does not carry out")
+	}
+	if got, want := NeedsProxy(lat, "docker"), netemAvailable() != nil; got != want {
+		t.Errorf("latency on docker via the proxy: %v; netem missing: %v", got, want)
 	}
 }
 
@@ -126,7 +162,7 @@ func TestRegistry(t *testing.T) {
 	}
 	for _, tc := range []struct{ got, want string }{
 		{Check([]Step{{Action: "kill", Target: "primary"}}, Shape{Provider: "external"})[0],
-			"kill needs control of the nodes; on an external target only Redis-level faults run (failover, client-pause, debug-sleep, bgsave, bgrewriteaof, config)"},
+			"kill needs control of the nodes; on an external target only Redis-level and network faults run (latency, bandwidth, timeout, reset, slow-close, failover, client-pause, debug-sleep, bgsave, bgrewriteaof, config)"},
 		{Check([]Step{{Action: "bgsave", Target: "sentinel"}}, Shape{Provider: "docker", Topology: "sentinel"})[0],
 			"bgsave does not apply to a sentinel (kill, stop, restart, pause or partition do)"},
 	} {

@@ -34,7 +34,7 @@ func Check(steps []Step, sh Shape) map[int]string {
 func check(s Step, sh Shape) string {
 	a, known := actions[s.Action] // an unknown action was refused with the scenario
 	if known && sh.Provider == "external" && a.Node() {
-		return fmt.Sprintf("%s needs control of the nodes; on an external target only Redis-level faults run (%s)",
+		return fmt.Sprintf("%s needs control of the nodes; on an external target only Redis-level and network faults run (%s)",
 			s.Action, strings.Join(catalog.ActionNames(func(a catalog.Action) bool { return !a.Node() }), ", "))
 	}
 	if a.DockerOnly() && sh.Provider != "docker" && sh.Provider != "auto" { // auto picks docker for them

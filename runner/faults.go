@@ -266,10 +266,14 @@ func (m *faultMonitor) marksLocked(fired []chaos.Fired) loadgen.FaultMarks {
 // planned length.
 func (m *faultMonitor) firedCheck(steps []chaos.Step, measured time.Duration) result.SLOResult {
 	planned := chaos.Expand(steps, measured)
-	ok := map[chaos.Shot]bool{}
+	// A shot is its step and repetition: its At is when it fired, which
+	// differs between the nodes of a target all.
+	type shot struct{ step, index int }
+	ok := map[shot]bool{}
 	for _, f := range m.inj.Fired() {
-		if good, seen := ok[f.Shot]; !seen || good {
-			ok[f.Shot] = f.Err == "" && f.Node != ""
+		k := shot{f.Shot.Step, f.Shot.Index}
+		if good, seen := ok[k]; !seen || good {
+			ok[k] = f.Err == "" && f.Node != ""
 		}
 	}
 	n := 0

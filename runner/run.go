@@ -19,6 +19,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/redis/go-redis/v9"
+	"github.com/squall-bench/squall/chaos"
 	"github.com/squall-bench/squall/compose"
 	"github.com/squall-bench/squall/live"
 	"github.com/squall-bench/squall/loadgen"
@@ -232,6 +233,12 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 		return rc, err
 	}
 	defer tg.Close(context.WithoutCancel(ctx))
+	if chaos.NeedsProxy(chaosSteps(s), tg.Provider) {
+		if err := tg.StartFaultProxy(); err != nil {
+			return rc, err
+		}
+		rc.Notes = append(rc.Notes, faultProxyNote)
+	}
 	describeTarget(&rc, tg)
 	for _, r := range tg.Reaped {
 		fmt.Fprintf(o.Stderr, "removed a leftover of an earlier, killed run: %s\n", r)
@@ -375,6 +382,10 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 // publishedNote warns that a docker cell's figures include Docker's port
 // forwarding.
 const publishedNote = "clients reached the containers through ports published on 127.0.0.1 (target.data_path published), so every command and reply went through Docker's port forwarding (docker-proxy on most engines): latency and throughput include that proxy, not only Redis"
+
+// faultProxyNote says what the fault proxy adds to the figures of a run
+// with network faults (chaos/proxy.go).
+const faultProxyNote = "the scenario has network faults, so clients reached every data node through squall's fault proxy on 127.0.0.1 for the whole run (data path proxy): latency and throughput include that relay, also outside the faults"
 
 // describeTarget records what the target says it is and how it was reached.
 func describeTarget(rc *result.Cell, tg *compose.Target) {
