@@ -18,6 +18,7 @@ import (
 //	network.go  partition, latency, loss: the container's network
 //	server.go   failover, client-pause, debug-sleep, bgsave, bgrewriteaof: commands to the server
 //	config.go   config: CONFIG SET, and putting the old values back
+//	consumer.go kill-consumer, pause-consumer, restart-consumer: squall's own consumers
 //
 // A new fault is a row in the catalog, a row here and its functions in its
 // family's file; init refuses a catalog action without a row here, or the
@@ -40,6 +41,12 @@ var impls = map[string]impl{
 	"bgrewriteaof": {inject: (*Injector).bgrewriteaof},
 
 	"config": {check: checkConfig, inject: (*Injector).config},
+
+	// Consumer faults act on the load generator, not a node: fire hands
+	// them to fireConsumers (consumer.go), so they inject nothing here.
+	"kill-consumer":    {check: checkConsumer},
+	"pause-consumer":   {check: checkConsumer},
+	"restart-consumer": {check: checkConsumer},
 }
 
 // impl is how chaos carries out one action.

@@ -57,6 +57,9 @@ type Injector struct {
 	// configs holds, per node, each parameter's value before squall's
 	// first CONFIG SET of it (config.go); guarded by mu.
 	configs map[*compose.Node]map[string]string
+
+	consumers     Consumers // what consumer faults act on (consumer.go)
+	deadConsumers []int     // killed for good by kill-consumer; guarded by mu
 }
 
 // heal undoes one fault; done is set once it ran.
@@ -162,6 +165,10 @@ func (in *Injector) runHeal(ctx context.Context, h *heal) error {
 // fire runs one shot against every node its target selects.
 func (in *Injector) fire(ctx context.Context, sh Shot) {
 	step := in.steps[sh.Step]
+	if actions[step.Action].Consumer {
+		in.fireConsumers(ctx, sh, step)
+		return
+	}
 	nodes, roles, err := in.pick(ctx, step)
 	if err == nil && len(nodes) == 0 {
 		err = fmt.Errorf("no node matches target %s now", step.Target)
@@ -187,25 +194,30 @@ func (in *Injector) fire(ctx context.Context, sh Shot) {
 		if err != nil || undo == nil {
 			continue
 		}
-		h := &heal{f: f, node: n, undo: undo}
-		in.mu.Lock()
-		in.heals = append(in.heals, h)
-		in.mu.Unlock()
-		if step.Duration > 0 {
-			in.wg.Add(1)
-			go func() {
-				defer in.wg.Done()
-				t := time.NewTimer(step.Duration)
-				defer t.Stop()
-				select {
-				case <-ctx.Done():
-					return // Heal, deferred by the run, undoes it
-				case <-t.C:
-				}
-				_ = in.runHeal(context.WithoutCancel(ctx), h)
-			}()
-		}
+		in.healLater(ctx, &heal{f: f, node: n, undo: undo}, step.Duration)
 	}
+}
+
+// healLater keeps h for Heal and, when after > 0, runs it after that long.
+func (in *Injector) healLater(ctx context.Context, h *heal, after time.Duration) {
+	in.mu.Lock()
+	in.heals = append(in.heals, h)
+	in.mu.Unlock()
+	if after <= 0 {
+		return
+	}
+	in.wg.Add(1)
+	go func() {
+		defer in.wg.Done()
+		t := time.NewTimer(after)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return // Heal, deferred by the run, undoes it
+		case <-t.C:
+		}
+		_ = in.runHeal(context.WithoutCancel(ctx), h)
+	}()
 }
 
 // record adds f to the fired faults and returns its index.

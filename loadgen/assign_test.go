@@ -36,7 +36,7 @@ func checkOwnedOnce(t *testing.T, a *assignment) {
 // ones and come back when it rejoins; a consumer about to die takes none.
 func TestAssignmentOwnsEveryKeyOnce(t *testing.T) {
 	for _, tc := range []struct{ keys, consumers int }{{1, 1}, {3, 2}, {8, 4}, {4, 6}, {1000, 7}, {100_000, 16}} {
-		a := newAssignment(tc.keys, tc.consumers, assignSplit)
+		a := newAssignment(tc.keys, tc.consumers, 1, assignSplit)
 		checkOwnedOnce(t, a)
 		home := a.owners()
 		for k, c := range home {
@@ -137,13 +137,13 @@ func TestAssignModes(t *testing.T) {
 		{assignSplit, 2, []int{2}, []int{2}},
 		{assignAll, 1, []int{0, 1, 2, 3, 4}, []int{1, 4}},
 	} {
-		reads, owns, _ := newAssignment(5, 3, tc.mode).view(tc.id)
+		reads, owns, _ := newAssignment(5, 3, 1, tc.mode).view(tc.id)
 		if !slices.Equal(reads, tc.reads) || !slices.Equal(owns, tc.owns) {
 			t.Errorf("%s consumer %d reads %v owns %v, want %v and %v", tc.mode, tc.id, reads, owns, tc.reads, tc.owns)
 		}
 	}
 	// More consumers than keys: the extra ones own nothing and help on a key.
-	a := newAssignment(2, 3, assignSplit)
+	a := newAssignment(2, 3, 1, assignSplit)
 	if reads, owns, _ := a.view(2); !slices.Equal(reads, []int{0}) || len(owns) != 0 {
 		t.Errorf("consumer 2 of 3 on 2 keys reads %v owns %v, want [0] and none", reads, owns)
 	}

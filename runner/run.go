@@ -194,7 +194,7 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 	if !o.Quiet {
 		fmt.Fprintf(o.Stderr, "provider: %s (%s)\n", provider, choice.Why)
 	}
-	if provider == "external" && len(s.Chaos) > 0 && !o.AllowDestructive {
+	if provider == "external" && touchesServers(s) && !o.AllowDestructive {
 		return rc, refuseDestructive([]string{cell.Name}) // again here, so no route (capacity search, a caller of Run) fires faults unasked
 	}
 	if err := checkOpenFiles(s); err != nil {
@@ -267,6 +267,7 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 		return rc, fmt.Errorf("%w: preparing keys: %v", compose.ErrInfra, err)
 	}
 	before, _ := commandCalls(ctx, tg)
+	evictedBefore, evictedOK := evictedKeys(ctx, tg)
 
 	files, err := rundir.CreateCell(dir, prefix)
 	if err != nil {
@@ -337,9 +338,12 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 	}
 	if o.Shard == nil { // on a shared target, every shard's commands count
 		rc.ServerCalls = diffCalls(before, after)
+		evictedAfter, ok := evictedKeys(context.WithoutCancel(ctx), tg)
+		memoryNotes(&rc, evictedBefore, evictedAfter, evictedOK && ok)
+		consumerNotes(&rc, s)
 	}
 
-	if len(unanswered) > 0 || len(s.Chaos) > 0 {
+	if len(unanswered) > 0 || touchesServers(s) {
 		rc.Notes = append(rc.Notes, "server_calls sums INFO commandstats of the primaries the target started with; faults (restarts reset counters, failovers move writes to other nodes) make it a partial count")
 	}
 	switch {
