@@ -66,6 +66,11 @@ func TestCheck(t *testing.T) {
 		{"a node that exists", Step{Action: "kill", Target: "node:redis-1"}, named, ""},
 		{"a node that does not exist", Step{Action: "kill", Target: "node:redis-7"}, named, "would never fire; its nodes are redis-0, redis-1, sentinel-0"},
 		{"node names unknown", Step{Action: "kill", Target: "node:anything"}, process, ""},
+		{"kill-consumer on external", Step{Action: "kill-consumer", Target: "consumer"}, external, ""},
+		{"pause-consumer", Step{Action: "pause-consumer", Target: "consumer", Duration: time.Second}, process, ""},
+		{"kill-consumer of a primary", Step{Action: "kill-consumer", Target: "primary"}, process, "its target is consumer"},
+		{"kill of a consumer", Step{Action: "kill", Target: "consumer"}, process, "target consumer is for the consumer faults"},
+		{"client-pause of a consumer", Step{Action: "client-pause", Target: "consumer", Duration: time.Second}, external, "kill-consumer, pause-consumer or restart-consumer"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Check([]Step{tc.step}, tc.shape)[0]
@@ -99,7 +104,7 @@ func TestNetemArgs(t *testing.T) {
 func TestRegistry(t *testing.T) {
 	for _, a := range catalog.Actions() {
 		im, ok := impls[a.Name]
-		if !ok || im.inject == nil {
+		if !ok || im.inject == nil && !a.Consumer { // consumer faults act on the generator (consumer.go)
 			t.Errorf("catalog action %s has no inject in chaos", a.Name)
 		}
 	}

@@ -195,3 +195,65 @@ func TestDeadConsumersKeysHandedOver(t *testing.T) {
 		})
 	}
 }
+
+// With several delivery groups (stream options.groups) the consumers are
+// split into blocks, and each block owns every key: a group's pending
+// entries can only be claimed by its own members.
+func TestAssignmentGroups(t *testing.T) {
+	for _, tc := range []struct {
+		keys, consumers, groups int
+		groupOf                 []int // per consumer
+	}{
+		{4, 6, 3, []int{0, 0, 1, 1, 2, 2}},
+		{2, 5, 2, []int{0, 0, 1, 1, 1}},
+		{3, 3, 3, []int{0, 1, 2}},
+		{5, 4, 1, []int{0, 0, 0, 0}},
+	} {
+		a := newAssignment(tc.keys, tc.consumers, tc.groups, assignSplit)
+		for g := range tc.groups {
+			owners := map[int]int{} // key → owners in the group
+			for id := range tc.consumers {
+				if got := groupOf(id, tc.consumers, tc.groups); got != tc.groupOf[id] {
+					t.Errorf("%+v: groupOf(%d) = %d, want %d", tc, id, got, tc.groupOf[id])
+				}
+				if tc.groupOf[id] != g {
+					continue
+				}
+				_, owns, _ := a.view(id)
+				for _, k := range owns {
+					owners[k]++
+				}
+			}
+			for k := range tc.keys {
+				if owners[k] != 1 {
+					t.Errorf("%+v: group %d: key %d has %d owners, want 1", tc, g, k, owners[k])
+				}
+			}
+		}
+		// A dead member's keys go to the live members of its own group.
+		if !hasLiveMember(tc.groupOf, 0) {
+			continue
+		}
+		a.setLive(0, false)
+		for k := range tc.keys {
+			n := 0
+			for id := 1; id < tc.consumers; id++ {
+				if _, owns, _ := a.view(id); tc.groupOf[id] == tc.groupOf[0] && slices.Contains(owns, k) {
+					n++
+				}
+			}
+			if _, owns, _ := a.view(0); n != 1 || len(owns) > 0 {
+				t.Errorf("%+v: after consumer 0 died, key %d has %d live owners in its group (want 1), the dead one owns %v", tc, k, n, owns)
+			}
+		}
+	}
+}
+
+func hasLiveMember(groupOf []int, dead int) bool {
+	for id, g := range groupOf {
+		if id != dead && g == groupOf[dead] {
+			return true
+		}
+	}
+	return false
+}
