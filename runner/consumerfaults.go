@@ -105,8 +105,13 @@ func consumerNotes(rc *result.Cell, s *scenarios.Scenario) {
 			lost += f.LostAcked
 		}
 	}
-	if lost > 0 {
-		rc.Notes = append(rc.Notes, fmt.Sprintf("%s lost events are put down to consumer faults: pattern %s delivers at most once (a consumer takes events off the queue as it reads them), so what a killed consumer had read and not yet processed is gone; stream and list-reliable redeliver it",
-			units.FormatCount(lost), s.Workload.Pattern))
+	if lost == 0 {
+		return
 	}
+	why := "a consumer takes events off the queue as it reads them, so what a killed consumer had read and not yet processed is gone; stream and list-reliable redeliver it"
+	if p, _ := catalog.LookupPattern(s.Workload.Pattern); p.FanOut {
+		why = "a subscriber that is gone misses what is published meanwhile, and a killed one never hears it again unless restarted"
+	}
+	rc.Notes = append(rc.Notes, fmt.Sprintf("%s lost events are put down to consumer faults: pattern %s delivers at most once (%s)",
+		units.FormatCount(lost), s.Workload.Pattern, why))
 }
