@@ -53,9 +53,7 @@ func consumerName(i int) string { return fmt.Sprintf("c%d", i) }
 func (in *Injector) fireConsumers(ctx context.Context, sh Shot, step Step) {
 	ids, err := in.pickConsumers(step)
 	if err != nil {
-		f := &Fired{Shot: sh, Step: step, Err: err.Error()}
-		in.strike(in.record(f))
-		in.mark(Mark{At: in.since(), Label: fmt.Sprintf("%s %s: %v", step.Action, step.Target, err)})
+		in.missed(sh, step, err)
 		return
 	}
 	for _, id := range ids {

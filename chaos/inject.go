@@ -174,9 +174,7 @@ func (in *Injector) fire(ctx context.Context, sh Shot) {
 		err = fmt.Errorf("no node matches target %s now", step.Target)
 	}
 	if err != nil {
-		f := &Fired{Shot: sh, Step: step, Err: err.Error()}
-		in.strike(in.record(f))
-		in.mark(Mark{At: in.since(), Label: fmt.Sprintf("%s %s: %v", step.Action, step.Target, err)})
+		in.missed(sh, step, err)
 		return
 	}
 	for i, n := range nodes {
@@ -196,6 +194,13 @@ func (in *Injector) fire(ctx context.Context, sh Shot) {
 		}
 		in.healLater(ctx, &heal{f: f, node: n, undo: undo}, step.Duration)
 	}
+}
+
+// missed records a shot that found nothing to act on, and why.
+func (in *Injector) missed(sh Shot, step Step, err error) {
+	f := &Fired{Shot: sh, Step: step, Err: err.Error()}
+	in.strike(in.record(f))
+	in.mark(Mark{At: in.since(), Label: fmt.Sprintf("%s %s: %v", step.Action, step.Target, err)})
 }
 
 // healLater keeps h for Heal and, when after > 0, runs it after that long.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/squall-bench/squall/compose"
 	"github.com/squall-bench/squall/internal/units"
@@ -22,19 +21,11 @@ import (
 // one did not answer.
 func evictedKeys(ctx context.Context, tg *compose.Target) (int64, bool) {
 	var sum int64
-	for _, n := range tg.DataNodes() {
-		if n.Role != "primary" {
-			continue
-		}
-		c := tg.NodeClient(n)
-		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		info, err := c.Info(cctx, "stats").Result()
-		cancel()
-		c.Close()
-		if err != nil {
+	for _, info := range primaryInfo(ctx, tg, "stats") {
+		if info == nil {
 			return 0, false
 		}
-		v, ok := infoField(info, "evicted_keys")
+		v, ok := infoField(*info, "evicted_keys")
 		if !ok {
 			return 0, false
 		}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -456,20 +457,12 @@ func watch(ctx context.Context, cancel context.CancelCauseFunc, tg *compose.Targ
 func commandCalls(ctx context.Context, tg *compose.Target) (map[string]int64, []string) {
 	calls := map[string]int64{}
 	var missing []string
-	for _, n := range tg.DataNodes() {
-		if n.Role != "primary" {
-			continue
-		}
-		c := tg.NodeClient(n)
-		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		info, err := c.Info(cctx, "commandstats").Result()
-		cancel()
-		c.Close()
-		if err != nil {
+	for n, info := range primaryInfo(ctx, tg, "commandstats") {
+		if info == nil {
 			missing = append(missing, n.Name)
 			continue
 		}
-		for _, line := range strings.Split(info, "\n") {
+		for _, line := range strings.Split(*info, "\n") {
 			name, rest, ok := strings.Cut(strings.TrimSpace(line), ":")
 			if !ok || !strings.HasPrefix(name, "cmdstat_") {
 				continue
@@ -481,6 +474,30 @@ func commandCalls(ctx context.Context, tg *compose.Target) (map[string]int64, []
 		}
 	}
 	return calls, missing
+}
+
+// primaryInfo yields every primary the target started with and its INFO
+// section (nil when it did not answer within 3s).
+func primaryInfo(ctx context.Context, tg *compose.Target, section string) iter.Seq2[*compose.Node, *string] {
+	return func(yield func(*compose.Node, *string) bool) {
+		for _, n := range tg.DataNodes() {
+			if n.Role != "primary" {
+				continue
+			}
+			c := tg.NodeClient(n)
+			cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+			info, err := c.Info(cctx, section).Result()
+			cancel()
+			c.Close()
+			var p *string
+			if err == nil {
+				p = &info
+			}
+			if !yield(n, p) {
+				return
+			}
+		}
+	}
 }
 
 func diffCalls(before, after map[string]int64) map[string]int64 {
