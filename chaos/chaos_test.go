@@ -95,6 +95,11 @@ func TestCheck(t *testing.T) {
 		{"timeout after nonsense", Step{Action: "timeout", Target: "primary", Duration: time.Second, Params: map[string]any{"after": "soon"}}, process, "params.after"},
 		{"reset once", Step{Action: "reset", Target: "primary"}, external, ""},
 		{"slow-close without delay", Step{Action: "slow-close", Target: "primary", Duration: time.Second}, process, "needs params.delay"},
+		{"kill-consumer on external", Step{Action: "kill-consumer", Target: "consumer"}, external, ""},
+		{"pause-consumer", Step{Action: "pause-consumer", Target: "consumer", Duration: time.Second}, process, ""},
+		{"kill-consumer of a primary", Step{Action: "kill-consumer", Target: "primary"}, process, "its target is consumer"},
+		{"kill of a consumer", Step{Action: "kill", Target: "consumer"}, process, "target consumer is for the consumer faults"},
+		{"client-pause of a consumer", Step{Action: "client-pause", Target: "consumer", Duration: time.Second}, external, "kill-consumer, pause-consumer or restart-consumer"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Check([]Step{tc.step}, tc.shape)[0]
@@ -153,7 +158,7 @@ func TestNetemArgs(t *testing.T) {
 func TestRegistry(t *testing.T) {
 	for _, a := range catalog.Actions() {
 		im, ok := impls[a.Name]
-		if !ok || im.inject == nil {
+		if !ok || im.inject == nil && !a.Consumer { // consumer faults act on the generator (consumer.go)
 			t.Errorf("catalog action %s has no inject in chaos", a.Name)
 		}
 	}
