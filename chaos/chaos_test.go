@@ -92,6 +92,22 @@ func TestCheck(t *testing.T) {
 		{"add-shard repeated", Step{Action: "add-shard", Target: "spare", Every: time.Second}, shards, "fires once"},
 		{"add-shard takes no params", Step{Action: "add-shard", Target: "spare", Params: slots(10)}, shards, "params.slots: unknown"},
 		{"a spare for another fault", Step{Action: "kill", Target: "spare"}, shards, "only add-shard takes it"},
+		{"latency on processes", Step{Action: "latency", Target: "primary", Duration: time.Second, Params: map[string]any{"delay": "100ms", "jitter": "10ms"}}, process, ""},
+		{"latency on external", Step{Action: "latency", Target: "primary", Duration: time.Second, Params: map[string]any{"delay": "100ms"}}, external, ""},
+		{"latency without delay", Step{Action: "latency", Target: "primary", Duration: time.Second}, process, "needs params.delay"},
+		{"latency on a sentinel", Step{Action: "latency", Target: "sentinel", Duration: time.Second, Params: map[string]any{"delay": "1ms"}}, docker, "does not apply to a sentinel"},
+		{"bandwidth", Step{Action: "bandwidth", Target: "all", Duration: time.Second, Params: map[string]any{"rate": "1.5MB/s"}}, cluster, ""},
+		{"bandwidth without a unit", Step{Action: "bandwidth", Target: "primary", Duration: time.Second, Params: map[string]any{"rate": 1000}}, process, "expected a rate like 64KB/s"},
+		{"bandwidth of nothing", Step{Action: "bandwidth", Target: "primary", Duration: time.Second, Params: map[string]any{"rate": "0KB/s"}}, process, "expected a rate"},
+		{"timeout", Step{Action: "timeout", Target: "primary", Duration: time.Second, Params: map[string]any{"after": "500ms"}}, process, ""},
+		{"timeout after nonsense", Step{Action: "timeout", Target: "primary", Duration: time.Second, Params: map[string]any{"after": "soon"}}, process, "params.after"},
+		{"reset once", Step{Action: "reset", Target: "primary"}, external, ""},
+		{"slow-close without delay", Step{Action: "slow-close", Target: "primary", Duration: time.Second}, process, "needs params.delay"},
+		{"kill-consumer on external", Step{Action: "kill-consumer", Target: "consumer"}, external, ""},
+		{"pause-consumer", Step{Action: "pause-consumer", Target: "consumer", Duration: time.Second}, process, ""},
+		{"kill-consumer of a primary", Step{Action: "kill-consumer", Target: "primary"}, process, "its target is consumer"},
+		{"kill of a consumer", Step{Action: "kill", Target: "consumer"}, process, "target consumer is for the consumer faults"},
+		{"client-pause of a consumer", Step{Action: "client-pause", Target: "consumer", Duration: time.Second}, external, "kill-consumer, pause-consumer or restart-consumer"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Check([]Step{tc.step}, tc.shape)[0]
@@ -102,6 +118,31 @@ func TestCheck(t *testing.T) {
 				t.Errorf("reason %q, want it to say %q", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestParamRate(t *testing.T) {
+	for v, want := range map[string]int64{"64KB/s": 64000, "1.5MB/s": 1500000, "512B/s": 512, "2GB/s": 2e9} {
+		got, err := paramRate(Step{Action: "bandwidth", Params: map[string]any{"rate": v}})
+		if err != nil || got != want {
+			t.Errorf("rate %s: %d, %v; want %d", v, got, err, want)
+		}
+	}
+}
+
+// TestNeedsProxy: the proxy joins the data path for the network faults it
+// carries out, never for the others; latency on docker goes to netem
+// where the kernel has it.
+func TestNeedsProxy(t *testing.T) {
+	lat := []Step{{Action: "latency"}}
+	if !NeedsProxy(lat, "process") || !NeedsProxy([]Step{{Action: "kill"}, {Action: "reset"}}, "docker") {
+		t.Error("a proxy fault without the proxy")
+	}
+	if NeedsProxy([]Step{{Action: "kill"}, {Action: "loss"}, {Action: "partition"}}, "docker") {
+		t.Error("the proxy for faults it does not carry out")
+	}
+	if got, want := NeedsProxy(lat, "docker"), netemAvailable() != nil; got != want {
+		t.Errorf("latency on docker via the proxy: %v; netem missing: %v", got, want)
 	}
 }
 
@@ -125,7 +166,7 @@ func TestNetemArgs(t *testing.T) {
 func TestRegistry(t *testing.T) {
 	for _, a := range catalog.Actions() {
 		im, ok := impls[a.Name]
-		if !ok || im.inject == nil {
+		if !ok || im.inject == nil && !a.Consumer { // consumer faults act on the generator (consumer.go)
 			t.Errorf("catalog action %s has no inject in chaos", a.Name)
 		}
 	}
@@ -134,7 +175,7 @@ func TestRegistry(t *testing.T) {
 	}
 	for _, tc := range []struct{ got, want string }{
 		{Check([]Step{{Action: "kill", Target: "primary"}}, Shape{Provider: "external"})[0],
-			"kill needs control of the nodes; on an external target only Redis-level faults run (failover, client-pause, debug-sleep, bgsave, bgrewriteaof, config)"},
+			"kill needs control of the nodes; on an external target only Redis-level and network faults run (latency, bandwidth, timeout, reset, slow-close, failover, client-pause, debug-sleep, bgsave, bgrewriteaof, config)"},
 		{Check([]Step{{Action: "bgsave", Target: "sentinel"}}, Shape{Provider: "docker", Topology: "sentinel"})[0],
 			"bgsave does not apply to a sentinel (kill, stop, restart, pause or partition do)"},
 	} {

@@ -17,12 +17,15 @@ import (
 // healed, and, when the primary changed, which node took over and when.
 type Fired struct {
 	Shot
-	Step       Step
-	Node       string        // "" when the shot found no node to act on
-	Role       string        // the node's role when the fault fired
-	Shard      int           // cluster: the node's shard
-	HealedAt   time.Duration // offset into the measured phase; 0: not healed
-	Promoted   string        // the node that became primary after the fault
+	Step     Step
+	Node     string        // "" when the shot found no node to act on
+	Role     string        // the node's role when the fault fired
+	Shard    int           // cluster: the node's shard
+	HealedAt time.Duration // offset into the measured phase; 0: not healed
+	// InPlace: the fault left something to undo (a timed fault, a killed
+	// or stopped node, a configuration change), in place until HealedAt.
+	InPlace    bool
+	Promoted   string // the node that became primary after the fault
 	PromotedAt time.Duration
 	Rejoined   string // after healing, the role the faulted primary came back in ("replica": demoted)
 	lastRole   string // the old primary's role at the last poll after healing
@@ -57,6 +60,9 @@ type Injector struct {
 	// configs holds, per node, each parameter's value before squall's
 	// first CONFIG SET of it (config.go); guarded by mu.
 	configs map[*compose.Node]map[string]string
+
+	consumers     Consumers // what consumer faults act on (consumer.go)
+	deadConsumers []int     // killed for good by kill-consumer; guarded by mu
 }
 
 // heal undoes one fault; done is set once it ran.
@@ -162,14 +168,16 @@ func (in *Injector) runHeal(ctx context.Context, h *heal) error {
 // fire runs one shot against every node its target selects.
 func (in *Injector) fire(ctx context.Context, sh Shot) {
 	step := in.steps[sh.Step]
+	if actions[step.Action].Consumer {
+		in.fireConsumers(ctx, sh, step)
+		return
+	}
 	nodes, roles, err := in.pick(ctx, step)
 	if err == nil && len(nodes) == 0 {
 		err = fmt.Errorf("no node matches target %s now", step.Target)
 	}
 	if err != nil {
-		f := &Fired{Shot: sh, Step: step, Err: err.Error()}
-		in.strike(in.record(f))
-		in.mark(Mark{At: in.since(), Label: fmt.Sprintf("%s %s: %v", step.Action, step.Target, err)})
+		in.missed(sh, step, err)
 		return
 	}
 	for i, n := range nodes {
@@ -179,33 +187,51 @@ func (in *Injector) fire(ctx context.Context, sh Shot) {
 		undo, err := in.act(ctx, step, n)
 		in.strike(idx)
 		label := fmt.Sprintf("%s %s (%s)", step.Action, n.Name, roles[i])
+		in.mu.Lock() // Fired may read f while the schedule runs (a metrics scrape)
 		if err != nil {
 			f.Err = err.Error()
 			label += ": " + err.Error()
 		}
+		var h *heal
+		if err == nil && undo != nil {
+			h = &heal{f: f, node: n, undo: undo}
+			f.InPlace = true
+			in.heals = append(in.heals, h)
+		}
+		in.mu.Unlock()
 		in.mark(Mark{At: f.At, Label: label})
-		if err != nil || undo == nil {
+		if h == nil {
 			continue
 		}
-		h := &heal{f: f, node: n, undo: undo}
-		in.mu.Lock()
-		in.heals = append(in.heals, h)
-		in.mu.Unlock()
-		if step.Duration > 0 {
-			in.wg.Add(1)
-			go func() {
-				defer in.wg.Done()
-				t := time.NewTimer(step.Duration)
-				defer t.Stop()
-				select {
-				case <-ctx.Done():
-					return // Heal, deferred by the run, undoes it
-				case <-t.C:
-				}
-				_ = in.runHeal(context.WithoutCancel(ctx), h)
-			}()
-		}
+		in.healAfter(ctx, h, step.Duration)
 	}
+}
+
+// missed records a shot that found nothing to act on, and why.
+func (in *Injector) missed(sh Shot, step Step, err error) {
+	f := &Fired{Shot: sh, Step: step, Err: err.Error()}
+	in.strike(in.record(f))
+	in.mark(Mark{At: in.since(), Label: fmt.Sprintf("%s %s: %v", step.Action, step.Target, err)})
+}
+
+// healAfter runs h, which the caller has kept for Heal, after that long
+// (never when after <= 0: Heal at teardown undoes it).
+func (in *Injector) healAfter(ctx context.Context, h *heal, after time.Duration) {
+	if after <= 0 {
+		return
+	}
+	in.wg.Add(1)
+	go func() {
+		defer in.wg.Done()
+		t := time.NewTimer(after)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return // Heal, deferred by the run, undoes it
+		case <-t.C:
+		}
+		_ = in.runHeal(context.WithoutCancel(ctx), h)
+	}()
 }
 
 // record adds f to the fired faults and returns its index.

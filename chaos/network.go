@@ -16,7 +16,7 @@ import (
 
 // Faults on a docker node's network: partition takes it off the run's peer
 // network; latency and loss shape its traffic with tc netem in its network
-// namespace.
+// namespace (latency where the kernel has sch_netem: proxy.go otherwise).
 
 func (in *Injector) partition(ctx context.Context, _ Step, n *compose.Node) (undoFunc, error) {
 	tg := in.tg
@@ -43,16 +43,6 @@ func (in *Injector) shape(ctx context.Context, s Step, n *compose.Node) (undoFun
 func needsNetem(s Step) string {
 	if err := netemAvailable(); err != nil {
 		return fmt.Sprintf("%s needs tc netem: %v", s.Action, err)
-	}
-	return ""
-}
-
-func checkLatency(s Step, _ Shape) string {
-	if _, err := paramDuration(s, "delay", true); err != nil {
-		return err.Error()
-	}
-	if _, err := paramDuration(s, "jitter", false); err != nil {
-		return err.Error()
 	}
 	return ""
 }

@@ -34,8 +34,12 @@ func Check(steps []Step, sh Shape) map[int]string {
 func check(s Step, sh Shape) string {
 	a, known := actions[s.Action] // an unknown action was refused with the scenario
 	if known && sh.Provider == "external" && a.Node() {
-		return fmt.Sprintf("%s needs control of the nodes; on an external target only Redis-level faults run (%s)",
-			s.Action, strings.Join(catalog.ActionNames(func(a catalog.Action) bool { return !a.Node() }), ", "))
+		return fmt.Sprintf("%s needs control of the nodes; on an external target only Redis-level and network faults run (%s)",
+			s.Action, strings.Join(catalog.ActionNames(func(a catalog.Action) bool { return !a.Node() && !a.Consumer }), ", "))
+	}
+	if s.Target == catalog.ConsumerTarget && known && !a.Consumer {
+		return fmt.Sprintf("target %s is for the consumer faults (%s); %s acts on a node", s.Target,
+			orList(catalog.ActionNames(func(a catalog.Action) bool { return a.Consumer })), s.Action)
 	}
 	if a.DockerOnly() && sh.Provider != "docker" && sh.Provider != "auto" { // auto picks docker for them
 		return fmt.Sprintf("%s needs target.provider docker (a container's network to cut or shape); provider is %s", s.Action, sh.Provider)

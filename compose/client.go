@@ -28,7 +28,7 @@ func (t *Target) Client(o ClientOptions) redis.UniversalClient {
 		Password:        t.Spec.Password,
 		DB:              t.Spec.DB,
 		TLSConfig:       t.Spec.TLS,
-		Dialer:          t.dialer(o.DialTimeout),
+		Dialer:          t.dialVia(o.DialTimeout, true),
 		DialTimeout:     o.DialTimeout,
 		ReadTimeout:     o.ReadTimeout,
 		WriteTimeout:    o.WriteTimeout,
@@ -81,6 +81,14 @@ func (t *Target) HostAddr(addr string) string {
 // asks for. On docker it refuses any address that is not one of the run's
 // nodes: traffic goes only to the run's own containers.
 func (t *Target) dialer(timeout time.Duration) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return t.dialVia(timeout, false)
+}
+
+// dialVia is dialer; with proxied, a node with a fault proxy in front of it
+// (faultproxy.go) is dialed through the proxy: the data path's clients
+// are, admin clients never are (a fault on the path must not blind the
+// checks that watch it).
+func (t *Target) dialVia(timeout time.Duration, proxied bool) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	if timeout == 0 {
 		timeout = 5 * time.Second
 	}
@@ -90,8 +98,12 @@ func (t *Target) dialer(timeout time.Duration) func(ctx context.Context, network
 		if t.Provider == "docker" && t.byAddr(host) == nil {
 			return nil, fmt.Errorf("dial %s: not a node of this run (squall dials only the run's own containers)", addr)
 		}
+		to := host
+		if proxied {
+			to = t.proxyAddr(host)
+		}
 		if t.Spec.TLS == nil {
-			return d.DialContext(ctx, network, host)
+			return d.DialContext(ctx, network, to)
 		}
 		// go-redis does TLS only in its own dialer, not in one it is given.
 		cfg := t.Spec.TLS.Clone()
@@ -99,7 +111,7 @@ func (t *Target) dialer(timeout time.Duration) func(ctx context.Context, network
 			cfg.ServerName, _, _ = net.SplitHostPort(host)
 		}
 		td := &tls.Dialer{NetDialer: d, Config: cfg}
-		return td.DialContext(ctx, network, host)
+		return td.DialContext(ctx, network, to)
 	}
 }
 

@@ -14,7 +14,11 @@ import (
 // path, on other providers, for a remote engine, and where the engine
 // forwards published ports in the kernel (userland-proxy off).
 func (t *Target) ProxyProcesses() int {
-	if t.Provider != "docker" || t.DataPath != PathPublished {
+	path := t.DataPath
+	if path == PathProxy {
+		path = t.pathBehind // squall's fault proxy relays to the published ports
+	}
+	if t.Provider != "docker" || path != PathPublished {
 		return 0
 	}
 	ports := map[string]bool{}

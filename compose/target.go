@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/squall-bench/squall/internal/netproxy"
 )
 
 // Node is one server of a running target.
@@ -65,7 +66,9 @@ type Target struct {
 
 	masterName string // sentinel: the name the sentinels monitor
 	launcher   launcher
-	hostAddrs  map[string]string // Internal -> Addr, for clients' dialers
+	hostAddrs  map[string]string          // Internal -> Addr, for clients' dialers
+	proxies    map[string]*netproxy.Proxy // Addr -> the fault proxy in front of the node (faultproxy.go)
+	pathBehind string                     // the data path behind the fault proxies
 	mu         sync.Mutex
 	unexpected chan error
 	closeOnce  sync.Once
@@ -192,6 +195,7 @@ func (t *Target) Unexpected() <-chan error { return t.unexpected }
 // safe to call more than once; an external target is left untouched.
 func (t *Target) Close(ctx context.Context) error {
 	t.closeOnce.Do(func() {
+		t.closeProxies()
 		if t.launcher != nil {
 			t.closeErr = t.launcher.close(ctx)
 		}

@@ -42,6 +42,9 @@ type Ledger struct {
 	// for every group, as only queues (one group) keep events.
 	remain    []seqSet
 	reordered atomic.Int64
+	// log, in a shard, is where receipts are spilled (see spill): the
+	// books then hold only the latest.
+	log *receiptLog
 }
 
 // addReordered adds a consumer's count of out-of-order receipts.
@@ -150,7 +153,10 @@ func (l *Ledger) lost(g, p int) []seqRun {
 // consumer has stopped. Sent, acked, failed and indeterminate count events;
 // received, lost, stranded, recovered and duplicated are summed over
 // groups. Acknowledged events a group never received are stranded when
-// remain holds them (Redis still did), lost otherwise.
+// remain holds them (Redis still did), lost otherwise. A ledger that
+// spilled its receipts (a shard's) counts what it spilled as received and
+// duplicated, and leaves lost, stranded and recovered, which need every
+// shard's receipts, to the merge.
 func (l *Ledger) Reconcile() result.Events {
 	ev := result.Events{Reordered: l.reordered.Load()}
 	for _, s := range l.sends {
@@ -162,17 +168,23 @@ func (l *Ledger) Reconcile() result.Events {
 		ev.Indeterminate += indet
 		ev.Acked += sent - failed - indet
 	}
+	if rl := l.log; rl != nil {
+		ev.Received, ev.Duplicated, ev.DuplicateDeliveries = int64(rl.received), int64(rl.duplicated), rl.dups
+	}
 	for g := range l.books {
 		for p, s := range l.sends {
 			b := &l.books[g][p]
+			ev.Received += int64(b.got.count())
+			ev.Duplicated += int64(b.twice.count())
+			ev.DuplicateDeliveries += b.dups
+			if l.log != nil {
+				continue
+			}
 			miss := l.missing(g, p)
 			stranded := int64(overlapRuns(miss, l.remain[p].runs))
-			ev.Received += int64(b.got.count())
 			ev.Recovered += int64(b.got.overlap(&s.failed) + b.got.overlap(&s.indet))
 			ev.Stranded += stranded
 			ev.Lost += int64(countRuns(miss)) - stranded
-			ev.Duplicated += int64(b.twice.count())
-			ev.DuplicateDeliveries += b.dups
 		}
 	}
 	return ev
@@ -186,12 +198,24 @@ func (l *Ledger) Reconcile() result.Events {
 // after it struck. The counts sum to Reconcile's Lost when marks is not
 // empty.
 func (l *Ledger) lostByFault(marks []Watermark) []int64 {
+	if l.log != nil { // a shard's: the merge attributes the loss
+		return make([]int64, len(marks))
+	}
+	all := make([]int, len(l.sends))
+	for p := range all {
+		all[p] = p
+	}
+	return l.lostByFaultOf(marks, all)
+}
+
+// lostByFaultOf is lostByFault over the events of producers only.
+func (l *Ledger) lostByFaultOf(marks []Watermark, producers []int) []int64 {
 	out := make([]int64, len(marks))
 	if len(marks) == 0 {
 		return out
 	}
 	for g := range l.books {
-		for p := range l.sends {
+		for _, p := range producers {
 			lost := l.lost(g, p)
 			total := countRuns(lost)
 			var prev, w uint64 // lost events below the previous watermark; the watermark

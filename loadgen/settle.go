@@ -39,7 +39,9 @@ const (
 // cannot be read in time it returns the accounting with every missing
 // event lost, and the client's error. A shard (Config.Part) cannot tell
 // what the other shards received, so it always reads, and keeps what it
-// finds of its own producers' events for the merge.
+// finds of its own producers' events for the merge; its work is bounded by
+// what the keys hold (read in chunks, within settleTimeout), never by the
+// receipts it spilled, and its accounting leaves loss to the merge.
 func (g *Generator) Settle(ctx context.Context) (result.Events, error) {
 	l := g.ledger
 	l.clearRemain()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -26,6 +27,12 @@ type Collector struct {
 	logs     [NumKinds]*hlogWriter
 	marks    []Marker // fault markers for the interval in progress
 	history  []Second // every row so far, for fault recovery analysis
+
+	// tickMu is held by Tick from draining the stripes until the interval
+	// is merged into the totals, so Cumulative never sees a sample twice
+	// or not at all; lastMax is each kind's max of the last closed interval.
+	tickMu  sync.Mutex
+	lastMax [NumKinds]int64
 }
 
 type counts struct{ sent, acked, received, errors int64 }
@@ -94,6 +101,8 @@ func (c *Collector) Discard(now time.Time) {
 // adds the interval to the totals and the logs.
 func (c *Collector) Tick(now time.Time) (Second, error) {
 	var d counts
+	c.tickMu.Lock()
+	defer c.tickMu.Unlock()
 	c.drain()
 	c.mu.Lock()
 	for i, r := range c.recs {
@@ -126,6 +135,7 @@ func (c *Collector) Tick(now time.Time) (Second, error) {
 			err = c.logs[k].interval(c.prev.Sub(c.begin), now.Sub(c.prev), h)
 		}
 		c.total[k].Merge(h)
+		c.lastMax[k] = h.Max()
 		h.Reset()
 	}
 	c.prev = now
@@ -158,6 +168,43 @@ func (c *Collector) History() []Second {
 // Totals returns the measured phase's histograms so far; they are the
 // collector's own, valid until the next Tick.
 func (c *Collector) Totals() [NumKinds]*hdrhistogram.Histogram { return c.total }
+
+// Cumulative returns kind k's counts of the measured phase so far, bucket
+// by bucket (index i holds the samples of value BucketValue(i), as the
+// histograms hold them), in dst when it is long enough: the totals of
+// every closed interval plus what the stripes hold now. It reads and never
+// drains, so it may be called at any time from any goroutine (a metrics
+// scrape) without changing what the run records; it allocates a copy of
+// the totals' counts.
+func (c *Collector) Cumulative(k Kind, dst []int64) []int64 {
+	c.tickMu.Lock()
+	defer c.tickMu.Unlock()
+	dst = append(dst[:0], c.total[k].Export().Counts...)
+	c.mu.Lock()
+	stripes := c.stripes[k]
+	c.mu.Unlock()
+	for _, s := range stripes {
+		for i := range s.c {
+			if n := atomic.LoadInt64(&s.c[i]); n != 0 {
+				dst[i] += n
+			}
+		}
+	}
+	return dst
+}
+
+// LastMax returns the highest value of kind k recorded in the last
+// interval Tick closed (0 before the first, or when it had none).
+func (c *Collector) LastMax(k Kind) int64 {
+	c.tickMu.Lock()
+	defer c.tickMu.Unlock()
+	return c.lastMax[k]
+}
+
+// BucketValue is the value (µs) the histograms hold for the samples of
+// bucket i of Cumulative: the bucket's lowest, within 0.1% of any value
+// recorded into it.
+func BucketValue(i int) int64 { return bucketValue(i) }
 
 // drain moves what every stripe recorded into the interval histograms.
 func (c *Collector) drain() {

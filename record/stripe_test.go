@@ -102,3 +102,66 @@ func TestSharedStripesLoseNothing(t *testing.T) {
 		t.Errorf("max %d", got)
 	}
 }
+
+// TestCumulative: a reader of the running counts (a metrics scrape) sees
+// every sample exactly once however it interleaves with the workers and
+// Tick: its sums never go down, and once the workers stop and the last
+// interval is closed they equal the totals bucket by bucket.
+func TestCumulative(t *testing.T) {
+	c := NewCollector(time.Now())
+	const workers, each = 4, 20_000
+	var wg sync.WaitGroup
+	for w := range workers {
+		r := c.NewRecorder(Publish)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				r.Record(Publish, int64(w*each+i))
+			}
+		}()
+	}
+	stop := make(chan struct{})
+	ticked := make(chan struct{})
+	go func() {
+		defer close(ticked)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				_, _ = c.Tick(time.Now())
+			}
+		}
+	}()
+	var buf []int64
+	var last int64
+	for range 200 {
+		buf = c.Cumulative(Publish, buf)
+		var n int64
+		for _, v := range buf {
+			n += v
+		}
+		if n < last || n > workers*each {
+			t.Fatalf("cumulative count %d after %d (of %d)", n, last, workers*each)
+		}
+		last = n
+	}
+	wg.Wait()
+	close(stop)
+	<-ticked
+	before := c.Cumulative(Publish, nil)
+	_, _ = c.Tick(time.Now())
+	got := c.Cumulative(Publish, nil)
+	want := c.Totals()[Publish].Export().Counts
+	var n int64
+	for i := range want {
+		if got[i] != want[i] || before[i] != want[i] {
+			t.Fatalf("bucket %d (value %d): cumulative %d before the last tick, %d after, totals %d", i, BucketValue(i), before[i], got[i], want[i])
+		}
+		n += got[i]
+	}
+	if n != workers*each {
+		t.Fatalf("cumulative count %d, want %d", n, workers*each)
+	}
+}

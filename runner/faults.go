@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/squall-bench/squall/chaos"
 	"github.com/squall-bench/squall/compose"
+	"github.com/squall-bench/squall/internal/catalog"
 	"github.com/squall-bench/squall/loadgen"
 	"github.com/squall-bench/squall/record"
 	"github.com/squall-bench/squall/result"
@@ -27,6 +28,15 @@ const sampleEvery = 5 * time.Millisecond
 type errSnap struct {
 	at   time.Duration
 	errs map[string]int64
+	// reclaimed and dups are the generator's redeliveries so far
+	// (Generator.Redeliveries), which consumer faults are judged by.
+	reclaimed, dups int64
+}
+
+// queuedSnap is how many events the pipeline's keys held at one moment.
+type queuedSnap struct {
+	at time.Duration
+	n  int64
 }
 
 // faultMonitor runs the injector and samples the generator while a cell
@@ -43,6 +53,7 @@ type faultMonitor struct {
 	prod, cons *result.Outages
 	parts      []*result.Outages
 	errs       []errSnap
+	queued     []queuedSnap // sampled only with consumer faults (sampleQueued)
 	// struck is, per fired fault (by index), the producers' watermarks as
 	// it struck: what loss it accounts for (see loadgen.LostByFault).
 	struck []loadgen.Watermark
@@ -66,6 +77,7 @@ func startFaults(ctx context.Context, s *scenarios.Scenario, tg *compose.Target,
 	m := &faultMonitor{gen: gen, epoch: epoch, warmup: s.Warmup.D(), measured: s.Duration.D(), prod: result.NewOutages(), cons: result.NewOutages(),
 		done: make(chan struct{})}
 	m.inj = chaos.New(tg, chaosSteps(s), s.Seed, begin, func(mk chaos.Mark) { col.Mark(mk.At, mk.Label) })
+	m.inj.SetConsumers(gen)
 	m.inj.OnStruck(func(i int) {
 		w := gen.Replied()
 		m.mu.Lock()
@@ -85,6 +97,10 @@ func startFaults(ctx context.Context, s *scenarios.Scenario, tg *compose.Target,
 	fctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(3)
+	if consumerFaults(s) {
+		wg.Add(1)
+		go func() { defer wg.Done(); m.sampleQueued(fctx) }()
+	}
 	go func() { defer wg.Done(); m.inj.Run(fctx, s.Duration.D()) }()
 	go func() { defer wg.Done(); m.inj.Watch(fctx, 250*time.Millisecond) }()
 	go func() { defer wg.Done(); m.sample(fctx) }()
@@ -132,7 +148,8 @@ func (m *faultMonitor) sample(ctx context.Context) {
 			m.parts[i].Observe(result.Activity(a), now)
 		}
 		if now-lastErrs >= 100*time.Millisecond {
-			m.errs = append(m.errs, errSnap{at: now, errs: m.gen.Errors()})
+			rc, dups := m.gen.Redeliveries()
+			m.errs = append(m.errs, errSnap{at: now, errs: m.gen.Errors(), reclaimed: rc, dups: dups})
 			lastErrs = now
 		}
 		m.mu.Unlock()
@@ -175,8 +192,6 @@ func (m *faultMonitor) results(finished time.Duration, rows []record.Second) []r
 	for i, r := range rows {
 		acked[i] = result.AckedRow{T: r.T, Acked: r.Acked}
 	}
-	var marks []loadgen.Watermark
-	var struck []int // indexes into out of the faults that hit a node
 	for i, f := range fired {
 		at := m.warmup + f.At // since the epoch
 		next := finished
@@ -232,15 +247,36 @@ func (m *faultMonitor) results(finished time.Duration, rows []record.Second) []r
 			recEnd = max(recEnd, at+time.Duration(r.RecoveredS*float64(time.Second)))
 		}
 		r.Errors = m.errorsBetween(at-slack, recEnd)
-		if f.Node != "" && i < len(m.struck) && m.struck[i] != nil {
-			marks, struck = append(marks, m.struck[i]), append(struck, i)
+		if f.Role == catalog.ConsumerTarget {
+			m.consumerFigures(&r, at, next)
 		}
 		out = append(out, r)
 	}
-	for k, n := range m.gen.LostByFault(marks) {
-		out[struck[k]].LostAcked = n
+	fm := m.marksLocked(fired)
+	for k, n := range m.gen.LostByFault(fm.Marks) {
+		out[fm.Faults[k]].LostAcked = n
 	}
 	return out
+}
+
+// faultMarks returns the producers' watermarks as each fault struck a
+// node, with the index of its result: what a shard's merge attributes
+// loss by.
+func (m *faultMonitor) faultMarks() loadgen.FaultMarks {
+	fired := m.inj.Fired()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.marksLocked(fired)
+}
+
+func (m *faultMonitor) marksLocked(fired []chaos.Fired) loadgen.FaultMarks {
+	var fm loadgen.FaultMarks
+	for i, f := range fired {
+		if f.Node != "" && i < len(m.struck) && m.struck[i] != nil {
+			fm.Faults, fm.Marks = append(fm.Faults, i), append(fm.Marks, m.struck[i])
+		}
+	}
+	return fm
 }
 
 // firedCheck is the verdict on the schedule itself: a failover validation
@@ -250,10 +286,14 @@ func (m *faultMonitor) results(finished time.Duration, rows []record.Second) []r
 // planned length.
 func (m *faultMonitor) firedCheck(steps []chaos.Step, measured time.Duration) result.SLOResult {
 	planned := chaos.Expand(steps, measured)
-	ok := map[chaos.Shot]bool{}
+	// A shot is its step and repetition: its At is when it fired, which
+	// differs between the nodes of a target all.
+	type shot struct{ step, index int }
+	ok := map[shot]bool{}
 	for _, f := range m.inj.Fired() {
-		if good, seen := ok[f.Shot]; !seen || good {
-			ok[f.Shot] = f.Err == "" && f.Node != ""
+		k := shot{f.Shot.Step, f.Shot.Index}
+		if good, seen := ok[k]; !seen || good {
+			ok[k] = f.Err == "" && f.Node != ""
 		}
 	}
 	n := 0

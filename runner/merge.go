@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -140,23 +142,33 @@ func readShards(dirs []string) ([]*shardDir, error) {
 }
 
 // mergeCell reconciles the shards' ledgers into the cell's accounting and
-// takes what only shard 0 measured (the faults) from it.
+// takes what only shard 0 measured (the faults) from it, with the loss
+// each fault accounts for reckoned on the merged receipts.
 func mergeCell(shards []*shardDir, s *scenarios.Scenario) (result.Cell, error) {
-	var parts []*loadgen.LedgerPart
-	for _, sd := range shards {
-		lp, err := readLedgerPart(sd.dir)
-		if err != nil {
-			return result.Cell{}, fmt.Errorf("%w: %s: %v", ErrMerge, sd.dir, err)
+	files := make([]loadgen.LedgerFiles, len(shards))
+	for i, sd := range shards {
+		for _, f := range []struct {
+			name string
+			r    *io.Reader
+		}{{rundir.SendsFile, &files[i].Sends}, {rundir.ReceiptsFile, &files[i].Receipts}} {
+			fh, err := os.Open(filepath.Join(sd.dir, f.name))
+			if err != nil {
+				return result.Cell{}, fmt.Errorf("%w: %v", ErrMerge, err)
+			}
+			defer fh.Close()
+			*f.r = fh
 		}
-		parts = append(parts, lp)
 	}
-	ledger, err := loadgen.MergeLedgers(parts...)
+	ledger, err := loadgen.MergeLedgers(files...)
 	if err != nil {
+		if pe := (*loadgen.PartError)(nil); errors.As(err, &pe) {
+			return result.Cell{}, fmt.Errorf("%w: %s: %v", ErrMerge, shards[pe.Part].dir, pe.Err)
+		}
 		return result.Cell{}, fmt.Errorf("%w: %v", ErrMerge, err)
 	}
 	c0 := shards[0].res.Cells[0]
 	rc := result.Cell{Name: c0.Name, Params: c0.Params, Target: c0.Target, Workload: c0.Workload, Client: c0.Client,
-		Errors: map[string]int64{}, Faults: c0.Faults, SLO: []result.SLOResult{}}
+		Errors: map[string]int64{}, Faults: slices.Clone(c0.Faults), SLO: []result.SLOResult{}}
 	if rc.Faults == nil {
 		rc.Faults = []result.FaultResult{}
 	}
@@ -170,21 +182,16 @@ func mergeCell(shards []*shardDir, s *scenarios.Scenario) (result.Cell, error) {
 		rc.Client.CPUUsed = result.Round3(rc.Client.CPUUsed + c.Client.CPUUsed)
 	}
 	rc.Events = ledger.Reconcile()
+	if len(rc.Faults) > 0 {
+		byFault, producers := ledger.LostByFault()
+		for i := range rc.Faults {
+			rc.Faults[i].LostAcked = byFault[i]
+		}
+		sh := shards[0].res.Shard
+		rc.Notes = append(rc.Notes, fmt.Sprintf("each fault's lost_acked counts the lost events of shard 0's producers only (%d of %d: producers %d–%d): shard 0 ran the faults and noted its producers' watermarks as each struck, the other shards' producers have none, so their losses count in events.lost but in no fault's",
+			len(producers), s.Workload.Producers, sh.Producers[0], sh.Producers[1]))
+	}
 	return rc, nil
-}
-
-func readLedgerPart(dir string) (*loadgen.LedgerPart, error) {
-	sf, err := os.Open(filepath.Join(dir, rundir.SendsFile))
-	if err != nil {
-		return nil, err
-	}
-	defer sf.Close()
-	rf, err := os.Open(filepath.Join(dir, rundir.ReceiptsFile))
-	if err != nil {
-		return nil, err
-	}
-	defer rf.Close()
-	return loadgen.ReadLedger(sf, rf)
 }
 
 // mergedSecond is one wall-clock second of the merged timeline.

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -19,7 +20,9 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/redis/go-redis/v9"
+	"github.com/squall-bench/squall/chaos"
 	"github.com/squall-bench/squall/compose"
+	"github.com/squall-bench/squall/live"
 	"github.com/squall-bench/squall/loadgen"
 	"github.com/squall-bench/squall/record"
 	"github.com/squall-bench/squall/report"
@@ -50,6 +53,9 @@ type Options struct {
 	// Shard, when set, runs one shard of a run split over several
 	// processes (see shard.go).
 	Shard *Shard
+	// Metrics, when set, serves each cell's figures to Prometheus while
+	// it runs (squall run --metrics-addr; see metrics.go).
+	Metrics *live.Server
 }
 
 // ErrInterrupted is returned (wrapped) when the run was cancelled.
@@ -194,7 +200,7 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 	if !o.Quiet {
 		fmt.Fprintf(o.Stderr, "provider: %s (%s)\n", provider, choice.Why)
 	}
-	if provider == "external" && len(s.Chaos) > 0 && !o.AllowDestructive {
+	if provider == "external" && touchesServers(s) && !o.AllowDestructive {
 		return rc, refuseDestructive([]string{cell.Name}) // again here, so no route (capacity search, a caller of Run) fires faults unasked
 	}
 	if err := checkOpenFiles(s); err != nil {
@@ -228,6 +234,12 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 		return rc, err
 	}
 	defer tg.Close(context.WithoutCancel(ctx))
+	if chaos.NeedsProxy(chaosSteps(s), tg.Provider) {
+		if err := tg.StartFaultProxy(); err != nil {
+			return rc, err
+		}
+		rc.Notes = append(rc.Notes, faultProxyNote)
+	}
 	describeTarget(&rc, tg)
 	for _, r := range tg.Reaped {
 		fmt.Fprintf(o.Stderr, "removed a leftover of an earlier, killed run: %s\n", r)
@@ -267,12 +279,20 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 		return rc, fmt.Errorf("%w: preparing keys: %v", compose.ErrInfra, err)
 	}
 	before, _ := commandCalls(ctx, tg)
+	evictedBefore, evictedOK := evictedKeys(ctx, tg)
 
 	files, err := rundir.CreateCell(dir, prefix)
 	if err != nil {
 		return rc, fmt.Errorf("%w: %v", compose.ErrInfra, err)
 	}
 	defer files.Close()
+	var receipts *os.File
+	if o.Shard != nil {
+		if receipts, err = spillReceipts(gen, dir, prefix); err != nil { // shard.go
+			return rc, fmt.Errorf("%w: the receipts file: %v", compose.ErrInfra, err)
+		}
+		defer receipts.Close()
+	}
 
 	epoch := time.Now()
 	if o.Shard != nil {
@@ -297,6 +317,7 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 		stopFaults = sync.OnceValue(stopFaults)
 		defer stopFaults() // heals on every path, panics included
 	}
+	metrics := startMetrics(o, cell, col, gen, faults, begin)
 	out, genErr := gen.Run(runCtx, col, epoch)
 	if s.Workload.Consumers > 0 && !out.Drained && out.Events.Lost > 0 && o.Shard == nil {
 		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -313,13 +334,20 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 	if o.Shard == nil {
 		settle(ctx, gen, out, s, &rc) // loss.go: lost (gone from Redis) versus stranded (still there)
 	} else {
-		settleShard(ctx, gen, out, dir, prefix, &rc) // shard.go: the ledger for the merge
+		settleShard(ctx, gen, out, &rc) // shard.go
 	}
 
 	rows := col.History()
 	window := rows[:min(clock.measuredRows(), len(rows))]
 	if faults != nil {
 		rc.Faults = faults.results(out.Finished, rows)
+	}
+	if o.Shard != nil {
+		var marks loadgen.FaultMarks
+		if faults != nil {
+			marks = faults.faultMarks()
+		}
+		writeLedger(gen, receipts, filepath.Join(dir, prefix+rundir.SendsFile), marks, &rc) // shard.go: the ledger for the merge
 	}
 	u, _ := <-busy
 	fs := s
@@ -337,9 +365,13 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 	}
 	if o.Shard == nil { // on a shared target, every shard's commands count
 		rc.ServerCalls = diffCalls(before, after)
+		evictedAfter, ok := evictedKeys(context.WithoutCancel(ctx), tg)
+		memoryNotes(&rc, evictedBefore, evictedAfter, evictedOK && ok)
+		consumerNotes(&rc, s)
 	}
+	metrics.Finish(&rc)
 
-	if len(unanswered) > 0 || len(s.Chaos) > 0 {
+	if len(unanswered) > 0 || touchesServers(s) {
 		rc.Notes = append(rc.Notes, "server_calls sums INFO commandstats of the primaries the target started with and its spare nodes (add-shard); faults (restarts reset counters, failovers move writes to other nodes) make it a partial count")
 	}
 	switch {
@@ -355,6 +387,10 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 // publishedNote warns that a docker cell's figures include Docker's port
 // forwarding.
 const publishedNote = "clients reached the containers through ports published on 127.0.0.1 (target.data_path published), so every command and reply went through Docker's port forwarding (docker-proxy on most engines): latency and throughput include that proxy, not only Redis"
+
+// faultProxyNote says what the fault proxy adds to the figures of a run
+// with network faults (chaos/proxy.go).
+const faultProxyNote = "the scenario has network faults, so clients reached every data node through squall's fault proxy on 127.0.0.1 for the whole run (data path proxy): latency and throughput include that relay, also outside the faults"
 
 // describeTarget records what the target says it is and how it was reached.
 func describeTarget(rc *result.Cell, tg *compose.Target) {
@@ -453,20 +489,12 @@ func watch(ctx context.Context, cancel context.CancelCauseFunc, tg *compose.Targ
 func commandCalls(ctx context.Context, tg *compose.Target) (map[string]int64, []string) {
 	calls := map[string]int64{}
 	var missing []string
-	for _, n := range tg.DataNodes() {
-		if n.Role != "primary" && n.Role != "spare" { // a spare joined by add-shard is a primary
-			continue
-		}
-		c := tg.NodeClient(n)
-		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		info, err := c.Info(cctx, "commandstats").Result()
-		cancel()
-		c.Close()
-		if err != nil {
+	for n, info := range primaryInfo(ctx, tg, "commandstats") {
+		if info == nil {
 			missing = append(missing, n.Name)
 			continue
 		}
-		for _, line := range strings.Split(info, "\n") {
+		for _, line := range strings.Split(*info, "\n") {
 			name, rest, ok := strings.Cut(strings.TrimSpace(line), ":")
 			if !ok || !strings.HasPrefix(name, "cmdstat_") {
 				continue
@@ -478,6 +506,30 @@ func commandCalls(ctx context.Context, tg *compose.Target) (map[string]int64, []
 		}
 	}
 	return calls, missing
+}
+
+// primaryInfo yields every primary the target started with, and every
+// spare node (add-shard makes it one), with its INFO section (nil when it did not answer within 3s).
+func primaryInfo(ctx context.Context, tg *compose.Target, section string) iter.Seq2[*compose.Node, *string] {
+	return func(yield func(*compose.Node, *string) bool) {
+		for _, n := range tg.DataNodes() {
+			if n.Role != "primary" && n.Role != "spare" { // a spare joined by add-shard is a primary
+				continue
+			}
+			c := tg.NodeClient(n)
+			cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+			info, err := c.Info(cctx, section).Result()
+			cancel()
+			c.Close()
+			var p *string
+			if err == nil {
+				p = &info
+			}
+			if !yield(n, p) {
+				return
+			}
+		}
+	}
 }
 
 func diffCalls(before, after map[string]int64) map[string]int64 {

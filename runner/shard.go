@@ -190,30 +190,44 @@ func shardStart(ctx context.Context, shard *Shard, rdb redis.UniversalClient, sh
 const shardLead = time.Second
 
 // settleShard reads what the pipeline's keys still held for this shard's
-// own producers and writes the shard's ledger beside its other files. The
-// shard's loss figures are partial (its producers' events may have gone
-// to another shard's consumers), so no loss note is made here.
-func settleShard(ctx context.Context, gen *loadgen.Generator, out *loadgen.Outcome, dir, prefix string, rc *result.Cell) {
+// own producers, for the merge. A shard cannot tell which of its
+// producers' events the other shards received, so its result leaves lost,
+// stranded and recovered (and each fault's lost_acked) to the merge.
+func settleShard(ctx context.Context, gen *loadgen.Generator, out *loadgen.Outcome, rc *result.Cell) {
 	ev, err := gen.Settle(context.WithoutCancel(ctx))
-	out.Events.Lost, out.Events.Stranded = ev.Lost, ev.Stranded
+	out.Events.Lost, out.Events.Stranded, out.Events.Recovered = ev.Lost, ev.Stranded, ev.Recovered
 	if err != nil {
 		rc.Notes = append(rc.Notes, "what the pipeline's keys still held could not be read: "+err.Error())
 	}
-	if err := writeLedger(gen, filepath.Join(dir, prefix+rundir.SendsFile), filepath.Join(dir, prefix+rundir.ReceiptsFile)); err != nil {
-		rc.Notes = append(rc.Notes, "writing the ledger failed, so this shard cannot be merged: "+err.Error())
-	}
+	rc.Notes = append(rc.Notes, "lost, stranded, recovered and each fault's lost_acked need every shard's receipts: they are 0 here, and squall merge reckons them")
 }
 
-func writeLedger(gen *loadgen.Generator, sendsPath, receiptsPath string) error {
-	sf, err := os.Create(sendsPath)
+// spillReceipts opens the shard's receipts file, which the generator
+// writes as it runs (see loadgen.SpillReceipts).
+func spillReceipts(gen *loadgen.Generator, dir, prefix string) (*os.File, error) {
+	f, err := os.Create(filepath.Join(dir, prefix+rundir.ReceiptsFile))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	rf, err := os.Create(receiptsPath)
+	if err := gen.SpillReceipts(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// writeLedger writes the shard's sends and finishes its receipts once the
+// load is settled and the faults' watermarks are known.
+func writeLedger(gen *loadgen.Generator, receipts *os.File, sendsPath string, marks loadgen.FaultMarks, rc *result.Cell) {
+	err := func() error {
+		sf, err := os.Create(sendsPath)
+		if err != nil {
+			return err
+		}
+		err = gen.WriteLedger(sf, marks)
+		return errors.Join(err, sf.Close(), receipts.Close()) // the deferred Close then does nothing
+	}()
 	if err != nil {
-		sf.Close()
-		return err
+		rc.Notes = append(rc.Notes, "writing the ledger failed, so this shard cannot be merged: "+err.Error())
 	}
-	err = gen.WriteLedger(sf, rf)
-	return errors.Join(err, sf.Close(), rf.Close())
 }

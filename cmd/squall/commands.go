@@ -30,7 +30,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	repeat := fs.Int("repeat", 1, "run every cell N times, each against a fresh target: N samples per metric for compare's significance test")
 	shardFlag := fs.String("shard", "", "run shard I of N of the load (I/N, 0-based; default from JOB_COMPLETION_INDEX and SQUALL_SHARDS)")
 	startAt := fs.String("start-at", "", "with --shard: the common start, RFC3339 (default from SQUALL_START_AT)")
+	metricsAddr := fs.String("metrics-addr", "", "serve live metrics at http://HOST:PORT/metrics for Prometheus (default off)")
+	metricsLinger := fs.Duration("metrics-linger", 0, "with --metrics-addr: keep serving this long after the run, so the last scrape lands")
 	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	if err := checkMetricsFlags(*metricsAddr, *metricsLinger); err != nil {
 		return err
 	}
 	shard, err := shardOf(*shardFlag, *startAt, os.LookupEnv)
@@ -71,10 +76,15 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		return usagef("%s: %v", where, runner.ErrDestructive)
 	}
+	metrics, err := serveMetrics(*metricsAddr, stderr)
+	if err != nil {
+		return err
+	}
 	res, dir, runErr := runner.Run(ctx, sc, cells, runner.Options{
 		Out: *out, Provider: provider, Quiet: *quiet, Version: version(), Stdout: stdout, Stderr: stderr,
-		AllowDestructive: *allowDestructive, KeepKeys: *keepKeys, Repeat: *repeat, Shard: shard,
+		AllowDestructive: *allowDestructive, KeepKeys: *keepKeys, Repeat: *repeat, Shard: shard, Metrics: metrics,
 	})
+	stopMetrics(ctx, metrics, *metricsLinger, stderr)
 	if res != nil {
 		fmt.Fprintln(stdout)
 		_ = report.Text(stdout, res)

@@ -31,12 +31,14 @@ injects the scenario's faults, tears everything down and writes
 runs/<time>-<scenario>/ (result.json, report.html, summary.md, timeline.csv,
 *.hlog). --set, --provider, --duration and --url combine in any order; a
 flag and a --set of the same key are refused. List items are numbered from
-0: --set chaos.0.at=3s is the first fault's time.`,
+0: --set chaos.0.at=3s is the first fault's time. --metrics-addr serves
+live figures for Prometheus at http://HOST:PORT/metrics (docs/metrics.md).`,
 		examples: []string{
 			"squall run quickstart",
 			"squall run quickstart --duration 60s --set workload.rate=20000",
 			"squall run stream --url redis://10.0.0.5:6379   # your own Redis; password from REDISCLI_AUTH",
 			"squall run failover-sentinel-stream --duration 8s --set chaos.0.at=3s",
+			"squall run quickstart --duration 10m --metrics-addr 127.0.0.1:9464 --metrics-linger 15s   # watch it in Prometheus",
 		},
 	},
 	"validate": {

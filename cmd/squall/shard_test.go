@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -21,7 +22,7 @@ import (
 
 // runShards runs the scenario as n shard processes against addr with one
 // common start and returns their run directories.
-func runShards(t *testing.T, scenario, addr string, n int) []string {
+func runShards(t *testing.T, scenario, addr string, n int, args ...string) []string {
 	t.Helper()
 	bin := squallBinary(t)
 	dir := t.TempDir()
@@ -38,6 +39,7 @@ func runShards(t *testing.T, scenario, addr string, n int) []string {
 		dirs = append(dirs, d)
 		cmd := exec.Command(bin, "run", sc, "--quiet", "--set", "target.provider=external", "--set", "target.addrs=["+addr+"]",
 			"--start-at", start, "--out", d)
+		cmd.Args = append(cmd.Args, args...)
 		// Shard 0 from the flag, the others as an Indexed Job's pods see it.
 		if i == 0 {
 			cmd.Args = append(cmd.Args, "--shard", fmt.Sprintf("0/%d", n))
@@ -77,6 +79,44 @@ func xaddCalls(t *testing.T, addr string) int64 {
 	return 0
 }
 
+// spills counts the spills in a shard's receipts file.
+func spills(t *testing.T, dir string) int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, rundir.ReceiptsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[uint64]bool{}
+	for _, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n"))[1:] {
+		var l struct {
+			E   uint64 `json:"e"`
+			End bool   `json:"end"`
+		}
+		if err := json.Unmarshal(line, &l); err != nil {
+			t.Fatal(err)
+		}
+		if !l.End {
+			seen[l.E] = true
+		}
+	}
+	return len(seen)
+}
+
+// mergeOK merges dirs, which must succeed, and returns the merged result
+// and its directory.
+func mergeOK(t *testing.T, dirs ...string) (*result.Result, string) {
+	t.Helper()
+	code, out, stderr := merge(t, dirs...)
+	if code != exitOK {
+		t.Fatalf("merge exit %d: %s", code, stderr)
+	}
+	m, err := rundir.ReadResult(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, out
+}
+
 func merge(t *testing.T, dirs ...string) (int, string, string) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "merged")
@@ -101,14 +141,7 @@ func TestShardsMergeExact(t *testing.T) {
 	before := xaddCalls(t, addr)
 	dirs := runShards(t, fmt.Sprintf(shardScenario, 3, 3, 1500), addr, 3)
 	xadds := xaddCalls(t, addr) - before
-	code, out, stderr := merge(t, dirs[2], dirs[0], dirs[1]) // any order
-	if code != exitOK {
-		t.Fatalf("merge exit %d: %s", code, stderr)
-	}
-	m, err := rundir.ReadResult(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, out := mergeOK(t, dirs[2], dirs[0], dirs[1]) // any order
 	c := m.Cells[0]
 	var sentSum int64
 	all := [record.NumKinds]*hdrhistogram.Histogram{}
@@ -129,6 +162,13 @@ func TestShardsMergeExact(t *testing.T) {
 			if h != nil {
 				all[k].Merge(h)
 			}
+		}
+	}
+	for i, d := range dirs {
+		// A spill writes what arrived before the previous one: in 2 s of
+		// sending and 2 s of drain, at least the spills at 2 s and 3 s.
+		if n := spills(t, d); n < 2 {
+			t.Errorf("shard %d wrote receipts in %d spills in a 4 s load, want at least 2", i, n)
 		}
 	}
 	ev := c.Events
@@ -192,14 +232,7 @@ func TestShardConsumersDrainOtherShards(t *testing.T) {
 	if r0.Shard.Consumers != [2]int{0, 0} || r0.Cells[0].Events.Sent != 1000 || r0.Cells[0].Events.Received != 0 {
 		t.Fatalf("shard 0 should produce 1000 events and receive none: %+v %+v", r0.Shard, r0.Cells[0].Events)
 	}
-	code, out, stderr := merge(t, dirs...)
-	if code != exitOK {
-		t.Fatalf("merge exit %d: %s", code, stderr)
-	}
-	m, err := rundir.ReadResult(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, _ := mergeOK(t, dirs...)
 	if ev := m.Cells[0].Events; ev.Sent != 2000 || ev.Received != 2000 || ev.Lost != 0 || ev.Duplicated != 0 {
 		t.Errorf("merged events %+v", ev)
 	}
@@ -211,6 +244,34 @@ func TestShardConsumersDrainOtherShards(t *testing.T) {
 	third := runShards(t, fmt.Sprintf(shardScenario, 2, 2, 1000), addr, 2)
 	if code, _, stderr := merge(t, dirs[0], third[1]); code != exitUsage || !strings.Contains(stderr, "resolved the scenario differently") && !strings.Contains(stderr, "not one run") {
 		t.Errorf("mismatched scenario: exit %d, %s", code, stderr)
+	}
+}
+
+// TestShardFaultsMerged runs two shards of a load with a fault: shard 0
+// runs it and writes its producers' watermarks as it struck; the merge
+// reckons the fault's lost_acked on the merged receipts (none lost here)
+// and says whose events it counts.
+func TestShardFaultsMerged(t *testing.T) {
+	addr := testenv.StartRedis(t)
+	sc := fmt.Sprintf(shardScenario, 4, 2, 1000) + "chaos: [{at: 1s, action: client-pause, target: primary, duration: 300ms}]\n"
+	dirs := runShards(t, sc, addr, 2, "--allow-destructive")
+	var h struct {
+		Struck []int `json:"struck"`
+	}
+	b, err := os.ReadFile(filepath.Join(dirs[0], rundir.SendsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(bytes.SplitN(b, []byte("\n"), 2)[0], &h); err != nil || len(h.Struck) != 1 {
+		t.Fatalf("shard 0's sends header %s: want the one fault's watermarks (%v)", bytes.SplitN(b, []byte("\n"), 2)[0], err)
+	}
+	m, _ := mergeOK(t, dirs...)
+	c := m.Cells[0]
+	if ev := c.Events; ev.Sent+ev.Dropped != 2000 || ev.Received != ev.Acked || ev.Lost != 0 || len(c.Faults) != 1 || c.Faults[0].LostAcked != 0 || c.Faults[0].Node == "" {
+		t.Errorf("merged events %+v, faults %+v", ev, c.Faults)
+	}
+	if !strings.Contains(strings.Join(c.Notes, "\n"), "lost events of shard 0's producers only (2 of 4: producers 0–2)") {
+		t.Errorf("merged notes %q: want the one on whose losses lost_acked counts", c.Notes)
 	}
 }
 

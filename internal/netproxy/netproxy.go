@@ -1,0 +1,376 @@
+// Package netproxy is squall's fault proxy: a TCP relay between the
+// clients and one node that slows, throttles, stalls, resets or holds open
+// the traffic it carries while a fault is active. It lets network faults
+// run where the kernel cannot shape a node's traffic (no sch_netem, local
+// processes, an external server): the faults act on the client↔node path
+// only.
+//
+// Faults are added and removed while connections are live; each acts on
+// the bytes still to be relayed, so a fault healed mid-wait releases them
+// at once. Bytes are never dropped: a stalled TCP stream delivers what it
+// held once the path is back, and so does the proxy.
+package netproxy
+
+import (
+	"context"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Fault is one network fault on the path through a proxy. Several may be
+// active at once: their delays add up, the lowest rate applies.
+type Fault struct {
+	// Delay and Jitter slow the node's replies: each chunk leaves Delay ±
+	// Jitter after it arrived (never before the chunk ahead of it), so a
+	// round trip takes Delay longer, as netem on the node's interface does.
+	Delay, Jitter time.Duration
+	// Rate, bytes per second, caps each direction of each connection.
+	Rate int64
+	// Blackhole holds every byte in both directions until the fault ends;
+	// with HoldFor > 0, a connection with bytes held that long is closed,
+	// as a TCP sender gives up retransmitting.
+	Blackhole bool
+	HoldFor   time.Duration
+	// Reset closes every connection with a TCP RST as the fault starts,
+	// and each new one as it is accepted, until it ends.
+	Reset bool
+	// SlowClose holds a connection open for this long after either side
+	// closed it before passing the close on.
+	SlowClose time.Duration
+}
+
+// state is the faults in force, combined; changed is closed when they change.
+type state struct {
+	delay, jitter, slowClose, holdFor time.Duration
+	rate                              int64
+	blackhole, reset                  bool
+	since                             time.Time // when the blackhole began
+	changed                           chan struct{}
+}
+
+// Proxy relays one listening address to one upstream address.
+type Proxy struct {
+	ln       net.Listener
+	upstream string
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+
+	st atomic.Pointer[state] // read per chunk: no lock on the relay's path
+
+	mu     sync.Mutex
+	faults map[int]Fault
+	nextID int
+	conns  map[*pair]struct{}
+}
+
+// Listen starts a proxy on 127.0.0.1 (a free port) for upstream.
+func Listen(upstream string) (*Proxy, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &Proxy{ln: ln, upstream: upstream, ctx: ctx, cancel: cancel, faults: map[int]Fault{}, conns: map[*pair]struct{}{}}
+	p.st.Store(&state{changed: make(chan struct{})})
+	p.wg.Add(1)
+	go p.accept()
+	return p, nil
+}
+
+// Addr is the address clients dial instead of the upstream's.
+func (p *Proxy) Addr() string { return p.ln.Addr().String() }
+
+// Upstream is the node's address the proxy relays to.
+func (p *Proxy) Upstream() string { return p.upstream }
+
+// Close stops accepting, closes every connection and waits until every
+// goroutine of the proxy has ended.
+func (p *Proxy) Close() error {
+	p.cancel()
+	err := p.ln.Close()
+	p.mu.Lock()
+	for c := range p.conns {
+		c.close(false)
+	}
+	p.mu.Unlock()
+	p.wg.Wait()
+	return err
+}
+
+// Add puts f in force and returns how to lift it; lifting twice is harmless.
+func (p *Proxy) Add(f Fault) (lift func()) {
+	p.mu.Lock()
+	id := p.nextID
+	p.nextID++
+	p.faults[id] = f
+	p.recompute()
+	if f.Reset {
+		for c := range p.conns {
+			c.close(true)
+		}
+	}
+	p.mu.Unlock()
+	return func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if _, ok := p.faults[id]; ok {
+			delete(p.faults, id)
+			p.recompute()
+		}
+	}
+}
+
+// recompute combines the faults in force; p.mu is held.
+func (p *Proxy) recompute() {
+	old := p.st.Load()
+	st := &state{changed: make(chan struct{})}
+	for _, f := range p.faults {
+		st.delay += f.Delay
+		st.jitter += f.Jitter
+		if f.Rate > 0 && (st.rate == 0 || f.Rate < st.rate) {
+			st.rate = f.Rate
+		}
+		if f.Blackhole {
+			st.blackhole = true
+			if f.HoldFor > 0 && (st.holdFor == 0 || f.HoldFor < st.holdFor) {
+				st.holdFor = f.HoldFor
+			}
+		}
+		st.reset = st.reset || f.Reset
+		st.slowClose = max(st.slowClose, f.SlowClose)
+	}
+	st.since = time.Now()
+	if st.blackhole && old.blackhole {
+		st.since = old.since
+	}
+	p.st.Store(st)
+	close(old.changed)
+}
+
+func (p *Proxy) state() *state { return p.st.Load() }
+
+func (p *Proxy) accept() {
+	defer p.wg.Done()
+	for {
+		down, err := p.ln.Accept()
+		if err != nil {
+			return // closed
+		}
+		if p.state().reset {
+			rst(down)
+			continue
+		}
+		p.wg.Add(1)
+		go p.relay(down)
+	}
+}
+
+// relay dials the upstream for one client connection and relays both ways.
+func (p *Proxy) relay(down net.Conn) {
+	defer p.wg.Done()
+	d := net.Dialer{Timeout: 5 * time.Second}
+	up, err := d.DialContext(p.ctx, "tcp", p.upstream)
+	if err != nil {
+		down.Close() // the client sees the node refuse, as it would without the proxy
+		return
+	}
+	c := &pair{down: down, up: up, done: make(chan struct{})}
+	p.mu.Lock()
+	if p.ctx.Err() != nil {
+		p.mu.Unlock()
+		c.close(false)
+		return
+	}
+	p.conns[c] = struct{}{}
+	if p.state().reset {
+		c.close(true)
+	}
+	p.mu.Unlock()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); p.pump(c, down, up, false) }()
+	go func() { defer wg.Done(); p.pump(c, up, down, true) }()
+	wg.Wait()
+	p.mu.Lock()
+	delete(p.conns, c)
+	p.mu.Unlock()
+}
+
+// pair is one client connection and its upstream connection.
+type pair struct {
+	down, up net.Conn
+	once     sync.Once
+	done     chan struct{}
+}
+
+// close closes both connections, with a TCP RST when reset.
+func (c *pair) close(reset bool) {
+	c.once.Do(func() {
+		close(c.done)
+		if reset {
+			rst(c.down)
+			rst(c.up)
+			return
+		}
+		c.down.Close()
+		c.up.Close()
+	})
+}
+
+// rst closes conn so that the peer gets a TCP RST rather than a FIN.
+func rst(conn net.Conn) {
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	conn.Close()
+}
+
+type chunk struct {
+	b  []byte
+	at time.Time
+}
+
+// chunks queued per direction before the reader stops reading (and TCP
+// pushes back on the sender).
+const queued = 64
+
+// pump relays src to dst. With no fault in the way and nothing queued, the
+// reader writes each chunk on at once, as a plain relay does; otherwise it
+// stamps the chunk with its arrival and queues it for a writer that holds
+// it as the faults in force say. reply marks the node→client direction,
+// the one latency delays.
+func (p *Proxy) pump(c *pair, src, dst net.Conn, reply bool) {
+	ch := make(chan chunk, queued)
+	var pending atomic.Int64 // queued or being written; only the reader adds
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		var last time.Time // when the previous chunk left: a stream keeps its order
+		for k := range ch {
+			at, ok := p.hold(c, k, reply, last)
+			// At a capped rate the chunk takes its transmission time to arrive.
+			if r := p.state().rate; ok && r > 0 {
+				ok = p.wait(c, time.Duration(float64(len(k.b))/float64(r)*float64(time.Second)))
+			}
+			if ok {
+				_, err := dst.Write(k.b)
+				ok = err == nil
+			}
+			if !ok {
+				c.close(false)
+				return
+			}
+			last = at
+			pending.Add(-1)
+		}
+	}()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			if pending.Load() == 0 && p.state().passes(reply) {
+				if _, werr := dst.Write(buf[:n]); werr != nil {
+					break
+				}
+			} else {
+				pending.Add(1)
+				select {
+				case ch <- chunk{append([]byte(nil), buf[:n]...), time.Now()}:
+				case <-c.done:
+					err = net.ErrClosed
+				}
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	close(ch)
+	<-written
+	if d := p.state().slowClose; d > 0 {
+		p.wait(c, d)
+	}
+	c.close(false)
+}
+
+// passes reports whether a chunk may go on at once: nothing stalls,
+// throttles or (in a reply) delays it.
+func (st *state) passes(reply bool) bool {
+	return !st.blackhole && st.rate == 0 && (!reply || st.delay == 0)
+}
+
+// hold waits until chunk k may leave under the faults in force, and
+// returns when it left; false when the connection closed meanwhile.
+func (p *Proxy) hold(c *pair, k chunk, reply bool, last time.Time) (time.Time, bool) {
+	var jitter time.Duration
+	for {
+		st := p.state()
+		switch {
+		case st.blackhole:
+			if !p.blackholed(c, st) {
+				return time.Time{}, false
+			}
+		case reply && st.delay > 0:
+			if st.jitter > 0 && jitter == 0 {
+				jitter = time.Duration(rand.Int64N(int64(2*st.jitter)+1)) - st.jitter
+			}
+			at := k.at.Add(max(st.delay+jitter, 0))
+			if at.Before(last) {
+				at = last
+			}
+			d := time.Until(at)
+			if d <= 0 {
+				return at, true
+			}
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+				return at, true
+			case <-st.changed:
+				t.Stop()
+				continue
+			case <-c.done:
+				t.Stop()
+				return time.Time{}, false
+			}
+		default:
+			return time.Now(), true
+		}
+	}
+}
+
+// blackholed waits while st is in force; false when the connection closed
+// meanwhile, or was closed for being held st.holdFor.
+func (p *Proxy) blackholed(c *pair, st *state) bool {
+	var giveUp <-chan time.Time
+	if st.holdFor > 0 {
+		t := time.NewTimer(time.Until(st.since.Add(st.holdFor)))
+		defer t.Stop()
+		giveUp = t.C
+	}
+	select {
+	case <-st.changed:
+		return true
+	case <-c.done:
+		return false
+	case <-giveUp:
+		c.close(false) // held too long: the sender gives up
+		return false
+	}
+}
+
+// wait sleeps d unless the connection closes first (false).
+func (p *Proxy) wait(c *pair, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-c.done:
+		return false
+	}
+}
