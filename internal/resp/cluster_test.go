@@ -154,3 +154,96 @@ func upCluster(t *testing.T, runID string) (*compose.Target, *redis.ClusterClien
 	t.Cleanup(func() { cc.Close() })
 	return tg, cc
 }
+
+// TestClientLinkSendsOnce: a consumer's round trip on a cluster goes
+// through go-redis, which re-sends a node's whole pipeline when its first
+// reply is TRYAGAIN. On a real cluster with one slot MIGRATING, an LMOVE
+// whose source list is still there and whose destination list does not
+// exist answers TRYAGAIN; the LMOVE after it, on a stable slot of the same
+// node, must run once: its event is in its reply and its destination
+// holds that event alone (sent again, it moved the next event and its
+// first reply was overwritten: an event taken and never seen, issue 21).
+// Once the slot is handed over, MOVED is still followed.
+func TestClientLinkSendsOnce(t *testing.T) {
+	ctx := context.Background()
+	tg, cc := upCluster(t, "client-link-once-test")
+	m := *NewRoutes(cc).current(ctx)
+	// Two hash tags of different slots on one primary: a's slot migrates.
+	var a, b string
+	for i := 0; b == ""; i++ {
+		tag := fmt.Sprintf("{o%d}", i)
+		switch {
+		case a == "":
+			a = tag
+		case keySlot([]byte(tag)) != keySlot([]byte(a)) && m[keySlot([]byte(tag))] == m[keySlot([]byte(a))]:
+			b = tag
+		}
+	}
+	slot := keySlot([]byte(a))
+	var src, dst *compose.Node
+	for _, p := range tg.Primaries(ctx) {
+		if m[slot] == p.Addr {
+			src = p
+		} else if dst == nil {
+			dst = p
+		}
+	}
+	if src == nil || dst == nil {
+		t.Fatalf("no source or destination for slot %d", slot)
+	}
+	sc, dc := tg.NodeClient(src), tg.NodeClient(dst)
+	defer sc.Close()
+	defer dc.Close()
+	must := func(c interface {
+		Do(context.Context, ...any) *redis.Cmd
+	}, args ...any) {
+		t.Helper()
+		if err := c.Do(ctx, args...).Err(); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+	}
+	migL, migP, stL, stP := "once:"+a+"list", "once:"+a+"proc", "once:"+b+"list", "once:"+b+"proc"
+	must(cc, "rpush", migL, "m")
+	must(cc, "rpush", stL, "e2", "e1", "e0") // LMOVE … RIGHT takes e0 first
+	srcID, dstID := sc.ClusterMyID(ctx).Val(), dc.ClusterMyID(ctx).Val()
+	must(dc, "cluster", "setslot", slot, "importing", srcID)
+	must(sc, "cluster", "setslot", slot, "migrating", dstID)
+
+	var batch Batch
+	batch.Cmd(5, "lmove").Str(migL).Str(migP).Str("right").Str("left")
+	batch.Cmd(5, "lmove").Str(stL).Str(stP).Str("right").Str("left")
+	link := NewLink(cc)
+	defer link.Close()
+	var rep Replies
+	do := func(round int, want0, want1 string) {
+		t.Helper()
+		if err := link.Do(ctx, &batch, 0, &rep); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		for i, want := range []string{want0, want1} {
+			got := ""
+			if err := rep.Err(i); err != nil {
+				got = strings.Fields(err.Error())[0]
+			} else {
+				c := rep.Cursor(i)
+				got = rep.Str(c.Next())
+			}
+			if got != want {
+				t.Errorf("round %d: LMOVE %d answered %q, want %q", round, i, got, want)
+			}
+		}
+	}
+	do(1, "TRYAGAIN", "e0")
+	if got := cc.LRange(ctx, stP, 0, -1).Val(); len(got) != 1 || got[0] != "e0" {
+		t.Errorf("%s holds %q after one LMOVE, want [e0]: the LMOVE ran more than once", stP, got)
+	}
+
+	host, port, _ := strings.Cut(dst.Internal, ":")
+	must(sc, "migrate", host, port, migL, 0, 5000)
+	must(dc, "cluster", "setslot", slot, "node", dstID)
+	must(sc, "cluster", "setslot", slot, "node", dstID)
+	do(2, "m", "e1") // the first LMOVE MOVED to the destination and followed
+	if got := cc.LRange(ctx, stL, 0, -1).Val(); len(got) != 1 || got[0] != "e2" {
+		t.Errorf("%s holds %q after two LMOVEs, want [e2]", stL, got)
+	}
+}
