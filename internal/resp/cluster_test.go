@@ -73,36 +73,17 @@ func TestClusterSenderFollowsAsk(t *testing.T) {
 
 	moved, stays := "ask:{t}moved", "ask:{t}stays" // one slot
 	slot := keySlot([]byte(moved))
-	var src, dst *compose.Node
-	for _, p := range tg.Primaries(ctx) {
-		if routes.current(ctx)[slot] == p.Addr {
-			src = p
-		} else if dst == nil {
-			dst = p
-		}
-	}
-	if src == nil || dst == nil {
-		t.Fatalf("no source or destination for slot %d", slot)
-	}
-	a, b := tg.NodeClient(src), tg.NodeClient(dst)
-	defer a.Close()
-	defer b.Close()
-	srcID, dstID := a.ClusterMyID(ctx).Val(), b.ClusterMyID(ctx).Val()
+	src, dst := slotEnds(t, tg, routes.current(ctx), slot)
+	a, b := src.c, dst.c
 	for _, k := range []string{moved, stays} {
 		if err := cc.LPush(ctx, k, "v0").Err(); err != nil {
 			t.Fatal(err)
 		}
 	}
-	must := func(c *redis.Client, args ...any) {
-		t.Helper()
-		if err := c.Do(ctx, args...).Err(); err != nil {
-			t.Fatalf("%v: %v", args, err)
-		}
-	}
-	host, port, _ := strings.Cut(dst.Internal, ":")
-	must(b, "cluster", "setslot", slot, "importing", srcID)
-	must(a, "cluster", "setslot", slot, "migrating", dstID)
-	must(a, "migrate", host, port, moved, 0, 5000)
+	host, port, _ := strings.Cut(dst.node.Internal, ":")
+	mustDo(t, b, "cluster", "setslot", slot, "importing", src.id)
+	mustDo(t, a, "cluster", "setslot", slot, "migrating", dst.id)
+	mustDo(t, a, "migrate", host, port, moved, 0, 5000)
 
 	var batch Batch
 	for _, k := range []string{moved, stays} {
@@ -123,15 +104,15 @@ func TestClusterSenderFollowsAsk(t *testing.T) {
 	}
 	exec(1, Redirects{Ask: 1})
 
-	must(a, "migrate", host, port, stays, 0, 5000)
-	must(b, "cluster", "setslot", slot, "node", dstID)
-	must(a, "cluster", "setslot", slot, "node", dstID)
+	mustDo(t, a, "migrate", host, port, stays, 0, 5000)
+	mustDo(t, b, "cluster", "setslot", slot, "node", dst.id)
+	mustDo(t, a, "cluster", "setslot", slot, "node", dst.id)
 	routes.last = time.Time{} // let the MOVED replies reload the map at once
 	exec(2, Redirects{Moved: 2})
 	exec(3, Redirects{}) // the map was reloaded
 	for _, k := range []string{moved, stays} {
 		if n, err := b.LLen(ctx, k).Result(); err != nil || n != 4 {
-			t.Errorf("%s holds %d elements on %s (%v), want 4: each write exactly once", k, n, dst.Name, err)
+			t.Errorf("%s holds %d elements on %s (%v), want 4: each write exactly once", k, n, dst.node.Name, err)
 		}
 	}
 }
@@ -153,4 +134,117 @@ func upCluster(t *testing.T, runID string) (*compose.Target, *redis.ClusterClien
 	}
 	t.Cleanup(func() { cc.Close() })
 	return tg, cc
+}
+
+// TestClientLinkSendsOnce: a consumer's round trip on a cluster goes
+// through go-redis, which re-sends a node's whole pipeline when its first
+// reply is TRYAGAIN. On a real cluster with one slot MIGRATING, an LMOVE
+// whose source list is still there and whose destination list does not
+// exist answers TRYAGAIN; the LMOVE after it, on a stable slot of the same
+// node, must run once: its event is in its reply and its destination
+// holds that event alone (sent again, it moved the next event and its
+// first reply was overwritten: an event taken and never seen, issue 21).
+// Once the slot is handed over, MOVED is still followed.
+func TestClientLinkSendsOnce(t *testing.T) {
+	ctx := context.Background()
+	tg, cc := upCluster(t, "client-link-once-test")
+	m := *NewRoutes(cc).current(ctx)
+	// Two hash tags of different slots on one primary: a's slot migrates.
+	var a, b string
+	for i := 0; b == ""; i++ {
+		tag := fmt.Sprintf("{o%d}", i)
+		switch {
+		case a == "":
+			a = tag
+		case keySlot([]byte(tag)) != keySlot([]byte(a)) && m[keySlot([]byte(tag))] == m[keySlot([]byte(a))]:
+			b = tag
+		}
+	}
+	slot := keySlot([]byte(a))
+	src, dst := slotEnds(t, tg, &m, slot)
+	migL, migP, stL, stP := "once:"+a+"list", "once:"+a+"proc", "once:"+b+"list", "once:"+b+"proc"
+	mustDo(t, cc, "rpush", migL, "m")
+	mustDo(t, cc, "rpush", stL, "e2", "e1", "e0") // LMOVE … RIGHT takes e0 first
+	mustDo(t, dst.c, "cluster", "setslot", slot, "importing", src.id)
+	mustDo(t, src.c, "cluster", "setslot", slot, "migrating", dst.id)
+
+	var batch Batch
+	batch.Cmd(5, "lmove").Str(migL).Str(migP).Str("right").Str("left")
+	batch.Cmd(5, "lmove").Str(stL).Str(stP).Str("right").Str("left")
+	link := NewLink(cc)
+	defer link.Close()
+	var rep Replies
+	do := func(round int, want0, want1 string) {
+		t.Helper()
+		if err := link.Do(ctx, &batch, 0, &rep); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		for i, want := range []string{want0, want1} {
+			got := ""
+			if err := rep.Err(i); err != nil {
+				got = strings.Fields(err.Error())[0]
+			} else {
+				c := rep.Cursor(i)
+				got = rep.Str(c.Next())
+			}
+			if got != want {
+				t.Errorf("round %d: LMOVE %d answered %q, want %q", round, i, got, want)
+			}
+		}
+	}
+	do(1, "TRYAGAIN", "e0")
+	if got := cc.LRange(ctx, stP, 0, -1).Val(); len(got) != 1 || got[0] != "e0" {
+		t.Errorf("%s holds %q after one LMOVE, want [e0]: the LMOVE ran more than once", stP, got)
+	}
+
+	host, port, _ := strings.Cut(dst.node.Internal, ":")
+	mustDo(t, src.c, "migrate", host, port, migL, 0, 5000)
+	mustDo(t, dst.c, "cluster", "setslot", slot, "node", dst.id)
+	mustDo(t, src.c, "cluster", "setslot", slot, "node", dst.id)
+	do(2, "m", "e1") // the first LMOVE MOVED to the destination and followed
+	if got := cc.LRange(ctx, stL, 0, -1).Val(); len(got) != 1 || got[0] != "e2" {
+		t.Errorf("%s holds %q after two LMOVEs, want [e2]", stL, got)
+	}
+}
+
+// slotEnd is a primary of a test's cluster, with an admin client (closed
+// when the test ends) and its node ID.
+type slotEnd struct {
+	node *compose.Node
+	c    *redis.Client
+	id   string
+}
+
+// slotEnds returns the primary serving slot in m and another one, to
+// migrate the slot between.
+func slotEnds(t *testing.T, tg *compose.Target, m *slotMap, slot int) (src, dst slotEnd) {
+	t.Helper()
+	ctx := context.Background()
+	for _, p := range tg.Primaries(ctx) {
+		switch {
+		case m[slot] == p.Addr:
+			src.node = p
+		case dst.node == nil:
+			dst.node = p
+		}
+	}
+	if src.node == nil || dst.node == nil {
+		t.Fatalf("no source or destination for slot %d", slot)
+	}
+	for _, e := range []*slotEnd{&src, &dst} {
+		e.c = tg.NodeClient(e.node)
+		t.Cleanup(func() { e.c.Close() })
+		e.id = e.c.ClusterMyID(ctx).Val()
+	}
+	return src, dst
+}
+
+// mustDo runs a command, failing the test on an error.
+func mustDo(t *testing.T, c interface {
+	Do(context.Context, ...any) *redis.Cmd
+}, args ...any) {
+	t.Helper()
+	if err := c.Do(context.Background(), args...).Err(); err != nil {
+		t.Fatalf("%v: %v", args, err)
+	}
 }

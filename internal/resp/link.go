@@ -19,7 +19,9 @@ type Link interface {
 	// Do sends b in one round trip and reads one reply per command into
 	// rep (reset first). block is how long a blocking command in b may
 	// wait, added to the read deadline. An error reply is a '-' token, not
-	// an error; an I/O error (the connection is closed) is returned.
+	// an error; an I/O error (the connection is closed) is returned. No
+	// command is sent twice (a MOVED or ASK, which did not run it, is
+	// followed), so a take's reply is never replaced by another take's.
 	Do(ctx context.Context, b *Batch, block time.Duration, rep *Replies) error
 	Close()
 }
@@ -52,11 +54,29 @@ func (l *wireLink) Do(_ context.Context, b *Batch, block time.Duration, rep *Rep
 
 func (l *wireLink) Close() { l.c.Close() }
 
-// clientLink runs a round trip as a go-redis pipeline.
+// clientLink runs a round trip as a go-redis pipeline, sent at most once
+// (see onceCmd), as a wireLink's is.
 type clientLink struct {
 	c    redis.UniversalClient
 	cmds []*redis.Cmd
 }
+
+// onceCmd is a command of a consumer's round trip: go-redis must not send
+// it again. go-redis re-sends a whole pipeline (to a node, on a cluster)
+// when its first reply is a retryable error (TRYAGAIN, CLUSTERDOWN,
+// LOADING, READONLY) or the connection fails, and re-runs with it the
+// commands that had succeeded: a take (LMOVE, a pop, XREADGROUP) run
+// twice takes a second event, and the first one's reply is overwritten,
+// so it is never received (issue 21: during a reshard, list-reliable's
+// LMOVE answered TRYAGAIN ahead of another LMOVE that had moved an event
+// into its processing list; the resend moved the next one). The reader
+// gets the error instead and reads again. MOVED and ASK are still
+// followed: go-redis does not gate them on NoRetry, and a redirected
+// command did not run.
+type onceCmd struct{ *redis.Cmd }
+
+// NoRetry tells go-redis to send the round trip once.
+func (onceCmd) NoRetry() bool { return true }
 
 func (l *clientLink) Do(ctx context.Context, b *Batch, _ time.Duration, rep *Replies) error {
 	rep.Reset()
@@ -65,7 +85,7 @@ func (l *clientLink) Do(ctx context.Context, b *Batch, _ time.Duration, rep *Rep
 	for _, args := range b.Args() {
 		cmd := redis.NewCmd(ctx, args...)
 		l.cmds = append(l.cmds, cmd)
-		_ = pipe.Process(ctx, cmd)
+		_ = pipe.Process(ctx, onceCmd{cmd})
 	}
 	_, _ = pipe.Exec(ctx)
 	for _, cmd := range l.cmds {
