@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"runtime"
 	"strings"
 	"syscall"
@@ -207,5 +208,27 @@ func TestUpstreamDown(t *testing.T) {
 	c := dial(t, p)
 	if _, err := c.reply(5 * time.Second); !errors.Is(err, io.EOF) {
 		t.Fatalf("through a proxy to nothing: %v, want EOF", err)
+	}
+}
+
+// TestListenFrom: a proxy for one network's sources relays them and resets
+// a connection from anywhere else.
+func TestListenFrom(t *testing.T) {
+	addr := testenv.StartRedis(t)
+	for _, tc := range []struct {
+		from string
+		ok   bool
+	}{{"127.0.0.0/8", true}, {"10.0.0.0/8", false}} {
+		p, err := ListenFrom("127.0.0.1:0", addr, netip.MustParsePrefix(tc.from))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := dial(t, p)
+		c.send(t, "PING")
+		got, err := c.reply(2 * time.Second)
+		if tc.ok && got != "+PONG" || !tc.ok && err == nil {
+			t.Errorf("from %s: PING got %q, %v", tc.from, got, err)
+		}
+		p.Close()
 	}
 }

@@ -1,0 +1,127 @@
+package compose
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/squall-bench/squall/internal/netproxy"
+	"github.com/squall-bench/squall/internal/testenv"
+)
+
+// TestPeerProxy: on a docker Sentinel target with peer proxies, the nodes
+// announce their relays, so a fault on the primary's relay hits its peers
+// and not its clients. 200 ms latency there makes the replica's offset lag
+// and WAIT take the delay while clients' PING stays fast; a blackhole longer
+// than down-after makes Sentinel promote the replica while clients still
+// write to the old primary (a split brain the proxy made); lifted, Sentinel
+// turns the old primary into a replica.
+func TestPeerProxy(t *testing.T) {
+	testenv.RequireRedis(t)
+	testenv.RequireDocker(t, DockerAvailable)
+	ctx := context.Background()
+	tg := up(t, Spec{Provider: "docker", Topology: "sentinel", Replicas: 1, Sentinels: 1, Persistence: "none", PeerProxy: true,
+		Sentinel: SentinelSpec{DownAfter: time.Second, FailoverTimeout: 10 * time.Second}})
+	primary, replica := tg.DataNodes()[0], tg.DataNodes()[1]
+	for _, n := range tg.DataNodes() {
+		if p := tg.PeerProxy(n); p == nil || n.Internal != p.Addr() || p.Upstream() == n.Addr {
+			t.Fatalf("%s announces %s; its peer proxy %v", n.Name, n.Internal, p)
+		}
+	}
+	if tg.PeerProxy(tg.Sentinels()[0]) != nil || tg.PeerPathNote() == "" {
+		t.Errorf("a sentinel has a peer proxy, or the note is missing: %q", tg.PeerPathNote())
+	}
+	pc, rc := tg.admin(primary), tg.admin(replica)
+	defer pc.Close()
+	defer rc.Close()
+	sc := redis.NewSentinelClient(&redis.Options{Addr: tg.Sentinels()[0].Addr, MaxRetries: -1, DisableIdentity: true})
+	defer sc.Close()
+
+	lift := tg.PeerProxy(primary).Add(netproxy.Fault{Delay: 200 * time.Millisecond})
+	if err := pc.Set(ctx, "peerproxy:k", strings.Repeat("x", 1000), 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	master := infoInt(t, pc, "master_repl_offset")
+	if got := infoInt(t, rc, "slave_repl_offset"); got >= master {
+		t.Errorf("replica offset %d right after a write, primary's %d: no lag under 200ms peer latency", got, master)
+	}
+	start := time.Now()
+	if n, err := pc.Wait(ctx, 1, 2000).Result(); err != nil || n != 1 {
+		t.Fatalf("WAIT 1: %d, %v", n, err)
+	}
+	if took := time.Since(start); took < 180*time.Millisecond {
+		t.Errorf("WAIT took %v under 200ms peer latency", took)
+	}
+	if p50 := medianPing(t, pc); p50 > 20*time.Millisecond {
+		t.Errorf("client PING p50 %v while only peers are delayed", p50)
+	}
+	lift()
+
+	lift = tg.PeerProxy(primary).Add(netproxy.Fault{Blackhole: true})
+	defer lift()
+	if err := waitFor(ctx, 20*time.Second, "Sentinel promoting "+replica.Name, func() (bool, string) {
+		a, err := sc.GetMasterAddrByName(ctx, MasterName).Result()
+		got := strings.Join(a, ":")
+		return err == nil && got == replica.Internal, got
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := pc.Set(ctx, "peerproxy:k", "split", 0).Err(); err != nil {
+		t.Errorf("a client writing to the old primary during the split brain: %v", err)
+	}
+	if r := role(t, pc); r != "master" {
+		t.Errorf("old primary's role %q during the blackhole, want master (split brain)", r)
+	}
+	lift()
+	if err := waitFor(ctx, 20*time.Second, "Sentinel demoting "+primary.Name, func() (bool, string) {
+		r := role(t, pc)
+		return r == "slave", r
+	}); err != nil {
+		t.Error(err)
+	}
+}
+
+func infoInt(t *testing.T, c *redis.Client, field string) int64 {
+	t.Helper()
+	info, err := c.Info(context.Background(), "replication").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := strconv.ParseInt(parseInfo(info)[field], 10, 64)
+	if err != nil {
+		t.Fatalf("INFO replication %s: %v", field, err)
+	}
+	return v
+}
+
+func role(t *testing.T, c *redis.Client) string {
+	t.Helper()
+	r, err := c.Do(context.Background(), "ROLE").Slice()
+	if err != nil { // once more on a fresh connection: the admin client does not retry
+		r, err = c.Do(context.Background(), "ROLE").Slice()
+	}
+	if err != nil || len(r) == 0 {
+		t.Fatalf("ROLE: %v", err)
+	}
+	s, _ := r[0].(string)
+	return s
+}
+
+// medianPing is the median of 21 PINGs over c.
+func medianPing(t *testing.T, c *redis.Client) time.Duration {
+	t.Helper()
+	var ds []time.Duration
+	for range 21 {
+		start := time.Now()
+		if err := c.Ping(context.Background()).Err(); err != nil {
+			t.Fatal(err)
+		}
+		ds = append(ds, time.Since(start))
+	}
+	slices.Sort(ds)
+	return ds[len(ds)/2]
+}
