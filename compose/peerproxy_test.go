@@ -1,6 +1,7 @@
 package compose
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	dc "github.com/ory/dockertest/v3/docker"
 	"github.com/redis/go-redis/v9"
 	"github.com/squall-bench/squall/internal/netproxy"
 	"github.com/squall-bench/squall/internal/testenv"
@@ -83,6 +85,43 @@ func TestPeerProxy(t *testing.T) {
 	}); err != nil {
 		t.Error(err)
 	}
+
+	// A partition still cuts the node off: off the peer network, it can
+	// route to the relays' host address over the pub network, but the
+	// relays admit only the peer network's addresses.
+	relay := primary.Internal
+	host, port := splitHostPort(relay)
+	if out := execIn(t, tg, replica, "redis-cli", "-h", host, "-p", port, "PING"); !strings.Contains(out, "PONG") {
+		t.Fatalf("%s to %s's relay before the partition: %q", replica.Name, primary.Name, out)
+	}
+	if err := tg.Disconnect(ctx, replica); err != nil {
+		t.Fatal(err)
+	}
+	if out := execIn(t, tg, replica, "redis-cli", "-h", host, "-p", port, "PING"); strings.Contains(out, "PONG") {
+		t.Errorf("%s reached %s's relay %s while partitioned: %q", replica.Name, primary.Name, relay, out)
+	}
+	if err := tg.Reconnect(ctx, replica); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// execIn runs cmd in n's container and returns its output.
+func execIn(t *testing.T, tg *Target, n *Node, cmd ...string) string {
+	t.Helper()
+	l := tg.launcher.(*dockerLauncher)
+	b, _, err := l.current(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := l.pool.Client.CreateExec(dc.CreateExecOptions{Container: b.id, Cmd: cmd, AttachStdout: true, AttachStderr: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := l.pool.Client.StartExec(e.ID, dc.StartExecOptions{OutputStream: &out, ErrorStream: &out}); err != nil {
+		t.Fatal(err)
+	}
+	return out.String()
 }
 
 func infoInt(t *testing.T, c *redis.Client, field string) int64 {
