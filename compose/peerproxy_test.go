@@ -48,21 +48,26 @@ func TestPeerProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	master := infoInt(t, pc, "master_repl_offset")
-	if got := infoInt(t, rc, "slave_repl_offset"); got >= master {
-		t.Errorf("replica offset %d right after a write, primary's %d: no lag under 200ms peer latency", got, master)
+	lagging := infoInt(t, rc, "slave_repl_offset")
+	if lagging >= master {
+		t.Errorf("replica offset %d right after a write, primary's %d: no lag under 200ms peer latency", lagging, master)
 	}
 	start := time.Now()
 	if n, err := pc.Wait(ctx, 1, 2000).Result(); err != nil || n != 1 {
 		t.Fatalf("WAIT 1: %d, %v", n, err)
 	}
-	if took := time.Since(start); took < 180*time.Millisecond {
+	took := time.Since(start)
+	if took < 180*time.Millisecond {
 		t.Errorf("WAIT took %v under 200ms peer latency", took)
 	}
-	if p50 := medianPing(t, pc); p50 > 20*time.Millisecond {
+	p50 := medianPing(t, pc)
+	if p50 > 20*time.Millisecond {
 		t.Errorf("client PING p50 %v while only peers are delayed", p50)
 	}
+	t.Logf("200ms on %s's peers: replica offset %d behind, WAIT 1 took %v, client PING p50 %v", primary.Name, master-lagging, took.Round(time.Millisecond), p50)
 	lift()
 
+	blackhole := time.Now()
 	lift = tg.PeerProxy(primary).Add(netproxy.Fault{Blackhole: true})
 	defer lift()
 	if err := waitFor(ctx, 20*time.Second, "Sentinel promoting "+replica.Name, func() (bool, string) {
@@ -72,6 +77,7 @@ func TestPeerProxy(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("Sentinel promoted %s %v after the blackhole began", replica.Name, time.Since(blackhole).Round(100*time.Millisecond))
 	if err := pc.Set(ctx, "peerproxy:k", "split", 0).Err(); err != nil {
 		t.Errorf("a client writing to the old primary during the split brain: %v", err)
 	}
