@@ -19,7 +19,8 @@ import (
 //	proxy.go    latency, bandwidth, timeout, reset, slow-close: the fault proxy on the client↔node path
 //	server.go   failover, client-pause, debug-sleep, bgsave, bgrewriteaof: commands to the server
 //	config.go   config: CONFIG SET, and putting the old values back
-//	cluster.go  reshard, remove-shard: hash slots moved between a cluster's primaries
+//	cluster.go  reshard, remove-shard, add-shard: hash slots moved between a cluster's primaries
+//	consumer.go kill-consumer, pause-consumer, restart-consumer: squall's own consumers
 //
 // A new fault is a row in the catalog, a row here and its functions in its
 // family's file; init refuses a catalog action without a row here, or the
@@ -50,6 +51,13 @@ var impls = map[string]impl{
 
 	"reshard":      {check: checkReshard, inject: (*Injector).reshard},
 	"remove-shard": {check: checkRemoveShard, inject: (*Injector).removeShard},
+	"add-shard":    {check: checkAddShard, inject: (*Injector).addShard},
+
+	// Consumer faults act on the load generator, not a node: fire hands
+	// them to fireConsumers (consumer.go), so they inject nothing here.
+	"kill-consumer":    {check: checkConsumer},
+	"pause-consumer":   {check: checkConsumer},
+	"restart-consumer": {check: checkConsumer},
 }
 
 // impl is how chaos carries out one action.

@@ -84,6 +84,14 @@ func TestCheck(t *testing.T) {
 		{"remove-shard outside a cluster", Step{Action: "remove-shard", Target: "primary"}, process, "takes a shard out of a cluster"},
 		{"remove-shard of a replica", Step{Action: "remove-shard", Target: "replica"}, cluster, "removes a primary"},
 		{"remove-shard takes no params", Step{Action: "remove-shard", Target: "primary", Params: slots(10)}, shards, "params.slots: unknown"},
+		{"add-shard", Step{Action: "add-shard", Target: "spare"}, shards, ""},
+		{"add-shard on docker", Step{Action: "add-shard", Target: "spare"}, Shape{Provider: "docker", Topology: "cluster"}, ""},
+		{"add-shard outside a cluster", Step{Action: "add-shard", Target: "spare"}, process, "adds a primary to a cluster; the topology is standalone"},
+		{"add-shard on an external cluster", Step{Action: "add-shard", Target: "spare"}, Shape{Provider: "external", Topology: "cluster"}, "external target"},
+		{"add-shard of a primary", Step{Action: "add-shard", Target: "primary"}, shards, "use target spare"},
+		{"add-shard repeated", Step{Action: "add-shard", Target: "spare", Every: time.Second}, shards, "fires once"},
+		{"add-shard takes no params", Step{Action: "add-shard", Target: "spare", Params: slots(10)}, shards, "params.slots: unknown"},
+		{"a spare for another fault", Step{Action: "kill", Target: "spare"}, shards, "only add-shard takes it"},
 		{"latency on processes", Step{Action: "latency", Target: "primary", Duration: time.Second, Params: map[string]any{"delay": "100ms", "jitter": "10ms"}}, process, ""},
 		{"latency on external", Step{Action: "latency", Target: "primary", Duration: time.Second, Params: map[string]any{"delay": "100ms"}}, external, ""},
 		{"latency without delay", Step{Action: "latency", Target: "primary", Duration: time.Second}, process, "needs params.delay"},
@@ -102,6 +110,11 @@ func TestCheck(t *testing.T) {
 		{"peers on processes", Step{Action: "reset", Target: "primary", Params: onTraffic("peers")}, process, "params.traffic: peers needs target.provider docker"},
 		{"peers on a docker cluster", Step{Action: "reset", Target: "primary", Params: onTraffic("both")}, Shape{Provider: "docker", Topology: "cluster"}, "params.traffic: both is not available on a cluster"},
 		{"traffic misspelt", Step{Action: "reset", Target: "primary", Params: onTraffic("peer")}, docker, `params.traffic: expected clients, peers or both, got "peer"`},
+		{"kill-consumer on external", Step{Action: "kill-consumer", Target: "consumer"}, external, ""},
+		{"pause-consumer", Step{Action: "pause-consumer", Target: "consumer", Duration: time.Second}, process, ""},
+		{"kill-consumer of a primary", Step{Action: "kill-consumer", Target: "primary"}, process, "its target is consumer"},
+		{"kill of a consumer", Step{Action: "kill", Target: "consumer"}, process, "target consumer is for the consumer faults"},
+		{"client-pause of a consumer", Step{Action: "client-pause", Target: "consumer", Duration: time.Second}, external, "kill-consumer, pause-consumer or restart-consumer"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Check([]Step{tc.step}, tc.shape)[0]
@@ -190,7 +203,7 @@ func TestNetemArgs(t *testing.T) {
 func TestRegistry(t *testing.T) {
 	for _, a := range catalog.Actions() {
 		im, ok := impls[a.Name]
-		if !ok || im.inject == nil {
+		if !ok || im.inject == nil && !a.Consumer { // consumer faults act on the generator (consumer.go)
 			t.Errorf("catalog action %s has no inject in chaos", a.Name)
 		}
 	}

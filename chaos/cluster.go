@@ -199,11 +199,7 @@ func checkRemoveShard(s Step, sh Shape) string {
 	if msg := checkClusterPrimary(s, sh, "takes a shard out of a cluster", "removes a primary and its replicas"); msg != "" {
 		return msg
 	}
-	if len(s.Params) > 0 {
-		keys := slices.Sorted(maps.Keys(s.Params))
-		return fmt.Sprintf("%s params.%s: unknown; it takes no parameters", s.Action, keys[0])
-	}
-	return ""
+	return noParams(s)
 }
 
 // checkClusterPrimary says why a cluster operation's step does not fit:
@@ -215,6 +211,65 @@ func checkClusterPrimary(s Step, sh Shape, does, acts string) string {
 	}
 	if s.Target != "primary" && s.Target != "random-primary" && !strings.HasPrefix(s.Target, "node:") {
 		return fmt.Sprintf("%s %s: use target primary, random-primary or node:NAME", s.Action, acts)
+	}
+	return ""
+}
+
+// addShard scales out: spare node n (started empty with the target, see
+// compose.Spec.Spares) is met by every member of the cluster, and once all
+// know it each primary hands it an equal share of its slots, its lowest
+// first: with P primaries, len(slots)/(P+1) each, so the new primary ends
+// with about 1/(P+1) of the slots. It returns once the last slot is
+// handed over, which is when the fault counts as healed.
+func (in *Injector) addShard(ctx context.Context, _ Step, n *compose.Node) (undoFunc, error) {
+	from := in.primaries(ctx) // before the join: the spare is not one of them
+	start := in.since()
+	if err := in.tg.Join(ctx, n); err != nil {
+		in.mark(Mark{At: in.since(), Label: fmt.Sprintf("add-shard: %s did not join: %v", n.Name, err)})
+		return nil, err
+	}
+	joined := in.since() - start
+	var slots, keys int
+	var names []string
+	for _, p := range from {
+		have, err := in.tg.ClusterSlots(ctx, p)
+		if err == nil {
+			var mv compose.Moved
+			mv, err = in.tg.MoveSlots(ctx, p, n, have[:len(have)/(len(from)+1)])
+			slots, keys = slots+mv.Slots, keys+mv.Keys
+		}
+		if err != nil {
+			in.settled(n)
+			in.mark(Mark{At: in.since(), Label: fmt.Sprintf("add-shard stopped after %d slots, %d keys to %s: %s: %v", slots, keys, n.Name, p.Name, err)})
+			return nil, err
+		}
+		names = append(names, p.Name)
+	}
+	in.settled(n)
+	in.mark(Mark{At: in.since(), Label: fmt.Sprintf("add-shard done: %s joined in %.1fs; %d slots, %d keys from %s in %.1fs",
+		n.Name, joined.Seconds(), slots, keys, strings.Join(names, ", "), (in.since() - start).Seconds())})
+	return nil, nil
+}
+
+func checkAddShard(s Step, sh Shape) string {
+	if sh.Topology != "cluster" {
+		return fmt.Sprintf("%s adds a primary to a cluster; the topology is %s", s.Action, sh.Topology)
+	}
+	if s.Target != "spare" {
+		return fmt.Sprintf("%s joins one of the empty nodes squall starts for it: use target spare", s.Action)
+	}
+	if s.Every > 0 {
+		return fmt.Sprintf("%s fires once (squall starts one spare node per add-shard step): write a step for each shard to add", s.Action)
+	}
+	return noParams(s)
+}
+
+// noParams says why a step of an action that takes no parameters does not
+// fit: its first parameter.
+func noParams(s Step) string {
+	if len(s.Params) > 0 {
+		keys := slices.Sorted(maps.Keys(s.Params))
+		return fmt.Sprintf("%s params.%s: unknown; it takes no parameters", s.Action, keys[0])
 	}
 	return ""
 }

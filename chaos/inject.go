@@ -60,6 +60,9 @@ type Injector struct {
 	// configs holds, per node, each parameter's value before squall's
 	// first CONFIG SET of it (config.go); guarded by mu.
 	configs map[*compose.Node]map[string]string
+
+	consumers     Consumers // what consumer faults act on (consumer.go)
+	deadConsumers []int     // killed for good by kill-consumer; guarded by mu
 }
 
 // heal undoes one fault; done is set once it ran.
@@ -165,14 +168,16 @@ func (in *Injector) runHeal(ctx context.Context, h *heal) error {
 // fire runs one shot against every node its target selects.
 func (in *Injector) fire(ctx context.Context, sh Shot) {
 	step := in.steps[sh.Step]
+	if actions[step.Action].Consumer {
+		in.fireConsumers(ctx, sh, step)
+		return
+	}
 	nodes, roles, err := in.pick(ctx, step)
 	if err == nil && len(nodes) == 0 {
 		err = fmt.Errorf("no node matches target %s now", step.Target)
 	}
 	if err != nil {
-		f := &Fired{Shot: sh, Step: step, Err: err.Error()}
-		in.strike(in.record(f))
-		in.mark(Mark{At: in.since(), Label: fmt.Sprintf("%s %s: %v", step.Action, step.Target, err)})
+		in.missed(sh, step, err)
 		return
 	}
 	for i, n := range nodes {
@@ -198,21 +203,35 @@ func (in *Injector) fire(ctx context.Context, sh Shot) {
 		if h == nil {
 			continue
 		}
-		if step.Duration > 0 {
-			in.wg.Add(1)
-			go func() {
-				defer in.wg.Done()
-				t := time.NewTimer(step.Duration)
-				defer t.Stop()
-				select {
-				case <-ctx.Done():
-					return // Heal, deferred by the run, undoes it
-				case <-t.C:
-				}
-				_ = in.runHeal(context.WithoutCancel(ctx), h)
-			}()
-		}
+		in.healAfter(ctx, h, step.Duration)
 	}
+}
+
+// missed records a shot that found nothing to act on, and why.
+func (in *Injector) missed(sh Shot, step Step, err error) {
+	f := &Fired{Shot: sh, Step: step, Err: err.Error()}
+	in.strike(in.record(f))
+	in.mark(Mark{At: in.since(), Label: fmt.Sprintf("%s %s: %v", step.Action, step.Target, err)})
+}
+
+// healAfter runs h, which the caller has kept for Heal, after that long
+// (never when after <= 0: Heal at teardown undoes it).
+func (in *Injector) healAfter(ctx context.Context, h *heal, after time.Duration) {
+	if after <= 0 {
+		return
+	}
+	in.wg.Add(1)
+	go func() {
+		defer in.wg.Done()
+		t := time.NewTimer(after)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return // Heal, deferred by the run, undoes it
+		case <-t.C:
+		}
+		_ = in.runHeal(context.WithoutCancel(ctx), h)
+	}()
 }
 
 // record adds f to the fired faults and returns its index.
@@ -356,11 +375,18 @@ func (in *Injector) pick(ctx context.Context, s Step) ([]*compose.Node, []string
 			return nil, nil, errors.New("the target has no sentinels")
 		}
 		return role(ss[in.rng.IntN(len(ss))], "sentinel")
+	case s.Target == "spare":
+		for _, r := range in.roles(ctx) {
+			if r.Role == "spare" {
+				return role(r.Node, "spare")
+			}
+		}
+		return nil, nil, errors.New("no spare node left to add")
 	case s.Target == "all":
 		var ns []*compose.Node
 		var rs []string
 		for _, r := range in.roles(ctx) {
-			if r.Node.Kind == "redis" && !isDown(r.Node, killed, stopped) {
+			if r.Node.Kind == "redis" && r.Role != "spare" && !isDown(r.Node, killed, stopped) {
 				ns, rs = append(ns, r.Node), append(rs, r.Role)
 			}
 		}

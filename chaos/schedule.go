@@ -18,7 +18,7 @@ type Step struct {
 	Every    time.Duration  // repeat interval; 0 fires once
 	Duration time.Duration  // heal after this long; 0 leaves the fault in place
 	Action   string         // kill, stop, start, restart, pause, partition, ...
-	Target   string         // primary, replica, sentinel, random-primary, node:NAME, all, killed, paused, stopped
+	Target   string         // primary, replica, sentinel, random-primary, node:NAME, all, killed, paused, stopped, spare, consumer
 	Params   map[string]any // per action: mode, delay, jitter, percent, ms, seconds, config keys
 }
 

@@ -35,7 +35,11 @@ func check(s Step, sh Shape) string {
 	a, known := actions[s.Action] // an unknown action was refused with the scenario
 	if known && sh.Provider == "external" && a.Node() {
 		return fmt.Sprintf("%s needs control of the nodes; on an external target only Redis-level and network faults run (%s)",
-			s.Action, strings.Join(catalog.ActionNames(func(a catalog.Action) bool { return !a.Node() }), ", "))
+			s.Action, strings.Join(catalog.ActionNames(func(a catalog.Action) bool { return !a.Node() && !a.Consumer }), ", "))
+	}
+	if s.Target == catalog.ConsumerTarget && known && !a.Consumer {
+		return fmt.Sprintf("target %s is for the consumer faults (%s); %s acts on a node", s.Target,
+			orList(catalog.ActionNames(func(a catalog.Action) bool { return a.Consumer })), s.Action)
 	}
 	if a.DockerOnly() && sh.Provider != "docker" && sh.Provider != "auto" { // auto picks docker for them
 		return fmt.Sprintf("%s needs target.provider docker (a container's network to cut or shape); provider is %s", s.Action, sh.Provider)
@@ -57,6 +61,10 @@ func check(s Step, sh Shape) string {
 	case "replica":
 		if sh.Replicas == 0 {
 			return "target replica: the target has no replicas (target.replicas is 0)"
+		}
+	case "spare":
+		if s.Action != "add-shard" {
+			return "target spare is the empty node squall starts for add-shard; only add-shard takes it"
 		}
 	case "random-primary":
 		if sh.Topology != "cluster" {

@@ -45,7 +45,9 @@ func (t *Target) Client(o ClientOptions) redis.UniversalClient {
 		return redis.NewFailoverClient(u.Failover())
 	case "cluster":
 		for _, n := range t.DataNodes() {
-			u.Addrs = append(u.Addrs, n.Addr)
+			if !t.spare(n) { // a spare's empty slot map must not seed the client's
+				u.Addrs = append(u.Addrs, n.Addr)
+			}
 		}
 		c := u.Cluster()
 		c.ClusterStateReloadInterval = o.ClusterReloadInterval
@@ -116,7 +118,7 @@ func (t *Target) dialVia(timeout time.Duration, proxied bool) func(ctx context.C
 // NodeRole is a node's role at the moment Roles asked it.
 type NodeRole struct {
 	Node    *Node
-	Role    string // primary, replica, sentinel; "" when the node did not answer
+	Role    string // primary, replica, sentinel, spare (not joined yet); "" when the node did not answer
 	Primary *Node  // replicas: the node they replicate from, when it is one of ours
 	Link    string // replicas: the link state ROLE reports (connected, connect, sync...)
 	Err     error  // why the node did not answer
@@ -140,6 +142,10 @@ func (t *Target) Roles(ctx context.Context) []NodeRole {
 
 func (t *Target) role(ctx context.Context, n *Node) NodeRole {
 	r := NodeRole{Node: n}
+	if t.spare(n) { // a master of a cluster of its own: no primary of the target's until it joins
+		r.Role = "spare"
+		return r
+	}
 	c := t.NodeClient(n)
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)

@@ -32,12 +32,21 @@ func (t *Target) upCluster(ctx context.Context) error {
 			all = append(all, n)
 		}
 	}
+	// Spares come last, so the nodes above keep their names and addresses
+	// whether or not a run asks for spares.
+	var spares []*Node
+	for i := 0; i < s.Spares; i++ {
+		n := t.addNode(fmt.Sprintf("redis-%d", len(all)+i), "redis", "spare", s.Shards+i)
+		n.state.spare = true
+		spares = append(spares, n)
+	}
 	lines := []string{
 		"cluster-enabled yes",
 		"cluster-config-file nodes.conf",
 		fmt.Sprintf("cluster-node-timeout %d", s.ClusterNodeTimeout.Milliseconds()),
 	}
-	for _, n := range all {
+	started := append(all[:len(all):len(all)], spares...)
+	for _, n := range started {
 		n.bus = true
 	}
 	conf := func(*Node) confFunc {
@@ -52,12 +61,12 @@ func (t *Target) upCluster(ctx context.Context) error {
 			return serverConf(t.Spec, p, t.launcher.major(), l)
 		}
 	}
-	if err := t.startAll(ctx, all, conf); err != nil {
+	if err := t.startAll(ctx, started, conf); err != nil {
 		return err
 	}
 
 	ids := map[*Node]string{}
-	for i, n := range all {
+	for i, n := range started {
 		c := t.admin(n)
 		id, err := c.ClusterMyID(ctx).Result()
 		if err == nil {
@@ -274,4 +283,77 @@ func (n *Node) busPort() int {
 		return 0
 	}
 	return n.busAt
+}
+
+// Join brings spare node n into the cluster as a primary without slots:
+// every member (each data node that answers ROLE, spares apart) sends it
+// CLUSTER MEET, and Join waits until n and every member list each other,
+// none in handshake. From then on Roles names n primary, and MoveSlots
+// may hand it slots.
+func (t *Target) Join(ctx context.Context, n *Node) error {
+	if t.Topology != "cluster" {
+		return unsupportedErr("join %s: the topology is %s, not cluster", n.Name, t.Topology)
+	}
+	var members []*Node
+	return t.op(ctx, n, "join", func(s *nodeState) error {
+		if !s.spare || s.down {
+			return fmt.Errorf("%s is not a spare node waiting to join", n.Name)
+		}
+		return nil
+	}, func() error {
+		for _, r := range t.Roles(ctx) {
+			if r.Node.Kind == "redis" && (r.Role == "primary" || r.Role == "replica") {
+				members = append(members, r.Node)
+			}
+		}
+		if len(members) == 0 {
+			return fmt.Errorf("no cluster node answers to meet it")
+		}
+		host, port := splitHostPort(n.Internal)
+		args := []any{"CLUSTER", "MEET", host, port}
+		if n.busPort() != 0 {
+			args = append(args, n.busPort())
+		}
+		for _, m := range members {
+			c := t.admin(m)
+			err := c.Do(ctx, args...).Err()
+			c.Close()
+			if err != nil {
+				return fmt.Errorf("CLUSTER MEET from %s: %w", m.Name, err)
+			}
+		}
+		// Knowing every node is not enough: until n has learnt the slot
+		// map over the bus it says cluster_state:fail, and refuses the
+		// keys MIGRATE would hand it (CLUSTERDOWN).
+		return waitFor(ctx, bringUpTimeout, n.Name+" joining the cluster", func() (bool, string) {
+			for _, m := range append(members[:len(members):len(members)], n) {
+				if ok, state := knowsAll(ctx, t.admin(m), len(members)+1); !ok {
+					return false, m.Name + ": " + state
+				}
+			}
+			return t.sameSlotMap(ctx, members[0], n)
+		})
+	}, func(s *nodeState) { s.spare = false })
+}
+
+// spare reports whether n is a spare node not joined yet.
+func (t *Target) spare(n *Node) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return n.state.spare
+}
+
+// sameSlotMap checks that n says cluster_state:ok with the slot map
+// member has.
+func (t *Target) sameSlotMap(ctx context.Context, member, n *Node) (bool, string) {
+	c := t.admin(member)
+	slots, err := c.ClusterSlots(ctx).Result()
+	c.Close()
+	if err != nil {
+		return false, member.Name + ": " + err.Error()
+	}
+	if ok, state := t.clusterAgrees(ctx, n, slotMap(slots)); !ok {
+		return false, n.Name + ": " + state
+	}
+	return true, ""
 }

@@ -3,6 +3,7 @@ package compose
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -90,6 +91,71 @@ func TestMoveSlots(t *testing.T) {
 		}
 		if _, err := tg.MoveSlots(ctx, from, from, have[move:move+1]); err == nil {
 			t.Error("moving slots from a node to itself was accepted")
+		}
+	})
+}
+
+// TestJoinSpare: a cluster with a spare (processes, and containers where
+// an engine answers: the spare then meets the others on the run's own
+// network) starts it empty and out of the cluster: Roles calls it spare,
+// not primary, and the client's seeds leave it out. Join makes it a
+// primary every node knows, MoveSlots hands it slots with their keys, and
+// the client finds the keys there; joining it twice is refused.
+func TestJoinSpare(t *testing.T) {
+	eachProvider(t, func(t *testing.T, v variant) {
+		if v.path == PathPublished {
+			t.Skip("the data path does not change what the cluster bus crosses")
+		}
+		ctx := context.Background()
+		tg := up(t, v.spec(Spec{Topology: "cluster", Shards: 3, Spares: 1, Persistence: "none"}))
+		spare := tg.Node("redis-3")
+		if spare == nil || spare.Role != "spare" || spare.Shard != 3 {
+			t.Fatalf("nodes %v: want redis-3, a spare of shard 3", tg.Nodes)
+		}
+		if ps := tg.Primaries(ctx); len(ps) != 3 || slices.Contains(ps, spare) {
+			t.Fatalf("primaries %v before the join: want the 3 members, not the spare", ps)
+		}
+		rdb := tg.Client(ClientOptions{DialTimeout: 2 * time.Second, ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second})
+		defer rdb.Close()
+		cc := rdb.(*redis.ClusterClient)
+		const n = 200
+		for i := 0; i < n; i++ {
+			if err := cc.Set(ctx, fmt.Sprintf("join:%d", i), i, 0).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tg.Join(ctx, spare); err != nil {
+			t.Fatal(err)
+		}
+		if ps := tg.Primaries(ctx); len(ps) != 4 || !slices.Contains(ps, spare) {
+			t.Fatalf("primaries %v after the join: want 4 with redis-3", ps)
+		}
+		from := tg.Node("redis-0")
+		have, err := tg.ClusterSlots(ctx, from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mv, err := tg.MoveSlots(ctx, from, spare, have[:len(have)/4])
+		if err != nil || mv.Slots != len(have)/4 || mv.Keys == 0 {
+			t.Fatalf("moved %+v (%v): want %d slots with some of the %d keys", mv, err, len(have)/4, n)
+		}
+		got, err := tg.ClusterSlots(ctx, spare)
+		if err != nil || len(got) != len(have)/4 {
+			t.Errorf("redis-3 serves %d slots (%v), want %d", len(got), err, len(have)/4)
+		}
+		c := tg.NodeClient(spare)
+		keys := c.DBSize(ctx).Val()
+		c.Close()
+		if keys != int64(mv.Keys) {
+			t.Errorf("redis-3 holds %d keys, MoveSlots counted %d", keys, mv.Keys)
+		}
+		for i := 0; i < n; i++ {
+			if v, err := cc.Get(ctx, fmt.Sprintf("join:%d", i)).Int(); err != nil || v != i {
+				t.Fatalf("join:%d = %d (%v) after the move", i, v, err)
+			}
+		}
+		if err := tg.Join(ctx, spare); err == nil {
+			t.Error("joining redis-3 a second time was accepted")
 		}
 	})
 }

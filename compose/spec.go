@@ -37,6 +37,10 @@ type Spec struct {
 
 	Sentinel           SentinelSpec
 	ClusterNodeTimeout time.Duration // cluster-node-timeout (default 5s)
+	// Spares are cluster nodes started empty and left out of the cluster
+	// (role spare) until an add-shard fault joins one (Join): the node
+	// list is fixed at bring-up, so nothing reads it while it grows.
+	Spares int
 
 	// PeerProxy puts squall's fault proxy on the node↔node path too
 	// (docker, standalone or sentinel): replication and Sentinel reach each
@@ -126,6 +130,9 @@ func (s Spec) check() error {
 	default:
 		return unsupportedErr("unknown provider %q (process, docker or external)", s.Provider)
 	}
+	if s.Spares < 0 || s.Spares > 0 && (s.Topology != "cluster" || s.Provider == "external") {
+		return unsupportedErr("spare nodes are for a cluster squall starts (topology %s, provider %s)", s.Topology, s.Provider)
+	}
 	if s.Shards < 0 || s.Replicas < 0 || s.Sentinels < 0 {
 		return unsupportedErr("shards, replicas and sentinels must not be negative (got %d, %d, %d)", s.Shards, s.Replicas, s.Sentinels)
 	}
@@ -148,7 +155,7 @@ func (s Spec) check() error {
 		if s.Shards < 1 {
 			return unsupportedErr("topology cluster needs at least one shard")
 		}
-		n = s.Shards * (1 + s.Replicas)
+		n = s.Shards*(1+s.Replicas) + s.Spares
 	default:
 		return unsupportedErr("unknown topology %q (standalone, sentinel or cluster)", s.Topology)
 	}

@@ -22,8 +22,8 @@ import (
 type Node struct {
 	Name      string
 	Kind      string // "redis" or "sentinel"
-	Role      string // role at start: primary, replica, sentinel
-	Shard     int    // cluster: the shard (a primary and its replicas); else 0
+	Role      string // role at start: primary, replica, sentinel, spare
+	Shard     int    // cluster: the shard (a primary and its replicas; a spare's own once it joins); else 0
 	Addr      string // host:port clients dial (always reachable from the host)
 	Internal  string // host:port peers use and Sentinel/Cluster announce; Addr on process
 	Published string // docker only: the node's port published on 127.0.0.1 (Addr on the published data path)
@@ -39,6 +39,7 @@ type Node struct {
 // they make no sense (start a running node, resume one never paused).
 type nodeState struct {
 	down, paused, disconnected bool
+	spare                      bool // a spare cluster node not joined yet
 }
 
 // Target is a running system under test.

@@ -20,6 +20,11 @@ import (
 //     XREADGROUP every stream, or pub/sub subscribers each hear every
 //     channel. Ownership still decides who reclaims.
 //
+// With several groups (stream, options.groups) the consumers are split
+// into blocks, one per group (Span), and each group's members own every
+// key among themselves: only a member of the group can claim its pending
+// entries.
+//
 // A consumer that dies (killConsumer) leaves the group: its keys are
 // handed to the live consumers, spread over them, and handed back when it
 // rejoins (a replacement after the restart delay), so that no key is left
@@ -87,6 +92,7 @@ func assignMode(p Pattern, c redis.UniversalClient, o *Options) string {
 // assignment is which consumer owns which keys, and which are alive.
 type assignment struct {
 	keys, consumers int
+	groups          int // delivery groups whose members own the keys among themselves (>= 1)
 	all             bool
 	dying           func(id int) bool // a kill is pending for consumer id
 
@@ -97,8 +103,8 @@ type assignment struct {
 	gen   atomic.Uint64
 }
 
-func newAssignment(keys, consumers int, mode string) *assignment {
-	a := &assignment{keys: keys, consumers: consumers, all: mode == assignAll, live: make([]bool, consumers)}
+func newAssignment(keys, consumers, groups int, mode string) *assignment {
+	a := &assignment{keys: keys, consumers: consumers, groups: max(groups, 1), all: mode == assignAll, live: make([]bool, consumers)}
 	if a.all {
 		a.every = make([]int, keys)
 		for i := range a.every {
@@ -117,20 +123,24 @@ func newAssignment(keys, consumers int, mode string) *assignment {
 // live consumers in turn, so a dead consumer's keys spread over them. A
 // consumer about to die (a kill pending: dying) takes none over.
 func (a *assignment) rebalance() {
-	var alive []int
-	for i, l := range a.live {
-		if l && (a.dying == nil || !a.dying(i)) {
-			alive = append(alive, i)
-		}
-	}
 	owned := make([][]int, a.consumers)
-	for k := 0; k < a.keys; k++ {
-		home := k % a.consumers
-		owner := home
-		if !a.live[home] && len(alive) > 0 {
-			owner = alive[(k/a.consumers+home)%len(alive)]
+	for g := range a.groups {
+		lo, hi := Span(a.consumers, g, a.groups)
+		n := hi - lo
+		var alive []int
+		for i := lo; i < hi; i++ {
+			if a.live[i] && (a.dying == nil || !a.dying(i)) {
+				alive = append(alive, i)
+			}
 		}
-		owned[owner] = append(owned[owner], k)
+		for k := 0; k < a.keys; k++ {
+			home := lo + k%n
+			owner := home
+			if !a.live[home] && len(alive) > 0 {
+				owner = alive[(k/n+home-lo)%len(alive)]
+			}
+			owned[owner] = append(owned[owner], k)
+		}
 	}
 	a.owned = owned
 	a.gen.Add(1)
@@ -175,4 +185,16 @@ func (a *assignment) owners() []int {
 		}
 	}
 	return out
+}
+
+// groupOf returns the delivery group of consumer id when consumers are
+// split into groups blocks (Span): with one group per consumer (fan-out)
+// each is its own.
+func groupOf(id, consumers, groups int) int {
+	for g := range groups {
+		if _, hi := Span(consumers, g, groups); id < hi {
+			return g
+		}
+	}
+	return 0
 }

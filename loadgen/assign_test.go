@@ -36,7 +36,7 @@ func checkOwnedOnce(t *testing.T, a *assignment) {
 // ones and come back when it rejoins; a consumer about to die takes none.
 func TestAssignmentOwnsEveryKeyOnce(t *testing.T) {
 	for _, tc := range []struct{ keys, consumers int }{{1, 1}, {3, 2}, {8, 4}, {4, 6}, {1000, 7}, {100_000, 16}} {
-		a := newAssignment(tc.keys, tc.consumers, assignSplit)
+		a := newAssignment(tc.keys, tc.consumers, 1, assignSplit)
 		checkOwnedOnce(t, a)
 		home := a.owners()
 		for k, c := range home {
@@ -137,13 +137,13 @@ func TestAssignModes(t *testing.T) {
 		{assignSplit, 2, []int{2}, []int{2}},
 		{assignAll, 1, []int{0, 1, 2, 3, 4}, []int{1, 4}},
 	} {
-		reads, owns, _ := newAssignment(5, 3, tc.mode).view(tc.id)
+		reads, owns, _ := newAssignment(5, 3, 1, tc.mode).view(tc.id)
 		if !slices.Equal(reads, tc.reads) || !slices.Equal(owns, tc.owns) {
 			t.Errorf("%s consumer %d reads %v owns %v, want %v and %v", tc.mode, tc.id, reads, owns, tc.reads, tc.owns)
 		}
 	}
 	// More consumers than keys: the extra ones own nothing and help on a key.
-	a := newAssignment(2, 3, assignSplit)
+	a := newAssignment(2, 3, 1, assignSplit)
 	if reads, owns, _ := a.view(2); !slices.Equal(reads, []int{0}) || len(owns) != 0 {
 		t.Errorf("consumer 2 of 3 on 2 keys reads %v owns %v, want [0] and none", reads, owns)
 	}
@@ -194,4 +194,66 @@ func TestDeadConsumersKeysHandedOver(t *testing.T) {
 			}
 		})
 	}
+}
+
+// With several delivery groups (stream options.groups) the consumers are
+// split into blocks, and each block owns every key: a group's pending
+// entries can only be claimed by its own members.
+func TestAssignmentGroups(t *testing.T) {
+	for _, tc := range []struct {
+		keys, consumers, groups int
+		groupOf                 []int // per consumer
+	}{
+		{4, 6, 3, []int{0, 0, 1, 1, 2, 2}},
+		{2, 5, 2, []int{0, 0, 1, 1, 1}},
+		{3, 3, 3, []int{0, 1, 2}},
+		{5, 4, 1, []int{0, 0, 0, 0}},
+	} {
+		a := newAssignment(tc.keys, tc.consumers, tc.groups, assignSplit)
+		for g := range tc.groups {
+			owners := map[int]int{} // key → owners in the group
+			for id := range tc.consumers {
+				if got := groupOf(id, tc.consumers, tc.groups); got != tc.groupOf[id] {
+					t.Errorf("%+v: groupOf(%d) = %d, want %d", tc, id, got, tc.groupOf[id])
+				}
+				if tc.groupOf[id] != g {
+					continue
+				}
+				_, owns, _ := a.view(id)
+				for _, k := range owns {
+					owners[k]++
+				}
+			}
+			for k := range tc.keys {
+				if owners[k] != 1 {
+					t.Errorf("%+v: group %d: key %d has %d owners, want 1", tc, g, k, owners[k])
+				}
+			}
+		}
+		// A dead member's keys go to the live members of its own group.
+		if !hasLiveMember(tc.groupOf, 0) {
+			continue
+		}
+		a.setLive(0, false)
+		for k := range tc.keys {
+			n := 0
+			for id := 1; id < tc.consumers; id++ {
+				if _, owns, _ := a.view(id); tc.groupOf[id] == tc.groupOf[0] && slices.Contains(owns, k) {
+					n++
+				}
+			}
+			if _, owns, _ := a.view(0); n != 1 || len(owns) > 0 {
+				t.Errorf("%+v: after consumer 0 died, key %d has %d live owners in its group (want 1), the dead one owns %v", tc, k, n, owns)
+			}
+		}
+	}
+}
+
+func hasLiveMember(groupOf []int, dead int) bool {
+	for id, g := range groupOf {
+		if id != dead && g == groupOf[dead] {
+			return true
+		}
+	}
+	return false
 }

@@ -96,6 +96,8 @@ type Generator struct {
 	epoch   time.Time
 	groups  int
 	kills   []atomic.Int64 // per consumer: 0, or a pending kill (see killConsumer)
+	pauses  []atomic.Int64 // per consumer: until when (ns since epoch) it is paused (PauseConsumer)
+	dups    atomic.Int64   // duplicate deliveries so far (Redeliveries)
 	assign  *assignment    // which consumer owns (and reads) which keys
 	routes  *resp.Routes   // on a cluster: the slot map the producers share
 	pacer   *pacer         // open loop: wakes the producers on schedule
@@ -167,10 +169,14 @@ func New(cfg Config, rdb redis.UniversalClient) (*Generator, error) {
 		groups = b.Groups(cfg.Consumers)
 	}
 	g := &Generator{cfg: cfg, env: env, pattern: b.Pattern, wait: b.wait, groups: groups,
-		kills: make([]atomic.Int64, cfg.Consumers), ledger: NewLedger(cfg.Producers, groups),
+		kills: make([]atomic.Int64, cfg.Consumers), pauses: make([]atomic.Int64, cfg.Consumers), ledger: NewLedger(cfg.Producers, groups),
 		parts: make([]partState, cfg.Keys)}
 	if cfg.Consumers > 0 {
-		g.assign = newAssignment(cfg.Keys, cfg.Consumers, b.assign)
+		owners := 1 // groups whose members own the keys apart (stream options.groups)
+		if _, ok := b.Pattern.(ownerReader); ok {
+			owners = groups
+		}
+		g.assign = newAssignment(cfg.Keys, cfg.Consumers, owners, b.assign)
 		g.assign.dying = func(id int) bool { return g.kills[id].Load() != 0 }
 	}
 	if cc, ok := rdb.(*redis.ClusterClient); ok {
@@ -194,7 +200,14 @@ func New(cfg Config, rdb redis.UniversalClient) (*Generator, error) {
 
 // ValidateOptions checks a pattern name and its options without a server.
 func ValidateOptions(pattern string, opts map[string]any) error {
-	_, err := buildPattern(pattern, &Env{Keys: []string{"x"}, Producers: 1, Consumers: 1}, opts)
+	return ValidateWorkload(pattern, opts, 0)
+}
+
+// ValidateWorkload is ValidateOptions for a workload with that many
+// consumers (0: unknown or none), which some options must fit (stream
+// groups: one consumer each at least).
+func ValidateWorkload(pattern string, opts map[string]any, consumers int) error {
+	_, err := buildPattern(pattern, &Env{Keys: []string{"x"}, Producers: 1, Consumers: consumers}, opts)
 	return err
 }
 
@@ -483,7 +496,7 @@ func (g *Generator) consume(stop context.Context, id int, w *worker, ready func(
 	cfg := g.cfg
 	group := 0
 	if g.groups > 1 {
-		group = id
+		group = groupOf(id, cfg.Consumers, g.groups)
 	}
 	measureFrom := int64(cfg.Warmup)
 	last := newLastSeen(cfg.Producers, cfg.Keys)
@@ -505,6 +518,7 @@ func (g *Generator) consume(stop context.Context, id int, w *worker, ready func(
 			return
 		}
 		if g.ledger.Deliver(group, e.Producer, e.Seq) {
+			g.dups.Add(1)
 			return
 		}
 		if due == 0 {
@@ -611,6 +625,9 @@ func (g *Generator) readUntil(stop context.Context, r Reader, got Got, crashed *
 				return true
 			}
 			share.gen = now.gen // the change left this consumer's share as it was
+		}
+		if g.paused(stop.Done(), id) {
+			continue
 		}
 		start := g.now()
 		err := r.Read(context.Background(), got)

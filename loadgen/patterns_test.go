@@ -374,7 +374,7 @@ func TestOptionErrorsNameTheirKey(t *testing.T) {
 	}
 	for key, want := range map[string]string{
 		"batch":        "must be between 1 and 10000, got 0",
-		"bogus":        "unknown option (known here: assign, batch, block, claim_idle, group, maxlen, wait)",
+		"bogus":        "unknown option (known here: assign, batch, block, claim_idle, group, groups, maxlen, wait)",
 		"wait.timeout": "must be > 0 (WAIT 0 blocks forever)",
 		"wait.extra":   "unknown option (known here: replicas, timeout)",
 	} {

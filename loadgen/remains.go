@@ -75,7 +75,9 @@ func (s *set) remains(ctx context.Context, env *Env, chunk int64, found func(str
 // being in the pipeline: what waits for the group is what it has not read
 // (after its last-delivered ID) and what it read and did not acknowledge
 // (pending; a consumer may have died before handling it). Entries deleted
-// or trimmed are gone, even when still pending.
+// or trimmed are gone, even when still pending. With several groups
+// (options.groups) what any group still waits for counts as held: the
+// ledger keeps one record of what Redis held, for every group.
 func (s *stream) remains(ctx context.Context, env *Env, chunk int64, found func(string)) error {
 	c := env.Client
 	return eachKey(env.Keys, func(k string) error {
@@ -86,16 +88,21 @@ func (s *stream) remains(ctx context.Context, env *Env, chunk int64, found func(
 		if err != nil {
 			return err
 		}
-		last := "0-0" // a stream without the group: all of it is unread
-		for _, g := range groups {
-			if g.Name == s.group {
-				last = g.LastDeliveredID
+		for gi := range s.groups {
+			name, last := s.groupName(gi), "0-0" // a stream without the group: all of it is unread
+			for _, g := range groups {
+				if g.Name == name {
+					last = g.LastDeliveredID
+				}
+			}
+			if err := s.unread(ctx, c, k, last, chunk, found); err != nil {
+				return err
+			}
+			if err := s.pending(ctx, c, k, name, chunk, found); err != nil {
+				return err
 			}
 		}
-		if err := s.unread(ctx, c, k, last, chunk, found); err != nil {
-			return err
-		}
-		return s.pending(ctx, c, k, chunk, found)
+		return nil
 	})
 }
 
@@ -122,14 +129,14 @@ func (s *stream) unread(ctx context.Context, c redis.UniversalClient, k, last st
 
 // pending hands found the entries of stream k pending in the group that
 // are still in the stream.
-func (s *stream) pending(ctx context.Context, c redis.UniversalClient, k string, chunk int64, found func(string)) error {
+func (s *stream) pending(ctx context.Context, c redis.UniversalClient, k, group string, chunk int64, found func(string)) error {
 	start := "-"
 	pipe := c.Pipeline()
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		ps, err := c.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: k, Group: s.group, Start: start, End: "+", Count: chunk}).Result()
+		ps, err := c.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: k, Group: group, Start: start, End: "+", Count: chunk}).Result()
 		if err != nil {
 			if redis.HasErrorPrefix(err, "NOGROUP") {
 				return nil

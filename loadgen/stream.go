@@ -20,10 +20,14 @@ import (
 // them). Options: group (name, default "squall"), batch (COUNT, default 64),
 // block (default 100ms; longer with over 1,000 consumers, see defaultBlock), maxlen (approximate MAXLEN trim on XADD, 0 = none;
 // trimming unread entries loses them, and squall counts that), claim_idle
-// (default 5s; a consumer slower than that has its entries claimed too).
+// (default 5s; a consumer slower than that has its entries claimed too),
+// groups (default 1: fan-out to that many consumer groups, each a service
+// that receives every event; the consumers are split between them in
+// blocks, and the groups after the first are named GROUP-1, GROUP-2, ...).
 type stream struct {
 	env       *Env
 	group     string
+	groups    int
 	batch     int
 	block     time.Duration
 	maxlen    int
@@ -41,6 +45,10 @@ func newStream(env *Env, o *Options) (Pattern, error) {
 		block:     o.block(defaultBlock(env.Consumers)),
 		maxlen:    o.Int("maxlen", 0),
 		claimIdle: o.DurationIn("claim_idle", 5*time.Second, time.Millisecond, MaxOptionDuration),
+		groups:    o.IntIn("groups", 1, 1, maxGroups),
+	}
+	if env.Consumers > 0 && s.groups > env.Consumers {
+		o.Fail("groups", "every group needs a consumer: %d groups for workload.consumers %d", s.groups, env.Consumers)
 	}
 	return s, nil
 }
@@ -53,15 +61,30 @@ func (s *stream) Setup(ctx context.Context, env *Env) error {
 		return err
 	}
 	for _, k := range env.Keys {
-		err := env.Client.XGroupCreateMkStream(ctx, k, s.group, "0").Err()
-		if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
-			return fmt.Errorf("XGROUP CREATE %s %s: %w", k, s.group, err)
+		for g := range s.groups {
+			err := env.Client.XGroupCreateMkStream(ctx, k, s.groupName(g), "0").Err()
+			if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
+				return fmt.Errorf("XGROUP CREATE %s %s: %w", k, s.groupName(g), err)
+			}
 		}
 	}
 	return nil
 }
 
-func (s *stream) Groups(int) int { return 1 }
+// maxGroups bounds options.groups: each is a consumer group per stream,
+// and a ledger of its own.
+const maxGroups = 64
+
+// groupName is the name of consumer group g (0-based).
+func (s *stream) groupName(g int) string {
+	if g == 0 {
+		return s.group
+	}
+	return fmt.Sprintf("%s-%d", s.group, g)
+}
+
+// Groups: every group receives every event.
+func (s *stream) Groups(int) int { return s.groups }
 
 func (s *stream) Queue(b *Batch, e Envelope, ev []byte) {
 	key := s.env.Keys[e.Partition]
@@ -72,11 +95,12 @@ func (s *stream) Queue(b *Batch, e Envelope, ev []byte) {
 	b.Cmd(5, "xadd").Str(key).Str("*").Str(streamField).Bytes(ev)
 }
 
-func (s *stream) NewReader(env *Env, _ int, name string) Reader {
+func (s *stream) NewReader(env *Env, id int, name string) Reader {
 	// COUNT is per stream: a read of up to blockKeys streams stays within
 	// readBudget, and so does a sweep's window.
 	count := readCount(s.batch, env.PayloadMax*min(len(env.Keys), blockKeys))
-	return &streamReader{s: s, name: name, link: resp.NewLink(env.Client), count: count,
+	group := s.groupName(groupOf(id, env.Consumers, s.groups))
+	return &streamReader{s: s, group: group, name: name, link: resp.NewLink(env.Client), count: count,
 		keys: newRing(env.Keys, windowFor(count, env.PayloadMax), s.block), owned: env.Owned}
 }
 
@@ -87,6 +111,7 @@ func (s *stream) NewReader(env *Env, _ int, name string) Reader {
 // blocks on at most blockKeys.
 type streamReader struct {
 	s         *stream
+	group     string // its consumer group's name
 	name      string
 	link      resp.Link
 	count     int
@@ -121,7 +146,7 @@ func (r *streamReader) Read(ctx context.Context, got Got) error {
 		block = r.s.block
 		argc += 2
 	}
-	r.b.Cmd(argc, "xreadgroup").Str("group").Str(r.s.group).Str(r.name).Str("count").Int(int64(r.count))
+	r.b.Cmd(argc, "xreadgroup").Str("group").Str(r.group).Str(r.name).Str("count").Int(int64(r.count))
 	if blocking {
 		r.b.Str("block").Int(block.Milliseconds())
 	}
@@ -198,7 +223,7 @@ func (r *streamReader) entries(cur *resp.Cursor, key string, got Got) (int, bool
 		return 0, true
 	}
 	// Walk the entries again for their ids.
-	r.acks.Cmd(3+n, "xack").Str(key).Str(r.s.group)
+	r.acks.Cmd(3+n, "xack").Str(key).Str(r.group)
 	c := cur.Since(mark)
 	for range max(list.N, 0) {
 		e := c.Next()
@@ -233,7 +258,7 @@ func (r *streamReader) claim(ctx context.Context, keys []string, got Got) (bool,
 				continue
 			}
 			asked = append(asked, i)
-			r.b.Cmd(8, "xautoclaim").Str(k).Str(r.s.group).Str(r.name).Int(r.s.claimIdle.Milliseconds()).
+			r.b.Cmd(8, "xautoclaim").Str(k).Str(r.group).Str(r.name).Int(r.s.claimIdle.Milliseconds()).
 				Str(r.cursors[i]).Str("count").Int(int64(r.count))
 		}
 		if len(asked) == 0 && acks == 0 {
@@ -284,8 +309,10 @@ func (r *streamReader) Close() error {
 	return err
 }
 
-// queued is what the group has not yet read: a stream keeps its
-// entries, so its lag (XINFO GROUPS, Redis ≥ 7.0) is the queue.
+// queued is what the groups have not yet read: a stream keeps its
+// entries, so its lag (XINFO GROUPS, Redis ≥ 7.0) is the queue; with
+// several groups, the lags add up (an event two groups wait for counts
+// twice).
 func (s *stream) queued(ctx context.Context, c redis.UniversalClient, keys []string) (int64, bool, error) {
 	if v, err := serverVersion(ctx, c); err != nil || !versionAtLeast(v, 7, 0) {
 		return 0, false, nil // before 7.0 XINFO GROUPS has no lag
@@ -296,16 +323,16 @@ func (s *stream) queued(ctx context.Context, c redis.UniversalClient, keys []str
 		if err != nil {
 			return 0, false, err
 		}
-		found := false
+		found := 0
 		for _, g := range groups {
-			if g.Name == s.group {
+			if s.ours(g.Name) {
 				if g.Lag < 0 {
 					return 0, false, nil // Redis could not tell (entries deleted or trimmed)
 				}
-				n, found = n+g.Lag, true
+				n, found = n+g.Lag, found+1
 			}
 		}
-		if !found {
+		if found != s.groups {
 			return 0, false, nil
 		}
 	}
@@ -315,3 +342,13 @@ func (s *stream) queued(ctx context.Context, c redis.UniversalClient, keys []str
 // splitReads: on a cluster a consumer reads each of its keys with a
 // reader of its own (see keySplitter).
 func (*stream) splitReads() bool { return true }
+
+// ours reports whether name is one of the run's consumer groups.
+func (s *stream) ours(name string) bool {
+	for g := range s.groups {
+		if name == s.groupName(g) {
+			return true
+		}
+	}
+	return false
+}

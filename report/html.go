@@ -498,6 +498,7 @@ func errorRows(errs map[string]int64) []errorRow {
 // are left out, so the table fits the page.
 type faultsView struct {
 	Promoted, Errors, Shards bool
+	Redelivery               bool // a consumer fault: its redelivery column
 	Columns                  int
 	Rows                     []faultRow
 }
@@ -506,6 +507,7 @@ type faultRow struct {
 	Fault, Node, At, Healed                      string
 	Unavailable, Producers, Consumers, Recovered string
 	Promoted, LostAcked, Errors, Shards, Error   string
+	Redelivery                                   string
 	LostAlarm                                    bool
 }
 
@@ -518,9 +520,10 @@ func newFaultsView(c *result.Cell) *faultsView {
 		v.Promoted = v.Promoted || f.Promoted != ""
 		v.Errors = v.Errors || len(f.Errors) > 0
 		v.Shards = v.Shards || len(f.Shards) > 0
+		v.Redelivery = v.Redelivery || redeliveryText(f) != ""
 	}
 	v.Columns = 9
-	for _, on := range []bool{v.Promoted, v.Errors, v.Shards} {
+	for _, on := range []bool{v.Promoted, v.Errors, v.Shards, v.Redelivery} {
 		if on {
 			v.Columns++
 		}
@@ -548,7 +551,7 @@ func newFaultsView(c *result.Cell) *faultsView {
 			Consumers: units.FormatSeconds(f.ConsumersUnavailableS), Recovered: result.RecoveredText(c, f),
 			Promoted: promoted, LostAcked: units.FormatCount(f.LostAcked), LostAlarm: f.LostAcked > 0,
 			Errors: dash(strings.Join(errorItems(f.Errors), ", ")), Shards: dash(strings.Join(shards, ", ")),
-			Error: f.Error,
+			Error: f.Error, Redelivery: dash(redeliveryText(f)),
 		})
 	}
 	return v

@@ -127,6 +127,13 @@ func mdCell(ew *layout.Writer, r *result.Result, c *result.Cell) {
 		}
 		ew.Line("")
 		ew.Lines(layout.MDTable(rows, "lrrrrlrl"))
+		sep := "\n"
+		for _, f := range c.Faults {
+			if r := redeliveryText(f); r != "" {
+				ew.Printf("%s- %s: %s\n", sep, layout.MDText(faultName(f)), layout.MDText(r))
+				sep = ""
+			}
+		}
 	}
 	if len(c.Notes) > 0 {
 		ew.Line("")

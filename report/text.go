@@ -282,6 +282,9 @@ func textFaults(ew *layout.Writer, c *result.Cell) {
 		if f.Promoted != "" {
 			details = append(details, fmt.Sprintf("%s: promoted %s", faultName(f), promotedText(f)))
 		}
+		if r := redeliveryText(f); r != "" {
+			details = append(details, faultName(f)+": "+r)
+		}
 		if len(f.Shards) > 0 {
 			var per []string
 			for _, s := range f.Shards {

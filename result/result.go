@@ -106,6 +106,11 @@ type Cell struct {
 	// when everything arrived or the pattern keeps no events. The exact
 	// count of measured events still there is Events.Stranded.
 	QueuedAtEnd *int64 `json:"queued_at_end,omitempty"`
+	// EvictedKeys is how many keys the primaries evicted during the cell
+	// (INFO stats evicted_keys, warmup included); absent when none did,
+	// or a primary did not answer. Evicted keys take their events with
+	// them (lost).
+	EvictedKeys *int64 `json:"evicted_keys,omitempty"`
 	// Saturation is set when the cell carried less than it was offered:
 	// how much less, and what most likely limited it.
 	Saturation *Saturation `json:"saturation,omitempty"`
@@ -309,6 +314,18 @@ type FaultResult struct {
 	// struck and not already counted by an earlier fault; the last fault
 	// also takes what was acknowledged after it fired.
 	LostAcked int64 `json:"lost_acked"`
+	// Consumer faults (kill-consumer, pause-consumer, restart-consumer),
+	// from the fault until the next fault or the end of the load:
+	// Redelivered counts events taken back from consumers presumed dead
+	// (XAUTOCLAIM, re-queued processing lists) to be delivered again, and
+	// RedeliveredS is when the last of them was taken back, after the
+	// fault (0: none was); DuplicateDeliveries are the deliveries beyond
+	// an event's first; BacklogPeak is the most events the pipeline's keys
+	// held (absent when the pattern keeps no queue or Redis never said).
+	Redelivered         int64   `json:"redelivered,omitempty"`
+	RedeliveredS        float64 `json:"redelivered_s,omitempty"`
+	DuplicateDeliveries int64   `json:"duplicate_deliveries,omitempty"`
+	BacklogPeak         *int64  `json:"backlog_peak,omitempty"`
 	// Shards is per-shard availability for cluster targets.
 	Shards []ShardAvailability `json:"shards,omitempty"`
 	Error  string              `json:"error,omitempty"`

@@ -99,7 +99,7 @@ func readUsage(ctx context.Context, tg *compose.Target, gen *loadgen.Generator) 
 		s.client = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	for _, n := range tg.DataNodes() {
-		if n.Role != "primary" {
+		if n.Role != "primary" && n.Role != "spare" { // a spare joined by add-shard is a primary
 			continue
 		}
 		c := tg.NodeClient(n)

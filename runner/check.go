@@ -24,7 +24,7 @@ func Check(cells []scenarios.Cell, provider string) error {
 	matrix := len(cells) > 1
 	for _, c := range cells {
 		w := c.Scenario.Workload
-		if err := loadgen.ValidateOptions(w.Pattern, w.Options); err != nil {
+		if err := loadgen.ValidateWorkload(w.Pattern, w.Options, w.Consumers); err != nil {
 			return optionsError(c, matrix, err)
 		}
 		t := c.Scenario.Target

@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/squall-bench/squall/chaos"
 	"github.com/squall-bench/squall/compose"
+	"github.com/squall-bench/squall/internal/catalog"
 	"github.com/squall-bench/squall/loadgen"
 	"github.com/squall-bench/squall/record"
 	"github.com/squall-bench/squall/result"
@@ -27,6 +28,15 @@ const sampleEvery = 5 * time.Millisecond
 type errSnap struct {
 	at   time.Duration
 	errs map[string]int64
+	// reclaimed and dups are the generator's redeliveries so far
+	// (Generator.Redeliveries), which consumer faults are judged by.
+	reclaimed, dups int64
+}
+
+// queuedSnap is how many events the pipeline's keys held at one moment.
+type queuedSnap struct {
+	at time.Duration
+	n  int64
 }
 
 // faultMonitor runs the injector and samples the generator while a cell
@@ -43,6 +53,7 @@ type faultMonitor struct {
 	prod, cons *result.Outages
 	parts      []*result.Outages
 	errs       []errSnap
+	queued     []queuedSnap // sampled only with consumer faults (sampleQueued)
 	// struck is, per fired fault (by index), the producers' watermarks as
 	// it struck: what loss it accounts for (see loadgen.LostByFault).
 	struck []loadgen.Watermark
@@ -66,6 +77,7 @@ func startFaults(ctx context.Context, s *scenarios.Scenario, tg *compose.Target,
 	m := &faultMonitor{gen: gen, epoch: epoch, warmup: s.Warmup.D(), measured: s.Duration.D(), prod: result.NewOutages(), cons: result.NewOutages(),
 		done: make(chan struct{})}
 	m.inj = chaos.New(tg, chaosSteps(s), s.Seed, begin, func(mk chaos.Mark) { col.Mark(mk.At, mk.Label) })
+	m.inj.SetConsumers(gen)
 	m.inj.OnStruck(func(i int) {
 		w := gen.Replied()
 		m.mu.Lock()
@@ -85,6 +97,10 @@ func startFaults(ctx context.Context, s *scenarios.Scenario, tg *compose.Target,
 	fctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(3)
+	if consumerFaults(s) {
+		wg.Add(1)
+		go func() { defer wg.Done(); m.sampleQueued(fctx) }()
+	}
 	go func() { defer wg.Done(); m.inj.Run(fctx, s.Duration.D()) }()
 	go func() { defer wg.Done(); m.inj.Watch(fctx, 250*time.Millisecond) }()
 	go func() { defer wg.Done(); m.sample(fctx) }()
@@ -132,7 +148,8 @@ func (m *faultMonitor) sample(ctx context.Context) {
 			m.parts[i].Observe(result.Activity(a), now)
 		}
 		if now-lastErrs >= 100*time.Millisecond {
-			m.errs = append(m.errs, errSnap{at: now, errs: m.gen.Errors()})
+			rc, dups := m.gen.Redeliveries()
+			m.errs = append(m.errs, errSnap{at: now, errs: m.gen.Errors(), reclaimed: rc, dups: dups})
 			lastErrs = now
 		}
 		m.mu.Unlock()
@@ -230,6 +247,9 @@ func (m *faultMonitor) results(finished time.Duration, rows []record.Second) []r
 			recEnd = max(recEnd, at+time.Duration(r.RecoveredS*float64(time.Second)))
 		}
 		r.Errors = m.errorsBetween(at-slack, recEnd)
+		if f.Role == catalog.ConsumerTarget {
+			m.consumerFigures(&r, at, next)
+		}
 		out = append(out, r)
 	}
 	fm := m.marksLocked(fired)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -199,7 +200,7 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 	if !o.Quiet {
 		fmt.Fprintf(o.Stderr, "provider: %s (%s)\n", provider, choice.Why)
 	}
-	if provider == "external" && len(s.Chaos) > 0 && !o.AllowDestructive {
+	if provider == "external" && touchesServers(s) && !o.AllowDestructive {
 		return rc, refuseDestructive([]string{cell.Name}) // again here, so no route (capacity search, a caller of Run) fires faults unasked
 	}
 	if err := checkOpenFiles(s); err != nil {
@@ -282,6 +283,7 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 		return rc, fmt.Errorf("%w: preparing keys: %v", compose.ErrInfra, err)
 	}
 	before, _ := commandCalls(ctx, tg)
+	evictedBefore, evictedOK := evictedKeys(ctx, tg)
 
 	files, err := rundir.CreateCell(dir, prefix)
 	if err != nil {
@@ -367,11 +369,14 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 	}
 	if o.Shard == nil { // on a shared target, every shard's commands count
 		rc.ServerCalls = diffCalls(before, after)
+		evictedAfter, ok := evictedKeys(context.WithoutCancel(ctx), tg)
+		memoryNotes(&rc, evictedBefore, evictedAfter, evictedOK && ok)
+		consumerNotes(&rc, s)
 	}
 	metrics.Finish(&rc)
 
-	if len(unanswered) > 0 || len(s.Chaos) > 0 {
-		rc.Notes = append(rc.Notes, "server_calls sums INFO commandstats of the primaries the target started with; faults (restarts reset counters, failovers move writes to other nodes) make it a partial count")
+	if len(unanswered) > 0 || touchesServers(s) {
+		rc.Notes = append(rc.Notes, "server_calls sums INFO commandstats of the primaries the target started with and its spare nodes (add-shard); faults (restarts reset counters, failovers move writes to other nodes) make it a partial count")
 	}
 	switch {
 	case genErr == nil:
@@ -481,26 +486,19 @@ func watch(ctx context.Context, cancel context.CancelCauseFunc, tg *compose.Targ
 }
 
 // commandCalls reads INFO commandstats on every node that was a primary
-// when the target came up and sums the calls per command, as Redis counted
+// when the target came up, and every spare (add-shard may have made it
+// one), and sums the calls per command, as Redis counted
 // them (replicas are left out: they count replicated writes again). Nodes
 // that do not answer are skipped and returned by name.
 func commandCalls(ctx context.Context, tg *compose.Target) (map[string]int64, []string) {
 	calls := map[string]int64{}
 	var missing []string
-	for _, n := range tg.DataNodes() {
-		if n.Role != "primary" {
-			continue
-		}
-		c := tg.NodeClient(n)
-		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		info, err := c.Info(cctx, "commandstats").Result()
-		cancel()
-		c.Close()
-		if err != nil {
+	for n, info := range primaryInfo(ctx, tg, "commandstats") {
+		if info == nil {
 			missing = append(missing, n.Name)
 			continue
 		}
-		for _, line := range strings.Split(info, "\n") {
+		for _, line := range strings.Split(*info, "\n") {
 			name, rest, ok := strings.Cut(strings.TrimSpace(line), ":")
 			if !ok || !strings.HasPrefix(name, "cmdstat_") {
 				continue
@@ -512,6 +510,30 @@ func commandCalls(ctx context.Context, tg *compose.Target) (map[string]int64, []
 		}
 	}
 	return calls, missing
+}
+
+// primaryInfo yields every primary the target started with, and every
+// spare node (add-shard makes it one), with its INFO section (nil when it did not answer within 3s).
+func primaryInfo(ctx context.Context, tg *compose.Target, section string) iter.Seq2[*compose.Node, *string] {
+	return func(yield func(*compose.Node, *string) bool) {
+		for _, n := range tg.DataNodes() {
+			if n.Role != "primary" && n.Role != "spare" { // a spare joined by add-shard is a primary
+				continue
+			}
+			c := tg.NodeClient(n)
+			cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+			info, err := c.Info(cctx, section).Result()
+			cancel()
+			c.Close()
+			var p *string
+			if err == nil {
+				p = &info
+			}
+			if !yield(n, p) {
+				return
+			}
+		}
+	}
 }
 
 func diffCalls(before, after map[string]int64) map[string]int64 {
@@ -552,7 +574,11 @@ func startingLine(spec compose.Spec) string {
 	case "sentinel":
 		return fmt.Sprintf("starting sentinel on %s: a primary, %d replicas, %d sentinels", what, spec.Replicas, spec.Sentinels)
 	case "cluster":
-		return fmt.Sprintf("starting cluster on %s: %d primaries with %d replicas each", what, spec.Shards, spec.Replicas)
+		msg := fmt.Sprintf("starting cluster on %s: %d primaries with %d replicas each", what, spec.Shards, spec.Replicas)
+		if spec.Spares > 0 {
+			msg += fmt.Sprintf(", %d spare for add-shard", spec.Spares)
+		}
+		return msg
 	}
 	if spec.Replicas > 0 {
 		return fmt.Sprintf("starting standalone on %s: a primary and %d replicas", what, spec.Replicas)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/squall-bench/squall/internal/catalog"
 	"github.com/squall-bench/squall/scenarios"
 )
 
@@ -35,7 +36,19 @@ func destructive(s *scenarios.Scenario, provider string) bool {
 	if provider != "" {
 		p = provider
 	}
-	return p == "external" && len(s.Chaos) > 0
+	return p == "external" && touchesServers(s)
+}
+
+// touchesServers reports whether s has a fault that acts on the target's
+// servers: consumer faults (kill-consumer, ...) act on squall's own
+// consumers only, so they alone need no --allow-destructive.
+func touchesServers(s *scenarios.Scenario) bool {
+	for _, f := range s.Chaos {
+		if a, _ := catalog.LookupAction(f.Action); !a.Consumer {
+			return true
+		}
+	}
+	return false
 }
 
 // refuseDestructive is the error for cells Destructive named.

@@ -25,6 +25,9 @@ func TestDestructiveCells(t *testing.T) {
 	}{
 		{"base chaos, external", ext + pause, nil, "", 1},
 		{"no chaos", ext, nil, "", 0},
+		// Consumer faults act on squall's own consumers only.
+		{"consumer faults, external", ext + "workload: {consumers: 2}\nchaos: [{at: 1s, action: kill-consumer, target: consumer}]\n", nil, "", 0},
+		{"a consumer and a server fault, external", ext + "workload: {consumers: 2}\nchaos: [{at: 1s, action: kill-consumer, target: consumer}, {at: 2s, action: bgsave, target: primary}]\n", nil, "", 1},
 		{"chaos, own target", pause, nil, "", 0},
 		{"--provider external", pause, nil, "external", 1},
 		{"--provider process over external", ext + pause, nil, "process", 0},

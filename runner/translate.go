@@ -39,6 +39,13 @@ func TargetSpec(s *scenarios.Scenario, provider, runID string) (compose.Spec, er
 		},
 		ClusterNodeTimeout: t.Cluster.NodeTimeout.D(),
 	}
+	if t.Topology == "cluster" && provider != "external" {
+		for _, f := range s.Chaos {
+			if f.Action == "add-shard" { // validation allows one shot per step
+				spec.Spares++
+			}
+		}
+	}
 	switch provider {
 	case "process":
 		spec.Server = t.Server

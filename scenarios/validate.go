@@ -648,8 +648,32 @@ func (v *validator) chaos() {
 				v.directive(path+".params."+k, k, f.Params[k])
 			}
 		}
+		v.consumerFault(path, f)
 	}
 	v.shots()
+}
+
+// consumerFault checks a consumer fault's target and params against the
+// workload's consumers, and that no node fault aims at them.
+func (v *validator) consumerFault(path string, f Fault) {
+	a, _ := catalog.LookupAction(f.Action)
+	switch {
+	case !a.Consumer:
+		return // a node action's target consumer is refused by chaos.Check
+	case f.Target != catalog.ConsumerTarget:
+		v.errf(path+".target", "%s acts on squall's consumers: its target is %s, got %s", f.Action, catalog.ConsumerTarget, quote(f.Target))
+		return
+	}
+	if _, _, key, msg := catalog.ConsumerParams(f.Params, v.s.Workload.Consumers); msg != "" {
+		at := path + ".params"
+		switch {
+		case key != "":
+			at += "." + key
+		case len(f.Params) == 0:
+			at = "workload.consumers"
+		}
+		v.errf(at, "%s: %s", f.Action, msg)
+	}
 }
 
 // timed reports a fault that lasts a while and then heals, so it needs a

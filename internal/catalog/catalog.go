@@ -32,6 +32,10 @@ type Action struct {
 	Promotes bool
 	// Sentinel: it may target a sentinel.
 	Sentinel bool
+	// Consumer: it acts on squall's own consumers (target consumer), not
+	// on a node; it touches nothing of the target's but squall's keys, so
+	// it runs on every provider.
+	Consumer bool
 }
 
 // actions is every fault action, in the order messages list them.
@@ -58,6 +62,13 @@ var actions = []Action{
 	// external target.
 	{Name: "reshard", Providers: ownNodes},
 	{Name: "remove-shard", Providers: ownNodes},
+	// add-shard joins a spare node squall started with the target.
+	{Name: "add-shard", Providers: ownNodes},
+
+	// Consumer faults: squall's own consumers crash or stall.
+	{Name: "kill-consumer", Providers: anywhere, Consumer: true},
+	{Name: "pause-consumer", Timed: true, Providers: anywhere, Consumer: true},
+	{Name: "restart-consumer", Providers: anywhere, Consumer: true},
 }
 
 // RunsOn reports whether the fault runs on provider (docker, process,
@@ -93,10 +104,15 @@ func ActionNames(filter func(Action) bool) []string {
 }
 
 // Targets lists what a step may aim at by role, or by what an earlier step
-// did to a node; node:NAME, besides these, names one node.
+// did to a node; node:NAME, besides these, names one node. spare is a
+// cluster node squall started empty for add-shard.
 func Targets() []string {
-	return []string{"primary", "replica", "sentinel", "random-primary", "all", "killed", "paused", "stopped"}
+	return append([]string{"primary", "replica", "sentinel", "random-primary", "all", "killed", "paused", "stopped", "spare"}, ConsumerTarget)
 }
+
+// ConsumerTarget is the target of the consumer faults (Action.Consumer),
+// and theirs only.
+const ConsumerTarget = "consumer"
 
 // A Pattern is one way events travel through Redis (workload.pattern).
 type Pattern struct {
@@ -105,6 +121,14 @@ type Pattern struct {
 	// keeps a ledger per producer and consumer pair.
 	FanOut bool
 }
+
+// atLeastOnce are the patterns that redeliver what a dead consumer read
+// but never acknowledged; the others lose it.
+var atLeastOnce = []string{"list-reliable", "stream"}
+
+// AtLeastOnce reports whether pattern redelivers a dead consumer's
+// unacknowledged events (and so loses none to a consumer fault).
+func AtLeastOnce(pattern string) bool { return slices.Contains(atLeastOnce, pattern) }
 
 // patterns is every pattern, in the order messages list them.
 var patterns = []Pattern{

@@ -119,6 +119,13 @@ func FullResult() *result.Result {
 	// Cut short before the throughput came back: not "never recovered".
 	c.Faults[0].RecoveredS = -1
 	c.SLO = append(c.SLO, result.CheckSLO(c, []result.Objective{{Name: "recovery_max", Limit: "20s", Value: 20_000_000}})...)
+	// A consumer killed mid-batch: its pending work taken back after
+	// claim_idle, the event it had handled delivered twice.
+	backlog := int64(180)
+	c.Faults = append(c.Faults, result.FaultResult{Action: "kill-consumer", Target: "consumer", Node: "c2", Role: "consumer", AtS: 55.002,
+		Redelivered: 64, RedeliveredS: 5.6, DuplicateDeliveries: 1, BacklogPeak: &backlog})
+	evicted := int64(0) // set so the schema golden covers it (a real run leaves it out when none was evicted)
+	c.EvictedKeys = &evicted
 	c.Repeat = 2
 	c.Samples = map[string][]float64{"throughput": {4810.5, 4792.25}, "publish_p99": {3120, 3340}}
 	r.Capacity = &result.Capacity{Objective: "e2e_p99 <= 50ms", MaxRate: 20000, KneeRate: 15000,
