@@ -103,6 +103,13 @@ func TestCheck(t *testing.T) {
 		{"timeout after nonsense", Step{Action: "timeout", Target: "primary", Duration: time.Second, Params: map[string]any{"after": "soon"}}, process, "params.after"},
 		{"reset once", Step{Action: "reset", Target: "primary"}, external, ""},
 		{"slow-close without delay", Step{Action: "slow-close", Target: "primary", Duration: time.Second}, process, "needs params.delay"},
+		{"timeout on the peers of a docker primary", Step{Action: "timeout", Target: "primary", Duration: time.Second, Params: onTraffic("peers")}, docker, ""},
+		{"latency on clients and peers", Step{Action: "latency", Target: "replica", Duration: time.Second, Params: map[string]any{"delay": "1ms", "traffic": "both"}}, docker, ""},
+		{"clients only anywhere", Step{Action: "reset", Target: "primary", Params: onTraffic("clients")}, external, ""},
+		{"peers with auto (auto picks docker)", Step{Action: "reset", Target: "primary", Params: onTraffic("peers")}, Shape{Provider: "auto", Topology: "sentinel", Sentinels: 1}, ""},
+		{"peers on processes", Step{Action: "reset", Target: "primary", Params: onTraffic("peers")}, process, "params.traffic: peers needs target.provider docker"},
+		{"peers on a docker cluster", Step{Action: "reset", Target: "primary", Params: onTraffic("both")}, Shape{Provider: "docker", Topology: "cluster"}, "params.traffic: both is not available on a cluster"},
+		{"traffic misspelt", Step{Action: "reset", Target: "primary", Params: onTraffic("peer")}, docker, `params.traffic: expected clients, peers or both, got "peer"`},
 		{"kill-consumer on external", Step{Action: "kill-consumer", Target: "consumer"}, external, ""},
 		{"pause-consumer", Step{Action: "pause-consumer", Target: "consumer", Duration: time.Second}, process, ""},
 		{"kill-consumer of a primary", Step{Action: "kill-consumer", Target: "primary"}, process, "its target is consumer"},
@@ -118,6 +125,36 @@ func TestCheck(t *testing.T) {
 				t.Errorf("reason %q, want it to say %q", got, tc.want)
 			}
 		})
+	}
+}
+
+func onTraffic(v string) map[string]any { return map[string]any{"traffic": v} }
+
+// TestNeedsPeerProxy: docker standalone and sentinel targets put proxy
+// faults on the peers' path unless a step says clients; a cluster, a
+// process target and netem-shaped latency never need the peer proxy.
+func TestNeedsPeerProxy(t *testing.T) {
+	reset := Step{Action: "reset"}
+	for _, tc := range []struct {
+		steps              []Step
+		provider, topology string
+		want               bool
+	}{
+		{[]Step{reset}, "docker", "sentinel", true},
+		{[]Step{reset}, "docker", "standalone", true},
+		{[]Step{{Action: "reset", Params: onTraffic("clients")}}, "docker", "sentinel", false},
+		{[]Step{reset}, "docker", "cluster", false},
+		{[]Step{reset}, "process", "standalone", false},
+		{[]Step{{Action: "kill"}, {Action: "partition"}}, "docker", "sentinel", false},
+		{[]Step{{Action: "latency", Params: onTraffic("peers")}}, "docker", "sentinel", true},
+		{[]Step{{Action: "latency"}}, "docker", "sentinel", netemAvailable() != nil},
+	} {
+		if got := NeedsPeerProxy(tc.steps, tc.provider, tc.topology); got != tc.want {
+			t.Errorf("%v on %s %s: peer proxy %v, want %v", tc.steps, tc.provider, tc.topology, got, tc.want)
+		}
+	}
+	if NeedsProxy([]Step{{Action: "timeout", Params: onTraffic("peers")}}, "docker") {
+		t.Error("the client proxy for a fault on the peers' traffic only")
 	}
 }
 

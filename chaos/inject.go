@@ -271,7 +271,7 @@ func (in *Injector) Watch(ctx context.Context, interval time.Duration) {
 		in.mu.Lock()
 		var open, back []*Fired
 		for _, f := range in.fired {
-			if f.Role == "primary" && f.Promoted == "" && f.Node != "" && actions[f.Step.Action].Promotes {
+			if f.Role == "primary" && f.Promoted == "" && f.Node != "" && in.mayPromote(f.Step) {
 				open = append(open, f)
 			}
 			if f.Promoted != "" && f.HealedAt > 0 && f.Rejoined == "" {

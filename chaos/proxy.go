@@ -41,22 +41,24 @@ var proxyFaults = map[string]func(Step) (netproxy.Fault, error){
 	},
 }
 
-// viaProxy reports whether the fault proxy carries out action on provider:
-// latency on docker goes to netem where the kernel has it (it then slows
-// the node's replication and cluster bus too), every other network fault
-// but loss to the proxy.
-func viaProxy(action, provider string) bool {
-	if _, ok := proxyFaults[action]; !ok {
+// viaProxy reports whether the fault proxy carries out s on provider:
+// latency on docker for all of a node's traffic goes to netem where the
+// kernel has it (it then slows the node's replication and cluster bus
+// too), every other network fault but loss to the proxy.
+func viaProxy(s Step, provider string) bool {
+	if _, ok := proxyFaults[s.Action]; !ok {
 		return false
 	}
-	return action != "latency" || provider != "docker" || netemAvailable() != nil
+	return s.Action != "latency" || provider != "docker" || netemAvailable() != nil ||
+		s.param("traffic") == TrafficClients || s.param("traffic") == TrafficPeers
 }
 
 // NeedsProxy reports whether a run of steps on provider needs the fault
-// proxy in its data path (compose.Target.StartFaultProxy).
+// proxy in its data path (compose.Target.StartFaultProxy): a step on
+// params.traffic peers alone does not.
 func NeedsProxy(steps []Step, provider string) bool {
 	for _, s := range steps {
-		if viaProxy(s.Action, provider) {
+		if viaProxy(s, provider) && s.param("traffic") != TrafficPeers {
 			return true
 		}
 	}
@@ -64,34 +66,43 @@ func NeedsProxy(steps []Step, provider string) bool {
 }
 
 // checkProxied checks a proxy fault's parameters.
-func checkProxied(s Step, _ Shape) string {
+func checkProxied(s Step, sh Shape) string {
 	if _, err := proxyFaults[s.Action](s); err != nil {
 		return err.Error()
 	}
-	return ""
+	return checkTraffic(s, sh)
 }
 
 // latency shapes a docker node's network with netem where the kernel can,
 // and goes through the fault proxy elsewhere.
 func (in *Injector) latency(ctx context.Context, s Step, n *compose.Node) (undoFunc, error) {
-	if !viaProxy(s.Action, in.tg.Provider) {
+	if !viaProxy(s, in.tg.Provider) {
 		return in.shape(ctx, s, n)
 	}
 	return in.proxied(ctx, s, n)
 }
 
-// proxied puts the step's fault in force on n's proxy; a reset without a
+// proxied puts the step's fault in force on n's proxies (clients', peers'
+// or both: peers.go); a reset without a
 // duration resets the live connections once and is over.
 func (in *Injector) proxied(_ context.Context, s Step, n *compose.Node) (undoFunc, error) {
-	p := in.tg.FaultProxy(n)
-	if p == nil {
-		return nil, fmt.Errorf("no fault proxy in front of %s: the run did not start one", n.Name)
+	ps, err := in.proxiesFor(s, n)
+	if err != nil {
+		return nil, err
 	}
 	f, err := proxyFaults[s.Action](s)
 	if err != nil {
 		return nil, err
 	}
-	lift := p.Add(f)
+	var lifts []func()
+	for _, p := range ps {
+		lifts = append(lifts, p.Add(f))
+	}
+	lift := func() {
+		for _, l := range lifts {
+			l()
+		}
+	}
 	if s.Duration == 0 {
 		lift()
 		return nil, nil

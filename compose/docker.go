@@ -14,6 +14,7 @@ import (
 
 	"github.com/ory/dockertest/v3"
 	dc "github.com/ory/dockertest/v3/docker"
+	"github.com/squall-bench/squall/internal/netproxy"
 )
 
 // dockerLauncher runs each node in a container built from one image.
@@ -55,6 +56,8 @@ type dockerLauncher struct {
 	pathMu   sync.Mutex // held while the first node decides the data path
 	path     string     // direct | published once decided
 	pathNote string
+
+	peers *peerProxies // Spec.PeerProxy: the node↔node fault proxies (peerproxy.go)
 
 	ctx    context.Context // ends the watchers at close
 	cancel context.CancelFunc
@@ -122,6 +125,14 @@ func newDockerLauncher(ctx context.Context, t *Target) (*dockerLauncher, error) 
 	if err := l.createNetworks(); err != nil {
 		_ = l.close(ctx)
 		return nil, err
+	}
+	if t.Spec.PeerProxy {
+		gw, err := l.peerGateway()
+		if err != nil {
+			_ = l.close(ctx)
+			return nil, err
+		}
+		l.peers = &peerProxies{gateway: gw, by: map[*Node]*netproxy.Proxy{}}
 	}
 	return l, nil
 }
@@ -218,12 +229,21 @@ func (l *dockerLauncher) start(ctx context.Context, t *Target, n *Node, conf con
 	if n.Kind == "sentinel" {
 		port, file, args = 26379, "sentinel.conf", []string{"--sentinel"}
 	}
-	lines, err := conf(place{Bind: "0.0.0.0", Port: port, Dir: "/data", Announce: ip.String()})
+	b := &box{name: "squall-" + l.run + "-" + n.Name, ip: ip.String(), pubIP: pubIP.String(), port: port}
+	n.Internal = fmt.Sprintf("%s:%d", b.ip, port)
+	at := place{Bind: "0.0.0.0", Port: port, Dir: "/data", Announce: ip.String()}
+	if l.peers != nil && n.Kind == "redis" {
+		relay, err := l.peerRelay(n, n.Internal)
+		if err != nil {
+			return err
+		}
+		n.Internal = relay.String()
+		at.Announce, at.AnnouncePort = relay.Addr().String(), int(relay.Port())
+	}
+	lines, err := conf(at)
 	if err != nil {
 		return err
 	}
-	b := &box{name: "squall-" + l.run + "-" + n.Name, ip: ip.String(), pubIP: pubIP.String(), port: port}
-	n.Internal = fmt.Sprintf("%s:%d", b.ip, port)
 	n.Container = b.name
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ { // a free host port can be taken before docker binds it
@@ -261,6 +281,8 @@ func (l *dockerLauncher) start(ctx context.Context, t *Target, n *Node, conf con
 	}
 	if direct {
 		n.Addr = b.direct()
+	} else if l.peers != nil {
+		return infraErr("the peer fault proxies need the direct data path (the host reaching container addresses); it is %s here", l.path)
 	}
 	return nil
 }
@@ -489,6 +511,9 @@ func (l *dockerLauncher) handle() Handle {
 // half-way).
 func (l *dockerLauncher) close(ctx context.Context) error {
 	l.cancel()
+	if l.peers != nil {
+		l.closePeerRelays()
+	}
 	l.mu.Lock()
 	for _, b := range l.boxes {
 		if b.run != nil {

@@ -42,6 +42,11 @@ type Spec struct {
 	// list is fixed at bring-up, so nothing reads it while it grows.
 	Spares int
 
+	// PeerProxy puts squall's fault proxy on the node↔node path too
+	// (docker, standalone or sentinel): replication and Sentinel reach each
+	// data node through it (peerproxy.go).
+	PeerProxy bool
+
 	// Detach leaves the target running when this process exits (squall
 	// target up): no parent-death signal, and later runs do not reap it.
 	// Down removes it.
@@ -183,6 +188,9 @@ func (s Spec) check() error {
 	default:
 		return unsupportedErr("unknown data path %q (auto, direct or published)", s.DataPath)
 	}
+	if s.PeerProxy && (s.Provider != "docker" || s.Topology == "cluster") {
+		return unsupportedErr("the peer fault proxy runs on docker standalone and sentinel targets, not %s %s: the cluster bus does not pass through it", s.Provider, s.Topology)
+	}
 	if s.Server != "" && s.Provider != "process" {
 		return unsupportedErr("server %s is for the process provider; on docker the image decides the server (target.image)", s.Server)
 	}
@@ -259,6 +267,9 @@ type place struct {
 	LogFile  string // "" logs to stdout (docker logs)
 	PidFile  string // "" writes none
 	Announce string // IP peers reach the node at; "" when they use Bind
+	// AnnouncePort is the port peers reach the node at when it is not
+	// Port (a peer fault proxy's); 0 otherwise.
+	AnnouncePort int
 }
 
 // serverConf renders a data node's redis.conf: files, persistence, what
@@ -286,6 +297,9 @@ func serverConf(spec Spec, p place, major int, topology []string) ([]string, err
 	}
 	if p.Announce != "" {
 		lines = append(lines, "replica-announce-ip "+p.Announce)
+	}
+	if p.AnnouncePort != 0 {
+		lines = append(lines, "replica-announce-port "+fmt.Sprint(p.AnnouncePort))
 	}
 	lines = append(lines, pers...)
 	if major >= 7 {

@@ -45,7 +45,11 @@ func Check(cells []scenarios.Cell, provider string) error {
 				if matrix {
 					msg += " (matrix cell " + c.Name + ")"
 				}
-				return c.Scenario.Errorf(fmt.Sprintf("chaos.%d.action", i), "%s %s: %s", steps[i].Action, steps[i].Target, msg)
+				key := fmt.Sprintf("chaos.%d.action", i)
+				if k, _, ok := strings.Cut(msg, ":"); ok && strings.HasPrefix(k, "params.") && steps[i].Params[strings.TrimPrefix(k, "params.")] != nil {
+					key = fmt.Sprintf("chaos.%d.%s", i, k) // a parameter's problem goes at the parameter
+				}
+				return c.Scenario.Errorf(key, "%s %s: %s", steps[i].Action, steps[i].Target, msg)
 			}
 		}
 		if t.TLS.On() {

@@ -21,6 +21,10 @@ func TestCheck(t *testing.T) {
 			"partition needs target.provider docker (a container's network to cut or shape); provider is process"},
 		{"a matrix names the cell", "target: {provider: process}\nmatrix: {workload.pattern: [list, stream]}\nchaos: [{at: 1s, action: start, target: primary}]", "",
 			"(matrix cell "},
+		{"traffic peers on processes, at the parameter", "target: {provider: process}\nchaos: [{at: 1s, action: timeout, target: primary, duration: 1s,\n  params: {traffic: peers}}]", "",
+			"check.yaml:4:12: chaos.0.params.traffic: timeout primary: params.traffic: peers needs target.provider docker"},
+		{"traffic peers: auto picks docker", "target: {server: redis-server}\nchaos: [{at: 1s, action: reset, target: primary, params: {traffic: peers}}]", "",
+			"the scenario needs docker for chaos reset params.traffic peers"},
 		{"a server auto cannot honour", "target: {server: redis-server, image: valkey/valkey:8}", "",
 			"server redis-server runs on the process provider, but the scenario needs docker for target.image valkey/valkey:8"},
 	} {

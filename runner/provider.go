@@ -2,8 +2,10 @@ package runner
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
+	"github.com/squall-bench/squall/chaos"
 	"github.com/squall-bench/squall/compose"
 	"github.com/squall-bench/squall/internal/catalog"
 	"github.com/squall-bench/squall/scenarios"
@@ -23,6 +25,10 @@ func DockerNeeds(cell scenarios.Cell) []string {
 		if a, _ := catalog.LookupAction(f.Action); a.DockerOnly() && !seen[f.Action] {
 			seen[f.Action] = true
 			needs = append(needs, "chaos "+f.Action)
+		}
+		if v := fmt.Sprint(f.Params["traffic"]); (v == chaos.TrafficPeers || v == chaos.TrafficBoth) && !seen[f.Action+" "+v] {
+			seen[f.Action+" "+v] = true
+			needs = append(needs, "chaos "+f.Action+" params.traffic "+v) // the node↔node path is proxied on docker only
 		}
 	}
 	img := s.Target.Image

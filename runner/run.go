@@ -241,6 +241,10 @@ func measureCell(ctx context.Context, cell scenarios.Cell, o Options, dir, prefi
 		rc.Notes = append(rc.Notes, faultProxyNote)
 	}
 	describeTarget(&rc, tg)
+	if note := tg.PeerPathNote(); note != "" {
+		rc.Target.DataPathNote += "; " + note
+		rc.Notes = append(rc.Notes, "the scenario has network faults on the node↔node path, so "+note)
+	}
 	for _, r := range tg.Reaped {
 		fmt.Fprintf(o.Stderr, "removed a leftover of an earlier, killed run: %s\n", r)
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/squall-bench/squall/chaos"
 	"github.com/squall-bench/squall/compose"
 	"github.com/squall-bench/squall/loadgen"
 	"github.com/squall-bench/squall/result"
@@ -50,6 +51,7 @@ func TargetSpec(s *scenarios.Scenario, provider, runID string) (compose.Spec, er
 		spec.Server = t.Server
 	case "docker":
 		spec.DataPath = t.DataPath
+		spec.PeerProxy = chaos.NeedsPeerProxy(chaosSteps(s), provider, t.Topology) // chaos/peers.go
 	}
 	for k, v := range t.Config {
 		text, ok := scenarios.ConfigValue(v) // validation refused what has no text form

@@ -94,7 +94,8 @@ func targetUp(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usagef("target.provider external: there is nothing to stand up (the target is already at %s)", strings.Join(s.Target.Addrs, ", "))
 	}
 	spec, err := runner.TargetSpec(s, p, "")
-	spec.Detach = true // the target outlives this process
+	spec.Detach = true     // the target outlives this process
+	spec.PeerProxy = false // the peer fault proxies live in squall's process: they would die with this one
 	if err != nil {
 		return exitWith(exitUsage, err)
 	}

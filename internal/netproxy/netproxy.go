@@ -15,6 +15,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,6 +56,7 @@ type state struct {
 type Proxy struct {
 	ln       net.Listener
 	upstream string
+	from     netip.Prefix // when valid, the only sources accepted
 	ctx      context.Context
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -69,12 +71,20 @@ type Proxy struct {
 
 // Listen starts a proxy on 127.0.0.1 (a free port) for upstream.
 func Listen(upstream string) (*Proxy, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return ListenFrom("127.0.0.1:0", upstream, netip.Prefix{})
+}
+
+// ListenFrom starts a proxy on addr for upstream that relays only
+// connections from addresses in from (any, when from is not valid) and
+// closes the others at once: a proxy on a host address of a docker network
+// serves that network's containers, not whatever else can route to it.
+func ListenFrom(addr, upstream string, from netip.Prefix) (*Proxy, error) {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &Proxy{ln: ln, upstream: upstream, ctx: ctx, cancel: cancel, faults: map[int]Fault{}, conns: map[*pair]struct{}{}}
+	p := &Proxy{ln: ln, upstream: upstream, from: from, ctx: ctx, cancel: cancel, faults: map[int]Fault{}, conns: map[*pair]struct{}{}}
 	p.st.Store(&state{changed: make(chan struct{})})
 	p.wg.Add(1)
 	go p.accept()
@@ -160,13 +170,26 @@ func (p *Proxy) accept() {
 		if err != nil {
 			return // closed
 		}
-		if p.state().reset {
+		if p.state().reset || !p.admits(down.RemoteAddr()) {
 			rst(down)
 			continue
 		}
 		p.wg.Add(1)
 		go p.relay(down)
 	}
+}
+
+// admits reports whether a connection from a may pass.
+func (p *Proxy) admits(a net.Addr) bool {
+	if !p.from.IsValid() {
+		return true
+	}
+	ta, ok := a.(*net.TCPAddr)
+	if !ok {
+		return false
+	}
+	ip, ok := netip.AddrFromSlice(ta.IP)
+	return ok && p.from.Contains(ip.Unmap())
 }
 
 // relay dials the upstream for one client connection and relays both ways.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"runtime"
 	"strings"
 	"syscall"
@@ -224,4 +225,39 @@ func TestUpstreamDown(t *testing.T) {
 	if _, err := c.reply(5 * time.Second); !errors.Is(err, io.EOF) {
 		t.Fatalf("through a proxy to nothing: %v, want EOF", err)
 	}
+}
+
+// TestListenFrom: a proxy for one network's sources relays them and resets
+// a connection from anywhere else.
+func TestListenFrom(t *testing.T) {
+	addr := testenv.StartRedis(t)
+	for _, tc := range []struct {
+		from string
+		ok   bool
+	}{{"127.0.0.0/8", true}, {"10.0.0.0/8", false}} {
+		p, err := ListenFrom("127.0.0.1:0", addr, netip.MustParsePrefix(tc.from))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := pingVia(p)
+		if tc.ok && got != "+PONG" || !tc.ok && err == nil {
+			t.Errorf("from %s: PING got %q, %v", tc.from, got, err)
+		}
+		p.Close()
+	}
+}
+
+// pingVia sends PING through p on a new connection; a refused connection
+// may be reset before its dial even returns.
+func pingVia(p *Proxy) (string, error) {
+	nc, err := net.DialTimeout("tcp", p.Addr(), 2*time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer nc.Close()
+	c := &conn{nc, bufio.NewReader(nc)}
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		return "", err
+	}
+	return c.reply(2 * time.Second)
 }
