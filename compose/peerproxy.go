@@ -80,25 +80,22 @@ func (l *dockerLauncher) closePeerRelays() {
 }
 
 // PeerProxy returns the fault proxy on n's node↔node path, or nil.
-func (t *Target) PeerProxy(n *Node) *netproxy.Proxy {
-	l, ok := t.launcher.(*dockerLauncher)
-	if !ok || l.peers == nil {
-		return nil
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.peers.by[n]
-}
+func (t *Target) PeerProxy(n *Node) *netproxy.Proxy { return t.relayOf(n, false) }
 
 // BusProxy returns the fault proxy on cluster node n's bus, or nil.
-func (t *Target) BusProxy(n *Node) *netproxy.Proxy {
+func (t *Target) BusProxy(n *Node) *netproxy.Proxy { return t.relayOf(n, true) }
+
+func (t *Target) relayOf(n *Node, bus bool) *netproxy.Proxy {
 	l, ok := t.launcher.(*dockerLauncher)
 	if !ok || l.peers == nil {
 		return nil
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.peers.bus[n]
+	if bus {
+		return l.peers.bus[n]
+	}
+	return l.peers.by[n]
 }
 
 // PeerPathNote says what stands between the nodes when the peer fault
