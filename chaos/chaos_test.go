@@ -108,7 +108,7 @@ func TestCheck(t *testing.T) {
 		{"clients only anywhere", Step{Action: "reset", Target: "primary", Params: onTraffic("clients")}, external, ""},
 		{"peers with auto (auto picks docker)", Step{Action: "reset", Target: "primary", Params: onTraffic("peers")}, Shape{Provider: "auto", Topology: "sentinel", Sentinels: 1}, ""},
 		{"peers on processes", Step{Action: "reset", Target: "primary", Params: onTraffic("peers")}, process, "params.traffic: peers needs target.provider docker"},
-		{"peers on a docker cluster", Step{Action: "reset", Target: "primary", Params: onTraffic("both")}, Shape{Provider: "docker", Topology: "cluster"}, "params.traffic: both is not available on a cluster"},
+		{"peers on a docker cluster", Step{Action: "reset", Target: "primary", Params: onTraffic("both")}, Shape{Provider: "docker", Topology: "cluster"}, ""},
 		{"traffic misspelt", Step{Action: "reset", Target: "primary", Params: onTraffic("peer")}, docker, `params.traffic: expected clients, peers or both, got "peer"`},
 		{"kill-consumer on external", Step{Action: "kill-consumer", Target: "consumer"}, external, ""},
 		{"pause-consumer", Step{Action: "pause-consumer", Target: "consumer", Duration: time.Second}, process, ""},
@@ -130,9 +130,9 @@ func TestCheck(t *testing.T) {
 
 func onTraffic(v string) map[string]any { return map[string]any{"traffic": v} }
 
-// TestNeedsPeerProxy: docker standalone and sentinel targets put proxy
-// faults on the peers' path unless a step says clients; a cluster, a
-// process target and netem-shaped latency never need the peer proxy.
+// TestNeedsPeerProxy: docker targets put proxy faults on the peers' path
+// unless a step says clients; a process target and netem-shaped latency
+// never need the peer proxy.
 func TestNeedsPeerProxy(t *testing.T) {
 	reset := Step{Action: "reset"}
 	for _, tc := range []struct {
@@ -143,7 +143,8 @@ func TestNeedsPeerProxy(t *testing.T) {
 		{[]Step{reset}, "docker", "sentinel", true},
 		{[]Step{reset}, "docker", "standalone", true},
 		{[]Step{{Action: "reset", Params: onTraffic("clients")}}, "docker", "sentinel", false},
-		{[]Step{reset}, "docker", "cluster", false},
+		{[]Step{reset}, "docker", "cluster", true},
+		{[]Step{{Action: "reset", Params: onTraffic("clients")}}, "docker", "cluster", false},
 		{[]Step{reset}, "process", "standalone", false},
 		{[]Step{{Action: "kill"}, {Action: "partition"}}, "docker", "sentinel", false},
 		{[]Step{{Action: "latency", Params: onTraffic("peers")}}, "docker", "sentinel", true},

@@ -8,10 +8,10 @@ import (
 )
 
 // Which traffic of a node a proxy fault hits: params.traffic is clients
-// (the client↔node path), peers (the node↔node path: replication and
-// Sentinel, through the node's peer proxy on docker, compose/peerproxy.go)
-// or both. Unset, it is both where the peer proxy runs (docker standalone
-// and sentinel targets) and clients elsewhere.
+// (the client↔node path), peers (the node↔node path: replication, Sentinel
+// and the cluster bus, through the node's peer proxies on docker,
+// compose/peerproxy.go) or both. Unset, it is both where the peer proxies
+// run (docker targets) and clients elsewhere.
 
 // Traffic values.
 const (
@@ -21,8 +21,8 @@ const (
 )
 
 // peersPossible reports whether the peer proxy can run on this target.
-func peersPossible(provider, topology string) bool {
-	return provider == "docker" && topology != "cluster"
+func peersPossible(provider, _ string) bool {
+	return provider == "docker"
 }
 
 // traffic reads params.traffic, its default filled in.
@@ -61,9 +61,6 @@ func checkTraffic(s Step, sh Shape) string {
 	if sh.Provider != "docker" && sh.Provider != "auto" {
 		return fmt.Sprintf("params.traffic: %s needs target.provider docker: the node↔node path goes through squall's proxy only between containers; provider is %s", v, sh.Provider)
 	}
-	if sh.Topology == "cluster" {
-		return fmt.Sprintf("params.traffic: %s is not available on a cluster yet: the cluster bus does not pass through squall's proxy (use clients)", v)
-	}
 	return ""
 }
 
@@ -98,13 +95,17 @@ func (in *Injector) proxiesFor(s Step, n *compose.Node) ([]*netproxy.Proxy, erro
 			return nil, fmt.Errorf("no peer fault proxy for %s: the target was not stood up with one", n.Name)
 		}
 		ps = append(ps, p)
+		if bus := in.tg.BusProxy(n); bus != nil { // a cluster node's bus
+			ps = append(ps, bus)
+		}
 	}
 	return ps, nil
 }
 
 // mayPromote reports whether a replica may take over after s hit a
 // primary: the catalog says so of the action, or s blackholed the
-// primary's links to its peers (timeout), which Sentinel then sees as down.
+// primary's links to its peers (timeout), which Sentinel or the cluster
+// then sees as down.
 // The other faults on those links slow or break them without silencing
 // the primary, so a failover in their time is not put down to them.
 func (in *Injector) mayPromote(s Step) bool {

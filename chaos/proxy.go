@@ -98,6 +98,9 @@ func (in *Injector) proxied(_ context.Context, s Step, n *compose.Node) (undoFun
 	for _, p := range ps {
 		lifts = append(lifts, p.Add(f))
 	}
+	if _, peers := hits(s, in.tg.Provider, in.tg.Topology); peers {
+		lifts = append(lifts, in.tg.AddOutbound(n, f)) // a cluster node's own links to its peers
+	}
 	lift := func() {
 		for _, l := range lifts {
 			l()

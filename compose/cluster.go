@@ -58,6 +58,15 @@ func (t *Target) upCluster(ctx context.Context) error {
 			if p.Announce != "" {
 				l = append(l, "cluster-announce-ip "+p.Announce)
 			}
+			// Behind peer relays (peerproxy.go) the node announces them:
+			// peers' bus and replication links and the slot map clients read
+			// name the relays, which clients' dialers map back (HostAddr).
+			if p.AnnouncePort != 0 {
+				l = append(l, fmt.Sprintf("cluster-announce-port %d", p.AnnouncePort))
+			}
+			if p.AnnounceBusPort != 0 {
+				l = append(l, fmt.Sprintf("cluster-announce-bus-port %d", p.AnnounceBusPort))
+			}
 			return serverConf(t.Spec, p, t.launcher.major(), l)
 		}
 	}

@@ -132,7 +132,7 @@ func newDockerLauncher(ctx context.Context, t *Target) (*dockerLauncher, error) 
 			_ = l.close(ctx)
 			return nil, err
 		}
-		l.peers = &peerProxies{gateway: gw, by: map[*Node]*netproxy.Proxy{}}
+		l.peers = &peerProxies{gateway: gw, by: map[*Node]*netproxy.Proxy{}, bus: map[*Node]*netproxy.Proxy{}}
 	}
 	return l, nil
 }
@@ -239,6 +239,13 @@ func (l *dockerLauncher) start(ctx context.Context, t *Target, n *Node, conf con
 		}
 		n.Internal = relay.String()
 		at.Announce, at.AnnouncePort = relay.Addr().String(), int(relay.Port())
+		if n.bus { // a cluster node: its bus gets a relay too
+			bus, err := l.busRelay(n, fmt.Sprintf("%s:%d", b.ip, port+10000))
+			if err != nil {
+				return err
+			}
+			n.busAt, at.AnnounceBusPort = int(bus.Port()), int(bus.Port())
+		}
 	}
 	lines, err := conf(at)
 	if err != nil {

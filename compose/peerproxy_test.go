@@ -172,3 +172,76 @@ func medianPing(t *testing.T, c *redis.Client) time.Duration {
 	slices.Sort(ds)
 	return ds[len(ds)/2]
 }
+
+// TestPeerProxyCluster: on a docker cluster with peer proxies, each node
+// announces its relays for both its port and its bus, so the slot map
+// clients read names the relays and their dialers still reach every shard;
+// a blackhole on a primary's relays longer than cluster-node-timeout makes
+// the cluster fail it over to its replica while the old primary still
+// answers its clients.
+func TestPeerProxyCluster(t *testing.T) {
+	testenv.RequireRedis(t)
+	testenv.RequireDocker(t, DockerAvailable)
+	ctx := context.Background()
+	tg := up(t, Spec{Provider: "docker", Topology: "cluster", Shards: 3, Replicas: 1, Persistence: "none", PeerProxy: true,
+		ClusterNodeTimeout: time.Second})
+	for _, n := range tg.DataNodes() {
+		p, bus := tg.PeerProxy(n), tg.BusProxy(n)
+		if p == nil || bus == nil || n.Internal != p.Addr() || n.busPort() == 0 {
+			t.Fatalf("%s announces %s (bus %d); its peer proxy %v, bus proxy %v", n.Name, n.Internal, n.busPort(), p, bus)
+		}
+	}
+	if !strings.Contains(tg.PeerPathNote(), "cluster bus") {
+		t.Errorf("note %q", tg.PeerPathNote())
+	}
+	c := tg.Client(ClientOptions{})
+	defer c.Close()
+	for i := range 30 { // keys on every shard: the data path maps the relays back
+		if err := c.Set(ctx, "peerproxy:"+strconv.Itoa(i), "v", 0).Err(); err != nil {
+			t.Fatalf("cluster client SET through announced relays: %v", err)
+		}
+	}
+	primary := tg.Primary()
+	var replica *Node
+	for _, r := range tg.Roles(ctx) {
+		if r.Role == "replica" && r.Primary == primary {
+			replica = r.Node
+		}
+	}
+	if replica == nil {
+		t.Fatalf("no replica of %s", primary.Name)
+	}
+	pc, rc := tg.admin(primary), tg.admin(replica)
+	defer pc.Close()
+	defer rc.Close()
+
+	blackhole := time.Now()
+	lift1 := tg.PeerProxy(primary).Add(netproxy.Fault{Blackhole: true})
+	lift2 := tg.BusProxy(primary).Add(netproxy.Fault{Blackhole: true})
+	lift3 := tg.AddOutbound(primary, netproxy.Fault{Blackhole: true})
+	defer lift1()
+	defer lift2()
+	defer lift3()
+	if err := waitFor(ctx, 20*time.Second, "the cluster promoting "+replica.Name, func() (bool, string) {
+		r := role(t, rc)
+		return r == "master", r
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the cluster promoted %s %v after the blackhole on %s's peers began", replica.Name, time.Since(blackhole).Round(100*time.Millisecond), primary.Name)
+	if err := pc.Ping(ctx).Err(); err != nil {
+		t.Errorf("a client reaching the old primary during the blackhole: %v", err)
+	}
+	if r := role(t, pc); r != "master" {
+		t.Errorf("old primary's role %q during the blackhole, want master (cut off, not told)", r)
+	}
+	lift1()
+	lift2()
+	lift3()
+	if err := waitFor(ctx, 20*time.Second, primary.Name+" rejoining as a replica", func() (bool, string) {
+		r := role(t, pc)
+		return r == "slave", r
+	}); err != nil {
+		t.Error(err)
+	}
+}

@@ -188,8 +188,8 @@ func (s Spec) check() error {
 	default:
 		return unsupportedErr("unknown data path %q (auto, direct or published)", s.DataPath)
 	}
-	if s.PeerProxy && (s.Provider != "docker" || s.Topology == "cluster") {
-		return unsupportedErr("the peer fault proxy runs on docker standalone and sentinel targets, not %s %s: the cluster bus does not pass through it", s.Provider, s.Topology)
+	if s.PeerProxy && s.Provider != "docker" {
+		return unsupportedErr("the peer fault proxy runs on docker targets, not %s", s.Provider)
 	}
 	if s.Server != "" && s.Provider != "process" {
 		return unsupportedErr("server %s is for the process provider; on docker the image decides the server (target.image)", s.Server)
@@ -270,6 +270,9 @@ type place struct {
 	// AnnouncePort is the port peers reach the node at when it is not
 	// Port (a peer fault proxy's); 0 otherwise.
 	AnnouncePort int
+	// AnnounceBusPort is the cluster bus port peers reach the node at when
+	// it is not the server's own (a peer fault proxy's); 0 otherwise.
+	AnnounceBusPort int
 }
 
 // serverConf renders a data node's redis.conf: files, persistence, what

@@ -167,6 +167,29 @@ chaos:
 	}
 }
 
+// A timeout on a cluster primary's peers (its replication and bus links,
+// through the peer relays) longer than node_timeout: the other nodes fail
+// it and its replica takes over, while clients still reach it.
+func TestClusterPeerTimeout(t *testing.T) {
+	testenv.RequireDocker(t, compose.DockerAvailable)
+	res := run(t, `
+warmup: 1s
+duration: 10s
+drain: 3s
+target: {provider: docker, topology: cluster, shards: 3, replicas: 1, persistence: none, cluster: {node_timeout: 1s},
+  config: {cluster-require-full-coverage: "no"}}
+workload: {pattern: stream, producers: 3, consumers: 3, rate: 600, payload: 64, keys: 6, pipeline: 1}
+client: {read_timeout: 1s, write_timeout: 1s}
+chaos:
+  - {at: 3s, action: timeout, target: primary, duration: 5s, params: {traffic: peers}}
+`)
+	f := res.Cells[0].Faults[0]
+	t.Logf("timeout on %s's peers: %+v", f.Node, f)
+	if f.Promoted == "" || f.Promoted == f.Node {
+		t.Errorf("no replica took over from %s: %+v", f.Node, f)
+	}
+}
+
 // A primary paused for twice down_after is failed over; once resumed it
 // rejoins as a replica, and the writes it took just before the pause that
 // never reached the replica are reported lost. Sentinel demotes the woken

@@ -41,6 +41,10 @@ type Fault struct {
 	// SlowClose holds a connection open for this long after either side
 	// closed it before passing the close on.
 	SlowClose time.Duration
+	// From, when valid, limits the fault to connections from that address:
+	// a node's outgoing links to its peers' relays, which a fault on the
+	// node's own relay does not reach.
+	From netip.Addr
 }
 
 // state is the faults in force, combined; changed is closed when they change.
@@ -50,6 +54,7 @@ type state struct {
 	blackhole, reset                  bool
 	since                             time.Time // when the blackhole began
 	changed                           chan struct{}
+	from                              map[netip.Addr]*state // with the faults limited to a source
 }
 
 // Proxy relays one listening address to one upstream address.
@@ -120,7 +125,9 @@ func (p *Proxy) Add(f Fault) (lift func()) {
 	p.recompute()
 	if f.Reset {
 		for c := range p.conns {
-			c.close(true)
+			if !f.From.IsValid() || c.src == f.From {
+				c.close(true)
+			}
 		}
 	}
 	p.mu.Unlock()
@@ -137,8 +144,35 @@ func (p *Proxy) Add(f Fault) (lift func()) {
 // recompute combines the faults in force; p.mu is held.
 func (p *Proxy) recompute() {
 	old := p.st.Load()
-	st := &state{changed: make(chan struct{})}
+	var all []Fault
+	by := map[netip.Addr][]Fault{}
 	for _, f := range p.faults {
+		if f.From.IsValid() {
+			by[f.From] = append(by[f.From], f)
+		} else {
+			all = append(all, f)
+		}
+	}
+	changed := make(chan struct{})
+	st := combine(all, old, changed)
+	for a, fs := range by {
+		if st.from == nil {
+			st.from = map[netip.Addr]*state{}
+		}
+		prev := old.from[a]
+		if prev == nil {
+			prev = old
+		}
+		st.from[a] = combine(append(fs, all...), prev, changed)
+	}
+	p.st.Store(st)
+	close(old.changed)
+}
+
+// combine adds up faults; a blackhole that old had too keeps its start.
+func combine(faults []Fault, old *state, changed chan struct{}) *state {
+	st := &state{changed: changed}
+	for _, f := range faults {
 		st.delay += f.Delay
 		st.jitter += f.Jitter
 		if f.Rate > 0 && (st.rate == 0 || f.Rate < st.rate) {
@@ -157,11 +191,17 @@ func (p *Proxy) recompute() {
 	if st.blackhole && old.blackhole {
 		st.since = old.since
 	}
-	p.st.Store(st)
-	close(old.changed)
+	return st
 }
 
-func (p *Proxy) state() *state { return p.st.Load() }
+// stateOf is the faults in force on connections from src.
+func (p *Proxy) stateOf(src netip.Addr) *state {
+	st := p.st.Load()
+	if f, ok := st.from[src]; ok {
+		return f
+	}
+	return st
+}
 
 func (p *Proxy) accept() {
 	defer p.wg.Done()
@@ -170,7 +210,7 @@ func (p *Proxy) accept() {
 		if err != nil {
 			return // closed
 		}
-		if p.state().reset || !p.admits(down.RemoteAddr()) {
+		if p.stateOf(source(down.RemoteAddr())).reset || !p.admits(down.RemoteAddr()) {
 			rst(down)
 			continue
 		}
@@ -184,12 +224,18 @@ func (p *Proxy) admits(a net.Addr) bool {
 	if !p.from.IsValid() {
 		return true
 	}
+	ip := source(a)
+	return ip.IsValid() && p.from.Contains(ip)
+}
+
+// source is a connection's remote IP; not valid when it is not TCP.
+func source(a net.Addr) netip.Addr {
 	ta, ok := a.(*net.TCPAddr)
 	if !ok {
-		return false
+		return netip.Addr{}
 	}
-	ip, ok := netip.AddrFromSlice(ta.IP)
-	return ok && p.from.Contains(ip.Unmap())
+	ip, _ := netip.AddrFromSlice(ta.IP)
+	return ip.Unmap()
 }
 
 // relay dials the upstream for one client connection and relays both ways.
@@ -201,7 +247,7 @@ func (p *Proxy) relay(down net.Conn) {
 		down.Close() // the client sees the node refuse, as it would without the proxy
 		return
 	}
-	c := &pair{down: down, up: up, done: make(chan struct{})}
+	c := &pair{down: down, up: up, src: source(down.RemoteAddr()), done: make(chan struct{})}
 	p.mu.Lock()
 	if p.ctx.Err() != nil {
 		p.mu.Unlock()
@@ -209,7 +255,7 @@ func (p *Proxy) relay(down net.Conn) {
 		return
 	}
 	p.conns[c] = struct{}{}
-	if p.state().reset {
+	if p.stateOf(c.src).reset {
 		c.close(true)
 	}
 	p.mu.Unlock()
@@ -226,6 +272,7 @@ func (p *Proxy) relay(down net.Conn) {
 // pair is one client connection and its upstream connection.
 type pair struct {
 	down, up net.Conn
+	src      netip.Addr // where down came from
 	once     sync.Once
 	done     chan struct{}
 }
@@ -276,7 +323,7 @@ func (p *Proxy) pump(c *pair, src, dst net.Conn, reply bool) {
 		for k := range ch {
 			at, ok := p.hold(c, k, reply, last)
 			// At a capped rate the chunk takes its transmission time to arrive.
-			if r := p.state().rate; ok && r > 0 {
+			if r := p.stateOf(c.src).rate; ok && r > 0 {
 				ok = p.wait(c, time.Duration(float64(len(k.b))/float64(r)*float64(time.Second)))
 			}
 			if ok {
@@ -295,7 +342,7 @@ func (p *Proxy) pump(c *pair, src, dst net.Conn, reply bool) {
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {
-			if pending.Load() == 0 && p.state().passes(reply) {
+			if pending.Load() == 0 && p.stateOf(c.src).passes(reply) {
 				if _, werr := dst.Write(buf[:n]); werr != nil {
 					break
 				}
@@ -314,7 +361,7 @@ func (p *Proxy) pump(c *pair, src, dst net.Conn, reply bool) {
 	}
 	close(ch)
 	<-written
-	if d := p.state().slowClose; d > 0 {
+	if d := p.stateOf(c.src).slowClose; d > 0 {
 		p.wait(c, d)
 	}
 	c.close(false)
@@ -331,7 +378,7 @@ func (st *state) passes(reply bool) bool {
 func (p *Proxy) hold(c *pair, k chunk, reply bool, last time.Time) (time.Time, bool) {
 	var jitter time.Duration
 	for {
-		st := p.state()
+		st := p.stateOf(c.src)
 		switch {
 		case st.blackhole:
 			if !p.blackholed(c, st) {

@@ -138,6 +138,27 @@ func TestBlackhole(t *testing.T) {
 	}
 }
 
+// TestFrom: a fault limited to a source holds only that source's
+// connections.
+func TestFrom(t *testing.T) {
+	p := start(t)
+	c := dial(t, p)
+	lift := p.Add(Fault{Blackhole: true, From: netip.MustParseAddr("127.0.0.2")})
+	if got, _ := c.roundTrip(t, "PING"); got != "+PONG" {
+		t.Fatalf("PING from 127.0.0.1 under a blackhole on 127.0.0.2: %q", got)
+	}
+	lift()
+	lift = p.Add(Fault{Blackhole: true, From: netip.MustParseAddr("127.0.0.1")})
+	c.send(t, "PING")
+	if got, err := c.reply(300 * time.Millisecond); err == nil {
+		t.Fatalf("a reply through a blackhole on its source: %q", got)
+	}
+	lift()
+	if got, err := c.reply(5 * time.Second); err != nil || got != "+PONG" {
+		t.Fatalf("the held PING after the blackhole: %q, %v", got, err)
+	}
+}
+
 // TestReset: live connections get an RST as the fault starts, new ones as
 // they connect; once lifted, connections work again.
 func TestReset(t *testing.T) {
