@@ -78,23 +78,7 @@ func (in *Injector) fireConsumers(ctx context.Context, sh Shot, step Step) {
 			err = fmt.Errorf("%s is not a consumer fault", step.Action)
 		}
 		in.strike(idx)
-		label := fmt.Sprintf("%s %s", step.Action, f.Node)
-		in.mu.Lock() // Fired may read f while the schedule runs (a metrics scrape)
-		if err != nil {
-			f.Err = err.Error()
-			label += ": " + err.Error()
-		}
-		var h *heal
-		if err == nil && undo != nil {
-			h = &heal{f: f, node: &compose.Node{Name: f.Node}, undo: undo}
-			f.InPlace = true
-			in.heals = append(in.heals, h)
-		}
-		in.mu.Unlock()
-		in.mark(Mark{At: f.At, Label: label})
-		if h != nil {
-			in.healAfter(ctx, h, step.Duration)
-		}
+		in.settleShot(ctx, f, &compose.Node{Name: f.Node}, fmt.Sprintf("%s %s", step.Action, f.Node), undo, err)
 	}
 }
 

@@ -186,24 +186,7 @@ func (in *Injector) fire(ctx context.Context, sh Shot) {
 		idx := in.record(f)
 		undo, err := in.act(ctx, step, n)
 		in.strike(idx)
-		label := fmt.Sprintf("%s %s (%s)", step.Action, n.Name, roles[i])
-		in.mu.Lock() // Fired may read f while the schedule runs (a metrics scrape)
-		if err != nil {
-			f.Err = err.Error()
-			label += ": " + err.Error()
-		}
-		var h *heal
-		if err == nil && undo != nil {
-			h = &heal{f: f, node: n, undo: undo}
-			f.InPlace = true
-			in.heals = append(in.heals, h)
-		}
-		in.mu.Unlock()
-		in.mark(Mark{At: f.At, Label: label})
-		if h == nil {
-			continue
-		}
-		in.healAfter(ctx, h, step.Duration)
+		in.settleShot(ctx, f, n, fmt.Sprintf("%s %s (%s)", step.Action, n.Name, roles[i]), undo, err)
 	}
 }
 
@@ -212,6 +195,27 @@ func (in *Injector) missed(sh Shot, step Step, err error) {
 	f := &Fired{Shot: sh, Step: step, Err: err.Error()}
 	in.strike(in.record(f))
 	in.mark(Mark{At: in.since(), Label: fmt.Sprintf("%s %s: %v", step.Action, step.Target, err)})
+}
+
+// settleShot records how one fault went: its error, or how to undo it (kept
+// for Heal, and run after the step's duration), and marks the timeline.
+func (in *Injector) settleShot(ctx context.Context, f *Fired, n *compose.Node, label string, undo undoFunc, err error) {
+	in.mu.Lock() // Fired may read f while the schedule runs (a metrics scrape)
+	if err != nil {
+		f.Err = err.Error()
+		label += ": " + err.Error()
+	}
+	var h *heal
+	if err == nil && undo != nil {
+		h = &heal{f: f, node: n, undo: undo}
+		f.InPlace = true
+		in.heals = append(in.heals, h)
+	}
+	in.mu.Unlock()
+	in.mark(Mark{At: f.At, Label: label})
+	if h != nil {
+		in.healAfter(ctx, h, f.Step.Duration)
+	}
 }
 
 // healAfter runs h, which the caller has kept for Heal, after that long

@@ -63,9 +63,13 @@ func (r *rawIO) Read(p []byte) (int, error) {
 
 // readRaw reads once into buf; false means nothing to read yet (the poller
 // waits for the socket, then calls it again).
-func (r *rawIO) readRaw(fd uintptr) bool {
+func (r *rawIO) readRaw(fd uintptr) bool { return r.raw(syscall.SYS_READ, fd) }
+
+// raw makes one read or write system call on buf, retried on EINTR; false
+// means the socket would block (EAGAIN).
+func (r *rawIO) raw(trap, fd uintptr) bool {
 	for {
-		n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&r.buf[0])), uintptr(len(r.buf)))
+		n, _, e := syscall.RawSyscall(trap, fd, uintptr(unsafe.Pointer(&r.buf[0])), uintptr(len(r.buf)))
 		switch e {
 		case syscall.EINTR:
 			continue
@@ -96,19 +100,7 @@ func (r *rawIO) Write(p []byte) (int, error) {
 
 // writeRaw writes what it can of buf; false means the socket is full (the
 // poller waits until it can take more).
-func (r *rawIO) writeRaw(fd uintptr) bool {
-	for {
-		n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&r.buf[0])), uintptr(len(r.buf)))
-		switch e {
-		case syscall.EINTR:
-			continue
-		case syscall.EAGAIN:
-			return false
-		}
-		r.n, r.errno = int(n), e
-		return true
-	}
-}
+func (r *rawIO) writeRaw(fd uintptr) bool { return r.raw(syscall.SYS_WRITE, fd) }
 
 // check peeks, without blocking, whether the server closed the idle
 // connection or sent something on it (see connCheck).
