@@ -21,6 +21,7 @@ type Collector struct {
 	stripes  [NumKinds][]*stripe
 	workers  [NumKinds]int // recorders made per kind so far
 	interval [NumKinds]*hdrhistogram.Histogram
+	icounts  [NumKinds][]int64 // the interval's counts by bucket, for its log line
 	total    [NumKinds]*hdrhistogram.Histogram
 	begin    time.Time // start of the measured phase
 	prev     time.Time // end of the previous interval
@@ -42,6 +43,7 @@ func NewCollector(begin time.Time) *Collector {
 	c := &Collector{begin: begin, prev: begin}
 	for k := range c.interval {
 		c.interval[k] = NewHistogram()
+		c.icounts[k] = make([]int64, countsLen)
 		c.total[k] = NewHistogram()
 	}
 	return c
@@ -132,8 +134,9 @@ func (c *Collector) Tick(now time.Time) (Second, error) {
 	var err error
 	for k, h := range c.interval {
 		if c.logs[k] != nil && err == nil {
-			err = c.logs[k].interval(c.prev.Sub(c.begin), now.Sub(c.prev), h)
+			err = c.logs[k].interval(c.prev.Sub(c.begin), now.Sub(c.prev), c.icounts[k], h.Max())
 		}
+		clear(c.icounts[k])
 		c.total[k].Merge(h)
 		c.lastMax[k] = h.Max()
 		h.Reset()
@@ -212,7 +215,7 @@ func (c *Collector) drain() {
 	defer c.mu.Unlock()
 	for k, stripes := range c.stripes {
 		for _, s := range stripes {
-			s.drainInto(c.interval[k])
+			s.drainInto(c.interval[k], c.icounts[k])
 		}
 	}
 }
@@ -250,41 +253,4 @@ func Summarize(h *hdrhistogram.Histogram) result.Summary {
 		P999:  q[3],
 		Max:   h.Max(),
 	}
-}
-
-// HlogWriter writes an interval log outside a Collector (squall merge
-// writes the sum of several processes' logs with it), in the same format.
-type HlogWriter struct{ l hlogWriter }
-
-// NewHlogWriter writes the log's header: its intervals count from begin.
-func NewHlogWriter(w io.Writer, begin time.Time, comment string) (*HlogWriter, error) {
-	hw := &HlogWriter{hlogWriter{w: w}}
-	return hw, hw.l.header(begin, comment)
-}
-
-// Interval appends one interval, start since begin.
-func (hw *HlogWriter) Interval(start, length time.Duration, h *hdrhistogram.Histogram) error {
-	return hw.l.interval(start, length, h)
-}
-
-// hlogWriter writes the standard HdrHistogram interval log format (v1.3):
-// a header, then "start,length,max,base64-histogram" per interval with times
-// in seconds and the max in milliseconds, as HdrHistogram's tools expect.
-type hlogWriter struct{ w io.Writer }
-
-func (l *hlogWriter) header(start time.Time, comment string) error {
-	ms := start.UnixMilli()
-	_, err := fmt.Fprintf(l.w, "#[%s]\n#[Histogram log format version %s]\n#[StartTime: %.3f (seconds since epoch), %s]\n%s\n",
-		comment, hdrhistogram.HISTOGRAM_LOG_FORMAT_VERSION, float64(ms)/1000, start.UTC().Format(time.RFC3339),
-		`"StartTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"`)
-	return err
-}
-
-func (l *hlogWriter) interval(start, length time.Duration, h *hdrhistogram.Histogram) error {
-	enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(l.w, "%.3f,%.3f,%.3f,%s\n", start.Seconds(), length.Seconds(), float64(h.Max())/1000, enc)
-	return err
 }

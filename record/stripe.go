@@ -58,11 +58,16 @@ func newStripe() *stripe { return &stripe{c: make([]int64, countsLen)} }
 // record adds one value (already clamped to the range).
 func (s *stripe) record(v int64) { atomic.AddInt64(&s.c[bucketIndex(v)], 1) }
 
-// drainInto moves what was recorded since the last drain into h.
-func (s *stripe) drainInto(h *hdrhistogram.Histogram) {
+// drainInto moves what was recorded since the last drain into h, and
+// adds it to counts bucket by bucket (nil: not).
+func (s *stripe) drainInto(h *hdrhistogram.Histogram, counts []int64) {
 	for i := range s.c {
 		if atomic.LoadInt64(&s.c[i]) != 0 {
-			_ = h.RecordValues(bucketValue(i), atomic.SwapInt64(&s.c[i], 0))
+			n := atomic.SwapInt64(&s.c[i], 0)
+			_ = h.RecordValues(bucketValue(i), n)
+			if counts != nil {
+				counts[i] += n
+			}
 		}
 	}
 }

@@ -47,7 +47,7 @@ func TestStripeIndexMatchesHistogram(t *testing.T) {
 		_ = direct.RecordValue(v)
 		s.c[i]++
 	}
-	s.drainInto(merged)
+	s.drainInto(merged, nil)
 	if !direct.Equals(merged) || direct.Max() != merged.Max() || direct.Min() != merged.Min() {
 		t.Fatalf("merged stripe differs: count %d/%d max %d/%d", merged.TotalCount(), direct.TotalCount(), merged.Max(), direct.Max())
 	}
