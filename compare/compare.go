@@ -28,6 +28,10 @@ const DefaultToleranceSpec = "throughput=5%,p50=10%,p99=10%,lost=0,duplicated=0,
 // Noise floors: with a percentage tolerance a change smaller than these
 // never regresses (nor counts as better), since a 10% change of a 100µs p50
 // is scheduler noise. An absolute tolerance is used exactly as given.
+// The latency floor stands in for a test that can tell a change from the
+// machine's drift: sides judged pair by pair (interleaved runs) have
+// none, or a 25% rise of a 200µs service p99 could never regress. Sides
+// made apart keep it: their test sees drift as change.
 const (
 	LatencyFloorUS = 50  // microseconds
 	SecondsFloor   = 1.0 // fault windows: detection and election jitter by about a second
@@ -52,13 +56,14 @@ func compareCapacity(b, c *result.Capacity, tol Tolerances) CellComparison {
 
 // metricGroups are --tolerance keys that stand for several metrics.
 var metricGroups = map[string][]string{
-	"p50":     {"publish_p50", "e2e_p50"},
-	"p99":     {"publish_p99", "e2e_p99"},
-	"p999":    {"publish_p999", "e2e_p999"},
-	"p99.9":   {"publish_p999", "e2e_p999"},
+	"p50":     {"publish_p50", "e2e_p50", "service_p50"},
+	"p99":     {"publish_p99", "e2e_p99", "service_p99"},
+	"p999":    {"publish_p999", "e2e_p999", "service_p999"},
+	"p99.9":   {"publish_p999", "e2e_p999", "service_p999"},
 	"publish": {"publish_p50", "publish_p99", "publish_p999"},
 	"e2e":     {"e2e_p50", "e2e_p99", "e2e_p999"},
-	"latency": {"publish_p50", "publish_p99", "publish_p999", "e2e_p50", "e2e_p99", "e2e_p999"},
+	"service": {"service_p50", "service_p99", "service_p999"},
+	"latency": {"publish_p50", "publish_p99", "publish_p999", "e2e_p50", "e2e_p99", "e2e_p999", "service_p50", "service_p99", "service_p999"},
 }
 
 // Tolerance is how much worse than the baseline a metric may get before it
@@ -79,7 +84,12 @@ type Tolerances struct {
 	// PerMetric tests each metric at Alpha alone; otherwise a cell's
 	// gated metrics are held to Alpha together (Holm's correction).
 	PerMetric bool
-	byMetric  map[string]Tolerance
+	// Paired says sample i of each side was made right after the other
+	// (runs interleaved A, B, A, B…): with at least MinPairs pairs each
+	// metric is judged pair by pair (Wilcoxon signed-rank on the ratios),
+	// which takes out the drift both sides share.
+	Paired   bool
+	byMetric map[string]Tolerance
 }
 
 // alpha is t.Alpha or the default.
@@ -422,7 +432,12 @@ func compareCell(b, c *result.Cell, tol Tolerances) CellComparison {
 		bs, ns := m.Samples(b), m.Samples(c)
 		if hasB && hasN && samplesUsable(bs, ns) {
 			d := judge(m, median(bs), median(ns), true, true, tol.For(m.Name))
-			testSamples(&d, bs, ns, tol.alpha())
+			testSamples(&d, bs, ns, tol.alpha(), tol.Paired)
+			if d.Stats.Paired {
+				st := d.Stats
+				d = judgePaired(m, d.Base, d.New, d.Tolerance)
+				d.Stats = st
+			}
 			cc.Metrics = append(cc.Metrics, d)
 			continue
 		}
@@ -435,7 +450,12 @@ func compareCell(b, c *result.Cell, tol Tolerances) CellComparison {
 		d := &cc.Metrics[i]
 		if d.Stats != nil {
 			m, _ := result.MetricByName(d.Name)
-			blindTo(d, m.Samples(b))
+			if d.Stats.TooFew { // no test to lean on: the tolerance with its floor
+				st := d.Stats
+				*d = judge(m, d.Base, d.New, true, true, d.Tolerance)
+				d.Stats = st
+			}
+			blindTo(d, m.Samples(b), m.Samples(c))
 			settle(d)
 		}
 	}
@@ -512,10 +532,21 @@ func orDash(s string) string {
 	return s
 }
 
+// judgePaired is judge for a metric the paired test judges too: the
+// tolerance without the latency noise floor.
+func judgePaired(m result.Metric, base, cur float64, t Tolerance) MetricDelta {
+	return judgeFloor(m, base, cur, true, true, t, m.Unit != units.Micros)
+}
+
 // judge compares one metric. A gated figure that the baseline has and the
 // new run lacks regresses: a gate must not pass because a measurement
 // vanished. One only the new run has is shown, not gated.
 func judge(m result.Metric, base, cur float64, hasB, hasN bool, t Tolerance) MetricDelta {
+	return judgeFloor(m, base, cur, hasB, hasN, t, true)
+}
+
+// judgeFloor is judge, with the noise floors or (floor false) without.
+func judgeFloor(m result.Metric, base, cur float64, hasB, hasN bool, t Tolerance, floor bool) MetricDelta {
 	d := MetricDelta{Name: m.Name, Base: base, New: cur, HasBase: hasB, HasNew: hasN,
 		Tolerance: t, unit: m.Unit, higher: m.Better == result.Higher}
 	if hasB && hasN && base != 0 && !math.IsInf(base, 0) && !math.IsInf(cur, 0) {
@@ -532,7 +563,7 @@ func judge(m result.Metric, base, cur float64, hasB, hasN bool, t Tolerance) Met
 	allowed := t.Value
 	if t.Relative {
 		allowed = math.Abs(base) * t.Value
-		if !math.IsInf(base, 0) {
+		if floor && !math.IsInf(base, 0) {
 			switch m.Unit {
 			case units.Micros:
 				allowed = math.Max(allowed, LatencyFloorUS)
@@ -822,7 +853,7 @@ func (c *Comparison) footing() []string {
 		if len(single) < compared {
 			which = strings.Join(single, ", ") + ": " + which
 		}
-		out = append(out, fmt.Sprintf("%s, so the verdicts compare two single measurements and have no statistical footing: on a busy machine a tail percentile moves by tens of percent between runs of identical code. Run both sides with --repeat %d for a significance test",
+		out = append(out, fmt.Sprintf("%s, so the verdicts compare two single measurements and have no statistical footing: on a busy machine a tail percentile moves by tens of percent between runs of identical code. Run each side %d times, the two sides taking turns, for a significance test",
 			which, RecommendedRepeat))
 	}
 	if len(tooFew) > 0 {

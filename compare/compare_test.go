@@ -164,7 +164,7 @@ func TestCompareVerdicts(t *testing.T) {
 	for n := range want {
 		t.Errorf("metric %s missing", n)
 	}
-	if got := c.Headline(); got != "REGRESSED: 3 of 11 gated metrics beyond tolerance" {
+	if got := c.Headline(); got != "REGRESSED: 3 of 14 gated metrics beyond tolerance" {
 		t.Errorf("headline %q", got)
 	}
 

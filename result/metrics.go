@@ -123,6 +123,9 @@ var Metrics = []Metric{
 	latencyMetric("e2e_p50"),
 	latencyMetric("e2e_p99"),
 	latencyMetric("e2e_p999"),
+	latencyMetric("service_p50"),
+	latencyMetric("service_p99"),
+	latencyMetric("service_p999"),
 	deliveryMetric("lost"),
 	deliveryMetric("duplicated"),
 	{Name: "unacked", Unit: units.Count, Count: true, Value: func(c *Cell) (float64, bool) {
@@ -215,6 +218,8 @@ func latencyFigure(c *Cell, name string) (Summary, func(Summary) int64, bool) {
 		h, stat = c.Latency.Publish, s
 	} else if s, ok := strings.CutPrefix(name, "e2e_"); ok {
 		h, stat = c.Latency.EndToEnd, s
+	} else if s, ok := strings.CutPrefix(name, "service_"); ok {
+		h, stat = c.Latency.Service, s
 	} else {
 		return h, nil, false
 	}

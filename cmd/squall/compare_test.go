@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,6 +31,7 @@ func compareResult() *result.Result {
 			Latency: result.Latencies{
 				Publish:  result.Summary{Count: 75000, P50: 190, P99: 820, P999: 1900, Max: 4200},
 				EndToEnd: result.Summary{Count: 75000, P50: 340, P99: 1240, P999: 3100, Max: 9000},
+				Service:  result.Summary{Count: 75000, P50: 170, P99: 610, P999: 1500, Max: 4100},
 			},
 			Events: result.Events{Sent: 75000, Acked: 75000, Received: 75000},
 			Pass:   true,
@@ -68,7 +70,7 @@ func TestCompareThroughputDropExits1(t *testing.T) {
 	if code != exitFailed {
 		t.Fatalf("20%% drop: exit %d, want 1\n%s%s", code, out, stderr)
 	}
-	for _, want := range []string{"REGRESSED: 1 of 7 gated metrics beyond tolerance", "throughput fell 20.0%: 5,000/s → 4,000/s"} {
+	for _, want := range []string{"REGRESSED: 1 of 9 gated metrics beyond tolerance", "throughput fell 20.0%: 5,000/s → 4,000/s"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in\n%s", want, out)
 		}
@@ -78,7 +80,7 @@ func TestCompareThroughputDropExits1(t *testing.T) {
 func TestCompareWithinToleranceExits0(t *testing.T) {
 	base, cur := writeRuns(t, 0.98, nil)
 	code, out, stderr := squall(context.Background(), "compare", base, cur, "--tolerance", "throughput=5%")
-	if code != exitOK || !strings.Contains(out, "OK: all 7 gated metrics within tolerance") {
+	if code != exitOK || !strings.Contains(out, "OK: all 9 gated metrics within tolerance") {
 		t.Fatalf("2%% drop under throughput=5%%: exit %d\n%s%s", code, out, stderr)
 	}
 	// The same drop fails a tighter gate, and the flag repeats.
@@ -195,32 +197,9 @@ func TestCompareDirectoriesOfRuns(t *testing.T) {
 	dir := t.TempDir()
 	side := func(name string, factor float64) string {
 		for i := range 6 {
-			run := filepath.Join(dir, name, fmt.Sprint(i+1))
-			if err := os.MkdirAll(run, 0o755); err != nil {
-				t.Fatal(err)
-			}
 			r := compareResult()
 			r.Cells[0].Throughput.AckedPerS = factor * (4990 + float64(i))
-			if err := report.WriteJSON(filepath.Join(run, rundir.ResultFile), r); err != nil {
-				t.Fatal(err)
-			}
-			for k := range record.NumKinds {
-				h := record.NewHistogram()
-				_ = h.RecordValues(200, 99)
-				_ = h.RecordValue(800)
-				f, err := os.Create(filepath.Join(run, rundir.HlogFile(record.Kind(k))))
-				if err != nil {
-					t.Fatal(err)
-				}
-				w, err := record.NewHlogWriter(f, time.Unix(1_700_000_000, 0), "test")
-				if err == nil {
-					err = w.Interval(0, time.Second, h)
-				}
-				f.Close()
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
+			writeRunDir(t, filepath.Join(dir, name, fmt.Sprint(i+1)), r)
 		}
 		return filepath.Join(dir, name)
 	}
@@ -232,5 +211,73 @@ func TestCompareDirectoriesOfRuns(t *testing.T) {
 	code, out, stderr = squall(context.Background(), "compare", base, base)
 	if code != exitOK || strings.Contains(out, "no statistical footing") {
 		t.Errorf("a side against itself: exit %d\n%s%s", code, out, stderr)
+	}
+}
+
+// writeRunDir writes r as a run directory, with interval logs (a side
+// pooled from runs adds their histograms).
+func writeRunDir(t *testing.T, run string, r *result.Result) {
+	t.Helper()
+	if err := os.MkdirAll(run, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.WriteJSON(filepath.Join(run, rundir.ResultFile), r); err != nil {
+		t.Fatal(err)
+	}
+	for k := range record.NumKinds {
+		h := record.NewHistogram()
+		_ = h.RecordValues(200, 99)
+		_ = h.RecordValue(800)
+		f, err := os.Create(filepath.Join(run, rundir.HlogFile(record.Kind(k))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := record.NewHlogWriter(f, time.Unix(1_700_000_000, 0), "test")
+		if err == nil {
+			err = w.Interval(0, time.Second, h)
+		}
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestCompareInterleavedRunsPairUp: twelve runs a side made turn about
+// (base/i, then new/i) are judged pair by pair. Their service p99 drifts
+// from 200µs to 420µs over the job and the new build is 25% slower in
+// every pair: paired, compare sees it (Wilcoxon signed-rank, "pairs");
+// the same runs with the new side made after the whole baseline are not
+// pairs, and the U test over the drift-wide samples cannot tell.
+func TestCompareInterleavedRunsPairUp(t *testing.T) {
+	t0 := time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC)
+	write := func(dir, name string, i int, at time.Time, slower float64) {
+		r := compareResult()
+		r.StartedAt = at.Format(time.RFC3339)
+		level := 200 * math.Pow(1.07, float64(i)) * (1 + 0.03*float64(i%3))
+		r.Cells[0].Latency.Service.P99 = int64(level * slower)
+		writeRunDir(t, filepath.Join(dir, name, fmt.Sprint(i+1)), r)
+	}
+	for _, tc := range []struct {
+		name   string
+		newAt  func(i int) time.Time
+		code   int
+		paired bool
+	}{
+		{"interleaved", func(i int) time.Time { return t0.Add(time.Duration(20*i+10) * time.Second) }, exitFailed, true},
+		{"new side made after the baseline", func(i int) time.Time { return t0.Add(time.Duration(1000+20*i) * time.Second) }, exitOK, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for i := range 12 {
+				write(dir, "base", i, t0.Add(time.Duration(20*i)*time.Second), 1)
+				write(dir, "new", i, tc.newAt(i), 1.25)
+			}
+			code, out, stderr := squall(context.Background(), "compare", filepath.Join(dir, "base"), filepath.Join(dir, "new"))
+			paired := strings.Contains(out, "n=12 pairs") && strings.Contains(strings.Join(strings.Fields(out), " "), "Wilcoxon signed-rank test over the 12 pairs")
+			if code != tc.code || paired != tc.paired || (tc.paired && !strings.Contains(out, "service_p99 rose")) {
+				t.Errorf("exit %d (want %d), paired %v (want %v)\n%s%s", code, tc.code, paired, tc.paired, out, stderr)
+			}
+		})
 	}
 }
