@@ -20,11 +20,10 @@ import (
 // often, not once per metric.
 const DefaultAlpha = 0.05
 
-// RecommendedRepeat is the repetitions per side the CI recipes use: the
-// fewest that give the median a 95% confidence interval (the U test
-// alone needs 4), and the setting whose false-alarm and detection rates
-// the README states.
-const RecommendedRepeat = 6
+// RecommendedRepeat is the runs per side the CI recipes make, the sides
+// taking turns so compare judges them pair by pair (at least MinPairs):
+// the setting whose false-alarm and detection rates the README states.
+const RecommendedRepeat = 12
 
 // Confidence is the level of the medians' confidence intervals.
 const Confidence = 0.95
@@ -36,8 +35,12 @@ type SampleStats struct {
 	// (Lo and Hi are ±Inf when there are too few samples for one).
 	Base, New benchmath.Summary
 	N1, N2    int
-	P         float64 // the U test's p-value
-	Alpha     float64
+	P         float64 // the test's p-value
+	// Paired says the samples were pairs made one after the other
+	// (interleaved runs), judged by the Wilcoxon signed-rank test on each
+	// pair's log ratio; otherwise by the Mann–Whitney U test.
+	Paired bool
+	Alpha  float64
 	// Level is what P must be below to be significant: Alpha, or under
 	// Holm's correction Alpha/(K-i) for the cell's i-th smallest p of K
 	// tested metrics (and nothing once a smaller p failed its level).
@@ -84,21 +87,120 @@ func minP(n1, n2 int) float64 {
 
 // judgeSamples judges metric d, already judged by tolerance on the
 // medians, by the test over both sides' samples at level alpha.
-func judgeSamples(d *MetricDelta, bs, ns []float64, alpha float64) {
-	testSamples(d, bs, ns, alpha)
+func judgeSamples(d *MetricDelta, bs, ns []float64, alpha float64, paired bool) {
+	testSamples(d, bs, ns, alpha, paired)
 	settle(d)
 }
 
-// testSamples runs the test: d.Stats, held to level alpha.
-func testSamples(d *MetricDelta, bs, ns []float64, alpha float64) {
+// testSamples runs the test: d.Stats, held to level alpha. With paired,
+// and pairs the signed-rank test can use, sample i of each side is a pair.
+func testSamples(d *MetricDelta, bs, ns []float64, alpha float64, paired bool) {
 	b := benchmath.NewSample(append([]float64(nil), bs...), &benchmath.Thresholds{CompareAlpha: alpha})
 	n := benchmath.NewSample(append([]float64(nil), ns...), &benchmath.Thresholds{CompareAlpha: alpha})
-	cmp := benchmath.AssumeNothing.Compare(b, n)
 	st := &SampleStats{
 		Base: benchmath.AssumeNothing.Summary(b, Confidence), New: benchmath.AssumeNothing.Summary(n, Confidence),
-		N1: len(bs), N2: len(ns), P: cmp.P, Alpha: alpha, Level: alpha, TooFew: minP(len(bs), len(ns)) >= alpha,
+		N1: len(bs), N2: len(ns), Alpha: alpha, Level: alpha,
 	}
+	if ratios, ok := logRatios(bs, ns); paired && ok {
+		st.Paired, st.P = true, signedRankP(ratios)
+	} else {
+		st.P = benchmath.AssumeNothing.Compare(b, n).P
+	}
+	st.TooFew = st.minP() >= alpha
 	d.Stats = st
+}
+
+// MinPairs is the fewest pairs with which interleaved sides are judged
+// pair by pair: the signed-rank test's smallest p, 2/2^n, is 0.002 with
+// 10 pairs, what six samples a side give the U test; with fewer pairs the
+// U test (over the same samples, unpaired) can see more.
+const MinPairs = 10
+
+// logRatios returns each pair's log(new/base), when the sides are pairs
+// (as many samples each, at least MinPairs) of positive, finite figures.
+func logRatios(bs, ns []float64) ([]float64, bool) {
+	if len(bs) != len(ns) || len(bs) < MinPairs {
+		return nil, false
+	}
+	out := make([]float64, len(bs))
+	for i := range bs {
+		if !(bs[i] > 0 && ns[i] > 0) || math.IsInf(bs[i], 0) || math.IsInf(ns[i], 0) {
+			return nil, false
+		}
+		out[i] = math.Log(ns[i] / bs[i])
+	}
+	return out, true
+}
+
+// signedRankP is the two-sided p-value of the Wilcoxon signed-rank test
+// that ds are symmetric about 0: pairs whose change is 0 are dropped
+// (Wilcoxon's rule), tied magnitudes share their mean rank, and the p is
+// exact, from the distribution of the positive ranks' sum over every sign
+// assignment (computed on doubled ranks, which are whole).
+func signedRankP(ds []float64) float64 {
+	var d []float64
+	for _, x := range ds {
+		if x != 0 {
+			d = append(d, x)
+		}
+	}
+	n := len(d)
+	if n == 0 {
+		return 1
+	}
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return math.Abs(d[idx[a]]) < math.Abs(d[idx[b]]) })
+	ranks2 := make([]int, n) // doubled ranks
+	for i := 0; i < n; {
+		j := i
+		for j+1 < n && math.Abs(d[idx[j+1]]) == math.Abs(d[idx[i]]) {
+			j++
+		}
+		for k := i; k <= j; k++ {
+			ranks2[idx[k]] = i + j + 2 // 2 × the mean of ranks i+1 … j+1
+		}
+		i = j + 1
+	}
+	w, total := 0, 0
+	for i, r := range ranks2 {
+		total += r
+		if d[i] > 0 {
+			w += r
+		}
+	}
+	// ways[s]: sign assignments whose positive doubled ranks sum to s,
+	// as a fraction of all 2^n.
+	ways := make([]float64, total+1)
+	ways[0] = 1
+	hi := 0
+	for _, r := range ranks2 {
+		for s := hi; s >= 0; s-- {
+			ways[s+r] += ways[s] / 2
+			ways[s] /= 2
+		}
+		hi += r
+	}
+	var lo, up float64
+	for s, p := range ways {
+		if s <= w {
+			lo += p
+		}
+		if s >= w {
+			up += p
+		}
+	}
+	return math.Min(1, 2*math.Min(lo, up))
+}
+
+// minP is the smallest p-value the sides' test can give.
+func (s *SampleStats) minP() float64 {
+	if s.Paired {
+		return math.Min(1, 2/math.Pow(2, float64(s.N1)))
+	}
+	return minP(s.N1, s.N2)
 }
 
 // settle turns the tolerance's verdict into "no significant change" when
@@ -126,7 +228,7 @@ func holm(ms []MetricDelta, alpha float64) {
 		st.Family = len(fam)
 		// Sharing α leaves a lone change α/K to reach: fewer samples than
 		// that needs have no footing for the test.
-		st.TooFew = minP(st.N1, st.N2) >= alpha/float64(len(fam))
+		st.TooFew = st.minP() >= alpha/float64(len(fam))
 	}
 	sort.SliceStable(fam, func(i, j int) bool { return fam[i].P < fam[j].P })
 	stopped := false
@@ -141,11 +243,22 @@ func holm(ms []MetricDelta, alpha float64) {
 // blindTo marks d blind when the baseline's samples bs, moved by the
 // tolerance to the limit, would not be significant against themselves at
 // the level a lone change must reach (α, or α/K shared by K metrics).
-func blindTo(d *MetricDelta, bs []float64) {
+// Paired, it is the pairs' own changes ns/bs, centred on no change and
+// moved to the limit, that would not be significant: the pairs disagree
+// too much among themselves.
+func blindTo(d *MetricDelta, bs, ns []float64) {
 	st := d.Stats
 	st.Lo, st.Hi = minMax(bs)
 	shift := d.Limit - d.Base
 	if d.Verdict == VerdictUngated || st.TooFew || shift == 0 || math.IsInf(shift, 0) || math.IsNaN(shift) {
+		return
+	}
+	if ratios, ok := logRatios(bs, ns); st.Paired && ok && d.Limit > 0 && d.Base > 0 {
+		mid, to := median(ratios), math.Log(d.Limit/d.Base)
+		for i := range ratios {
+			ratios[i] += to - mid
+		}
+		st.Blind = signedRankP(ratios) >= st.Alpha/float64(max(st.Family, 1))
 		return
 	}
 	moved := make([]float64, len(bs))
@@ -178,8 +291,12 @@ func (s *SampleStats) AlphaText() string {
 	return fmt.Sprintf("α %g", s.Alpha)
 }
 
-// PText is the p-value and sample sizes, benchstat's way: "p=0.002 n=6+6".
+// PText is the p-value and sample sizes, benchstat's way: "p=0.002 n=6+6",
+// "p=0.001 n=12 pairs" for the paired test.
 func (s *SampleStats) PText() string {
+	if s.Paired {
+		return fmt.Sprintf("p=%.3f n=%d pairs", s.P, s.N1)
+	}
 	if s.N1 == s.N2 {
 		return fmt.Sprintf("p=%.3f n=%d", s.P, s.N1)
 	}

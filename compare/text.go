@@ -132,8 +132,12 @@ func sampledLegend(cc *CellComparison) string {
 				level = fmt.Sprintf("the %d gated metrics tested held to α = %g together (Holm: the smallest p must be below α/%d, the next below α/%d, …)",
 					fam, st.Alpha, fam, fam-1)
 			}
-			return fmt.Sprintf("Medians of %s repetitions with their %g%% confidence intervals; p: Mann–Whitney U test, %s; ~: no significant change. Counts are totals over the repetitions.",
-				sizes(st), Confidence*100, level)
+			test := "Mann–Whitney U test"
+			if st.Paired {
+				test = fmt.Sprintf("Wilcoxon signed-rank test over the %d pairs of interleaved runs (run i of each side made one after the other, which takes out the drift they share)", st.N1)
+			}
+			return fmt.Sprintf("Medians of %s repetitions with their %g%% confidence intervals; p: %s, %s; ~: no significant change. Counts are totals over the repetitions.",
+				sizes(st), Confidence*100, test, level)
 		}
 	}
 	return ""
@@ -143,16 +147,20 @@ func sampledLegend(cc *CellComparison) string {
 // for the test to see a change the size of the tolerance, or "".
 func blindText(cc *CellComparison) string {
 	var ms []string
+	why := "the baseline's own samples moved to the limit would not be significant"
 	for _, m := range cc.Metrics {
 		if st := m.Stats; st != nil && st.Blind {
 			ms = append(ms, fmt.Sprintf("%s (baseline runs %s–%s)", m.Name, m.fmtValue(st.Lo, true), m.fmtValue(st.Hi, true)))
+			if st.Paired {
+				why = "the pairs' own changes moved to the limit would not be significant"
+			}
 		}
 	}
 	if len(ms) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("the test cannot see a change the size of the tolerance in %s: the baseline's own samples moved to the limit would not be significant, so a regression that size passes. Run more repetitions, longer cells or on a quieter runner",
-		strings.Join(ms, ", "))
+	return fmt.Sprintf("the test cannot see a change the size of the tolerance in %s: %s, so a regression that size passes. Run more repetitions, longer cells or on a quieter runner",
+		strings.Join(ms, ", "), why)
 }
 
 // family is how many of the cell's metrics were held to α together.

@@ -6,7 +6,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
@@ -109,3 +111,82 @@ func readCellHlog(dir string, i, n int, name string, rep int, k record.Kind) (*h
 }
 
 func fileExists(f string) bool { _, err := os.Stat(f); return err == nil }
+
+// Interleaved reports whether two sides are directories of runs made
+// alternately, as a CI loop running both builds turn about writes them:
+// the same run names on both sides (base/1 … base/N, new/1 … new/N), one
+// repetition in each run, and each pair (the runs of one name) started
+// after the previous pair's runs. Their samples are then pairs, run i of
+// each side made one after the other, and compare judges them pair by
+// pair. Anything else (a single run, --repeat runs, sides made apart)
+// is not interleaved.
+func Interleaved(a, b string) bool {
+	ra, na := sideRuns(a)
+	rb, nb := sideRuns(b)
+	if len(ra) < 2 || !slices.Equal(na, nb) {
+		return false
+	}
+	type pair struct{ first, last time.Time }
+	pairs := make([]pair, len(ra))
+	for i := range ra {
+		ta, errA := time.Parse(time.RFC3339, ra[i].StartedAt)
+		tb, errB := time.Parse(time.RFC3339, rb[i].StartedAt)
+		if errA != nil || errB != nil || !oneRepetition(ra[i]) || !oneRepetition(rb[i]) {
+			return false
+		}
+		pairs[i] = pair{minTime(ta, tb), maxTime(ta, tb)}
+	}
+	sort.Slice(pairs, func(i, j int) bool { return pairs[i].first.Before(pairs[j].first) })
+	for i := 1; i < len(pairs); i++ {
+		if pairs[i].first.Before(pairs[i-1].last) {
+			return false
+		}
+	}
+	return true
+}
+
+// sideRuns reads the runs of a directory of run directories, sorted by
+// name as ReadSide pools them, and their names; nothing for anything else.
+func sideRuns(path string) ([]*result.Result, []string) {
+	if fileExists(filepath.Join(path, ResultFile)) {
+		return nil, nil
+	}
+	files, err := filepath.Glob(filepath.Join(path, "*", ResultFile))
+	if err != nil {
+		return nil, nil
+	}
+	sort.Strings(files)
+	var rs []*result.Result
+	var names []string
+	for _, f := range files {
+		r, err := ReadResult(f)
+		if err != nil {
+			return nil, nil
+		}
+		rs, names = append(rs, r), append(names, filepath.Base(filepath.Dir(f)))
+	}
+	return rs, names
+}
+
+func oneRepetition(r *result.Result) bool {
+	for _, c := range r.Cells {
+		if c.Repeat > 1 {
+			return false
+		}
+	}
+	return true
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}

@@ -45,6 +45,9 @@ func cmdCompare(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return usagef("new: %v", err)
 	}
+	// Runs made turn about pair up: judged pair by pair, the drift both
+	// sides saw cancels.
+	tol.Paired = rundir.Interleaved(fs.Arg(0), fs.Arg(1))
 	cmp := compare.Compare(base, cur, tol)
 	cmp.Baseline.Label, cmp.New.Label = fs.Arg(0), fs.Arg(1)
 	if cmp.Matched() == 0 && !cmp.Regressed() {

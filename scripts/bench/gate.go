@@ -39,8 +39,8 @@ import (
 // direction). The share that fails is the false-alarm rate. Detection
 // uses the same comparisons with a change seeded into the new side by
 // scaling its real samples: every repetition's throughput × 0.9 (a 10%
-// drop) and every repetition's publish and e2e p99 × 1.25 (a 25% rise of
-// the figure the gate judges). Each side's first repetition alone shows
+// drop) and every repetition's publish, e2e and service p99 × 1.25 (a 25%
+// rise of the figure the gate judges). Each side's first repetition alone shows
 // what a gate without --repeat sees.
 func (b *bench) gateRun(ctx context.Context, stdout io.Writer) error {
 	start := time.Now()
@@ -105,17 +105,19 @@ func (b *bench) gateRun(ctx context.Context, stdout io.Writer) error {
 			continue
 		}
 		fmt.Fprintf(w, "### %d repetitions a side\n\n", r)
-		fmt.Fprintf(w, "| sides | setting | comparisons | false alarms | 95%% upper bound | one sample a side | 10%% throughput drop caught | 25%% publish_p99 rise caught | 25%% e2e_p99 rise caught | compare said it cannot see a publish_p99 change of the tolerance's size |\n|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+		fmt.Fprintf(w, "| sides | setting | comparisons | false alarms | 95%% upper bound | one sample a side | 10%% throughput drop caught | 25%% publish_p99 rise caught | 25%% e2e_p99 rise caught | 25%% service_p99 rise caught | compare said it cannot see a change of the tolerance's size in publish_p99 / service_p99 |\n|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 		var blame []string
 		for _, sc := range schemes(len(p.reps), r) {
 			for _, s := range settings {
-				o := p.outcomes(sc.pairs, s.tol)
+				// compare pairs interleaved runs up (rundir.Interleaved), so
+				// these comparisons are judged pair by pair, as in CI.
+				o := p.outcomes(sc.pairs, with(s.tol, func(t *compare.Tolerances) { t.Paired = sc.name == "interleaved" }))
 				single := "-"
 				if s.name == "defaults" {
 					single = rate(o.single, o.n)
 				}
-				fmt.Fprintf(w, "| %s | %s | %d | %s | %.1f%% | %s | %s | %s | %s | %s |\n", sc.name, s.name, o.n, rate(o.fa, o.n),
-					100*upper95(o.fa, o.n), single, rate(o.tput, o.n), rate(o.p99, o.n), rate(o.e2e, o.n), rate(o.blind, o.n))
+				fmt.Fprintf(w, "| %s | %s | %d | %s | %.1f%% | %s | %s | %s | %s | %s | %s / %s |\n", sc.name, s.name, o.n, rate(o.fa, o.n),
+					100*upper95(o.fa, o.n), single, rate(o.tput, o.n), rate(o.p99, o.n), rate(o.e2e, o.n), rate(o.svc, o.n), rate(o.blind, o.n), rate(o.blindSvc, o.n))
 				if s.name == "defaults" && o.fa > 0 {
 					blame = append(blame, fmt.Sprintf("%s: %s", sc.name, blameText(o.blame)))
 				}
@@ -252,7 +254,7 @@ func (p *pool) side(idx []int, scale map[string]float64) *result.Result {
 	for _, l := range []struct {
 		s    *result.Summary
 		kind string
-	}{{&c.Latency.Publish, "publish"}, {&c.Latency.EndToEnd, "e2e"}} {
+	}{{&c.Latency.Publish, "publish"}, {&c.Latency.EndToEnd, "e2e"}, {&c.Latency.Service, "service"}} {
 		l.s.P50, l.s.P99, l.s.P999 = int64(med(l.kind+"_p50")), int64(med(l.kind+"_p99")), int64(med(l.kind+"_p999"))
 	}
 	c.Repeat = len(idx)
@@ -301,9 +303,11 @@ func span(from, n int) []int {
 
 // outcome counts what the gate said over a set of comparisons.
 type outcome struct {
-	n, fa, single, tput, p99, e2e int
-	blind                         int // comparisons where compare warned it could not see a p99 change of the tolerance's size
-	blame                         map[string]int
+	n, fa, single, tput, p99, e2e, svc int
+	// comparisons where compare warned it could not see a change of the
+	// tolerance's size in publish_p99, in service_p99
+	blind, blindSvc int
+	blame           map[string]int
 }
 
 func (p *pool) outcomes(pairs [][2][]int, tol compare.Tolerances) outcome {
@@ -315,6 +319,9 @@ func (p *pool) outcomes(pairs [][2][]int, tol compare.Tolerances) outcome {
 		for _, m := range c.Cells[0].Metrics {
 			if m.Name == "publish_p99" && m.Stats != nil && m.Stats.Blind {
 				o.blind++
+			}
+			if m.Name == "service_p99" && m.Stats != nil && m.Stats.Blind {
+				o.blindSvc++
 			}
 		}
 		if c.Regressed() {
@@ -331,12 +338,15 @@ func (p *pool) outcomes(pairs [][2][]int, tol compare.Tolerances) outcome {
 		if regressed(compare.Compare(base, p.side(pr[1], map[string]float64{"throughput": 0.9}), tol), "throughput") {
 			o.tput++
 		}
-		c = compare.Compare(base, p.side(pr[1], map[string]float64{"publish_p99": 1.25, "e2e_p99": 1.25}), tol)
+		c = compare.Compare(base, p.side(pr[1], map[string]float64{"publish_p99": 1.25, "e2e_p99": 1.25, "service_p99": 1.25}), tol)
 		if regressed(c, "publish_p99") {
 			o.p99++
 		}
 		if regressed(c, "e2e_p99") {
 			o.e2e++
+		}
+		if regressed(c, "service_p99") {
+			o.svc++
 		}
 	}
 	return o

@@ -7,7 +7,7 @@
 //	go run ./scripts/bench --pacing                              # open-loop rate accuracy and pacer CPU (~30 s)
 //	go run ./scripts/bench --soak 10m                            # RSS after 1 minute and at the end, at 50,000 events/s
 //	go run ./scripts/bench --scale                               # send delay, service time, CPU and RSS against rate, producers, keys, subscribers, payload (~3 min)
-//	go run ./scripts/bench --gate --seconds 10                   # compare's false-alarm and detection rates: 100 repetitions of identical code, sides drawn interleaved, back to back and apart (~25 min)
+//	go run ./scripts/bench --gate --seconds 5 --repeat 6,12      # compare's false-alarm and detection rates: 100 repetitions of identical code, sides drawn interleaved (paired), back to back and apart (~11 min)
 //	go run ./scripts/bench --docker                              # one squall scenario on processes and on containers (direct, published), ~6 min
 //
 // It starts redis-server on a free 127.0.0.1 port with persistence off, in a
