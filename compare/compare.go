@@ -433,11 +433,6 @@ func compareCell(b, c *result.Cell, tol Tolerances) CellComparison {
 		if hasB && hasN && samplesUsable(bs, ns) {
 			d := judge(m, median(bs), median(ns), true, true, tol.For(m.Name))
 			testSamples(&d, bs, ns, tol.alpha(), tol.Paired)
-			if d.Stats.Paired {
-				st := d.Stats
-				d = judgePaired(m, d.Base, d.New, d.Tolerance)
-				d.Stats = st
-			}
 			cc.Metrics = append(cc.Metrics, d)
 			continue
 		}
@@ -450,9 +445,8 @@ func compareCell(b, c *result.Cell, tol Tolerances) CellComparison {
 		d := &cc.Metrics[i]
 		if d.Stats != nil {
 			m, _ := result.MetricByName(d.Name)
-			if d.Stats.TooFew { // no test to lean on: the tolerance with its floor
-				st := d.Stats
-				*d = judge(m, d.Base, d.New, true, true, d.Tolerance)
+			if st := d.Stats; st.Paired && !st.TooFew { // the test tells drift from change: no latency floor
+				*d = judgeFloor(m, d.Base, d.New, true, true, d.Tolerance, m.Unit != units.Micros)
 				d.Stats = st
 			}
 			blindTo(d, m.Samples(b), m.Samples(c))
@@ -530,12 +524,6 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// judgePaired is judge for a metric the paired test judges too: the
-// tolerance without the latency noise floor.
-func judgePaired(m result.Metric, base, cur float64, t Tolerance) MetricDelta {
-	return judgeFloor(m, base, cur, true, true, t, m.Unit != units.Micros)
 }
 
 // judge compares one metric. A gated figure that the baseline has and the

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"time"
 
@@ -23,17 +22,24 @@ import (
 // result as if one run with --repeat: every run's repetitions are the
 // side's samples, in the order of the directory names, and the latency
 // summaries come from all their histograms added.
-func ReadSide(path string) (*result.Result, error) {
+func ReadSide(path string) (*Side, error) {
+	one := func() (*Side, error) {
+		r, err := ReadResult(path) // for a directory without runs, its error says what was expected
+		if err != nil {
+			return nil, err
+		}
+		return &Side{Result: r}, nil
+	}
 	st, err := os.Stat(path)
 	if err != nil || !st.IsDir() || fileExists(filepath.Join(path, ResultFile)) {
-		return ReadResult(path)
+		return one()
 	}
 	runs, err := filepath.Glob(filepath.Join(path, "*", ResultFile))
 	if err != nil {
 		return nil, err
 	}
 	if len(runs) == 0 {
-		return ReadResult(path) // its error says what was expected
+		return one()
 	}
 	sort.Strings(runs)
 	rs := make([]*result.Result, len(runs))
@@ -45,6 +51,10 @@ func ReadSide(path string) (*result.Result, error) {
 	p, err := result.PoolRuns(rs)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	side := &Side{Result: p}
+	for i, f := range runs {
+		side.Runs = append(side.Runs, PooledRun{Name: filepath.Base(filepath.Dir(f)), StartedAt: rs[i].StartedAt, Repeated: repeated(rs[i])})
 	}
 	for i := range p.Cells {
 		var lat [record.NumKinds]*hdrhistogram.Histogram
@@ -61,7 +71,7 @@ func ReadSide(path string) (*result.Result, error) {
 			SendDelay: record.Summarize(lat[record.SendDelay]),
 		}
 	}
-	return p, nil
+	return side, nil
 }
 
 // addCellHlogs adds every repetition's interval logs of cell i of run r
@@ -112,6 +122,20 @@ func readCellHlog(dir string, i, n int, name string, rep int, k record.Kind) (*h
 
 func fileExists(f string) bool { _, err := os.Stat(f); return err == nil }
 
+// A Side is one side of a comparison: its result, pooled when it was a
+// directory of runs, and then each run in the order its samples are.
+type Side struct {
+	*result.Result
+	Runs []PooledRun
+}
+
+// PooledRun is one run of a pooled side.
+type PooledRun struct {
+	Name      string // its directory's name
+	StartedAt string // RFC3339, as its result.json has it
+	Repeated  bool   // ran with --repeat: several samples of one run
+}
+
 // Interleaved reports whether two sides are directories of runs made
 // alternately, as a CI loop running both builds turn about writes them:
 // the same run names on both sides (base/1 … base/N, new/1 … new/N), one
@@ -120,21 +144,23 @@ func fileExists(f string) bool { _, err := os.Stat(f); return err == nil }
 // each side made one after the other, and compare judges them pair by
 // pair. Anything else (a single run, --repeat runs, sides made apart)
 // is not interleaved.
-func Interleaved(a, b string) bool {
-	ra, na := sideRuns(a)
-	rb, nb := sideRuns(b)
-	if len(ra) < 2 || !slices.Equal(na, nb) {
+func Interleaved(a, b *Side) bool {
+	if len(a.Runs) < 2 || len(a.Runs) != len(b.Runs) {
 		return false
 	}
 	type pair struct{ first, last time.Time }
-	pairs := make([]pair, len(ra))
-	for i := range ra {
-		ta, errA := time.Parse(time.RFC3339, ra[i].StartedAt)
-		tb, errB := time.Parse(time.RFC3339, rb[i].StartedAt)
-		if errA != nil || errB != nil || !oneRepetition(ra[i]) || !oneRepetition(rb[i]) {
+	pairs := make([]pair, len(a.Runs))
+	for i, ra := range a.Runs {
+		rb := b.Runs[i]
+		ta, errA := time.Parse(time.RFC3339, ra.StartedAt)
+		tb, errB := time.Parse(time.RFC3339, rb.StartedAt)
+		if ra.Name != rb.Name || errA != nil || errB != nil || ra.Repeated || rb.Repeated {
 			return false
 		}
-		pairs[i] = pair{minTime(ta, tb), maxTime(ta, tb)}
+		pairs[i] = pair{ta, tb}
+		if tb.Before(ta) {
+			pairs[i] = pair{tb, ta}
+		}
 	}
 	sort.Slice(pairs, func(i, j int) bool { return pairs[i].first.Before(pairs[j].first) })
 	for i := 1; i < len(pairs); i++ {
@@ -145,48 +171,11 @@ func Interleaved(a, b string) bool {
 	return true
 }
 
-// sideRuns reads the runs of a directory of run directories, sorted by
-// name as ReadSide pools them, and their names; nothing for anything else.
-func sideRuns(path string) ([]*result.Result, []string) {
-	if fileExists(filepath.Join(path, ResultFile)) {
-		return nil, nil
-	}
-	files, err := filepath.Glob(filepath.Join(path, "*", ResultFile))
-	if err != nil {
-		return nil, nil
-	}
-	sort.Strings(files)
-	var rs []*result.Result
-	var names []string
-	for _, f := range files {
-		r, err := ReadResult(f)
-		if err != nil {
-			return nil, nil
-		}
-		rs, names = append(rs, r), append(names, filepath.Base(filepath.Dir(f)))
-	}
-	return rs, names
-}
-
-func oneRepetition(r *result.Result) bool {
+func repeated(r *result.Result) bool {
 	for _, c := range r.Cells {
 		if c.Repeat > 1 {
-			return false
+			return true
 		}
 	}
-	return true
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
+	return false
 }

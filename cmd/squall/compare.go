@@ -47,13 +47,13 @@ func cmdCompare(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	// Runs made turn about pair up: judged pair by pair, the drift both
 	// sides saw cancels.
-	tol.Paired = rundir.Interleaved(fs.Arg(0), fs.Arg(1))
-	cmp := compare.Compare(base, cur, tol)
+	tol.Paired = rundir.Interleaved(base, cur)
+	cmp := compare.Compare(base.Result, cur.Result, tol)
 	cmp.Baseline.Label, cmp.New.Label = fs.Arg(0), fs.Arg(1)
 	if cmp.Matched() == 0 && !cmp.Regressed() {
 		// A gate that compared nothing must not pass.
 		return usagef("nothing to compare: the baseline's cells (%s) and the new run's (%s) have no name in common",
-			cellNames(base), cellNames(cur))
+			cellNames(base.Result), cellNames(cur.Result))
 	}
 	if err := compare.RenderComparison(stdout, cmp, *format); err != nil {
 		return err

@@ -45,6 +45,23 @@ func (c *conn) reply(wait time.Duration) (string, error) {
 	return strings.TrimSpace(line), err
 }
 
+// held sends a PING a fault holds: no reply may come within wait.
+func (c *conn) held(t *testing.T, wait time.Duration, fault string) {
+	t.Helper()
+	c.send(t, "PING")
+	if got, err := c.reply(wait); err == nil {
+		t.Fatalf("a reply through %s: %q", fault, got)
+	}
+}
+
+// released reads the held PING's reply once the fault is lifted.
+func (c *conn) released(t *testing.T, fault string) {
+	t.Helper()
+	if got, err := c.reply(5 * time.Second); err != nil || got != "+PONG" {
+		t.Fatalf("the held PING after %s: %q, %v", fault, got, err)
+	}
+}
+
 func (c *conn) roundTrip(t *testing.T, cmd string) (string, time.Duration) {
 	t.Helper()
 	start := time.Now()
@@ -104,15 +121,10 @@ func TestLatency(t *testing.T) {
 	}
 	lift()
 	lift = p.Add(Fault{Delay: time.Hour}) // lifted while a reply waits
-	c.send(t, "PING")
-	if _, err := c.reply(200 * time.Millisecond); err == nil {
-		t.Fatal("a reply came through an hour's latency")
-	}
+	c.held(t, 200*time.Millisecond, "an hour's latency")
 	lift()
 	lift() // twice: harmless
-	if got, err := c.reply(5 * time.Second); err != nil || got != "+PONG" {
-		t.Fatalf("the held reply after lifting: %q, %v", got, err)
-	}
+	c.released(t, "lifting")
 }
 
 // TestBlackhole: nothing passes while it lasts, nothing is lost when it
@@ -121,14 +133,9 @@ func TestBlackhole(t *testing.T) {
 	p := start(t)
 	c := dial(t, p)
 	lift := p.Add(Fault{Blackhole: true})
-	c.send(t, "PING")
-	if got, err := c.reply(300 * time.Millisecond); err == nil {
-		t.Fatalf("a reply through a blackhole: %q", got)
-	}
+	c.held(t, 300*time.Millisecond, "a blackhole")
 	lift()
-	if got, err := c.reply(5 * time.Second); err != nil || got != "+PONG" {
-		t.Fatalf("the held PING after the blackhole: %q, %v", got, err)
-	}
+	c.released(t, "the blackhole")
 
 	lift = p.Add(Fault{Blackhole: true, HoldFor: 100 * time.Millisecond})
 	defer lift()
@@ -149,14 +156,9 @@ func TestFrom(t *testing.T) {
 	}
 	lift()
 	lift = p.Add(Fault{Blackhole: true, From: netip.MustParseAddr("127.0.0.1")})
-	c.send(t, "PING")
-	if got, err := c.reply(300 * time.Millisecond); err == nil {
-		t.Fatalf("a reply through a blackhole on its source: %q", got)
-	}
+	c.held(t, 300*time.Millisecond, "a blackhole on its source")
 	lift()
-	if got, err := c.reply(5 * time.Second); err != nil || got != "+PONG" {
-		t.Fatalf("the held PING after the blackhole: %q, %v", got, err)
-	}
+	c.released(t, "the blackhole")
 }
 
 // TestReset: live connections get an RST as the fault starts, new ones as

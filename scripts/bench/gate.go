@@ -111,7 +111,7 @@ func (b *bench) gateRun(ctx context.Context, stdout io.Writer) error {
 			for _, s := range settings {
 				// compare pairs interleaved runs up (rundir.Interleaved), so
 				// these comparisons are judged pair by pair, as in CI.
-				o := p.outcomes(sc.pairs, with(s.tol, func(t *compare.Tolerances) { t.Paired = sc.name == "interleaved" }))
+				o := p.outcomes(sc.pairs, with(s.tol, func(t *compare.Tolerances) { t.Paired = sc.paired }))
 				single := "-"
 				if s.name == "defaults" {
 					single = rate(o.single, o.n)
@@ -267,8 +267,9 @@ func (p *pool) side(idx []int, scale map[string]float64) *result.Result {
 
 // scheme is one way of drawing two sides from the pool.
 type scheme struct {
-	name  string
-	pairs [][2][]int // baseline, new
+	name   string
+	pairs  [][2][]int // baseline, new
+	paired bool       // repetition i of each side made one after the other
 }
 
 // schemes are the comparisons of r repetitions a side from a pool of n,
@@ -276,6 +277,7 @@ type scheme struct {
 func schemes(n, r int) []scheme {
 	var inter, b2b, apart scheme
 	inter.name, b2b.name, apart.name = "interleaved", "back to back", "apart"
+	inter.paired = true
 	both := func(s *scheme, a, b []int) { s.pairs = append(s.pairs, [2][]int{a, b}, [2][]int{b, a}) }
 	for s := 0; s+2*r <= n; s++ {
 		var a, b []int
