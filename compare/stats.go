@@ -11,7 +11,9 @@ import (
 // With samples on both sides (squall run --repeat N) a metric is judged
 // as benchstat judges a benchmark: the medians, their confidence
 // intervals, and a Mann–Whitney U test of whether the two sets of samples
-// come from one distribution. A metric regresses only when the change is
+// come from one distribution; or, for runs the two sides made turn about
+// (Tolerances.Paired), a Wilcoxon signed-rank test over the pairs, which
+// cancels the drift both runs of a pair saw. A metric regresses only when the change is
 // both significant (p < α) and beyond tolerance; a change the test cannot
 // tell from noise is "no significant change", whatever its size.
 
